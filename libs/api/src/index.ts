@@ -8,3 +8,4 @@ export {
   type VersionResponse,
   VersionResponseSchema,
 } from "./gen/bronze/machine/v1/machine_pb.ts";
+export { BRONZE_VERSION } from "./version.ts";

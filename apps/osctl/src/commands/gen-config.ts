@@ -1,0 +1,132 @@
+// `osctl gen config <cluster-name> <endpoint>`: the cluster's PKI and the node configs in one step.
+import { join, resolve } from "node:path";
+import {
+  applyPatches,
+  ConfigError,
+  formatIssue,
+  MachineConfigSchema,
+  stringifyConfig,
+  validateConfig,
+} from "@bronze/config-schema";
+import { encodePemBase64, generateSecretsBundle, issueClientCertificate, parseSecretsBundle, PkiError } from "@bronze/pki";
+import { CliError, usageError } from "../cli-error.ts";
+import { writeFilesAtomically } from "../files/atomic-write.ts";
+import { readInput, readTextFile } from "../files/read-input.ts";
+import { generateMachineConfigs } from "../gen/config-generator.ts";
+import { DEFAULT_INSTALL_DISK, KUBERNETES_VERSION } from "../gen/defaults.ts";
+import type { Io } from "../io.ts";
+import { stringifyOsconfig } from "../osconfig/osconfig.ts";
+
+export interface GenConfigOptions {
+  output: string;
+  configPatch: string[];
+  configPatchControlPlane: string[];
+  configPatchWorker: string[];
+  installDisk: string;
+  additionalSans: string[];
+  withSecrets?: string;
+  kubernetesVersion: string;
+  force: boolean;
+}
+
+export const genConfigDefaults = { installDisk: DEFAULT_INSTALL_DISK, kubernetesVersion: KUBERNETES_VERSION };
+
+const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export function checkEndpoint(endpoint: string): string {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw usageError(`<endpoint>: "${endpoint}" is not a URL (expected e.g. https://10.0.0.10:6443)`);
+  }
+  if (url.protocol !== "https:") throw usageError(`<endpoint>: "${endpoint}" must use https://`);
+  if (!url.port) url.port = "6443";
+  return url.toString().replace(/\/$/, "");
+}
+
+async function loadSecrets(path: string | undefined, io: Io) {
+  if (!path) return generateSecretsBundle({ now: io.now() });
+  const input = readTextFile(path, io, "--with-secrets");
+  try {
+    return await parseSecretsBundle(input.text);
+  } catch (error) {
+    if (error instanceof PkiError) throw new CliError("invalid-input", `--with-secrets ${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+async function patchAndValidate(name: string, base: string, patches: { source: string; text: string }[]): Promise<string> {
+  let text = base;
+  try {
+    if (patches.length > 0) text = applyPatches(base, patches.map((p) => p.text), { mode: "metal" });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      const sources = patches.map((p) => p.source).join(", ");
+      const issues = error.issues.map((i) => `  ${formatIssue(i, name)}`).join("\n");
+      throw new CliError("invalid-input", `patching ${name} with ${sources} failed: ${error.message}\n${issues}`);
+    }
+    throw error;
+  }
+  const result = validateConfig(text, { mode: "metal" });
+  if (!result.ok) {
+    const issues = result.errors.map((i) => `  ${formatIssue(i, name)}`).join("\n");
+    throw new CliError("invalid-input", `the generated ${name} is invalid:\n${issues}`);
+  }
+  return text;
+}
+
+export async function genConfig(clusterName: string, endpoint: string, options: GenConfigOptions, io: Io): Promise<void> {
+  if (!CLUSTER_NAME.test(clusterName)) {
+    throw usageError(`<cluster-name>: "${clusterName}" must be a DNS label (lowercase letters, digits and '-')`);
+  }
+  const apiEndpoint = checkEndpoint(endpoint);
+  const readAll = (values: string[], flag: string) => Promise.all(values.map((v) => readInput(v, io, flag)));
+  const [common, cpOnly, workerOnly] = await Promise.all([
+    readAll(options.configPatch, "--config-patch"),
+    readAll(options.configPatchControlPlane, "--config-patch-control-plane"),
+    readAll(options.configPatchWorker, "--config-patch-worker"),
+  ]);
+
+  const secrets = await loadSecrets(options.withSecrets, io);
+  const admin = await issueClientCertificate(secrets.certs.os, { role: "os:admin", commonName: "admin", now: io.now() });
+  const configs = generateMachineConfigs({
+    clusterName,
+    endpoint: apiEndpoint,
+    secrets,
+    installDisk: options.installDisk,
+    additionalSans: options.additionalSans,
+    kubernetesVersion: options.kubernetesVersion,
+  });
+  const [controlplane, worker] = await Promise.all([
+    patchAndValidate("controlplane.yaml", stringifyConfig(MachineConfigSchema.parse(configs.controlplane)), [
+      ...common,
+      ...cpOnly,
+    ]),
+    patchAndValidate("worker.yaml", stringifyConfig(MachineConfigSchema.parse(configs.worker)), [
+      ...common,
+      ...workerOnly,
+    ]),
+  ]);
+  const osconfig = stringifyOsconfig({
+    context: clusterName,
+    contexts: {
+      [clusterName]: {
+        endpoints: [new URL(apiEndpoint).hostname.replace(/^\[|\]$/g, "")],
+        nodes: [],
+        ca: encodePemBase64(secrets.certs.os.crt),
+        crt: encodePemBase64(admin.crt),
+        key: encodePemBase64(admin.key),
+      },
+    },
+  });
+
+  const dir = resolve(io.cwd, options.output);
+  const files = [
+    { path: join(dir, "controlplane.yaml"), content: controlplane, mode: 0o600 },
+    { path: join(dir, "worker.yaml"), content: worker, mode: 0o600 },
+    { path: join(dir, "osconfig"), content: osconfig, mode: 0o600 },
+  ];
+  writeFilesAtomically(files, { force: options.force });
+  for (const file of files) io.stdout(`created ${file.path}\n`);
+}

@@ -1,0 +1,223 @@
+// osctl's command tree. Command implementations are imported lazily so that `osctl --help` and
+// light commands do not pay for loading the PKI and config libraries.
+import { BRONZE_VERSION } from "@bronze/api";
+import { Command } from "commander";
+import type { Io } from "./io.ts";
+import {
+  collect,
+  parseAlgorithm,
+  parseHours,
+  parseMode,
+  parseOutputFormat,
+  parseReportFormat,
+  parseUsage,
+} from "./options.ts";
+
+/** Commands report a non-zero exit without an error (e.g. `validate` finding problems) through this. */
+export type ExitCodeSink = (code: number) => void;
+
+interface GlobalOptions {
+  osconfig?: string;
+  context?: string;
+}
+
+async function configTarget(command: Command, io: Io) {
+  const { resolveOsconfigPath } = await import("./osconfig/osconfig.ts");
+  const globals = command.optsWithGlobals<GlobalOptions>();
+  return { path: resolveOsconfigPath(globals.osconfig, io), context: globals.context };
+}
+
+function addGenCommands(program: Command, io: Io): void {
+  const gen = program.command("gen").description("generate configs, secrets and certificates");
+
+  gen
+    .command("config")
+    .description("generate the cluster PKI and the control-plane and worker configs, plus the client osconfig")
+    .argument("<cluster-name>", "name of the cluster (a DNS label)")
+    .argument("<endpoint>", "Kubernetes API endpoint, e.g. https://10.0.0.10:6443")
+    .option("-o, --output <dir>", "directory to write controlplane.yaml, worker.yaml and osconfig to", ".")
+    .option("--config-patch <patch>", "patch for both configs: @file, inline YAML/JSON (repeatable)", collect(false), [])
+    .option("--config-patch-control-plane <patch>", "patch for controlplane.yaml only (repeatable)", collect(false), [])
+    .option("--config-patch-worker <patch>", "patch for worker.yaml only (repeatable)", collect(false), [])
+    .option("--install-disk <disk>", "disk to install to", "/dev/sda")
+    .option("--additional-sans <sans>", "extra certificate SANs (comma list, repeatable)", collect(true), [])
+    .option("--with-secrets <file>", "use this secrets bundle (from `osctl gen secrets`) instead of new secrets")
+    .option("--kubernetes-version <version>", "Kubernetes version of the component images", "v1.31.4")
+    .option("--force", "overwrite existing files", false)
+    .action(async (name: string, endpoint: string, options) => {
+      const { genConfig } = await import("./commands/gen-config.ts");
+      await genConfig(name, endpoint, options, io);
+    });
+
+  gen
+    .command("secrets")
+    .description("generate a secrets bundle (CAs, keys, tokens) to generate configs from later")
+    .option("-o, --output <file>", "file to write", "secrets.yaml")
+    .option("--force", "overwrite an existing file", false)
+    .action(async (options) => {
+      const { genSecrets } = await import("./commands/gen-secrets.ts");
+      await genSecrets(options, io);
+    });
+
+  gen
+    .command("ca")
+    .description("generate a self-signed CA: <organization>.crt and <organization>.key")
+    .requiredOption("--organization <org>", "the CA's organization (and common name)")
+    .option("--hours <hours>", "validity in hours", parseHours, 87600)
+    .option("--algorithm <alg>", "ecdsa-p256 or ed25519", parseAlgorithm, "ecdsa-p256")
+    .option("-o, --output <dir>", "directory to write to", ".")
+    .option("--force", "overwrite existing files", false)
+    .action(async (options) => {
+      const { genCA } = await import("./commands/gen-pki.ts");
+      await genCA(options, io);
+    });
+
+  gen
+    .command("key")
+    .description("generate a private key: <name>.key")
+    .requiredOption("--name <name>", "base name of the key file")
+    .option("--algorithm <alg>", "ecdsa-p256 or ed25519", parseAlgorithm, "ecdsa-p256")
+    .option("-o, --output <dir>", "directory to write to", ".")
+    .option("--force", "overwrite an existing file", false)
+    .action(async (options) => {
+      const { genKey } = await import("./commands/gen-pki.ts");
+      await genKey(options, io);
+    });
+
+  gen
+    .command("csr")
+    .description("generate a certificate signing request from a key: <key-name>.csr")
+    .requiredOption("--key <file>", "private key (PEM)")
+    .option("--ip <ip>", "IP address SAN (comma list, repeatable)", collect(true), [])
+    .option("--dns <name>", "DNS name SAN (comma list, repeatable)", collect(true), [])
+    .option("--roles <roles>", "roles, written as the subject's organizations (e.g. os:admin)", collect(true), [])
+    .option("--common-name <cn>", "subject common name (default: the key's base name)")
+    .option("-o, --output <dir>", "directory to write to", ".")
+    .option("--force", "overwrite an existing file", false)
+    .action(async (options) => {
+      const { genCSR } = await import("./commands/gen-pki.ts");
+      await genCSR(options, io);
+    });
+
+  gen
+    .command("crt")
+    .description("sign a CSR with a CA: <name>.crt")
+    .requiredOption("--ca <base>", "CA files without extension (reads <base>.crt and <base>.key)")
+    .requiredOption("--csr <file>", "certificate signing request (PEM)")
+    .requiredOption("--name <name>", "base name of the certificate file")
+    .option("--hours <hours>", "validity in hours", parseHours, 24)
+    .option("--usage <usage>", "client, server or both", parseUsage, "client")
+    .option("-o, --output <dir>", "directory to write to", ".")
+    .option("--force", "overwrite an existing file", false)
+    .action(async (options) => {
+      const { genCrt } = await import("./commands/gen-pki.ts");
+      await genCrt(options, io);
+    });
+}
+
+function addConfigCommands(program: Command, io: Io): void {
+  const config = program.command("config").description("manage the client config (osconfig): contexts, endpoints, nodes");
+  const format = ["-o, --output <format>", "table, json or yaml", parseOutputFormat, "table"] as const;
+
+  config
+    .command("contexts")
+    .description("list the contexts")
+    .option(...format)
+    .action(async (options, cmd: Command) => {
+      const { configContexts } = await import("./commands/config.ts");
+      configContexts(await configTarget(cmd, io), options.output, io);
+    });
+  config
+    .command("context")
+    .description("switch the current context")
+    .argument("<name>", "context name")
+    .action(async (name: string, _options, cmd: Command) => {
+      const { configUseContext } = await import("./commands/config.ts");
+      configUseContext(await configTarget(cmd, io), name, io);
+    });
+  config
+    .command("endpoint")
+    .alias("endpoints")
+    .description("set the endpoints of the current context")
+    .argument("[endpoints...]", "endpoint addresses")
+    .action(async (values: string[], _options, cmd: Command) => {
+      const { configEndpoints } = await import("./commands/config.ts");
+      configEndpoints(await configTarget(cmd, io), values, io);
+    });
+  config
+    .command("node")
+    .alias("nodes")
+    .description("set the default nodes of the current context")
+    .argument("[nodes...]", "node addresses")
+    .action(async (values: string[], _options, cmd: Command) => {
+      const { configNodes } = await import("./commands/config.ts");
+      configNodes(await configTarget(cmd, io), values, io);
+    });
+  config
+    .command("merge")
+    .description("merge the contexts of another osconfig into this one (renaming clashes)")
+    .argument("<file>", "osconfig to merge")
+    .action(async (file: string, _options, cmd: Command) => {
+      const { configMerge } = await import("./commands/config.ts");
+      configMerge(await configTarget(cmd, io), file, io);
+    });
+  config
+    .command("remove")
+    .description("remove a context")
+    .argument("<name>", "context name")
+    .action(async (name: string, _options, cmd: Command) => {
+      const { configRemove } = await import("./commands/config.ts");
+      configRemove(await configTarget(cmd, io), name, io);
+    });
+  config
+    .command("info")
+    .description("show the current context: endpoints, nodes, roles and certificate expiry")
+    .option(...format)
+    .action(async (options, cmd: Command) => {
+      const { configInfo } = await import("./commands/config.ts");
+      configInfo(await configTarget(cmd, io), options.output, io);
+    });
+}
+
+export function buildProgram(io: Io, setExitCode: ExitCodeSink): Command {
+  const program = new Command("osctl")
+    .description("Bronze's command-line tool: generate and validate configs, operate nodes over the mTLS API")
+    .version(BRONZE_VERSION, "--version", "print osctl's version")
+    .option("--osconfig <path>", "client config file (default $OSCONFIG, then ~/.osctl/config)")
+    .option("--context <name>", "context to use instead of the current one")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+
+  addGenCommands(program, io);
+
+  program
+    .command("validate")
+    .description("validate a machine config; every problem with its line, column and field path")
+    .requiredOption("--config <file>", "machine config to validate")
+    .requiredOption("--mode <mode>", "metal, qemu or container", parseMode)
+    .option("--strict", "treat warnings as errors", false)
+    .option("-o, --output <format>", "text or json", parseReportFormat, "text")
+    .action(async (options) => {
+      const { validate } = await import("./commands/validate.ts");
+      setExitCode(validate(options, io));
+    });
+
+  program
+    .command("machineconfig")
+    .alias("mc")
+    .description("work with machine config files")
+    .command("patch")
+    .description("apply strategic-merge or RFC 6902 JSON patches to a machine config, in order")
+    .argument("<file>", "machine config to patch")
+    .option("-p, --patch <patch>", "patch: @file, inline YAML/JSON, or - for stdin (repeatable)", collect(false), [])
+    .option("-o, --output <file>", "write the result here instead of stdout")
+    .option("--mode <mode>", "mode to validate the result for: metal, qemu or container", parseMode, "container")
+    .action(async (file: string, options) => {
+      const { machineconfigPatch } = await import("./commands/machineconfig-patch.ts");
+      await machineconfigPatch(file, options, io);
+    });
+
+  addConfigCommands(program, io);
+  return program;
+}

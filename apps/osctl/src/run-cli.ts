@@ -1,0 +1,31 @@
+// Runs osctl with the given arguments and returns its exit code: 0 success, 1 failure or invalid
+// input, 2 usage error. Every error is printed to stderr with what was wrong; nothing is thrown.
+import { CommanderError } from "commander";
+import { CliError } from "./cli-error.ts";
+import type { Io } from "./io.ts";
+import { buildProgram } from "./program.ts";
+
+const CLEAN_EXITS = new Set(["commander.helpDisplayed", "commander.help", "commander.version"]);
+
+export async function runCli(args: string[], io: Io): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its message already; a bare group (`osctl gen`) shows its help.
+      if (CLEAN_EXITS.has(error.code)) return 0;
+      return 2;
+    }
+    if (error instanceof CliError) {
+      io.stderr(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.stderr(`error: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
