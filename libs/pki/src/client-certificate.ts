@@ -1,0 +1,42 @@
+import type { CertificateAndKey } from "./certificate-authority.ts";
+import { issueCertificate } from "./issue-certificate.ts";
+import { PkiError } from "./pki-error.ts";
+
+/** API roles; a client certificate's role is its Organization (DESIGN §4). */
+export const ROLES = ["os:admin", "os:operator", "os:reader", "os:impersonator"] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: unknown): value is Role {
+  return ROLES.includes(value as Role);
+}
+
+export interface ClientCertificateOptions {
+  /** One of ROLES; becomes the certificate's O=. */
+  role: string;
+  /** Default: the role without its `os:` prefix (`admin` for `os:admin`). */
+  commonName?: string;
+  /** Default 365. */
+  validityDays?: number;
+  now?: Date;
+}
+
+/** An API client certificate (clientAuth only, O=role) and its new ECDSA P-256 key, signed by the OS CA. */
+export async function issueClientCertificate(
+  ca: CertificateAndKey,
+  options: ClientCertificateOptions,
+): Promise<CertificateAndKey> {
+  if (!isRole(options.role)) {
+    throw new PkiError(
+      "invalid-argument",
+      `role: ${JSON.stringify(options.role)} is not a role; expected one of ${ROLES.join(", ")}`,
+    );
+  }
+  return issueCertificate({
+    ca,
+    commonName: options.commonName ?? options.role.replace(/^os:/, ""),
+    organizations: [options.role],
+    usage: "client",
+    validityDays: options.validityDays ?? 365,
+    now: options.now,
+  });
+}

@@ -1,0 +1,126 @@
+import { type CertificateAndKey, loadCertificateAuthority } from "./certificate-authority.ts";
+import { type CertificateUsage, extendedKeyUsages } from "./certificate-usage.ts";
+import { x509 } from "./crypto-provider.ts";
+import { DEFAULT_LEAF_VALIDITY_DAYS } from "./issue-certificate.ts";
+import { signLeafCertificate } from "./leaf-certificate.ts";
+import { decodeSinglePem, encodePem } from "./pem.ts";
+import { PkiError } from "./pki-error.ts";
+import {
+  normalizeDnsName,
+  normalizeIpAddress,
+  normalizeSan,
+  readSubjectAltNames,
+  type SubjectAltNames,
+} from "./subject-alt-names.ts";
+import { validityWindow } from "./validity-window.ts";
+
+export interface SignCSROptions {
+  ca: CertificateAndKey;
+  csrPem: string;
+  /** The usage of the issued certificate, whatever the CSR asks for (trustd passes "server"). */
+  usage: CertificateUsage;
+  /** Default 365. */
+  validityDays?: number;
+  /** Drop the requested O= values (so a CSR cannot ask for a role). */
+  stripOrganizations?: boolean;
+  /** When set, every requested DNS/IP SAN must be in this list, else "san-not-allowed". */
+  allowedSans?: string[];
+  now?: Date;
+  /** How far notBefore is set before `now` (default 60 s). */
+  backdateSeconds?: number;
+}
+
+function invalidCsr(message: string, cause?: unknown): PkiError {
+  return new PkiError("invalid-csr", `csrPem: ${message}`, { cause });
+}
+
+function parseCsr(csrPem: string): x509.Pkcs10CertificateRequest {
+  let der: Uint8Array;
+  try {
+    der = decodeSinglePem(csrPem, ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"], "csrPem").der;
+  } catch (error) {
+    throw new PkiError("invalid-csr", (error as Error).message, { cause: error });
+  }
+  try {
+    return new x509.Pkcs10CertificateRequest(der);
+  } catch (error) {
+    throw invalidCsr(`not a valid PKCS#10 request (${(error as Error).message})`, error);
+  }
+}
+
+function requestedSans(csr: x509.Pkcs10CertificateRequest): SubjectAltNames {
+  const extension = csr.getExtension("2.5.29.17");
+  if (!extension) return { dnsNames: [], ipAddresses: [] };
+  const sans = readSubjectAltNames(
+    extension instanceof x509.SubjectAlternativeNameExtension
+      ? extension
+      : new x509.SubjectAlternativeNameExtension(extension.rawData),
+  );
+  if (sans.others.length > 0) {
+    throw invalidCsr(`unsupported subject alternative names (only DNS and IP): ${sans.others.join(", ")}`);
+  }
+  try {
+    return {
+      dnsNames: [...new Set(sans.dnsNames.map((name) => normalizeDnsName(name, "CSR DNS SAN")))],
+      ipAddresses: [...new Set(sans.ipAddresses.map((ip) => normalizeIpAddress(ip, "CSR IP SAN")))],
+    };
+  } catch (error) {
+    throw invalidCsr((error as Error).message, error);
+  }
+}
+
+function assertSansAllowed(sans: SubjectAltNames, allowedSans: readonly string[]): void {
+  if (!Array.isArray(allowedSans))
+    throw new PkiError("invalid-argument", "allowedSans: must be an array of strings");
+  const allowed = new Set(allowedSans.map((san, i) => normalizeSan(san, `allowedSans[${i}]`).value));
+  const refused = [...sans.dnsNames, ...sans.ipAddresses].filter((san) => !allowed.has(san));
+  if (refused.length > 0) {
+    const list = refused.map((san) => `"${san}"`).join(", ");
+    throw new PkiError(
+      "san-not-allowed",
+      `CSR requests subject alternative name${refused.length > 1 ? "s" : ""} ${list} not in the allowed list`,
+    );
+  }
+}
+
+/**
+ * Verifies a CSR and signs it with `ca`. Only the subject CN and O (unless stripped) and the DNS/IP SANs are
+ * taken from the request; usage, validity and every other extension are decided here.
+ */
+export async function signCSR(options: SignCSROptions): Promise<string> {
+  extendedKeyUsages(options.usage);
+  const window = validityWindow({
+    now: options.now,
+    validityDays: options.validityDays ?? DEFAULT_LEAF_VALIDITY_DAYS,
+    backdateSeconds: options.backdateSeconds,
+  });
+  const csr = parseCsr(options.csrPem);
+  let signatureValid: boolean;
+  try {
+    signatureValid = await csr.verify();
+  } catch (error) {
+    throw invalidCsr(`cannot verify the signature (${(error as Error).message})`, error);
+  }
+  if (!signatureValid) throw invalidCsr("signature does not verify against the request's public key");
+
+  const commonNames = csr.subjectName.getField("CN");
+  const commonName = commonNames[0];
+  if (commonNames.length !== 1 || commonName === undefined || commonName.trim() === "") {
+    throw invalidCsr(`subject must have exactly one non-empty CN (subject is "${csr.subject}")`);
+  }
+  const organizations = options.stripOrganizations ? [] : csr.subjectName.getField("O");
+  const sans = requestedSans(csr);
+  if (options.allowedSans !== undefined) assertSansAllowed(sans, options.allowedSans);
+
+  const ca = await loadCertificateAuthority(options.ca);
+  const certificate = await signLeafCertificate({
+    ca,
+    subjectPublicKey: csr.publicKey,
+    commonName,
+    organizations,
+    usage: options.usage,
+    sans,
+    window,
+  });
+  return encodePem("CERTIFICATE", certificate.rawData);
+}
