@@ -1,6 +1,7 @@
 import type * as z from "zod";
 import { getIn, type PathSegment } from "./field-path.ts";
 import { draft, type IssueDraft } from "./issue-draft.ts";
+import { asRecord } from "./raw.ts";
 import { knownKeys } from "./schema-at.ts";
 import { closest } from "./suggest.ts";
 
@@ -32,14 +33,16 @@ type RawIssue = z.core.$ZodIssue;
 
 function convertOne(issue: RawIssue, value: unknown, schema: z.ZodType, document: number, out: IssueDraft[]): void {
   const path = issue.path as PathSegment[];
+  if (issue.code === "invalid_type" || issue.code === "invalid_value") {
+    const last = path[path.length - 1];
+    const parent = getIn(value, path.slice(0, -1));
+    if (typeof last === "string" && asRecord(parent) && !hasKey(parent, last)) {
+      out.push(draft(document, path, "required", "required field is missing", { anchor: "parent" }));
+      return;
+    }
+  }
   switch (issue.code) {
     case "invalid_type": {
-      const parentPath = path.slice(0, -1);
-      const last = path[path.length - 1];
-      if (last !== undefined && !hasKey(getIn(value, parentPath), last)) {
-        out.push(draft(document, path, "required", "required field is missing", { anchor: "parent" }));
-        return;
-      }
       const actual = getIn(value, path);
       const expected = EXPECTED[issue.expected] ?? issue.expected;
       let message = `expected ${expected}, got ${describeValue(actual)}`;

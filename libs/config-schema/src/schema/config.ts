@@ -7,7 +7,10 @@ export const MachineConfigSchema = z
   .strictObject({
     version: z.literal("v1alpha1").describe("Config format version: v1alpha1."),
     debug: z.boolean().describe("Verbose logging on the console (not for production).").optional(),
-    persist: z.boolean().describe("Deprecated (Talos): the config is always persisted.").optional(),
+    persist: z
+      .boolean()
+      .meta({ description: "Deprecated (Talos): the config is always persisted.", deprecated: true })
+      .optional(),
     machine: MachineSchema,
     cluster: ClusterSchema,
   })

@@ -22,7 +22,10 @@ export const InstallSchema = z.strictObject({
   image: imageRef("Installer image.").optional(),
   wipe: z.boolean().describe("Wipe the whole disk before installing (destroys its data).").optional(),
   extraKernelArgs: z.array(kernelArg()).describe("Extra kernel command line arguments.").optional(),
-  bootloader: z.boolean().describe("Deprecated (Talos): the bootloader is always installed.").optional(),
+  bootloader: z
+    .boolean()
+    .meta({ description: "Deprecated (Talos): the bootloader is always installed.", deprecated: true })
+    .optional(),
 });
 
 export const TimeSchema = z.strictObject({
