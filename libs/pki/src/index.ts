@@ -1,5 +1,4 @@
 export {
-  assertIsCA,
   type CertificateAndKey,
   DEFAULT_CA_VALIDITY_DAYS,
   type GenerateCAOptions,
@@ -22,7 +21,7 @@ export {
 } from "./issue-certificate.ts";
 export { generateKeyPair, type KeyAlgorithm, type KeyPair } from "./key-pair.ts";
 export { parseSecretsBundle } from "./parse-secrets-bundle.ts";
-export { decodePemBase64, encodePemBase64 } from "./pem.ts";
+export { decodePemBase64, encodePem, encodePemBase64 } from "./pem.ts";
 export { PkiError, type PkiErrorCode, type PkiProblem } from "./pki-error.ts";
 export {
   BUNDLE_CA_NAMES,
