@@ -47,7 +47,13 @@ export function classifyDocuments(parsed: readonly ParsedDocument[]): Classified
       documents.push({ index, kind: MACHINE_CONFIG_KIND, value });
       if (machine) {
         issues.push(
-          draft(index, ["version"], "duplicate_document", `a second v1alpha1 machine config (document index ${index}); the first is document index ${machine.index}`, { anchor: "key" }),
+          draft(
+            index,
+            ["version"],
+            "duplicate_document",
+            `a second v1alpha1 machine config (document index ${index}); the first is document index ${machine.index}`,
+            { anchor: "key" },
+          ),
         );
         continue;
       }
@@ -56,20 +62,38 @@ export function classifyDocuments(parsed: readonly ParsedDocument[]): Classified
     }
     if (!("kind" in record) && !("apiVersion" in record)) {
       issues.push(
-        draft(index, [], "unknown_document", `document index ${index} is neither the machine config (version: v1alpha1) nor a typed document (apiVersion: v1alpha1 + kind)`),
+        draft(
+          index,
+          [],
+          "unknown_document",
+          `document index ${index} is neither the machine config (version: v1alpha1) nor a typed document (apiVersion: v1alpha1 + kind)`,
+        ),
       );
       continue;
     }
     if (typeof record.kind !== "string") {
       const code = "kind" in record ? "invalid_type" : "required";
-      issues.push(draft(index, ["kind"], code, `document index ${index} needs a kind (one of ${known})`, { anchor: code === "required" ? "parent" : "value" }));
+      issues.push(
+        draft(index, ["kind"], code, `document index ${index} needs a kind (one of ${known})`, {
+          anchor: code === "required" ? "parent" : "value",
+        }),
+      );
       continue;
     }
     const kind = documentKind(record.kind);
     const name = typeof record.name === "string" ? record.name : undefined;
-    documents.push(name === undefined ? { index, kind: record.kind, value } : { index, kind: record.kind, name, value });
+    documents.push(
+      name === undefined ? { index, kind: record.kind, value } : { index, kind: record.kind, name, value },
+    );
     if (!kind) {
-      issues.push(draft(index, ["kind"], "unknown_kind", `unknown document kind "${record.kind}" in document index ${index}; known kinds: ${known}`));
+      issues.push(
+        draft(
+          index,
+          ["kind"],
+          "unknown_kind",
+          `unknown document kind "${record.kind}" in document index ${index}; known kinds: ${known}`,
+        ),
+      );
       continue;
     }
     const result = kind.schema.safeParse(value);
@@ -84,7 +108,12 @@ export function classifyDocuments(parsed: readonly ParsedDocument[]): Classified
     if (first !== undefined) {
       const what = kind.named ? `${kind.kind} named "${name}"` : `${kind.kind} (at most one allowed)`;
       issues.push(
-        draft(index, kind.named ? ["name"] : ["kind"], "duplicate_document", `duplicate ${what} in document index ${index}; first defined in document index ${first}`),
+        draft(
+          index,
+          kind.named ? ["name"] : ["kind"],
+          "duplicate_document",
+          `duplicate ${what} in document index ${index}; first defined in document index ${first}`,
+        ),
       );
     } else {
       seen.set(identity, index);

@@ -1,36 +1,53 @@
 import type { FieldPath, PathSegment } from "./field-path.ts";
+import { formatPath } from "./field-path.ts";
 import { draft, type IssueDraft } from "./issue-draft.ts";
 import { asArray, asRecord, asString, at, has, nonEmpty } from "./raw.ts";
 import type { Mode } from "./types.ts";
 import { type Cidr, cidrsOverlap, formatCidr, parseCidr } from "./validators/cidr.ts";
 import { parseIp } from "./validators/ip.ts";
 import { keyMatchesCertificate, parseCertificate, parsePrivateKey } from "./validators/pem.ts";
-import { formatPath } from "./field-path.ts";
 
 type MachineType = "controlplane" | "worker";
 const BOTH: readonly MachineType[] = ["controlplane", "worker"];
 const CONTROLPLANE: readonly MachineType[] = ["controlplane"];
 
 /** Fields that must be set (non-empty) depending on the machine type, and why. */
-export const TYPE_REQUIREMENTS: readonly { path: string[]; types: readonly MachineType[]; reason: string }[] = [
-  { path: ["machine", "token"], types: BOTH, reason: "nodes present it to trustd to obtain their certificates" },
-  { path: ["machine", "ca", "crt"], types: BOTH, reason: "it authenticates API clients" },
-  { path: ["machine", "ca", "key"], types: CONTROLPLANE, reason: "control planes sign node certificates with it" },
-  {
-    path: ["cluster", "controlPlane", "endpoint"],
-    types: BOTH,
-    reason: "kubelet reaches the Kubernetes API through it",
-  },
-  { path: ["cluster", "token"], types: BOTH, reason: "workers join the cluster with this bootstrap token" },
-  { path: ["cluster", "ca", "crt"], types: BOTH, reason: "it authenticates the Kubernetes API" },
-  { path: ["cluster", "ca", "key"], types: CONTROLPLANE, reason: "control planes issue Kubernetes certificates" },
-  {
-    path: ["cluster", "serviceAccount", "key"],
-    types: CONTROLPLANE,
-    reason: "kube-apiserver signs service account tokens with it",
-  },
-  { path: ["cluster", "etcd", "ca", "key"], types: CONTROLPLANE, reason: "etcd's certificates are issued from it" },
-];
+export const TYPE_REQUIREMENTS: readonly { path: string[]; types: readonly MachineType[]; reason: string }[] =
+  [
+    {
+      path: ["machine", "token"],
+      types: BOTH,
+      reason: "nodes present it to trustd to obtain their certificates",
+    },
+    { path: ["machine", "ca", "crt"], types: BOTH, reason: "it authenticates API clients" },
+    {
+      path: ["machine", "ca", "key"],
+      types: CONTROLPLANE,
+      reason: "control planes sign node certificates with it",
+    },
+    {
+      path: ["cluster", "controlPlane", "endpoint"],
+      types: BOTH,
+      reason: "kubelet reaches the Kubernetes API through it",
+    },
+    { path: ["cluster", "token"], types: BOTH, reason: "workers join the cluster with this bootstrap token" },
+    { path: ["cluster", "ca", "crt"], types: BOTH, reason: "it authenticates the Kubernetes API" },
+    {
+      path: ["cluster", "ca", "key"],
+      types: CONTROLPLANE,
+      reason: "control planes issue Kubernetes certificates",
+    },
+    {
+      path: ["cluster", "serviceAccount", "key"],
+      types: CONTROLPLANE,
+      reason: "kube-apiserver signs service account tokens with it",
+    },
+    {
+      path: ["cluster", "etcd", "ca", "key"],
+      types: CONTROLPLANE,
+      reason: "etcd's certificates are issued from it",
+    },
+  ];
 
 /** Fields that only control planes may carry (secrets a worker must not hold, or control-plane services). */
 export const CONTROLPLANE_ONLY: readonly { path: string[]; what: string }[] = [
@@ -58,7 +75,13 @@ interface Context {
   out: IssueDraft[];
 }
 
-function error(ctx: Context, path: FieldPath, code: string, message: string, anchor: "value" | "key" | "parent" = "value") {
+function error(
+  ctx: Context,
+  path: FieldPath,
+  code: string,
+  message: string,
+  anchor: "value" | "key" | "parent" = "value",
+) {
   ctx.out.push(draft(ctx.document, path, code, message, { anchor }));
 }
 
@@ -80,7 +103,13 @@ function typeRules(config: unknown, type: MachineType, ctx: Context): void {
     if (!has(config, ...rule.path)) continue;
     const value = at(config, ...rule.path);
     if (value === "" || value === null) continue;
-    error(ctx, rule.path, "controlplane_only", `${rule.what} must not be on a worker (control planes only)`, "key");
+    error(
+      ctx,
+      rule.path,
+      "controlplane_only",
+      `${rule.what} must not be on a worker (control planes only)`,
+      "key",
+    );
   }
 }
 
@@ -94,7 +123,12 @@ function endpointRule(config: unknown, ctx: Context): void {
     return; // the schema reports unparseable URLs
   }
   if (protocol === "http:") {
-    error(ctx, ["cluster", "controlPlane", "endpoint"], "endpoint_not_https", `must be an https:// URL (got ${endpoint})`);
+    error(
+      ctx,
+      ["cluster", "controlPlane", "endpoint"],
+      "endpoint_not_https",
+      `must be an https:// URL (got ${endpoint})`,
+    );
   }
 }
 
@@ -120,7 +154,12 @@ function subnetRules(config: unknown, ctx: Context): void {
       }
       for (const other of seen) {
         if (cidrsOverlap(other.cidr, cidr)) {
-          error(ctx, path, "subnet_overlap", `${text} overlaps ${formatPath(other.path)} (${formatCidr(other.cidr)})`);
+          error(
+            ctx,
+            path,
+            "subnet_overlap",
+            `${text} overlaps ${formatPath(other.path)} (${formatCidr(other.cidr)})`,
+          );
         }
       }
       seen.push({ path, cidr, text });
@@ -165,7 +204,12 @@ function networkRules(config: unknown, ctx: Context): void {
     if (name !== undefined) {
       const first = names.get(name);
       if (first !== undefined) {
-        error(ctx, [...base, "interface"], "duplicate_interface", `interface "${name}" is already configured at interfaces[${first}]; merge the two entries`);
+        error(
+          ctx,
+          [...base, "interface"],
+          "duplicate_interface",
+          `interface "${name}" is already configured at interfaces[${first}]; merge the two entries`,
+        );
       } else {
         names.set(name, i);
       }
@@ -177,7 +221,12 @@ function networkRules(config: unknown, ctx: Context): void {
       if (typeof id === "number") {
         const first = vlanIds.get(id);
         if (first !== undefined) {
-          error(ctx, [...base, "vlans", j, "vlanId"], "duplicate_vlan", `VLAN ${id} is already configured at vlans[${first}]`);
+          error(
+            ctx,
+            [...base, "vlans", j, "vlanId"],
+            "duplicate_vlan",
+            `VLAN ${id} is already configured at vlans[${first}]`,
+          );
         } else {
           vlanIds.set(id, j);
         }
@@ -192,9 +241,21 @@ function cniRule(config: unknown, ctx: Context): void {
   if (!cni) return;
   const urls = asArray(cni.urls);
   if (cni.name === "custom" && urls.length === 0) {
-    error(ctx, ["cluster", "network", "cni", "urls"], "required", "a custom CNI needs the URLs of its manifests", "parent");
+    error(
+      ctx,
+      ["cluster", "network", "cni", "urls"],
+      "required",
+      "a custom CNI needs the URLs of its manifests",
+      "parent",
+    );
   } else if (cni.name !== "custom" && has(cni, "urls") && typeof cni.name === "string") {
-    error(ctx, ["cluster", "network", "cni", "urls"], "cni_urls_not_custom", `urls are only used with name: custom (name is ${cni.name})`, "key");
+    error(
+      ctx,
+      ["cluster", "network", "cni", "urls"],
+      "cni_urls_not_custom",
+      `urls are only used with name: custom (name is ${cni.name})`,
+      "key",
+    );
   }
 }
 
@@ -205,14 +266,24 @@ function certificateRules(config: unknown, ctx: Context): void {
     const cert = parseCertificate(crt);
     if (typeof cert === "string") continue; // reported by the schema
     if (!cert.ca) {
-      error(ctx, [...path, "crt"], "not_a_ca", "is not a CA certificate (basicConstraints CA:TRUE is required)");
+      error(
+        ctx,
+        [...path, "crt"],
+        "not_a_ca",
+        "is not a CA certificate (basicConstraints CA:TRUE is required)",
+      );
     }
     const keyText = nonEmpty(at(config, ...path, "key"));
     if (keyText === undefined) continue;
     const key = parsePrivateKey(keyText);
     if (typeof key === "string") continue;
     if (!keyMatchesCertificate(cert, key)) {
-      error(ctx, [...path, "key"], "key_mismatch", `is not the private key of ${formatPath([...path, "crt"])}`);
+      error(
+        ctx,
+        [...path, "key"],
+        "key_mismatch",
+        `is not the private key of ${formatPath([...path, "crt"])}`,
+      );
     }
   }
 }

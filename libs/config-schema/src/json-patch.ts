@@ -28,24 +28,50 @@ type Container = Record<string, unknown> | unknown[];
 const INDEX = /^(?:0|[1-9][0-9]*)$/;
 
 function describe(tokens: readonly string[]): string {
-  return tokens.length === 0 ? "the document root" : `/${tokens.map((t) => t.replaceAll("~", "~0").replaceAll("/", "~1")).join("/")}`;
+  return tokens.length === 0
+    ? "the document root"
+    : `/${tokens.map((t) => t.replaceAll("~", "~0").replaceAll("/", "~1")).join("/")}`;
 }
 
 function validateOp(raw: unknown, index: number): JsonPatchOp {
   const record = asRecord(raw);
-  if (!record) throw new JsonPatchFailure(index, undefined, "patch_invalid_op", "each operation must be a map with op and path");
+  if (!record)
+    throw new JsonPatchFailure(
+      index,
+      undefined,
+      "patch_invalid_op",
+      "each operation must be a map with op and path",
+    );
   const op = record.op;
   if (typeof op !== "string" || !(JSON_PATCH_OPS as readonly string[]).includes(op)) {
-    throw new JsonPatchFailure(index, "op", "patch_invalid_op", `op must be one of ${JSON_PATCH_OPS.join(", ")} (got ${JSON.stringify(op)})`);
+    throw new JsonPatchFailure(
+      index,
+      "op",
+      "patch_invalid_op",
+      `op must be one of ${JSON_PATCH_OPS.join(", ")} (got ${JSON.stringify(op)})`,
+    );
   }
-  if (typeof record.path !== "string") throw new JsonPatchFailure(index, "path", "patch_invalid_op", `${op} needs a path (a JSON pointer string)`);
+  if (typeof record.path !== "string")
+    throw new JsonPatchFailure(
+      index,
+      "path",
+      "patch_invalid_op",
+      `${op} needs a path (a JSON pointer string)`,
+    );
   const out: JsonPatchOp = { op: op as JsonPatchOpName, path: record.path };
   if (op === "move" || op === "copy") {
-    if (typeof record.from !== "string") throw new JsonPatchFailure(index, "from", "patch_invalid_op", `${op} needs from (a JSON pointer string)`);
+    if (typeof record.from !== "string")
+      throw new JsonPatchFailure(
+        index,
+        "from",
+        "patch_invalid_op",
+        `${op} needs from (a JSON pointer string)`,
+      );
     out.from = record.from;
   }
   if (op === "add" || op === "replace" || op === "test") {
-    if (!Object.hasOwn(record, "value")) throw new JsonPatchFailure(index, "value", "patch_invalid_op", `${op} needs a value`);
+    if (!Object.hasOwn(record, "value"))
+      throw new JsonPatchFailure(index, "value", "patch_invalid_op", `${op} needs a value`);
     out.value = record.value;
   }
   return out;
@@ -53,7 +79,13 @@ function validateOp(raw: unknown, index: number): JsonPatchOp {
 
 function tokensOf(pointer: string, index: number, field: "path" | "from"): string[] {
   const tokens = parsePointer(pointer);
-  if (!tokens) throw new JsonPatchFailure(index, field, "patch_invalid_pointer", `${field} ${JSON.stringify(pointer)} is not a JSON pointer (it must start with /)`);
+  if (!tokens)
+    throw new JsonPatchFailure(
+      index,
+      field,
+      "patch_invalid_pointer",
+      `${field} ${JSON.stringify(pointer)} is not a JSON pointer (it must start with /)`,
+    );
   return tokens;
 }
 
@@ -64,9 +96,17 @@ function parentOf(doc: unknown, tokens: readonly string[], index: number, field:
     const token = tokens[i] as string;
     let next: unknown;
     if (Array.isArray(current)) next = INDEX.test(token) ? current[Number(token)] : undefined;
-    else if (asRecord(current)) next = Object.hasOwn(current as object, token) ? (current as Record<string, unknown>)[token] : undefined;
+    else if (asRecord(current))
+      next = Object.hasOwn(current as object, token)
+        ? (current as Record<string, unknown>)[token]
+        : undefined;
     if (next === undefined || next === null || typeof next !== "object") {
-      throw new JsonPatchFailure(index, field, "patch_path_not_found", `${describe(tokens.slice(0, i + 1))} does not exist or is not a map or list`);
+      throw new JsonPatchFailure(
+        index,
+        field,
+        "patch_path_not_found",
+        `${describe(tokens.slice(0, i + 1))} does not exist or is not a map or list`,
+      );
     }
     current = next;
   }
@@ -92,7 +132,13 @@ function add(doc: unknown, tokens: readonly string[], value: unknown, index: num
   if (Array.isArray(parent)) {
     if (last === "-") parent.push(value);
     else if (INDEX.test(last) && Number(last) <= parent.length) parent.splice(Number(last), 0, value);
-    else throw new JsonPatchFailure(index, "path", "patch_path_not_found", `${describe(tokens)}: index ${last} is out of range for a list of ${parent.length} (use - to append)`);
+    else
+      throw new JsonPatchFailure(
+        index,
+        "path",
+        "patch_path_not_found",
+        `${describe(tokens)}: index ${last} is out of range for a list of ${parent.length} (use - to append)`,
+      );
   } else {
     parent[last] = value;
   }
@@ -100,7 +146,8 @@ function add(doc: unknown, tokens: readonly string[], value: unknown, index: num
 }
 
 function remove(doc: unknown, tokens: readonly string[], index: number, field: "path" | "from"): unknown {
-  if (tokens.length === 0) throw new JsonPatchFailure(index, field, "patch_invalid_op", "cannot remove the whole document");
+  if (tokens.length === 0)
+    throw new JsonPatchFailure(index, field, "patch_invalid_op", "cannot remove the whole document");
   const value = get(doc, tokens, index, field);
   const parent = parentOf(doc, tokens, index, field);
   const last = tokens[tokens.length - 1] as string;
@@ -111,12 +158,15 @@ function remove(doc: unknown, tokens: readonly string[], index: number, field: "
 
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   const ra = asRecord(a);
   const rb = asRecord(b);
   if (!ra || !rb) return false;
   const ka = Object.keys(ra);
-  return ka.length === Object.keys(rb).length && ka.every((k) => Object.hasOwn(rb, k) && deepEqual(ra[k], rb[k]));
+  return (
+    ka.length === Object.keys(rb).length && ka.every((k) => Object.hasOwn(rb, k) && deepEqual(ra[k], rb[k]))
+  );
 }
 
 /** Applies RFC 6902 operations in order to a copy of `doc`; throws JsonPatchFailure naming the failing op. */
@@ -143,7 +193,12 @@ export function applyJsonPatch(doc: unknown, operations: readonly unknown[]): un
       case "move": {
         const from = tokensOf(op.from as string, index, "from");
         if (from.length < path.length && from.every((t, i) => t === path[i])) {
-          throw new JsonPatchFailure(index, "from", "patch_invalid_op", `cannot move ${describe(from)} into its own child ${describe(path)}`);
+          throw new JsonPatchFailure(
+            index,
+            "from",
+            "patch_invalid_op",
+            `cannot move ${describe(from)} into its own child ${describe(path)}`,
+          );
         }
         const value = remove(result, from, index, "from");
         result = add(result, path, value, index);
@@ -157,7 +212,12 @@ export function applyJsonPatch(doc: unknown, operations: readonly unknown[]): un
       case "test": {
         const actual = get(result, path, index, "path");
         if (!deepEqual(actual, op.value)) {
-          throw new JsonPatchFailure(index, "value", "patch_test_failed", `test failed: ${describe(path)} is ${JSON.stringify(actual)}, not ${JSON.stringify(op.value)}`);
+          throw new JsonPatchFailure(
+            index,
+            "value",
+            "patch_test_failed",
+            `test failed: ${describe(path)} is ${JSON.stringify(actual)}, not ${JSON.stringify(op.value)}`,
+          );
         }
         break;
       }
@@ -165,4 +225,3 @@ export function applyJsonPatch(doc: unknown, operations: readonly unknown[]): un
   });
   return result;
 }
-

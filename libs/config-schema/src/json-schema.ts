@@ -9,7 +9,10 @@ export const SCHEMA_ID = "https://bronze.dev/schemas/machine-config/v1alpha1.jso
  * `validateConfig` is the authority.
  */
 export function machineConfigJsonSchema(): Record<string, unknown> {
-  const generated = z.toJSONSchema(MachineConfigSchema, { target: "draft-2020-12" }) as Record<string, unknown>;
+  const generated = z.toJSONSchema(MachineConfigSchema, { target: "draft-2020-12" }) as Record<
+    string,
+    unknown
+  >;
   const { $schema, ...rest } = generated;
   return { $schema, $id: SCHEMA_ID, title: "Bronze machine config (v1alpha1)", ...rest };
 }

@@ -20,7 +20,8 @@ export function orderKeys(value: unknown, schema: z.ZodType | undefined): unknow
     for (const key of Object.keys(shape)) {
       if (Object.hasOwn(record, key)) out[key] = orderKeys(record[key], shape[key]);
     }
-    for (const key of Object.keys(record)) if (!Object.hasOwn(shape, key)) out[key] = orderKeys(record[key], undefined);
+    for (const key of Object.keys(record))
+      if (!Object.hasOwn(shape, key)) out[key] = orderKeys(record[key], undefined);
     return out;
   }
   const valueSchema = s instanceof z.ZodRecord ? (s.valueType as z.ZodType) : undefined;

@@ -36,7 +36,9 @@ export function parseStream(text: string): ParsedStream {
   asts.forEach((ast, index) => {
     for (const error of ast.errors) {
       const code = error.code === "DUPLICATE_KEY" ? "duplicate_key" : "yaml_syntax";
-      issues.push(draft(index, [], code, `${firstLine(error.message)} (${error.code})`, { offset: error.pos[0] }));
+      issues.push(
+        draft(index, [], code, `${firstLine(error.message)} (${error.code})`, { offset: error.pos[0] }),
+      );
     }
     for (const warning of ast.warnings) {
       issues.push(

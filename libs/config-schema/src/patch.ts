@@ -45,7 +45,15 @@ function parseOrThrow(text: string, label: string): ParsedDocument[] {
   const lines = new LineIndex(text);
   const issues = errors.map((d): ConfigIssue => {
     const { line, column } = lines.position(d.offset ?? 0);
-    return { path: "", line, column, message: `${label}: ${d.message}`, severity: "error", code: d.code, document: d.document };
+    return {
+      path: "",
+      line,
+      column,
+      message: `${label}: ${d.message}`,
+      severity: "error",
+      code: d.code,
+      document: d.document,
+    };
   });
   throw new ConfigError("yaml", `${label} is not valid YAML`, issues);
 }
@@ -55,7 +63,15 @@ function applyJson(documents: unknown[], patch: ParsedDocument, source: Source, 
   const ops = patch.value as unknown[];
   if (target < 0) {
     throw new ConfigError("patch", `patch ${index} cannot apply`, [
-      issueAt(source, patch.ast, patch.index, [], "", "patch_no_target", `patch ${index}: a JSON patch applies to the v1alpha1 machine config, and there is none`),
+      issueAt(
+        source,
+        patch.ast,
+        patch.index,
+        [],
+        "",
+        "patch_no_target",
+        `patch ${index}: a JSON patch applies to the v1alpha1 machine config, and there is none`,
+      ),
     ]);
   }
   try {
@@ -70,29 +86,62 @@ function applyJson(documents: unknown[], patch: ParsedDocument, source: Source, 
     const tokens = typeof pointer === "string" ? parsePointer(pointer) : undefined;
     const fieldPath = tokens ? formatPath(pointerToPath(tokens)) : "";
     const label = typeof op?.path === "string" ? ` (${opName} ${op.path})` : "";
-    const at: PathSegment[] = err.field && op && Object.hasOwn(op, err.field) ? [err.opIndex, err.field] : [err.opIndex];
+    const at: PathSegment[] =
+      err.field && op && Object.hasOwn(op, err.field) ? [err.opIndex, err.field] : [err.opIndex];
     throw new ConfigError("patch", `patch ${index} cannot apply`, [
-      issueAt(source, patch.ast, patch.index, at, fieldPath, err.code, `patch ${index}, op ${err.opIndex}${label}: ${err.message}`),
+      issueAt(
+        source,
+        patch.ast,
+        patch.index,
+        at,
+        fieldPath,
+        err.code,
+        `patch ${index}, op ${err.opIndex}${label}: ${err.message}`,
+      ),
     ]);
   }
 }
 
-function applyStrategic(documents: unknown[], patch: ParsedDocument, source: Source, index: number): unknown[] {
+function applyStrategic(
+  documents: unknown[],
+  patch: ParsedDocument,
+  source: Source,
+  index: number,
+): unknown[] {
   const fail = (at: PathSegment[], code: string, message: string): never => {
     throw new ConfigError("patch", `patch ${index} cannot apply`, [
-      issueAt(source, patch.ast, patch.index, at, formatPath(at), code, `patch ${index}, document ${patch.index}: ${message}`),
+      issueAt(
+        source,
+        patch.ast,
+        patch.index,
+        at,
+        formatPath(at),
+        code,
+        `patch ${index}, document ${patch.index}: ${message}`,
+      ),
     ]);
   };
   const record = asRecord(patch.value);
-  if (!record) return fail([], "patch_invalid", "a strategic merge patch document must be a map (or the whole patch a JSON patch list)");
+  if (!record)
+    return fail(
+      [],
+      "patch_invalid",
+      "a strategic merge patch document must be a map (or the whole patch a JSON patch list)",
+    );
   const typed = "apiVersion" in record || "kind" in record;
   let kind = MACHINE_CONFIG_KIND;
   let name: string | undefined;
   if (typed) {
-    if (typeof record.kind !== "string") return fail(["kind"], "patch_invalid", "a typed document patch needs a kind");
+    if (typeof record.kind !== "string")
+      return fail(["kind"], "patch_invalid", "a typed document patch needs a kind");
     kind = record.kind;
     if (documentKind(kind)?.named) {
-      if (typeof record.name !== "string") return fail(["name"], "patch_invalid", `a ${kind} patch needs the name of the document it patches or adds`);
+      if (typeof record.name !== "string")
+        return fail(
+          ["name"],
+          "patch_invalid",
+          `a ${kind} patch needs the name of the document it patches or adds`,
+        );
       name = record.name;
     }
   }
@@ -105,14 +154,20 @@ function applyStrategic(documents: unknown[], patch: ParsedDocument, source: Sou
   try {
     if (target < 0) {
       const created = materialise(record);
-      if (created === undefined) return fail(["$patch"], "patch_no_target", `there is no ${name ? `${kind} named "${name}"` : kind} document to delete`);
+      if (created === undefined)
+        return fail(
+          ["$patch"],
+          "patch_no_target",
+          `there is no ${name ? `${kind} named "${name}"` : kind} document to delete`,
+        );
       if (kind === MACHINE_CONFIG_KIND) out.unshift(created);
       else out.push(created);
       return out;
     }
     const merged = strategicMerge(documents[target], record, rules);
     if (merged === undefined) {
-      if (kind === MACHINE_CONFIG_KIND) return fail(["$patch"], "patch_invalid", "the machine config document cannot be deleted");
+      if (kind === MACHINE_CONFIG_KIND)
+        return fail(["$patch"], "patch_invalid", "the machine config document cannot be deleted");
       out.splice(target, 1);
     } else {
       out[target] = merged;
@@ -131,7 +186,15 @@ function applyOne(documents: unknown[], text: string, index: number): unknown[] 
   if (first && Array.isArray(first.value)) {
     if (parsed.length > 1) {
       throw new ConfigError("patch", `patch ${index} cannot apply`, [
-        issueAt(source, parsed[1]?.ast, parsed[1]?.index ?? 0, [], "", "patch_invalid", `patch ${index}: a JSON patch must be a single document (a list of operations)`),
+        issueAt(
+          source,
+          parsed[1]?.ast,
+          parsed[1]?.index ?? 0,
+          [],
+          "",
+          "patch_invalid",
+          `patch ${index}: a JSON patch must be a single document (a list of operations)`,
+        ),
       ]);
     }
     return applyJson(documents, first, source, index);
@@ -140,7 +203,15 @@ function applyOne(documents: unknown[], text: string, index: number): unknown[] 
   for (const doc of parsed) {
     if (Array.isArray(doc.value)) {
       throw new ConfigError("patch", `patch ${index} cannot apply`, [
-        issueAt(source, doc.ast, doc.index, [], "", "patch_invalid", `patch ${index}: a JSON patch (list) cannot be mixed with strategic merge documents`),
+        issueAt(
+          source,
+          doc.ast,
+          doc.index,
+          [],
+          "",
+          "patch_invalid",
+          `patch ${index}: a JSON patch (list) cannot be mixed with strategic merge documents`,
+        ),
       ]);
     }
     out = applyStrategic(out, doc, source, index);
@@ -171,4 +242,3 @@ export function applyPatches(base: string, patches: string[], options: { mode?: 
   }
   return output;
 }
-

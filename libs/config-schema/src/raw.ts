@@ -4,7 +4,9 @@
 export type RawRecord = Record<string, unknown>;
 
 export function asRecord(value: unknown): RawRecord | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as RawRecord) : undefined;
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as RawRecord)
+    : undefined;
 }
 
 export function asArray(value: unknown): unknown[] {

@@ -5,7 +5,8 @@ import type { FieldPath } from "./field-path.ts";
 export function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
   for (;;) {
-    if (current instanceof z.ZodOptional || current instanceof z.ZodNullable) current = current.unwrap() as z.ZodType;
+    if (current instanceof z.ZodOptional || current instanceof z.ZodNullable)
+      current = current.unwrap() as z.ZodType;
     else if (current instanceof z.ZodDefault) current = current.unwrap() as z.ZodType;
     else return current;
   }

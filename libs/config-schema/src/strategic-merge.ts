@@ -48,7 +48,10 @@ function directive(patch: Record<string, unknown>, path: PathSegment[]): "delete
   if (!Object.hasOwn(patch, "$patch")) return undefined;
   const value = patch.$patch;
   if (value === "delete" || value === "replace") return value;
-  throw new MergeFailure([...path, "$patch"], `unsupported $patch directive ${JSON.stringify(value)} (use delete or replace)`);
+  throw new MergeFailure(
+    [...path, "$patch"],
+    `unsupported $patch directive ${JSON.stringify(value)} (use delete or replace)`,
+  );
 }
 
 /** A deep copy of patch content with `$patch` directives resolved (deleted items dropped). */
@@ -77,7 +80,13 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
-function mergeList(base: unknown[], patch: unknown[], pattern: string, path: PathSegment[], rules: MergeRules): unknown {
+function mergeList(
+  base: unknown[],
+  patch: unknown[],
+  pattern: string,
+  path: PathSegment[],
+  rules: MergeRules,
+): unknown {
   if (rules.replace.includes(pattern)) return clean(patch, path);
   const key = rules.keyed[pattern];
   const out = [...base];
@@ -101,7 +110,13 @@ function mergeList(base: unknown[], patch: unknown[], pattern: string, path: Pat
   return out;
 }
 
-function mergeValue(base: unknown, patch: unknown, pattern: string, path: PathSegment[], rules: MergeRules): unknown {
+function mergeValue(
+  base: unknown,
+  patch: unknown,
+  pattern: string,
+  path: PathSegment[],
+  rules: MergeRules,
+): unknown {
   const patchRecord = asRecord(patch);
   if (patchRecord) {
     const d = directive(patchRecord, path);
@@ -110,7 +125,13 @@ function mergeValue(base: unknown, patch: unknown, pattern: string, path: PathSe
     if (d === "replace" || !baseRecord) return clean(patchRecord, path);
     const out: Record<string, unknown> = { ...baseRecord };
     for (const [key, value] of Object.entries(patchRecord)) {
-      const merged = mergeValue(baseRecord[key], value, pattern === "" ? key : `${pattern}.${key}`, [...path, key], rules);
+      const merged = mergeValue(
+        baseRecord[key],
+        value,
+        pattern === "" ? key : `${pattern}.${key}`,
+        [...path, key],
+        rules,
+      );
       if (merged === DELETE) delete out[key];
       else out[key] = merged;
     }

@@ -13,7 +13,9 @@ import { zodIssuesToDrafts } from "./zod-issues.ts";
 
 /** Drops "required" issues duplicated by the schema and the type rules, or implied by a missing ancestor. */
 function dedupe(drafts: IssueDraft[]): IssueDraft[] {
-  const required = drafts.filter((d) => d.code === "required").map((d) => ({ doc: d.document, path: formatPath(d.path) }));
+  const required = drafts
+    .filter((d) => d.code === "required")
+    .map((d) => ({ doc: d.document, path: formatPath(d.path) }));
   const seen = new Set<string>();
   return drafts.filter((d) => {
     const path = formatPath(d.path);
@@ -23,7 +25,12 @@ function dedupe(drafts: IssueDraft[]): IssueDraft[] {
     if (d.code !== "required") return true;
     const sameRequired = `${d.document}|${path}|required|`;
     for (const s of seen) if (s !== key && s.startsWith(sameRequired)) return false;
-    return !required.some((r) => r.doc === d.document && r.path !== path && (path.startsWith(`${r.path}.`) || path.startsWith(`${r.path}[`)));
+    return !required.some(
+      (r) =>
+        r.doc === d.document &&
+        r.path !== path &&
+        (path.startsWith(`${r.path}.`) || path.startsWith(`${r.path}[`)),
+    );
   });
 }
 
@@ -33,9 +40,20 @@ function resolve(drafts: IssueDraft[], text: string, asts: readonly Document[]):
     const ast = asts[d.document];
     const offset = d.offset ?? (ast ? locate(ast, d.path, d.anchor) : 0);
     const { line, column } = lines.position(offset);
-    return { path: formatPath(d.path), line, column, message: d.message, severity: d.severity, code: d.code, document: d.document };
+    return {
+      path: formatPath(d.path),
+      line,
+      column,
+      message: d.message,
+      severity: d.severity,
+      code: d.code,
+      document: d.document,
+    };
   });
-  return issues.sort((a, b) => a.document - b.document || a.line - b.line || a.column - b.column || a.path.localeCompare(b.path));
+  return issues.sort(
+    (a, b) =>
+      a.document - b.document || a.line - b.line || a.column - b.column || a.path.localeCompare(b.path),
+  );
 }
 
 /**
@@ -56,16 +74,32 @@ export function validateConfig(text: string, options: { mode: Mode; strict?: boo
     drafts = drafts.concat(classified.issues);
     const machine = classified.machine;
     if (!machine) {
-      drafts.push(draft(0, [], "missing_machine_config", "no v1alpha1 machine config document (version: v1alpha1) found", { offset: 0 }));
+      drafts.push(
+        draft(
+          0,
+          [],
+          "missing_machine_config",
+          "no v1alpha1 machine config document (version: v1alpha1) found",
+          { offset: 0 },
+        ),
+      );
     } else if (machine.value && (machine.value as { version?: unknown }).version !== "v1alpha1") {
       drafts.push(
-        draft(machine.index, ["version"], "unsupported_version", `unsupported config version ${JSON.stringify((machine.value as { version?: unknown }).version)}; expected v1alpha1`),
+        draft(
+          machine.index,
+          ["version"],
+          "unsupported_version",
+          `unsupported config version ${JSON.stringify((machine.value as { version?: unknown }).version)}; expected v1alpha1`,
+        ),
       );
     } else {
       const ruleOptions = { mode: options.mode, document: machine.index };
       const parsed = MachineConfigSchema.safeParse(machine.value);
       if (parsed.success) config = parsed.data;
-      else drafts = drafts.concat(zodIssuesToDrafts(parsed.error.issues, machine.value, MachineConfigSchema, machine.index));
+      else
+        drafts = drafts.concat(
+          zodIssuesToDrafts(parsed.error.issues, machine.value, MachineConfigSchema, machine.index),
+        );
       drafts = drafts.concat(
         crossFieldRules(machine.value, ruleOptions),
         sourceRules(machine.value, machine.ast, machine.index),

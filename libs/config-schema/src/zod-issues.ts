@@ -9,8 +9,10 @@ export function describeValue(value: unknown): string {
   if (value === null) return "null (empty value)";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a map";
-  if (typeof value === "string") return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)})`;
-  if (typeof value === "number") return Number.isInteger(value) ? `an integer (${value})` : `a number (${value})`;
+  if (typeof value === "string")
+    return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)})`;
+  if (typeof value === "number")
+    return Number.isInteger(value) ? `an integer (${value})` : `a number (${value})`;
   if (typeof value === "boolean") return `a boolean (${value})`;
   return typeof value;
 }
@@ -31,7 +33,13 @@ function hasKey(parent: unknown, key: PathSegment): boolean {
 
 type RawIssue = z.core.$ZodIssue;
 
-function convertOne(issue: RawIssue, value: unknown, schema: z.ZodType, document: number, out: IssueDraft[]): void {
+function convertOne(
+  issue: RawIssue,
+  value: unknown,
+  schema: z.ZodType,
+  document: number,
+  out: IssueDraft[],
+): void {
   const path = issue.path as PathSegment[];
   if (issue.code === "invalid_type" || issue.code === "invalid_value") {
     const last = path[path.length - 1];
@@ -57,7 +65,11 @@ function convertOne(issue: RawIssue, value: unknown, schema: z.ZodType, document
       for (const key of issue.keys) {
         const suggestion = closest(key, known);
         const hint = suggestion ? ` (did you mean "${suggestion}"?)` : "";
-        out.push(draft(document, [...path, key], "unknown_field", `unknown field "${key}"${hint}`, { anchor: "key" }));
+        out.push(
+          draft(document, [...path, key], "unknown_field", `unknown field "${key}"${hint}`, {
+            anchor: "key",
+          }),
+        );
       }
       return;
     }
@@ -77,7 +89,9 @@ function convertOne(issue: RawIssue, value: unknown, schema: z.ZodType, document
       const small = issue.code === "too_small";
       let message: string;
       if (issue.origin === "array") message = `must have ${small ? "at least" : "at most"} ${bound} item(s)`;
-      else if (issue.origin === "string") message = small && bound === 1 ? "must not be empty" : `length must be ${small ? ">=" : "<="} ${bound}`;
+      else if (issue.origin === "string")
+        message =
+          small && bound === 1 ? "must not be empty" : `length must be ${small ? ">=" : "<="} ${bound}`;
       else message = `must be ${small ? ">=" : "<="} ${bound} (got ${String(getIn(value, path))})`;
       out.push(draft(document, path, "out_of_range", message));
       return;
@@ -87,11 +101,16 @@ function convertOne(issue: RawIssue, value: unknown, schema: z.ZodType, document
       return;
     case "invalid_key": {
       const inner = issue.issues[0]?.message ?? "invalid key";
-      out.push(draft(document, path, "invalid_key", `invalid key "${String(path[path.length - 1])}": ${inner}`, { anchor: "key" }));
+      out.push(
+        draft(document, path, "invalid_key", `invalid key "${String(path[path.length - 1])}": ${inner}`, {
+          anchor: "key",
+        }),
+      );
       return;
     }
     case "invalid_element":
-      for (const inner of issue.issues) convertOne({ ...inner, path: [...path, ...inner.path] } as RawIssue, value, schema, document, out);
+      for (const inner of issue.issues)
+        convertOne({ ...inner, path: [...path, ...inner.path] } as RawIssue, value, schema, document, out);
       return;
     case "invalid_union": {
       out.push(draft(document, path, "invalid_value", issue.message));
@@ -103,7 +122,9 @@ function convertOne(issue: RawIssue, value: unknown, schema: z.ZodType, document
       return;
     }
     default:
-      out.push(draft(document, path, (issue as { code: string }).code, (issue as { message: string }).message));
+      out.push(
+        draft(document, path, (issue as { code: string }).code, (issue as { message: string }).message),
+      );
   }
 }
 
@@ -118,4 +139,3 @@ export function zodIssuesToDrafts(
   for (const issue of issues) convertOne(issue, value, schema, document, out);
   return out;
 }
-

@@ -27,7 +27,10 @@ export const ClusterNetworkSchema = z.strictObject({
   cni: z
     .strictObject({
       name: z.enum(CNI_NAMES).describe("flannel, custom (manifests from urls) or none."),
-      urls: z.array(url(["https", "http"], "Manifest URL.")).describe("Manifests for a custom CNI.").optional(),
+      urls: z
+        .array(url(["https", "http"], "Manifest URL."))
+        .describe("Manifests for a custom CNI.")
+        .optional(),
     })
     .optional(),
 });

@@ -3,13 +3,31 @@ import { checkRule, controlplane, errorsOf, modified, type RuleCase } from "../.
 import { MachineConfigSchema } from "./config.ts";
 
 const cases: RuleCase[] = [
-  { name: "version must be v1alpha1 when present", bad: { version: "v1alpha2" }, good: { version: "v1alpha1" }, path: "version", code: "unsupported_version" },
-  { name: "debug is a boolean", bad: { debug: "no" }, good: { debug: false }, path: "debug", code: "invalid_type" },
+  {
+    name: "version must be v1alpha1 when present",
+    bad: { version: "v1alpha2" },
+    good: { version: "v1alpha1" },
+    path: "version",
+    code: "unsupported_version",
+  },
+  {
+    name: "debug is a boolean",
+    bad: { debug: "no" },
+    good: { debug: false },
+    path: "debug",
+    code: "invalid_type",
+  },
   { name: "persist is a boolean", bad: { persist: 1 }, good: {}, path: "persist", code: "invalid_type" },
   { name: "machine is required", bad: { machine: undefined }, good: {}, path: "machine", code: "required" },
   { name: "cluster is required", bad: { cluster: undefined }, good: {}, path: "cluster", code: "required" },
   { name: "machine is a map", bad: { machine: ["worker"] }, good: {}, path: "machine", code: "invalid_type" },
-  { name: "unknown top-level fields", bad: { kubernetes: {} }, good: {}, path: "kubernetes", code: "unknown_field" },
+  {
+    name: "unknown top-level fields",
+    bad: { kubernetes: {} },
+    good: {},
+    path: "kubernetes",
+    code: "unknown_field",
+  },
 ];
 
 test.each(cases.map((c) => [c.name, c] as const))("%s", (_name, rule) => {

@@ -61,7 +61,9 @@ export const ExtensionServiceConfigSchema = z
       .array(
         z
           .string()
-          .regex(/^[A-Za-z_][A-Za-z0-9_]*=[\s\S]*$/, { error: "environment entries have the form NAME=value" })
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*=[\s\S]*$/, {
+            error: "environment entries have the form NAME=value",
+          })
           .describe("NAME=value."),
       )
       .optional(),
@@ -92,7 +94,13 @@ export const DOCUMENT_KINDS: readonly DocumentKind[] = [
     rules: (value) => {
       const timeout = typeof value.timeout === "string" ? parseDuration(value.timeout) : undefined;
       return timeout !== undefined && timeout < 10_000
-        ? [{ path: ["timeout"], code: "out_of_range", message: `must be at least 10s (got ${value.timeout})` }]
+        ? [
+            {
+              path: ["timeout"],
+              code: "out_of_range",
+              message: `must be at least 10s (got ${value.timeout})`,
+            },
+          ]
         : [];
     },
   },

@@ -1,8 +1,8 @@
 import * as z from "zod";
 import { validateBase64 } from "../validators/base64.ts";
 import { validateCidrAddress, validateCidrNetwork, validateSubnetFilter } from "../validators/cidr.ts";
-import { validateDnsName, validateHostname } from "../validators/hostname.ts";
 import { validateDuration } from "../validators/duration.ts";
+import { validateDnsName, validateHostname } from "../validators/hostname.ts";
 import { validateImageRef } from "../validators/image-ref.ts";
 import { parseIp, validateIp } from "../validators/ip.ts";
 import { validateCertificate, validatePrivateKey } from "../validators/pem.ts";
@@ -10,7 +10,11 @@ import { validateBootstrapToken, validateMachineToken } from "../validators/toke
 import { validateUrl } from "../validators/url.ts";
 
 /** A string checked by `validate` (which returns an error message); failures are issues with `code`. */
-export function checkedString(validate: (value: string) => string | undefined, code: string, description: string) {
+export function checkedString(
+  validate: (value: string) => string | undefined,
+  code: string,
+  description: string,
+) {
   return z
     .string()
     .superRefine((value, ctx) => {
@@ -21,14 +25,20 @@ export function checkedString(validate: (value: string) => string | undefined, c
 }
 
 export const ipAddress = (description: string) => checkedString(validateIp, "invalid_ip", description);
-export const cidrAddress = (description: string) => checkedString(validateCidrAddress, "invalid_cidr", description);
-export const cidrNetwork = (description: string) => checkedString(validateCidrNetwork, "invalid_cidr", description);
+export const cidrAddress = (description: string) =>
+  checkedString(validateCidrAddress, "invalid_cidr", description);
+export const cidrNetwork = (description: string) =>
+  checkedString(validateCidrNetwork, "invalid_cidr", description);
 export const subnetFilter = (description: string) =>
   checkedString(validateSubnetFilter, "invalid_cidr", description);
-export const hostname = (description: string) => checkedString(validateHostname, "invalid_hostname", description);
-export const dnsName = (description: string) => checkedString(validateDnsName, "invalid_hostname", description);
-export const duration = (description: string) => checkedString(validateDuration, "invalid_duration", description);
-export const imageRef = (description: string) => checkedString(validateImageRef, "invalid_image", description);
+export const hostname = (description: string) =>
+  checkedString(validateHostname, "invalid_hostname", description);
+export const dnsName = (description: string) =>
+  checkedString(validateDnsName, "invalid_hostname", description);
+export const duration = (description: string) =>
+  checkedString(validateDuration, "invalid_duration", description);
+export const imageRef = (description: string) =>
+  checkedString(validateImageRef, "invalid_image", description);
 
 /** An IP address or a DNS name (wildcards allowed): certificate subject alternative names. */
 export const certSan = (description: string) =>

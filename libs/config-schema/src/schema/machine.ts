@@ -89,7 +89,9 @@ export const MachineSchema = z.strictObject({
   files: z.array(MachineFileSchema).optional(),
   env: z
     .record(
-      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "environment variable names are [A-Za-z_][A-Za-z0-9_]*" }),
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+        error: "environment variable names are [A-Za-z_][A-Za-z0-9_]*",
+      }),
       z.string(),
     )
     .describe("Environment variables for system services.")

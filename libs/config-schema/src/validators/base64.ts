@@ -7,7 +7,10 @@ export function decodeBase64(text: string): Buffer | undefined {
 }
 
 /** Validates standard base64 that decodes to at least `minBytes` (or exactly `bytes`) bytes. */
-export function validateBase64(text: string, size: { minBytes?: number; bytes?: number } = {}): string | undefined {
+export function validateBase64(
+  text: string,
+  size: { minBytes?: number; bytes?: number } = {},
+): string | undefined {
   if (text === "") return "must not be empty";
   const decoded = decodeBase64(text);
   if (!decoded) return "is not valid base64 (standard alphabet, padded)";

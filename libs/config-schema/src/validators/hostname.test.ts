@@ -12,7 +12,9 @@ test("refuses bad labels, empty and overlong names", () => {
   expect(validateHostname("cp_1")).toContain('label "cp_1"');
   expect(validateHostname("a..b")).toBeDefined();
   expect(validateHostname("")).toBe("must not be empty");
-  expect(validateHostname(`${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(63)}`)).toContain("253");
+  expect(
+    validateHostname(`${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(63)}`),
+  ).toContain("253");
   expect(validateHostname("a".repeat(64))).toBeDefined();
 });
 

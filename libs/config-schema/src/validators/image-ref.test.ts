@@ -2,7 +2,10 @@ import { expect, test } from "bun:test";
 import { parseImageRef, validateImageRef } from "./image-ref.ts";
 
 test("parses names, tags and digests", () => {
-  expect(parseImageRef("ghcr.io/siderolabs/kubelet:v1.31.2")).toEqual({ name: "ghcr.io/siderolabs/kubelet", tag: "v1.31.2" });
+  expect(parseImageRef("ghcr.io/siderolabs/kubelet:v1.31.2")).toEqual({
+    name: "ghcr.io/siderolabs/kubelet",
+    tag: "v1.31.2",
+  });
   expect(parseImageRef("localhost:5000/etcd")).toEqual({ name: "localhost:5000/etcd" });
   const digest = `sha256:${"a".repeat(64)}`;
   expect(parseImageRef(`busybox@${digest}`)).toEqual({ name: "busybox", digest });

@@ -6,9 +6,12 @@ describe("parseIpv4", () => {
     expect(Array.from(parseIpv4("10.0.0.255") ?? [])).toEqual([10, 0, 0, 255]);
     expect(Array.from(parseIpv4("0.0.0.0") ?? [])).toEqual([0, 0, 0, 0]);
   });
-  test.each(["256.0.0.1", "10.0.0", "10.0.0.1.2", "010.0.0.1", "a.b.c.d", "1..2.3", ""])("refuses %p", (text) => {
-    expect(parseIpv4(text)).toBeUndefined();
-  });
+  test.each(["256.0.0.1", "10.0.0", "10.0.0.1.2", "010.0.0.1", "a.b.c.d", "1..2.3", ""])(
+    "refuses %p",
+    (text) => {
+      expect(parseIpv4(text)).toBeUndefined();
+    },
+  );
 });
 
 describe("parseIpv6", () => {
@@ -24,9 +27,12 @@ describe("parseIpv6", () => {
     expect(parseIpv6("2001:db8:0:0:0:0:0:1")).toBeDefined();
     expect(Array.from(parseIpv6("::ffff:10.1.2.3")?.slice(12) ?? [])).toEqual([10, 1, 2, 3]);
   });
-  test.each(["1::2::3", "12345::", "1:2:3:4:5:6:7:8:9", "1:2:3", "fe80::1%eth0", "g::1", ":"])("refuses %p", (t) => {
-    expect(parseIpv6(t)).toBeUndefined();
-  });
+  test.each(["1::2::3", "12345::", "1:2:3:4:5:6:7:8:9", "1:2:3", "fe80::1%eth0", "g::1", ":"])(
+    "refuses %p",
+    (t) => {
+      expect(parseIpv6(t)).toBeUndefined();
+    },
+  );
 });
 
 describe("validateIp", () => {

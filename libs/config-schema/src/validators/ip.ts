@@ -72,14 +72,16 @@ export function parseIp(text: string): IpAddress | undefined {
 /** Returns an error message, or undefined when `text` is an IPv4 or IPv6 address. */
 export function validateIp(text: string): string | undefined {
   if (parseIp(text)) return undefined;
-  if (text.includes("/")) return `"${text}" is a CIDR; an IP address without a prefix length is expected here`;
+  if (text.includes("/"))
+    return `"${text}" is a CIDR; an IP address without a prefix length is expected here`;
   return `"${text}" is not a valid IPv4 or IPv6 address`;
 }
 
 export function formatIp(ip: IpAddress): string {
   if (ip.family === 4) return Array.from(ip.bytes).join(".");
   const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((((ip.bytes[i] as number) << 8) | (ip.bytes[i + 1] as number)).toString(16));
+  for (let i = 0; i < 16; i += 2)
+    groups.push((((ip.bytes[i] as number) << 8) | (ip.bytes[i + 1] as number)).toString(16));
   // compress the longest run of zero groups (RFC 5952)
   let bestStart = -1;
   let bestLen = 0;

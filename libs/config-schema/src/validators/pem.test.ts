@@ -1,6 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { pkiBase64 } from "../../test/fixtures.ts";
-import { keyMatchesCertificate, parseCertificate, parsePrivateKey, validateCertificate, validatePrivateKey } from "./pem.ts";
+import {
+  keyMatchesCertificate,
+  parseCertificate,
+  parsePrivateKey,
+  validateCertificate,
+  validatePrivateKey,
+} from "./pem.ts";
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
@@ -11,10 +17,14 @@ describe("certificates", () => {
     expect(typeof cert).not.toBe("string");
   });
   test("refuse raw PEM, non-base64, non-PEM and other block types", () => {
-    expect(validateCertificate(Buffer.from(pkiBase64("kubernetes-ca.crt"), "base64").toString())).toContain("raw PEM");
+    expect(validateCertificate(Buffer.from(pkiBase64("kubernetes-ca.crt"), "base64").toString())).toContain(
+      "raw PEM",
+    );
     expect(validateCertificate("not base64!")).toContain("not valid base64");
     expect(validateCertificate(b64("hello"))).toContain("does not decode to a PEM block");
-    expect(validateCertificate(pkiBase64("kubernetes-ca.key"))).toContain("EC PRIVATE KEY block, expected CERTIFICATE");
+    expect(validateCertificate(pkiBase64("kubernetes-ca.key"))).toContain(
+      "EC PRIVATE KEY block, expected CERTIFICATE",
+    );
     expect(validateCertificate("")).toBe("must not be empty");
   });
   test("refuse a CERTIFICATE block with garbage inside", () => {
@@ -30,8 +40,12 @@ describe("private keys", () => {
     expect(validatePrivateKey(pkiBase64("kubernetes-ca.key"))).toBeUndefined();
   });
   test("refuse certificates and unknown blocks", () => {
-    expect(validatePrivateKey(pkiBase64("os-ca.crt"))).toContain("CERTIFICATE block, expected one of PRIVATE KEY");
-    expect(validatePrivateKey(b64("-----BEGIN PUBLIC KEY-----\nQUJDRA==\n-----END PUBLIC KEY-----\n"))).toContain("PUBLIC KEY");
+    expect(validatePrivateKey(pkiBase64("os-ca.crt"))).toContain(
+      "CERTIFICATE block, expected one of PRIVATE KEY",
+    );
+    expect(
+      validatePrivateKey(b64("-----BEGIN PUBLIC KEY-----\nQUJDRA==\n-----END PUBLIC KEY-----\n")),
+    ).toContain("PUBLIC KEY");
   });
 });
 
@@ -39,7 +53,8 @@ test("keyMatchesCertificate pairs keys with their certificates", () => {
   const cert = parseCertificate(pkiBase64("kubernetes-ca.crt"));
   const own = parsePrivateKey(pkiBase64("kubernetes-ca.key"));
   const other = parsePrivateKey(pkiBase64("unrelated.key"));
-  if (typeof cert === "string" || typeof own === "string" || typeof other === "string") throw new Error("fixtures");
+  if (typeof cert === "string" || typeof own === "string" || typeof other === "string")
+    throw new Error("fixtures");
   expect(keyMatchesCertificate(cert, own)).toBe(true);
   expect(keyMatchesCertificate(cert, other)).toBe(false);
 });

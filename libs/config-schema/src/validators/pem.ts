@@ -2,7 +2,12 @@ import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { decodeBase64 } from "./base64.ts";
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/;
-export const PRIVATE_KEY_BLOCKS = ["PRIVATE KEY", "EC PRIVATE KEY", "ED25519 PRIVATE KEY", "RSA PRIVATE KEY"] as const;
+export const PRIVATE_KEY_BLOCKS = [
+  "PRIVATE KEY",
+  "EC PRIVATE KEY",
+  "ED25519 PRIVATE KEY",
+  "RSA PRIVATE KEY",
+] as const;
 
 interface PemBlock {
   type: string;
@@ -23,7 +28,8 @@ function decodePem(value: string, expected: string): Decoded {
   const match = PEM_BLOCK.exec(text);
   if (!match) return { error: `does not decode to a PEM block (expected -----BEGIN ${expected}-----)` };
   const body = (match[2] as string).replace(/\s+/g, "");
-  if (body === "" || !decodeBase64(body)) return { error: `decodes to a ${match[1]} block with an invalid body` };
+  if (body === "" || !decodeBase64(body))
+    return { error: `decodes to a ${match[1]} block with an invalid body` };
   return { block: { type: match[1] as string, pem: match[0] } };
 }
 
@@ -68,7 +74,8 @@ export function parsePrivateKey(value: string): KeyObject | string {
     );
   }
   // Talos labels PKCS#8 Ed25519 keys "ED25519 PRIVATE KEY"; the DER inside is plain PKCS#8.
-  const standard = type === "ED25519 PRIVATE KEY" ? pem.replaceAll("ED25519 PRIVATE KEY", "PRIVATE KEY") : pem;
+  const standard =
+    type === "ED25519 PRIVATE KEY" ? pem.replaceAll("ED25519 PRIVATE KEY", "PRIVATE KEY") : pem;
   try {
     return remember(keyCache, value, createPrivateKey(standard));
   } catch (err) {

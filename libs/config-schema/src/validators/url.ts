@@ -1,5 +1,9 @@
 /** Validates a URL with one of `schemes` (without the colon) and a host. */
-export function validateUrl(text: string, schemes: readonly string[], options: { port?: boolean } = {}): string | undefined {
+export function validateUrl(
+  text: string,
+  schemes: readonly string[],
+  options: { port?: boolean } = {},
+): string | undefined {
   let url: URL;
   try {
     url = new URL(text);
