@@ -1,0 +1,144 @@
+export interface FeedOptions<T> {
+  /** Most items kept. */
+  readonly maxItems: number;
+  /** Most bytes kept (by `sizeOf`); the newest item is always kept. */
+  readonly maxBytes?: number;
+  readonly sizeOf?: (item: T) => number;
+}
+
+export interface FollowOptions<T> {
+  /** How many past items to yield first (default 0; Infinity for all kept). */
+  readonly tail?: number;
+  readonly signal?: AbortSignal;
+  /** Most items queued for a slow follower before the oldest queued ones are dropped (default 1000). */
+  readonly maxQueue?: number;
+  /** Item yielded in place of dropped ones (e.g. a "[N lines dropped]" log line). */
+  readonly onDropped?: (count: number) => T;
+}
+
+/**
+ * A bounded history of items (a ring buffer by count and by bytes) with live subscribers and async
+ * followers. Nothing in it grows without bound: slow followers lose their oldest queued items.
+ */
+export class Feed<T> {
+  readonly #maxItems: number;
+  readonly #maxBytes: number;
+  readonly #sizeOf: (item: T) => number;
+  #ring: (T | undefined)[];
+  #head = 0;
+  #length = 0;
+  #bytes = 0;
+  readonly #listeners = new Set<(item: T) => void>();
+
+  constructor(options: FeedOptions<T>) {
+    if (!Number.isInteger(options.maxItems) || options.maxItems < 1) {
+      throw new RangeError(`Feed: maxItems must be a positive integer, got ${options.maxItems}`);
+    }
+    this.#maxItems = options.maxItems;
+    this.#maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    this.#sizeOf = options.sizeOf ?? (() => 0);
+    this.#ring = new Array(Math.min(options.maxItems, 1024));
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  push(item: T): void {
+    if (this.#length === this.#maxItems) this.#evict();
+    if (this.#length === this.#ring.length) this.#grow();
+    this.#ring[(this.#head + this.#length) % this.#ring.length] = item;
+    this.#length++;
+    this.#bytes += this.#sizeOf(item);
+    while (this.#bytes > this.#maxBytes && this.#length > 1) this.#evict();
+    for (const listener of this.#listeners) {
+      try {
+        listener(item);
+      } catch {
+        // A subscriber's failure must not break the producer (PID 1).
+      }
+    }
+  }
+
+  #evict(): void {
+    const item = this.#ring[this.#head] as T;
+    this.#ring[this.#head] = undefined;
+    this.#head = (this.#head + 1) % this.#ring.length;
+    this.#length--;
+    this.#bytes -= this.#sizeOf(item);
+  }
+
+  /** The ring starts small and doubles up to maxItems, so idle feeds cost little memory. */
+  #grow(): void {
+    const next = new Array<T | undefined>(Math.min(this.#ring.length * 2, this.#maxItems));
+    for (let i = 0; i < this.#length; i++) next[i] = this.#ring[(this.#head + i) % this.#ring.length];
+    this.#ring = next;
+    this.#head = 0;
+  }
+
+  /** The last `n` items (all kept items by default), oldest first. */
+  tail(n = Number.POSITIVE_INFINITY): T[] {
+    const count = Math.max(0, Math.min(n, this.#length));
+    const out: T[] = [];
+    for (let i = this.#length - count; i < this.#length; i++) {
+      out.push(this.#ring[(this.#head + i) % this.#ring.length] as T);
+    }
+    return out;
+  }
+
+  /** Calls `listener` for every new item; returns the unsubscribe function. */
+  subscribe(listener: (item: T) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  get subscribers(): number {
+    return this.#listeners.size;
+  }
+
+  /** Yields the last `tail` items, then new ones as they come, until `signal` aborts. */
+  async *follow(options: FollowOptions<T> = {}): AsyncGenerator<T> {
+    const { signal, maxQueue = 1000, onDropped } = options;
+    const queue: T[] = [...this.tail(options.tail ?? 0)];
+    let dropped = 0;
+    let wake: (() => void) | undefined;
+    const unsubscribe = this.subscribe((item) => {
+      queue.push(item);
+      if (queue.length > maxQueue) {
+        queue.shift();
+        dropped++;
+      }
+      wake?.();
+    });
+    const onAbort = () => wake?.();
+    signal?.addEventListener("abort", onAbort);
+    try {
+      while (!signal?.aborted) {
+        if (dropped > 0 && onDropped !== undefined) {
+          const count = dropped;
+          dropped = 0;
+          yield onDropped(count);
+          continue;
+        }
+        const item = queue.shift();
+        if (item !== undefined) {
+          yield item;
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+    } finally {
+      unsubscribe();
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import type { Clock } from "../clock.ts";
+import type { HealthCheckSpec } from "./service.ts";
+
+export interface HealthResult {
+  readonly healthy: boolean;
+  /** Why it is unhealthy ("" when healthy). */
+  readonly message: string;
+}
+
+/** Problems with a health check spec, or undefined. */
+export function healthCheckProblem(spec: HealthCheckSpec): string | undefined {
+  if (!(spec.initialDelayMs >= 0)) return `healthCheck.initialDelayMs must be >= 0, got ${spec.initialDelayMs}`;
+  if (!(spec.periodMs > 0)) return `healthCheck.periodMs must be > 0, got ${spec.periodMs}`;
+  if (!(spec.timeoutMs > 0)) return `healthCheck.timeoutMs must be > 0, got ${spec.timeoutMs}`;
+  return undefined;
+}
+
+/** Runs the check once, failing it when it takes longer than `timeoutMs` (its signal is then aborted). */
+export async function checkOnce(spec: HealthCheckSpec, clock: Clock, signal: AbortSignal): Promise<HealthResult> {
+  const attempt = new AbortController();
+  const onAbort = () => attempt.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const check = Promise.resolve()
+      .then(() => spec.check(attempt.signal))
+      .then(
+        (): HealthResult => ({ healthy: true, message: "" }),
+        (err): HealthResult => ({ healthy: false, message: err instanceof Error ? err.message : String(err) }),
+      );
+    const timeout = clock.sleep(spec.timeoutMs, attempt.signal).then(
+      (elapsed): HealthResult | undefined =>
+        elapsed ? { healthy: false, message: `timed out after ${spec.timeoutMs} ms` } : undefined,
+    );
+    const result = await Promise.race([check, timeout]);
+    // undefined: the caller aborted; do not wait for a check that may ignore its signal.
+    return result ?? { healthy: false, message: "health check aborted" };
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    attempt.abort();
+  }
+}
+
+/**
+ * Checks health after `initialDelayMs`, then every `periodMs`, until `signal` aborts. `onResult` is called
+ * after every check with whether the health changed (the first result always counts as a change).
+ */
+export async function monitorHealth(
+  spec: HealthCheckSpec,
+  clock: Clock,
+  signal: AbortSignal,
+  onResult: (result: HealthResult, changed: boolean) => void,
+): Promise<void> {
+  let last: HealthResult | undefined;
+  if (!(await clock.sleep(spec.initialDelayMs, signal))) return;
+  for (;;) {
+    const result = await checkOnce(spec, clock, signal);
+    if (signal.aborted) return;
+    const changed = last === undefined || last.healthy !== result.healthy;
+    last = result;
+    onResult(result, changed);
+    if (!(await clock.sleep(spec.periodMs, signal))) return;
+  }
+}
