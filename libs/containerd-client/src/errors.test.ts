@@ -1,0 +1,35 @@
+import { expect, test } from "bun:test";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ContainerdError, isContainerdError, toContainerdError } from "./errors.ts";
+
+test("gRPC codes become typed codes carrying containerd's message and the operation", () => {
+  const e = toContainerdError('containers.create "a"', new ConnectError('container "a": already exists', Code.AlreadyExists));
+  expect(e).toBeInstanceOf(ContainerdError);
+  expect(e.code).toBe("AlreadyExists");
+  expect(e.detail).toBe('container "a": already exists');
+  expect(e.message).toBe('containers.create "a": container "a": already exists');
+  expect(toContainerdError("x", new ConnectError("m", Code.NotFound)).code).toBe("NotFound");
+  expect(toContainerdError("x", new ConnectError("m", Code.FailedPrecondition)).code).toBe("FailedPrecondition");
+  expect(toContainerdError("x", new ConnectError("m", Code.InvalidArgument)).code).toBe("InvalidArgument");
+});
+
+test("Unavailable names the socket; deadline errors say so", () => {
+  const e = toContainerdError("version", new ConnectError("connect ENOENT /x.sock", Code.Unavailable), "/x.sock");
+  expect(e.code).toBe("Unavailable");
+  expect(e.message).toContain("containerd is unavailable at /x.sock");
+  const d = toContainerdError("tasks.wait", new ConnectError("the operation timed out", Code.DeadlineExceeded));
+  expect(d.code).toBe("DeadlineExceeded");
+  expect(d.message).toContain("deadline exceeded");
+});
+
+test("socket errors from node become Unavailable, other errors Internal, ContainerdErrors pass through", () => {
+  const enoent = Object.assign(new Error("connect ENOENT /s"), { code: "ENOENT" });
+  expect(toContainerdError("version", enoent, "/s").code).toBe("Unavailable");
+  expect(toContainerdError("x", new Error("boom")).code).toBe("Internal");
+  expect(toContainerdError("x", "a string").detail).toBe("a string");
+  const own = new ContainerdError("NotFound", "images.get", "nope");
+  expect(toContainerdError("other", own)).toBe(own);
+  expect(isContainerdError(own, "NotFound")).toBe(true);
+  expect(isContainerdError(own, "AlreadyExists")).toBe(false);
+  expect(isContainerdError(new Error("x"))).toBe(false);
+});

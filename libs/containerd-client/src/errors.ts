@@ -1,0 +1,81 @@
+// The error boundary of the lib: every failure leaving it is a ContainerdError with a typed code,
+// the operation that failed and containerd's own message. gRPC status codes are translated here.
+import { Code, ConnectError } from "@connectrpc/connect";
+
+export type ContainerdErrorCode =
+  | "NotFound"
+  | "AlreadyExists"
+  | "FailedPrecondition"
+  | "Unavailable"
+  | "DeadlineExceeded"
+  | "InvalidArgument"
+  | "Canceled"
+  | "Unimplemented"
+  | "PermissionDenied"
+  | "ResourceExhausted"
+  | "OutOfRange"
+  | "DataLoss"
+  | "Internal"
+  | "Unknown";
+
+export class ContainerdError extends Error {
+  override readonly name = "ContainerdError";
+  /** The typed kind of failure. */
+  readonly code: ContainerdErrorCode;
+  /** What the lib was doing, e.g. `containers.create "etcd"`. */
+  readonly op: string;
+  /** containerd's own message (or the lib's, for failures detected locally). */
+  readonly detail: string;
+
+  constructor(code: ContainerdErrorCode, op: string, detail: string, options?: { cause?: unknown }) {
+    super(`${op}: ${detail}`, options);
+    this.code = code;
+    this.op = op;
+    this.detail = detail;
+  }
+}
+
+export function isContainerdError(e: unknown, code?: ContainerdErrorCode): e is ContainerdError {
+  return e instanceof ContainerdError && (code === undefined || e.code === code);
+}
+
+const GRPC_CODES: Partial<Record<Code, ContainerdErrorCode>> = {
+  [Code.Canceled]: "Canceled",
+  [Code.Unknown]: "Unknown",
+  [Code.InvalidArgument]: "InvalidArgument",
+  [Code.DeadlineExceeded]: "DeadlineExceeded",
+  [Code.NotFound]: "NotFound",
+  [Code.AlreadyExists]: "AlreadyExists",
+  [Code.PermissionDenied]: "PermissionDenied",
+  [Code.ResourceExhausted]: "ResourceExhausted",
+  [Code.FailedPrecondition]: "FailedPrecondition",
+  [Code.Aborted]: "FailedPrecondition",
+  [Code.OutOfRange]: "OutOfRange",
+  [Code.Unimplemented]: "Unimplemented",
+  [Code.Internal]: "Internal",
+  [Code.Unavailable]: "Unavailable",
+  [Code.DataLoss]: "DataLoss",
+  [Code.Unauthenticated]: "PermissionDenied",
+};
+
+const UNREACHABLE = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTSOCK", "EACCES"]);
+
+/**
+ * Translates anything thrown by a call into a ContainerdError. `socketPath` is named in
+ * Unavailable errors so that "containerd is not running" is obvious from the message.
+ */
+export function toContainerdError(op: string, e: unknown, socketPath?: string): ContainerdError {
+  if (e instanceof ContainerdError) return e;
+  const where = socketPath ? ` at ${socketPath}` : "";
+  if (e instanceof ConnectError) {
+    const code = GRPC_CODES[e.code] ?? "Unknown";
+    if (code === "Unavailable") return new ContainerdError(code, op, `containerd is unavailable${where}: ${e.rawMessage}`, { cause: e });
+    if (code === "DeadlineExceeded") return new ContainerdError(code, op, `deadline exceeded: ${e.rawMessage}`, { cause: e });
+    return new ContainerdError(code, op, e.rawMessage, { cause: e });
+  }
+  const errno = (e as { code?: unknown } | null)?.code;
+  if (typeof errno === "string" && UNREACHABLE.has(errno))
+    return new ContainerdError("Unavailable", op, `containerd is unavailable${where}: ${(e as Error).message}`, { cause: e });
+  if (e instanceof Error && e.name === "AbortError") return new ContainerdError("Canceled", op, e.message, { cause: e });
+  return new ContainerdError("Internal", op, e instanceof Error ? e.message : String(e), { cause: e });
+}
