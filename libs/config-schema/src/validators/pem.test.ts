@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { pkiBase64 } from "../../test/fixtures.ts";
 import {
+  clearPemCache,
   keyMatchesCertificate,
   parseCertificate,
   parsePrivateKey,
@@ -57,4 +58,14 @@ test("keyMatchesCertificate pairs keys with their certificates", () => {
     throw new Error("fixtures");
   expect(keyMatchesCertificate(cert, own)).toBe(true);
   expect(keyMatchesCertificate(cert, other)).toBe(false);
+});
+
+test("parsed values are cached by content, and the cache can be cleared", () => {
+  const value = pkiBase64("etcd-ca.crt");
+  const first = parseCertificate(value);
+  expect(parseCertificate(value)).toBe(first);
+  clearPemCache();
+  const again = parseCertificate(value);
+  expect(again).not.toBe(first);
+  expect(typeof again).not.toBe("string");
 });

@@ -101,3 +101,9 @@ export function keyMatchesCertificate(cert: X509Certificate, key: KeyObject): bo
     return false;
   }
 }
+
+/** Forgets parsed certificates and keys (benchmarks measure single-shot cost with it). */
+export function clearPemCache(): void {
+  certCache.clear();
+  keyCache.clear();
+}
