@@ -22,7 +22,10 @@ export class ServiceCgroup {
     readonly id: string,
   ) {
     if (!ID_PATTERN.test(id) || id === "." || id === "..") {
-      throw new RunnerError("InvalidOptions", `cgroup name ${JSON.stringify(id)} is not a valid directory name`);
+      throw new RunnerError(
+        "InvalidOptions",
+        `cgroup name ${JSON.stringify(id)} is not a valid directory name`,
+      );
     }
     this.path = `${root.replace(/\/+$/, "")}/${id}`;
   }
@@ -76,9 +79,13 @@ export class ServiceCgroup {
       writeFileSync(`${this.path}/cgroup.procs`, String(pid));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ESRCH") return;
-      throw new RunnerError("CgroupFailed", `cannot add pid ${pid} to ${this.path}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new RunnerError(
+        "CgroupFailed",
+        `cannot add pid ${pid} to ${this.path}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 
@@ -102,7 +109,9 @@ export class ServiceCgroup {
 
 function readWords(path: string): string[] | undefined {
   try {
-    return readFileSync(path, "utf8").split(/\s+/).filter((w) => w !== "");
+    return readFileSync(path, "utf8")
+      .split(/\s+/)
+      .filter((w) => w !== "");
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { allOf, anyOf, type Condition, fileExists, Flag, flagSet, promiseResolved } from "./condition.ts";
+import { allOf, anyOf, type Condition, Flag, fileExists, flagSet, promiseResolved } from "./condition.ts";
 import { FakeClock, settle } from "./fake-clock.ts";
 
 let dir: string;

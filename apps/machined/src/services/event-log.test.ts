@@ -27,7 +27,13 @@ describe("EventLog", () => {
     const it = log.follow({ signal: ac.signal });
     const next = it.next();
     log.append({ service: "a", state: "Running", message: "Started", time: 1 });
-    expect((await next).value).toEqual({ seq: 1, service: "a", state: "Running", message: "Started", time: 1 });
+    expect((await next).value).toEqual({
+      seq: 1,
+      service: "a",
+      state: "Running",
+      message: "Started",
+      time: 1,
+    });
     expect(seen).toEqual([1]);
     ac.abort();
     expect((await it.next()).done).toBe(true);

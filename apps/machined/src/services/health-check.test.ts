@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { checkOnce, type HealthResult, healthCheckProblem, monitorHealth } from "./health-check.ts";
 import { FakeClock, settle } from "./fake-clock.ts";
+import { checkOnce, type HealthResult, healthCheckProblem, monitorHealth } from "./health-check.ts";
 import type { HealthCheckSpec } from "./service.ts";
 
 function spec(check: HealthCheckSpec["check"], overrides: Partial<HealthCheckSpec> = {}): HealthCheckSpec {
@@ -11,7 +11,13 @@ describe("checkOnce", () => {
   test("healthy, unhealthy with the error's message", async () => {
     const clock = new FakeClock();
     const signal = new AbortController().signal;
-    expect(await checkOnce(spec(async () => {}), clock, signal)).toEqual({ healthy: true, message: "" });
+    expect(
+      await checkOnce(
+        spec(async () => {}),
+        clock,
+        signal,
+      ),
+    ).toEqual({ healthy: true, message: "" });
     expect(
       await checkOnce(
         spec(async () => {
@@ -84,6 +90,8 @@ describe("monitorHealth", () => {
     expect(healthCheckProblem(spec(async () => {}))).toBeUndefined();
     expect(healthCheckProblem(spec(async () => {}, { periodMs: 0 }))).toContain("periodMs");
     expect(healthCheckProblem(spec(async () => {}, { timeoutMs: -1 }))).toContain("timeoutMs");
-    expect(healthCheckProblem(spec(async () => {}, { initialDelayMs: Number.NaN }))).toContain("initialDelayMs");
+    expect(healthCheckProblem(spec(async () => {}, { initialDelayMs: Number.NaN }))).toContain(
+      "initialDelayMs",
+    );
   });
 });

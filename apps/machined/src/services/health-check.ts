@@ -9,14 +9,19 @@ export interface HealthResult {
 
 /** Problems with a health check spec, or undefined. */
 export function healthCheckProblem(spec: HealthCheckSpec): string | undefined {
-  if (!(spec.initialDelayMs >= 0)) return `healthCheck.initialDelayMs must be >= 0, got ${spec.initialDelayMs}`;
+  if (!(spec.initialDelayMs >= 0))
+    return `healthCheck.initialDelayMs must be >= 0, got ${spec.initialDelayMs}`;
   if (!(spec.periodMs > 0)) return `healthCheck.periodMs must be > 0, got ${spec.periodMs}`;
   if (!(spec.timeoutMs > 0)) return `healthCheck.timeoutMs must be > 0, got ${spec.timeoutMs}`;
   return undefined;
 }
 
 /** Runs the check once, failing it when it takes longer than `timeoutMs` (its signal is then aborted). */
-export async function checkOnce(spec: HealthCheckSpec, clock: Clock, signal: AbortSignal): Promise<HealthResult> {
+export async function checkOnce(
+  spec: HealthCheckSpec,
+  clock: Clock,
+  signal: AbortSignal,
+): Promise<HealthResult> {
   const attempt = new AbortController();
   const onAbort = () => attempt.abort();
   signal.addEventListener("abort", onAbort, { once: true });
@@ -25,12 +30,16 @@ export async function checkOnce(spec: HealthCheckSpec, clock: Clock, signal: Abo
       .then(() => spec.check(attempt.signal))
       .then(
         (): HealthResult => ({ healthy: true, message: "" }),
-        (err): HealthResult => ({ healthy: false, message: err instanceof Error ? err.message : String(err) }),
+        (err): HealthResult => ({
+          healthy: false,
+          message: err instanceof Error ? err.message : String(err),
+        }),
       );
-    const timeout = clock.sleep(spec.timeoutMs, attempt.signal).then(
-      (elapsed): HealthResult | undefined =>
+    const timeout = clock
+      .sleep(spec.timeoutMs, attempt.signal)
+      .then((elapsed): HealthResult | undefined =>
         elapsed ? { healthy: false, message: `timed out after ${spec.timeoutMs} ms` } : undefined,
-    );
+      );
     const result = await Promise.race([check, timeout]);
     // undefined: the caller aborted; do not wait for a check that may ignore its signal.
     return result ?? { healthy: false, message: "health check aborted" };

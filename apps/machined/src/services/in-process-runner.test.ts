@@ -46,7 +46,10 @@ describe("InProcessRunner", () => {
   test("a function ignoring the abort is abandoned after the grace period", async () => {
     const clock = new FakeClock();
     const { log } = sink();
-    const h = await new InProcessRunner(() => new Promise<void>(() => {}), { clock }).start({ id: "stuck", log });
+    const h = await new InProcessRunner(() => new Promise<void>(() => {}), { clock }).start({
+      id: "stuck",
+      log,
+    });
     let result: unknown;
     void h.stop(2000).then((r) => {
       result = r;

@@ -9,6 +9,7 @@ export interface InProcessContext {
 }
 
 /** The service body: resolving (or returning a number, the exit code) ends the run; throwing fails it. */
+// biome-ignore lint/suspicious/noConfusingVoidType: lets plain `async () => {}` bodies be services.
 export type InProcessMain = (ctx: InProcessContext) => Promise<void | number>;
 
 /**
@@ -53,7 +54,10 @@ export class InProcessRunner implements Runner {
       async stop(graceMs: number): Promise<ExitStatus> {
         if (!done) {
           abort.abort();
-          const stopped = await Promise.race([exited.then(() => true), clock.sleep(graceMs).then(() => false)]);
+          const stopped = await Promise.race([
+            exited.then(() => true),
+            clock.sleep(graceMs).then(() => false),
+          ]);
           if (!stopped) {
             finish({ code: null, signal: null, error: `Did not stop within ${graceMs} ms (abandoned)` });
           }

@@ -38,7 +38,8 @@ export class LineSplitter {
 
   #emit(line: string): void {
     if (line.length > this.#maxLineChars) {
-      for (let i = 0; i < line.length; i += this.#maxLineChars) this.#onLine(line.slice(i, i + this.#maxLineChars));
+      for (let i = 0; i < line.length; i += this.#maxLineChars)
+        this.#onLine(line.slice(i, i + this.#maxLineChars));
       return;
     }
     this.#onLine(line.endsWith("\r") ? line.slice(0, -1) : line);

@@ -61,7 +61,9 @@ export class ProcessRunner implements Runner {
         ...(cgroup !== undefined ? { cgroup: cgroup.path } : {}),
       });
     } catch (err) {
-      throw new RunnerError("SpawnFailed", `cannot start ${o.cmd[0]}: ${(err as Error).message}`, { cause: err });
+      throw new RunnerError("SpawnFailed", `cannot start ${o.cmd[0]}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
 
     if (cgroup !== undefined) {
@@ -73,10 +75,9 @@ export class ProcessRunner implements Runner {
       }
     }
 
-    const drained = Promise.all([
-      pump(proc.stdout, "stdout", ctx),
-      pump(proc.stderr, "stderr", ctx),
-    ]).then(() => true);
+    const drained = Promise.all([pump(proc.stdout, "stdout", ctx), pump(proc.stderr, "stderr", ctx)]).then(
+      () => true,
+    );
     const drainTimeoutMs = o.drainTimeoutMs ?? 1000;
     const exited = proc.exited.then(async (status) => {
       const stopDrainWait = new AbortController();
@@ -115,7 +116,11 @@ export class ProcessRunner implements Runner {
   }
 }
 
-async function pump(stream: ReadableStream<Uint8Array> | null, name: LogStream, ctx: RunContext): Promise<void> {
+async function pump(
+  stream: ReadableStream<Uint8Array> | null,
+  name: LogStream,
+  ctx: RunContext,
+): Promise<void> {
   if (stream === null) return;
   const splitter = new LineSplitter((text) => ctx.log.line(name, text));
   try {

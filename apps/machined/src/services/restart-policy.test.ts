@@ -7,7 +7,11 @@ const exit = (code: number, durationMs = 10, healthy = false): RunOutcome => ({
   healthy,
 });
 const killed: RunOutcome = { exit: { code: null, signal: "SIGKILL" }, durationMs: 10, healthy: false };
-const startFailed: RunOutcome = { exit: { code: null, signal: null, error: "Failed to start: ENOENT" }, durationMs: 0, healthy: false };
+const startFailed: RunOutcome = {
+  exit: { code: null, signal: null, error: "Failed to start: ENOENT" },
+  durationMs: 0,
+  healthy: false,
+};
 
 describe("RestartPolicy", () => {
   test("forever restarts after any exit, with backoff growing by the factor and capped", () => {
@@ -50,9 +54,11 @@ describe("RestartPolicy", () => {
 
   test("factor 1 is a constant delay; invalid backoffs are refused", () => {
     const p = new RestartPolicy("forever", { initialMs: 250, factor: 1 });
-    expect([p.decide(exit(1)), p.decide(exit(1)), p.decide(exit(1))].map((d) => (d as { delayMs: number }).delayMs)).toEqual([
-      250, 250, 250,
-    ]);
+    expect(
+      [p.decide(exit(1)), p.decide(exit(1)), p.decide(exit(1))].map(
+        (d) => (d as { delayMs: number }).delayMs,
+      ),
+    ).toEqual([250, 250, 250]);
     expect(() => new RestartPolicy("forever", { factor: 0.5 })).toThrow("factor");
     expect(() => new RestartPolicy("forever", { initialMs: 100, maxMs: 50 })).toThrow("maxMs");
     expect(() => new RestartPolicy("forever", { initialMs: -1 })).toThrow("initialMs");

@@ -81,10 +81,13 @@ export class ServiceRunner {
     return this.#life !== undefined;
   }
 
-  /** Dependents may start: running (and healthy when checked), or finished successfully on its own. */
+  /**
+   * Whether dependents may start. A task (`untilSuccess`) is up once it has finished successfully; other
+   * services while running (and healthy, when checked); a `once` service also after finishing successfully.
+   */
   get up(): boolean {
     if (this.#state === "Finished") return this.#finishedOk;
-    if (this.#state !== "Running") return false;
+    if (this.#state !== "Running" || this.definition.restart === "untilSuccess") return false;
     return this.definition.healthCheck === undefined || this.#health?.healthy === true;
   }
 
@@ -155,7 +158,9 @@ export class ServiceRunner {
 
   #transition(state: ServiceState, message: string, healthy?: boolean): void {
     if (!canTransition(this.#state, state)) {
-      this.#o.onInternalError?.(new Error(`service ${this.id}: impossible transition ${this.#state} -> ${state}`));
+      this.#o.onInternalError?.(
+        new Error(`service ${this.id}: impossible transition ${this.#state} -> ${state}`),
+      );
     }
     this.#state = state;
     this.#message = message;
@@ -206,7 +211,10 @@ export class ServiceRunner {
         return this.#transition("Finished", what);
       }
       if (decision.action === "fail") return this.#transition("Failed", what);
-      this.#transition("Waiting", `${what}; restarting in ${decision.delayMs} ms (attempt ${decision.attempt})`);
+      this.#transition(
+        "Waiting",
+        `${what}; restarting in ${decision.delayMs} ms (attempt ${decision.attempt})`,
+      );
       if (!(await this.#o.clock.sleep(decision.delayMs, signal))) return this.#stopped();
     }
   }
@@ -264,7 +272,8 @@ export class ServiceRunner {
 
     this.#handle = handle;
     const spec = this.definition.healthCheck;
-    this.#health = spec === undefined ? undefined : { healthy: undefined, message: "", lastChange: clock.now() };
+    this.#health =
+      spec === undefined ? undefined : { healthy: undefined, message: "", lastChange: clock.now() };
     this.#transition("Running", handle.pid !== undefined ? `Started (pid ${handle.pid})` : "Started");
 
     let healthyOnce = false;

@@ -20,17 +20,27 @@ describe("service states", () => {
   });
 
   test("normal life, restart and stop paths are allowed", () => {
-    const path = ["Initialized", "Waiting", "Preparing", "Running", "Waiting", "Running", "Stopping", "Finished"];
+    const path = [
+      "Initialized",
+      "Waiting",
+      "Preparing",
+      "Running",
+      "Waiting",
+      "Running",
+      "Stopping",
+      "Finished",
+    ];
     for (let i = 1; i < path.length; i++) {
       expect(canTransition(path[i - 1] as never, path[i] as never)).toBe(true);
     }
     expect(canTransition("Failed", "Waiting")).toBe(true);
+    expect(canTransition("Initialized", "Running")).toBe(true); // no dependency, condition or pre
   });
 
   test("impossible jumps are refused", () => {
-    expect(canTransition("Initialized", "Running")).toBe(false);
     expect(canTransition("Stopping", "Running")).toBe(false);
-    expect(canTransition("Finished", "Running")).toBe(false);
+    expect(canTransition("Finished", "Stopping")).toBe(false);
+    expect(canTransition("Waiting", "Stopping")).toBe(false);
     expect(canTransition("Preparing", "Waiting")).toBe(false);
     expect(canTransition("Skipped", "Stopping")).toBe(false);
   });

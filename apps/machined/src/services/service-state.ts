@@ -13,23 +13,29 @@ export const SERVICE_STATES = [
 export type ServiceState = (typeof SERVICE_STATES)[number];
 
 /** States in which a service has no lifecycle in progress (it can be started again). */
-export const TERMINAL_STATES: ReadonlySet<ServiceState> = new Set(["Initialized", "Finished", "Failed", "Skipped"]);
+export const TERMINAL_STATES: ReadonlySet<ServiceState> = new Set([
+  "Initialized",
+  "Finished",
+  "Failed",
+  "Skipped",
+]);
 
 export function isTerminal(state: ServiceState): boolean {
   return TERMINAL_STATES.has(state);
 }
 
 const TRANSITIONS: Readonly<Record<ServiceState, readonly ServiceState[]>> = {
-  Initialized: ["Waiting", "Preparing", "Finished", "Failed", "Skipped"],
+  Initialized: ["Waiting", "Preparing", "Running", "Finished", "Failed", "Skipped"],
   // Waiting for dependencies/condition, or for a restart backoff to elapse.
   Waiting: ["Waiting", "Preparing", "Running", "Finished", "Failed", "Skipped"],
   Preparing: ["Running", "Finished", "Failed", "Skipped"],
   // Running -> Running carries health changes.
   Running: ["Running", "Waiting", "Stopping", "Finished", "Failed"],
   Stopping: ["Finished", "Failed"],
-  Finished: ["Waiting", "Preparing"],
-  Failed: ["Waiting", "Preparing"],
-  Skipped: ["Waiting", "Preparing"],
+  // A new lifecycle (start after stop or failure).
+  Finished: ["Waiting", "Preparing", "Running", "Failed"],
+  Failed: ["Waiting", "Preparing", "Running", "Failed"],
+  Skipped: ["Waiting", "Preparing", "Running", "Failed"],
 };
 
 /** Whether the service runner may move from `from` to `to`. */

@@ -60,7 +60,10 @@ export interface Runner {
 
 export interface ServiceDefinition {
   readonly id: string;
-  /** Services that must be up (running and healthy, or finished successfully) before this one starts. */
+  /**
+   * Services that must be up before this one starts: running and healthy, or, for tasks
+   * (`untilSuccess`), finished successfully.
+   */
   readonly dependsOn: readonly string[];
   readonly condition?: Condition;
   /** Setup before the first run; throw SkipServiceError to mark the service Skipped. */
@@ -87,7 +90,7 @@ export interface ServiceStatus {
   /** Wall-clock ms of the last state change. */
   readonly since: number;
   readonly health: ServiceHealth | undefined;
-  /** Whether dependents may start: running and healthy, or finished successfully. */
+  /** Whether dependents may start (see ServiceDefinition.dependsOn). */
   readonly up: boolean;
   readonly pid: number | undefined;
   /** Runs started in this lifecycle, restarts included. */

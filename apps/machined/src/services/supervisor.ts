@@ -70,13 +70,18 @@ export class Supervisor {
     for (const def of batch.values()) {
       for (const dep of def.dependsOn) {
         if (!this.#entries.has(dep) && !batch.has(dep)) {
-          throw new SupervisorError("UnknownDependency", `service ${def.id} depends on unknown service ${dep}`, def.id);
+          throw new SupervisorError(
+            "UnknownDependency",
+            `service ${def.id} depends on unknown service ${dep}`,
+            def.id,
+          );
         }
       }
     }
-    const cycle = findCycle((id) => batch.get(id)?.dependsOn ?? this.#entries.get(id)?.runner.definition.dependsOn, [
-      ...batch.keys(),
-    ]);
+    const cycle = findCycle(
+      (id) => batch.get(id)?.dependsOn ?? this.#entries.get(id)?.runner.definition.dependsOn,
+      [...batch.keys()],
+    );
     if (cycle !== undefined) {
       throw new SupervisorError("DependencyCycle", `dependency cycle: ${cycle.join(" -> ")}`, cycle[0]);
     }
@@ -216,7 +221,11 @@ export class Supervisor {
   }
 
   /** Resolves with the status once `predicate` holds for service `id` (checked on every event). */
-  waitFor(id: string, predicate: (status: ServiceStatus) => boolean, signal?: AbortSignal): Promise<ServiceStatus> {
+  waitFor(
+    id: string,
+    predicate: (status: ServiceStatus) => boolean,
+    signal?: AbortSignal,
+  ): Promise<ServiceStatus> {
     const { runner } = this.#entry(id);
     return new Promise((resolve, reject) => {
       if (predicate(runner.status)) return resolve(runner.status);
@@ -247,7 +256,8 @@ function validateDefinition(def: ServiceDefinition): void {
   if (typeof def.id !== "string" || !ID_PATTERN.test(def.id)) {
     fail("id must be lowercase letters, digits, '.', '_' or '-', starting with a letter or digit");
   }
-  if (!["forever", "once", "untilSuccess"].includes(def.restart)) fail(`unknown restart policy ${def.restart}`);
+  if (!["forever", "once", "untilSuccess"].includes(def.restart))
+    fail(`unknown restart policy ${def.restart}`);
   if (new Set(def.dependsOn).size !== def.dependsOn.length) fail("dependsOn lists a service twice");
   if (def.dependsOn.includes(def.id)) fail("a service cannot depend on itself");
   const backoff = backoffProblem({ ...DEFAULT_BACKOFF, ...def.backoff });

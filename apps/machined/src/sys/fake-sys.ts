@@ -1,4 +1,11 @@
-import { LO_FLAGS_AUTOCLEAR, LO_FLAGS_READ_ONLY, MS_BIND, MS_MOVE, MS_REMOUNT, WNOHANG } from "./constants.ts";
+import {
+  LO_FLAGS_AUTOCLEAR,
+  LO_FLAGS_READ_ONLY,
+  MS_BIND,
+  MS_MOVE,
+  MS_REMOUNT,
+  WNOHANG,
+} from "./constants.ts";
 import { loopFlags, rebootCommandValue, sysctlPath } from "./marshal.ts";
 import type { LoopAttachOptions, LoopDevice, RebootCommand, Sys, WaitResult } from "./sys.ts";
 import { type CallArg, errnoName, errnoValue, formatCall, SysError } from "./sys-error.ts";
@@ -85,7 +92,8 @@ export class FakeSys implements Sys {
   /** Makes the next `times` calls of `name` (matching `match`, if given) fail with `code`. */
   failNext(name: SysCallName, code: string, match?: (args: readonly unknown[]) => boolean, times = 1): this {
     const errno = errnoValue(code);
-    if (errno === undefined) throw new TypeError(`FakeSys.failNext: unknown errno name ${JSON.stringify(code)}`);
+    if (errno === undefined)
+      throw new TypeError(`FakeSys.failNext: unknown errno name ${JSON.stringify(code)}`);
     this.#rules.push({ name, errno, match, remaining: times });
     return this;
   }

@@ -282,7 +282,9 @@ describe("finit_module", () => {
       expect(e).toBeInstanceOf(SysError);
       const err = e as SysError;
       // ENOSYS without module support, otherwise the kernel rejects the file itself.
-      expect(["ENOSYS", "ENOEXEC", "EINVAL", "EBADMSG", "EFBIG", "ENOKEY", "EKEYREJECTED"]).toContain(err.code);
+      expect(["ENOSYS", "ENOEXEC", "EINVAL", "EBADMSG", "EFBIG", "ENOKEY", "EKEYREJECTED"]).toContain(
+        err.code,
+      );
       expect(err.call).toBe(`finit_module(${fd}, "foo=1", 0)`);
     }
   });
@@ -312,7 +314,9 @@ describe("sysctl and cmdline with an injected proc root", () => {
   test("readCmdline strips the trailing newline", () => {
     const proc = dir("proc-cmdline");
     writeFileSync(join(proc, "cmdline"), "console=ttyS0 bronze.platform=metal slab_nomerge\n");
-    expect(new LibcSys({ procRoot: proc }).readCmdline()).toBe("console=ttyS0 bronze.platform=metal slab_nomerge");
+    expect(new LibcSys({ procRoot: proc }).readCmdline()).toBe(
+      "console=ttyS0 bronze.platform=metal slab_nomerge",
+    );
   });
 
   test("readCmdline reads the real kernel command line", () => {

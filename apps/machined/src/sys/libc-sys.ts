@@ -113,7 +113,10 @@ export class LibcSys implements Sys {
     try {
       return openSync(path, flags);
     } catch (err) {
-      throw this.#fromNodeError(formatCall("open", [path, { raw: flags === "r" ? "O_RDONLY" : "O_RDWR" }]), err);
+      throw this.#fromNodeError(
+        formatCall("open", [path, { raw: flags === "r" ? "O_RDONLY" : "O_RDWR" }]),
+        err,
+      );
     }
   }
 
@@ -253,7 +256,8 @@ export class LibcSys implements Sys {
 
   kill(pid: number, signal: number | NodeJS.Signals) {
     const num = typeof signal === "number" ? signal : osConstants.signals[signal];
-    if (num === undefined) throw new SysError(formatCall("kill", [pid, String(signal)]), EINVAL, "unknown signal");
+    if (num === undefined)
+      throw new SysError(formatCall("kill", [pid, String(signal)]), EINVAL, "unknown signal");
     this.#check(this.#libc.kill(pid, num), () => formatCall("kill", [pid, { raw: String(signal) }]));
   }
 
@@ -321,4 +325,3 @@ export class LibcSys implements Sys {
     return this.#libc.getpid();
   }
 }
-

@@ -102,12 +102,11 @@ describe("sysctlPath", () => {
     expect(sysctlPath("/proc", "net.ipv4.ip_forward")).toBe("/proc/sys/net/ipv4/ip_forward");
   });
   test("slash form keeps dots inside components (VLAN interfaces)", () => {
-    expect(sysctlPath("/p", "net/ipv4/conf/eth0.100/rp_filter")).toBe("/p/sys/net/ipv4/conf/eth0.100/rp_filter");
+    expect(sysctlPath("/p", "net/ipv4/conf/eth0.100/rp_filter")).toBe(
+      "/p/sys/net/ipv4/conf/eth0.100/rp_filter",
+    );
   });
-  test.each(["", "..", "net..ipv4", "net/../../etc/passwd", "/abs", "a.b.", "x\0y"])(
-    "rejects %j",
-    (name) => {
-      expect(() => sysctlPath("/proc", name)).toThrow(SysError);
-    },
-  );
+  test.each(["", "..", "net..ipv4", "net/../../etc/passwd", "/abs", "a.b.", "x\0y"])("rejects %j", (name) => {
+    expect(() => sysctlPath("/proc", name)).toThrow(SysError);
+  });
 });

@@ -80,11 +80,7 @@ export function sysctlPath(procRoot: string, name: string): string {
   const call = `sysctl(${JSON.stringify(name)})`;
   const rel = name.includes("/") ? name : name.replaceAll(".", "/");
   const parts = rel.split("/");
-  if (
-    name.length === 0 ||
-    name.includes("\0") ||
-    parts.some((p) => p === "" || p === "." || p === "..")
-  ) {
+  if (name.length === 0 || name.includes("\0") || parts.some((p) => p === "" || p === "." || p === "..")) {
     throw new SysError(call, EINVAL, `invalid sysctl name ${JSON.stringify(name)}`);
   }
   return `${procRoot}/sys/${parts.join("/")}`;

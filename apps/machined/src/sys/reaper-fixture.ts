@@ -32,7 +32,9 @@ const deadline = performance.now() + 5000;
 while (!reaped.some((c) => c.pid === orphan) && performance.now() < deadline) await Bun.sleep(20);
 
 const zombies: number[] = [];
-for (const tid of Bun.spawnSync(["ls", `/proc/${process.pid}/task`]).stdout.toString().split("\n")) {
+for (const tid of Bun.spawnSync(["ls", `/proc/${process.pid}/task`])
+  .stdout.toString()
+  .split("\n")) {
   if (tid === "") continue;
   for (const p of readFileSync(`/proc/${process.pid}/task/${tid}/children`, "utf8").split(" ")) {
     if (p.trim() === "") continue;

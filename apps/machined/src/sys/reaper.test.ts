@@ -18,7 +18,10 @@ afterEach(() => {
 
 function writeStat(pid: number, comm: string, state: string, ppid: number) {
   mkdirSync(join(proc, String(pid)), { recursive: true });
-  writeFileSync(join(proc, String(pid), "stat"), `${pid} (${comm}) ${state} ${ppid} ${pid} ${pid} 0 -1 4194560 0\n`);
+  writeFileSync(
+    join(proc, String(pid), "stat"),
+    `${pid} (${comm}) ${state} ${ppid} ${pid} ${pid} 0 -1 4194560 0\n`,
+  );
 }
 
 function writeChildren(self: number, tid: number, pids: number[]) {
@@ -65,7 +68,12 @@ describe("Reaper.scan", () => {
     expect(reaped.find((r) => r.pid === 13)).toEqual({ pid: 13, comm: "a) Z (b", exitCode: 3, signal: null });
     expect(reaped.find((r) => r.pid === 14)).toMatchObject({ exitCode: null, signal: 9 });
     // Only per-pid waits, never waitpid(-1).
-    expect(sys.callsOf("waitpid").map((a) => a[0]).sort()).toEqual([10, 13, 14]);
+    expect(
+      sys
+        .callsOf("waitpid")
+        .map((a) => a[0])
+        .sort(),
+    ).toEqual([10, 13, 14]);
     expect(sys.children.has(11)).toBe(true); // the tracked zombie keeps its status for Bun
     expect(reaper.reapedCount).toBe(3);
   });
@@ -74,8 +82,19 @@ describe("Reaper.scan", () => {
     const { sys, tracker } = world();
     sys.children.delete(10);
     const errors: unknown[] = [];
-    const reaper = new Reaper({ sys, tracker, procRoot: proc, confirmDelayMs: 0, onError: (e) => errors.push(e) });
-    expect(reaper.scan().map((r) => r.pid).sort()).toEqual([13, 14]);
+    const reaper = new Reaper({
+      sys,
+      tracker,
+      procRoot: proc,
+      confirmDelayMs: 0,
+      onError: (e) => errors.push(e),
+    });
+    expect(
+      reaper
+        .scan()
+        .map((r) => r.pid)
+        .sort(),
+    ).toEqual([13, 14]);
     expect(errors).toEqual([]);
   });
 
@@ -83,8 +102,19 @@ describe("Reaper.scan", () => {
     const { sys, tracker } = world();
     sys.failNext("waitpid", "EINTR", (args) => args[0] === 10);
     const errors: unknown[] = [];
-    const reaper = new Reaper({ sys, tracker, procRoot: proc, confirmDelayMs: 0, onError: (e) => errors.push(e) });
-    expect(reaper.scan().map((r) => r.pid).sort()).toEqual([13, 14]);
+    const reaper = new Reaper({
+      sys,
+      tracker,
+      procRoot: proc,
+      confirmDelayMs: 0,
+      onError: (e) => errors.push(e),
+    });
+    expect(
+      reaper
+        .scan()
+        .map((r) => r.pid)
+        .sort(),
+    ).toEqual([13, 14]);
     expect(errors).toHaveLength(1);
     expect(String(errors[0])).toContain("EINTR");
   });
@@ -95,7 +125,12 @@ describe("Reaper.scan", () => {
     writeStat(50, "elsewhere", "Z", 7); // someone else's zombie
     const reaper = new Reaper({ sys, tracker, procRoot: proc, confirmDelayMs: 0 });
     expect(reaper.children().sort((a, b) => a - b)).toEqual([10, 11, 12, 13, 14]);
-    expect(reaper.scan().map((r) => r.pid).sort()).toEqual([10, 13, 14]);
+    expect(
+      reaper
+        .scan()
+        .map((r) => r.pid)
+        .sort(),
+    ).toEqual([10, 13, 14]);
   });
 
   test("with a confirm delay, a zombie is only reaped after it stayed a zombie that long", async () => {
@@ -106,7 +141,12 @@ describe("Reaper.scan", () => {
     await clock.advance(499);
     expect(reaper.scan()).toEqual([]);
     await clock.advance(1);
-    expect(reaper.scan().map((r) => r.pid).sort()).toEqual([10, 13, 14]);
+    expect(
+      reaper
+        .scan()
+        .map((r) => r.pid)
+        .sort(),
+    ).toEqual([10, 13, 14]);
   });
 
   test("a candidate that disappears (collected by Bun) is forgotten", async () => {
@@ -117,7 +157,12 @@ describe("Reaper.scan", () => {
     rmSync(join(proc, "10"), { recursive: true });
     sys.children.delete(10);
     await clock.advance(500);
-    expect(reaper.scan().map((r) => r.pid).sort()).toEqual([13, 14]);
+    expect(
+      reaper
+        .scan()
+        .map((r) => r.pid)
+        .sort(),
+    ).toEqual([13, 14]);
   });
 });
 

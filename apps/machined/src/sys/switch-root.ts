@@ -17,7 +17,9 @@ export interface SwitchRootOptions {
 export function switchRoot(sys: Sys, newRoot: string, options: SwitchRootOptions = {}): void {
   const root = newRoot.replace(/\/+$/, "");
   if (!root.startsWith("/") || root === "") {
-    throw new TypeError(`switchRoot: new root must be an absolute path other than "/", got ${JSON.stringify(newRoot)}`);
+    throw new TypeError(
+      `switchRoot: new root must be an absolute path other than "/", got ${JSON.stringify(newRoot)}`,
+    );
   }
   for (const mountPoint of options.moveMounts ?? DEFAULT_MOVE_MOUNTS) {
     sys.mount(mountPoint, `${root}${mountPoint}`, null, MS_MOVE);

@@ -20,7 +20,11 @@ describe("errno names", () => {
 
 describe("SysError", () => {
   test("carries code, errno, call and the description", () => {
-    const e = new SysError('mount("/dev/loop0", "/root", "squashfs", MS_RDONLY)', 2, "No such file or directory");
+    const e = new SysError(
+      'mount("/dev/loop0", "/root", "squashfs", MS_RDONLY)',
+      2,
+      "No such file or directory",
+    );
     expect(e).toBeInstanceOf(Error);
     expect(e.code).toBe("ENOENT");
     expect(e.errno).toBe(2);

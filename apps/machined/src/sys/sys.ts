@@ -38,7 +38,13 @@ export interface LoopDevice {
 }
 
 export interface Sys {
-  mount(source: string | null, target: string, fstype: string | null, flags?: number, data?: string | null): void;
+  mount(
+    source: string | null,
+    target: string,
+    fstype: string | null,
+    flags?: number,
+    data?: string | null,
+  ): void;
   umount2(target: string, flags?: number): void;
   chroot(path: string): void;
   chdir(path: string): void;
