@@ -13,6 +13,8 @@ export class ConfigError extends Error {
     readonly code: ConfigErrorCode,
     summary: string,
     readonly issues: ConfigIssue[],
+    /** The text the issues' positions refer to when it is not the caller's input (the patched output). */
+    readonly source?: string,
   ) {
     const lines = issues.slice(0, SHOWN).map((issue) => `  ${formatIssue(issue)}`);
     if (issues.length > SHOWN) lines.push(`  ... and ${issues.length - SHOWN} more`);

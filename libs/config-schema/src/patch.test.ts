@@ -148,6 +148,9 @@ describe("failures", () => {
       ["machine.network.interfaces[0].mtu", "out_of_range"],
     ]);
     expect(err.issues.every((i) => i.line > 1)).toBe(true);
+    // positions refer to the patched output, which the error carries
+    const line = err.source?.split("\n")[(err.issues[1]?.line ?? 0) - 1];
+    expect(line?.trim()).toBe("mtu: 10");
   });
 
   test("the result is validated in the given mode", () => {

@@ -238,6 +238,7 @@ export function applyPatches(base: string, patches: string[], options: { mode?: 
       "invalid",
       `the patched config is invalid (${result.errors.length} error(s); positions refer to the patched output):`,
       result.errors,
+      output,
     );
   }
   return output;
