@@ -42,32 +42,83 @@ function openssl(...args: string[]) {
 
 /** The same cryptographic work as `gen config`: four P-256 CAs, the SA key, the admin client cert. */
 function opensslPki(): number {
-  writeFileSync(join(scratch, "client.ext"), "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n");
+  writeFileSync(
+    join(scratch, "client.ext"),
+    "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n",
+  );
   let total = 0;
   for (const ca of ["os", "k8s", "aggregator", "etcd"]) {
     total += openssl(
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-      "-keyout", `${ca}.key`, "-out", `${ca}.crt`, "-days", "3650", "-subj", `/CN=${ca}`,
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      `${ca}.key`,
+      "-out",
+      `${ca}.crt`,
+      "-days",
+      "3650",
+      "-subj",
+      `/CN=${ca}`,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
     );
   }
   total += openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "sa.key");
   total += openssl(
-    "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-    "-keyout", "admin.key", "-out", "admin.csr", "-subj", "/O=os:admin/CN=admin",
+    "req",
+    "-new",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    "admin.key",
+    "-out",
+    "admin.csr",
+    "-subj",
+    "/O=os:admin/CN=admin",
   );
   total += openssl(
-    "x509", "-req", "-in", "admin.csr", "-CA", "os.crt", "-CAkey", "os.key", "-CAcreateserial",
-    "-days", "365", "-extfile", "client.ext", "-out", "admin.crt",
+    "x509",
+    "-req",
+    "-in",
+    "admin.csr",
+    "-CA",
+    "os.crt",
+    "-CAkey",
+    "os.key",
+    "-CAcreateserial",
+    "-days",
+    "365",
+    "-extfile",
+    "client.ext",
+    "-out",
+    "admin.crt",
   );
   return total;
 }
 
 try {
-  const build = Bun.spawnSync(["bun", "run", "build"], { cwd: import.meta.dir + "/..", stdout: "ignore", stderr: "inherit" });
+  const build = Bun.spawnSync(["bun", "run", "build"], {
+    cwd: import.meta.dir + "/..",
+    stdout: "ignore",
+    stderr: "inherit",
+  });
   if (build.exitCode !== 0) throw new Error("bun run build failed");
 
-  const startup = compare(20, () => timeRun([binary, "--help"]), () => timeRun(["bun", "-e", "0"]));
+  const startup = compare(
+    20,
+    () => timeRun([binary, "--help"]),
+    () => timeRun(["bun", "-e", "0"]),
+  );
   const gen = compare(
     7,
     () => timeRun([binary, "gen", "config", "bench", "https://10.0.0.10:6443", "-o", "out", "--force"]),

@@ -17,3 +17,13 @@ export class CliError extends Error {
 export function usageError(message: string): CliError {
   return new CliError("usage", message);
 }
+
+/**
+ * `instanceof` does not work across the compiled osctl's embedded entry points (each command is
+ * bundled with its own copy of this class), so errors are recognised by name and shape.
+ */
+export function isCliError(error: unknown): error is CliError {
+  return (
+    error instanceof Error && error.name === "CliError" && typeof (error as CliError).exitCode === "number"
+  );
+}

@@ -11,7 +11,9 @@ test("enumerated flags accept their values and name the flag and choices otherwi
   } catch (error) {
     expect(error).toBeInstanceOf(CliError);
     expect((error as CliError).exitCode).toBe(2);
-    expect((error as CliError).message).toBe('--mode: unknown mode "baremetal" (expected one of: metal, qemu, container)');
+    expect((error as CliError).message).toBe(
+      '--mode: unknown mode "baremetal" (expected one of: metal, qemu, container)',
+    );
   }
 });
 

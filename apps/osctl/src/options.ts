@@ -20,7 +20,8 @@ export const parseReportFormat = oneOf<"text" | "json">("-o/--output", "format",
 
 export function parseHours(value: string): number {
   const hours = Number(value);
-  if (!Number.isFinite(hours) || hours <= 0) throw usageError(`--hours: "${value}" is not a positive number of hours`);
+  if (!Number.isFinite(hours) || hours <= 0)
+    throw usageError(`--hours: "${value}" is not a positive number of hours`);
   return hours;
 }
 
@@ -28,6 +29,11 @@ export function parseHours(value: string): number {
 export function collect(split: boolean) {
   return (value: string, previous: string[] = []): string[] => [
     ...previous,
-    ...(split ? value.split(",").map((v) => v.trim()).filter(Boolean) : [value]),
+    ...(split
+      ? value
+          .split(",")
+          .map((v) => v.trim())
+          .filter(Boolean)
+      : [value]),
   ];
 }

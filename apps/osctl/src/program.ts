@@ -3,6 +3,7 @@
 import { BRONZE_VERSION } from "@bronze/api";
 import { Command } from "commander";
 import type { Io } from "./io.ts";
+import { loadCommand } from "./load-command.ts";
 import {
   collect,
   parseAlgorithm,
@@ -12,6 +13,12 @@ import {
   parseReportFormat,
   parseUsage,
 } from "./options.ts";
+import { resolveOsconfigPath } from "./osconfig/osconfig-path.ts";
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escape sequences is the point
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+/** Replaces node:util's stripVTControlCharacters, whose first call costs milliseconds at startup. */
+const stripAnsi = (s: string) => s.replace(ANSI, "");
 
 /** Commands report a non-zero exit without an error (e.g. `validate` finding problems) through this. */
 export type ExitCodeSink = (code: number) => void;
@@ -21,8 +28,7 @@ interface GlobalOptions {
   context?: string;
 }
 
-async function configTarget(command: Command, io: Io) {
-  const { resolveOsconfigPath } = await import("./osconfig/osconfig.ts");
+function configTarget(command: Command, io: Io) {
   const globals = command.optsWithGlobals<GlobalOptions>();
   return { path: resolveOsconfigPath(globals.osconfig, io), context: globals.context };
 }
@@ -32,20 +38,35 @@ function addGenCommands(program: Command, io: Io): void {
 
   gen
     .command("config")
-    .description("generate the cluster PKI and the control-plane and worker configs, plus the client osconfig")
+    .description(
+      "generate the cluster PKI and the control-plane and worker configs, plus the client osconfig",
+    )
     .argument("<cluster-name>", "name of the cluster (a DNS label)")
     .argument("<endpoint>", "Kubernetes API endpoint, e.g. https://10.0.0.10:6443")
     .option("-o, --output <dir>", "directory to write controlplane.yaml, worker.yaml and osconfig to", ".")
-    .option("--config-patch <patch>", "patch for both configs: @file, inline YAML/JSON (repeatable)", collect(false), [])
-    .option("--config-patch-control-plane <patch>", "patch for controlplane.yaml only (repeatable)", collect(false), [])
+    .option(
+      "--config-patch <patch>",
+      "patch for both configs: @file, inline YAML/JSON (repeatable)",
+      collect(false),
+      [],
+    )
+    .option(
+      "--config-patch-control-plane <patch>",
+      "patch for controlplane.yaml only (repeatable)",
+      collect(false),
+      [],
+    )
     .option("--config-patch-worker <patch>", "patch for worker.yaml only (repeatable)", collect(false), [])
     .option("--install-disk <disk>", "disk to install to", "/dev/sda")
     .option("--additional-sans <sans>", "extra certificate SANs (comma list, repeatable)", collect(true), [])
-    .option("--with-secrets <file>", "use this secrets bundle (from `osctl gen secrets`) instead of new secrets")
+    .option(
+      "--with-secrets <file>",
+      "use this secrets bundle (from `osctl gen secrets`) instead of new secrets",
+    )
     .option("--kubernetes-version <version>", "Kubernetes version of the component images", "v1.31.4")
     .option("--force", "overwrite existing files", false)
     .action(async (name: string, endpoint: string, options) => {
-      const { genConfig } = await import("./commands/gen-config.ts");
+      const { genConfig } = await loadCommand("gen-config");
       await genConfig(name, endpoint, options, io);
     });
 
@@ -55,7 +76,7 @@ function addGenCommands(program: Command, io: Io): void {
     .option("-o, --output <file>", "file to write", "secrets.yaml")
     .option("--force", "overwrite an existing file", false)
     .action(async (options) => {
-      const { genSecrets } = await import("./commands/gen-secrets.ts");
+      const { genSecrets } = await loadCommand("gen-secrets");
       await genSecrets(options, io);
     });
 
@@ -68,7 +89,7 @@ function addGenCommands(program: Command, io: Io): void {
     .option("-o, --output <dir>", "directory to write to", ".")
     .option("--force", "overwrite existing files", false)
     .action(async (options) => {
-      const { genCA } = await import("./commands/gen-pki.ts");
+      const { genCA } = await loadCommand("gen-pki");
       await genCA(options, io);
     });
 
@@ -80,7 +101,7 @@ function addGenCommands(program: Command, io: Io): void {
     .option("-o, --output <dir>", "directory to write to", ".")
     .option("--force", "overwrite an existing file", false)
     .action(async (options) => {
-      const { genKey } = await import("./commands/gen-pki.ts");
+      const { genKey } = await loadCommand("gen-pki");
       await genKey(options, io);
     });
 
@@ -90,12 +111,17 @@ function addGenCommands(program: Command, io: Io): void {
     .requiredOption("--key <file>", "private key (PEM)")
     .option("--ip <ip>", "IP address SAN (comma list, repeatable)", collect(true), [])
     .option("--dns <name>", "DNS name SAN (comma list, repeatable)", collect(true), [])
-    .option("--roles <roles>", "roles, written as the subject's organizations (e.g. os:admin)", collect(true), [])
+    .option(
+      "--roles <roles>",
+      "roles, written as the subject's organizations (e.g. os:admin)",
+      collect(true),
+      [],
+    )
     .option("--common-name <cn>", "subject common name (default: the key's base name)")
     .option("-o, --output <dir>", "directory to write to", ".")
     .option("--force", "overwrite an existing file", false)
     .action(async (options) => {
-      const { genCSR } = await import("./commands/gen-pki.ts");
+      const { genCSR } = await loadCommand("gen-pki");
       await genCSR(options, io);
     });
 
@@ -110,13 +136,15 @@ function addGenCommands(program: Command, io: Io): void {
     .option("-o, --output <dir>", "directory to write to", ".")
     .option("--force", "overwrite an existing file", false)
     .action(async (options) => {
-      const { genCrt } = await import("./commands/gen-pki.ts");
+      const { genCrt } = await loadCommand("gen-pki");
       await genCrt(options, io);
     });
 }
 
 function addConfigCommands(program: Command, io: Io): void {
-  const config = program.command("config").description("manage the client config (osconfig): contexts, endpoints, nodes");
+  const config = program
+    .command("config")
+    .description("manage the client config (osconfig): contexts, endpoints, nodes");
   const format = ["-o, --output <format>", "table, json or yaml", parseOutputFormat, "table"] as const;
 
   config
@@ -124,16 +152,16 @@ function addConfigCommands(program: Command, io: Io): void {
     .description("list the contexts")
     .option(...format)
     .action(async (options, cmd: Command) => {
-      const { configContexts } = await import("./commands/config.ts");
-      configContexts(await configTarget(cmd, io), options.output, io);
+      const { configContexts } = await loadCommand("config");
+      configContexts(configTarget(cmd, io), options.output, io);
     });
   config
     .command("context")
     .description("switch the current context")
     .argument("<name>", "context name")
     .action(async (name: string, _options, cmd: Command) => {
-      const { configUseContext } = await import("./commands/config.ts");
-      configUseContext(await configTarget(cmd, io), name, io);
+      const { configUseContext } = await loadCommand("config");
+      configUseContext(configTarget(cmd, io), name, io);
     });
   config
     .command("endpoint")
@@ -141,8 +169,8 @@ function addConfigCommands(program: Command, io: Io): void {
     .description("set the endpoints of the current context")
     .argument("[endpoints...]", "endpoint addresses")
     .action(async (values: string[], _options, cmd: Command) => {
-      const { configEndpoints } = await import("./commands/config.ts");
-      configEndpoints(await configTarget(cmd, io), values, io);
+      const { configEndpoints } = await loadCommand("config");
+      configEndpoints(configTarget(cmd, io), values, io);
     });
   config
     .command("node")
@@ -150,32 +178,32 @@ function addConfigCommands(program: Command, io: Io): void {
     .description("set the default nodes of the current context")
     .argument("[nodes...]", "node addresses")
     .action(async (values: string[], _options, cmd: Command) => {
-      const { configNodes } = await import("./commands/config.ts");
-      configNodes(await configTarget(cmd, io), values, io);
+      const { configNodes } = await loadCommand("config");
+      configNodes(configTarget(cmd, io), values, io);
     });
   config
     .command("merge")
     .description("merge the contexts of another osconfig into this one (renaming clashes)")
     .argument("<file>", "osconfig to merge")
     .action(async (file: string, _options, cmd: Command) => {
-      const { configMerge } = await import("./commands/config.ts");
-      configMerge(await configTarget(cmd, io), file, io);
+      const { configMerge } = await loadCommand("config");
+      configMerge(configTarget(cmd, io), file, io);
     });
   config
     .command("remove")
     .description("remove a context")
     .argument("<name>", "context name")
     .action(async (name: string, _options, cmd: Command) => {
-      const { configRemove } = await import("./commands/config.ts");
-      configRemove(await configTarget(cmd, io), name, io);
+      const { configRemove } = await loadCommand("config");
+      configRemove(configTarget(cmd, io), name, io);
     });
   config
     .command("info")
     .description("show the current context: endpoints, nodes, roles and certificate expiry")
     .option(...format)
     .action(async (options, cmd: Command) => {
-      const { configInfo } = await import("./commands/config.ts");
-      configInfo(await configTarget(cmd, io), options.output, io);
+      const { configInfo } = await loadCommand("config");
+      configInfo(configTarget(cmd, io), options.output, io);
     });
 }
 
@@ -187,7 +215,16 @@ export function buildProgram(io: Io, setExitCode: ExitCodeSink): Command {
     .option("--context <name>", "context to use instead of the current one")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      getOutHelpWidth: () => io.columns() ?? 80,
+      getErrHelpWidth: () => io.columns() ?? 80,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+      stripColor: stripAnsi,
+    })
+    .configureHelp({ displayWidth: (s) => stripAnsi(s).length });
 
   addGenCommands(program, io);
 
@@ -199,7 +236,7 @@ export function buildProgram(io: Io, setExitCode: ExitCodeSink): Command {
     .option("--strict", "treat warnings as errors", false)
     .option("-o, --output <format>", "text or json", parseReportFormat, "text")
     .action(async (options) => {
-      const { validate } = await import("./commands/validate.ts");
+      const { validate } = await loadCommand("validate");
       setExitCode(validate(options, io));
     });
 
@@ -210,11 +247,21 @@ export function buildProgram(io: Io, setExitCode: ExitCodeSink): Command {
     .command("patch")
     .description("apply strategic-merge or RFC 6902 JSON patches to a machine config, in order")
     .argument("<file>", "machine config to patch")
-    .option("-p, --patch <patch>", "patch: @file, inline YAML/JSON, or - for stdin (repeatable)", collect(false), [])
+    .option(
+      "-p, --patch <patch>",
+      "patch: @file, inline YAML/JSON, or - for stdin (repeatable)",
+      collect(false),
+      [],
+    )
     .option("-o, --output <file>", "write the result here instead of stdout")
-    .option("--mode <mode>", "mode to validate the result for: metal, qemu or container", parseMode, "container")
+    .option(
+      "--mode <mode>",
+      "mode to validate the result for: metal, qemu or container",
+      parseMode,
+      "container",
+    )
     .action(async (file: string, options) => {
-      const { machineconfigPatch } = await import("./commands/machineconfig-patch.ts");
+      const { machineconfigPatch } = await loadCommand("machineconfig-patch");
       await machineconfigPatch(file, options, io);
     });
 

@@ -1,7 +1,7 @@
 // Runs osctl with the given arguments and returns its exit code: 0 success, 1 failure or invalid
 // input, 2 usage error. Every error is printed to stderr with what was wrong; nothing is thrown.
 import { CommanderError } from "commander";
-import { CliError } from "./cli-error.ts";
+import { isCliError } from "./cli-error.ts";
 import type { Io } from "./io.ts";
 import { buildProgram } from "./program.ts";
 
@@ -21,11 +21,13 @@ export async function runCli(args: string[], io: Io): Promise<number> {
       if (CLEAN_EXITS.has(error.code)) return 0;
       return 2;
     }
-    if (error instanceof CliError) {
+    if (isCliError(error)) {
       io.stderr(`error: ${error.message}\n`);
       return error.exitCode;
     }
-    io.stderr(`error: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr(
+      `error: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 1;
   }
 }

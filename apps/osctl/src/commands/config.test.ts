@@ -20,11 +20,13 @@ test("merge, contexts, switch, endpoint, node, info and remove work on one file"
   expect(again.stdout).toContain('renamed context "alpha" to "alpha-1"');
 
   const list = await osctl(io, "--osconfig", cfg, "config", "contexts", "-o", "json");
-  expect(JSON.parse(list.stdout).map((c: { name: string; current: boolean }) => [c.name, c.current])).toEqual([
-    ["alpha", false],
-    ["beta", false],
-    ["alpha-1", true],
-  ]);
+  expect(JSON.parse(list.stdout).map((c: { name: string; current: boolean }) => [c.name, c.current])).toEqual(
+    [
+      ["alpha", false],
+      ["beta", false],
+      ["alpha-1", true],
+    ],
+  );
 
   expect((await osctl(io, "--osconfig", cfg, "config", "context", "beta")).code).toBe(0);
   await osctl(io, "--osconfig", cfg, "config", "endpoint", "192.0.2.1", "192.0.2.2");
@@ -37,7 +39,9 @@ test("merge, contexts, switch, endpoint, node, info and remove work on one file"
   expect(info.expiresIn).toMatch(/^36[45]d$/);
 
   // --context reads another context without switching
-  const other = JSON.parse((await osctl(io, "--osconfig", cfg, "--context", "alpha", "config", "info", "-o", "json")).stdout);
+  const other = JSON.parse(
+    (await osctl(io, "--osconfig", cfg, "--context", "alpha", "config", "info", "-o", "json")).stdout,
+  );
   expect(other.context).toBe("alpha");
 
   expect((await osctl(io, "--osconfig", cfg, "config", "remove", "alpha-1")).code).toBe(0);

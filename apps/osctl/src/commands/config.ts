@@ -1,5 +1,5 @@
 // `osctl config …`: manage the client config file (contexts, endpoints, nodes, merge, info).
-import { inspectCertificate, decodePemBase64 } from "@bronze/pki";
+import { decodePemBase64, inspectCertificate } from "@bronze/pki";
 import { CliError, usageError } from "../cli-error.ts";
 import { readTextFile } from "../files/read-input.ts";
 import type { Io } from "../io.ts";
@@ -10,7 +10,7 @@ import {
   saveOsconfig,
   selectContext,
 } from "../osconfig/osconfig.ts";
-import { type OutputFormat, renderData, renderTable } from "../output/output-format.ts";
+import { type OutputFormat, renderOutput, renderTable } from "../output/output-format.ts";
 
 export interface ConfigTarget {
   path: string;
@@ -25,11 +25,12 @@ export function configContexts(target: ConfigTarget, format: OutputFormat, io: I
     endpoints: ctx.endpoints,
     nodes: ctx.nodes,
   }));
-  if (format !== "table") return io.stdout(renderData(format, rows));
   io.stdout(
-    renderTable(
-      ["CURRENT", "NAME", "ENDPOINTS", "NODES"],
-      rows.map((r) => [r.current ? "*" : "", r.name, r.endpoints.join(","), r.nodes.join(",")]),
+    renderOutput(format, rows, () =>
+      renderTable(
+        ["CURRENT", "NAME", "ENDPOINTS", "NODES"],
+        rows.map((r) => [r.current ? "*" : "", r.name, r.endpoints.join(","), r.nodes.join(",")]),
+      ),
     ),
   );
 }
@@ -41,12 +42,7 @@ export function configUseContext(target: ConfigTarget, name: string, io: Io): vo
   io.stdout(`current context is now "${name}"\n`);
 }
 
-function updateContext(
-  target: ConfigTarget,
-  io: Io,
-  field: "endpoints" | "nodes",
-  values: string[],
-): void {
+function updateContext(target: ConfigTarget, io: Io, field: "endpoints" | "nodes", values: string[]): void {
   if (values.some((v) => v.trim() === "")) throw usageError(`${field}: empty value`);
   const config = loadOsconfig(target.path);
   const { name, context } = selectContext(config, target.context, target.path);
@@ -55,17 +51,23 @@ function updateContext(
   io.stdout(`context "${name}": ${field} set to ${values.length ? values.join(", ") : "(none)"}\n`);
 }
 
-export const configEndpoints = (t: ConfigTarget, values: string[], io: Io) => updateContext(t, io, "endpoints", values);
-export const configNodes = (t: ConfigTarget, values: string[], io: Io) => updateContext(t, io, "nodes", values);
+export const configEndpoints = (t: ConfigTarget, values: string[], io: Io) =>
+  updateContext(t, io, "endpoints", values);
+export const configNodes = (t: ConfigTarget, values: string[], io: Io) =>
+  updateContext(t, io, "nodes", values);
 
 export function configMerge(target: ConfigTarget, file: string, io: Io): void {
   const input = readTextFile(file, io, "<file>");
   const source = parseOsconfig(input.text, file);
-  if (Object.keys(source.contexts).length === 0) throw new CliError("invalid-input", `${file}: has no contexts to merge`);
+  if (Object.keys(source.contexts).length === 0)
+    throw new CliError("invalid-input", `${file}: has no contexts to merge`);
   const { config, renamed } = mergeOsconfig(loadOsconfig(target.path, { allowMissing: true }), source);
   saveOsconfig(target.path, config);
-  for (const [from, to] of Object.entries(renamed)) io.stdout(`renamed context "${from}" to "${to}" (name taken)\n`);
-  io.stdout(`merged ${Object.keys(source.contexts).length} context(s) into ${target.path}; current: "${config.context}"\n`);
+  for (const [from, to] of Object.entries(renamed))
+    io.stdout(`renamed context "${from}" to "${to}" (name taken)\n`);
+  io.stdout(
+    `merged ${Object.keys(source.contexts).length} context(s) into ${target.path}; current: "${config.context}"\n`,
+  );
 }
 
 export function configRemove(target: ConfigTarget, name: string, io: Io): void {
@@ -83,7 +85,10 @@ export function configInfo(target: ConfigTarget, format: OutputFormat, io: Io): 
   try {
     cert = inspectCertificate(decodePemBase64(context.crt));
   } catch (error) {
-    throw new CliError("invalid-input", `${target.path}: context "${name}": crt: ${(error as Error).message}`);
+    throw new CliError(
+      "invalid-input",
+      `${target.path}: context "${name}": crt: ${(error as Error).message}`,
+    );
   }
   const info = {
     context: name,
@@ -95,17 +100,18 @@ export function configInfo(target: ConfigTarget, format: OutputFormat, io: Io): 
     notAfter: cert.notAfter.toISOString(),
     expiresIn: humanDuration(cert.notAfter.getTime() - io.now().getTime()),
   };
-  if (format !== "table") return io.stdout(renderData(format, info));
   io.stdout(
-    renderTable(
-      ["FIELD", "VALUE"],
-      [
-        ["Current context", info.context],
-        ["Endpoints", info.endpoints.join(", ") || "(none)"],
-        ["Nodes", info.nodes.join(", ") || "(none)"],
-        ["Roles", info.roles.join(", ") || "(none)"],
-        ["Certificate expires", `${info.notAfter} (${info.expiresIn})`],
-      ],
+    renderOutput(format, info, () =>
+      renderTable(
+        ["FIELD", "VALUE"],
+        [
+          ["Current context", info.context],
+          ["Endpoints", info.endpoints.join(", ") || "(none)"],
+          ["Nodes", info.nodes.join(", ") || "(none)"],
+          ["Roles", info.roles.join(", ") || "(none)"],
+          ["Certificate expires", `${info.notAfter} (${info.expiresIn})`],
+        ],
+      ),
     ),
   );
 }

@@ -18,7 +18,17 @@ const readYaml = (path: string): any => parse(readFileSync(path, "utf8"));
 
 describe("osctl gen config", () => {
   test("writes valid control-plane and worker configs and an osconfig with an os:admin certificate", async () => {
-    const res = await osctl(io, "gen", "config", "demo", "https://10.0.0.10:6443", "-o", "out", "--additional-sans", "cp.example.com");
+    const res = await osctl(
+      io,
+      "gen",
+      "config",
+      "demo",
+      "https://10.0.0.10:6443",
+      "-o",
+      "out",
+      "--additional-sans",
+      "cp.example.com",
+    );
     expect(res.stderr).toBe("");
     expect(res.code).toBe(0);
     const dir = join(io.dir, "out");
@@ -63,7 +73,14 @@ describe("osctl gen config", () => {
     // The real openssl agrees that the admin certificate chains to the OS CA in the config.
     writeFileSync(join(dir, "ca.pem"), decodePemBase64(cp.machine.ca.crt));
     writeFileSync(join(dir, "admin.pem"), decodePemBase64(context?.crt ?? ""));
-    const verify = openssl("verify", "-CAfile", join(dir, "ca.pem"), "-purpose", "sslclient", join(dir, "admin.pem"));
+    const verify = openssl(
+      "verify",
+      "-CAfile",
+      join(dir, "ca.pem"),
+      "-purpose",
+      "sslclient",
+      join(dir, "admin.pem"),
+    );
     expect(verify.output).toContain("admin.pem: OK");
   });
 
@@ -147,8 +164,21 @@ describe("osctl gen config", () => {
   });
 
   test("a corrupt secrets bundle names the file and the field", async () => {
-    writeFileSync(join(io.dir, "broken.yaml"), readFileSync(join(io.dir, "s.yaml"), "utf8").replace(/(os:\n\s+crt: )\S+/, "$1bm90LWEtcGVt"));
-    const res = await osctl(io, "gen", "config", "c", "https://cp:6443", "-o", "x", "--with-secrets", "broken.yaml");
+    writeFileSync(
+      join(io.dir, "broken.yaml"),
+      readFileSync(join(io.dir, "s.yaml"), "utf8").replace(/(os:\n\s+crt: )\S+/, "$1bm90LWEtcGVt"),
+    );
+    const res = await osctl(
+      io,
+      "gen",
+      "config",
+      "c",
+      "https://cp:6443",
+      "-o",
+      "x",
+      "--with-secrets",
+      "broken.yaml",
+    );
     expect(res.code).toBe(1);
     expect(res.stderr).toContain("--with-secrets broken.yaml");
     expect(res.stderr).toContain("certs.os.crt");

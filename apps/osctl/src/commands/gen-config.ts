@@ -8,7 +8,13 @@ import {
   stringifyConfig,
   validateConfig,
 } from "@bronze/config-schema";
-import { encodePemBase64, generateSecretsBundle, issueClientCertificate, parseSecretsBundle, PkiError } from "@bronze/pki";
+import {
+  encodePemBase64,
+  generateSecretsBundle,
+  issueClientCertificate,
+  PkiError,
+  parseSecretsBundle,
+} from "@bronze/pki";
 import { CliError, usageError } from "../cli-error.ts";
 import { writeFilesAtomically } from "../files/atomic-write.ts";
 import { readInput, readTextFile } from "../files/read-input.ts";
@@ -51,20 +57,33 @@ async function loadSecrets(path: string | undefined, io: Io) {
   try {
     return await parseSecretsBundle(input.text);
   } catch (error) {
-    if (error instanceof PkiError) throw new CliError("invalid-input", `--with-secrets ${path}: ${error.message}`);
+    if (error instanceof PkiError)
+      throw new CliError("invalid-input", `--with-secrets ${path}: ${error.message}`);
     throw error;
   }
 }
 
-async function patchAndValidate(name: string, base: string, patches: { source: string; text: string }[]): Promise<string> {
+async function patchAndValidate(
+  name: string,
+  base: string,
+  patches: { source: string; text: string }[],
+): Promise<string> {
   let text = base;
   try {
-    if (patches.length > 0) text = applyPatches(base, patches.map((p) => p.text), { mode: "metal" });
+    if (patches.length > 0)
+      text = applyPatches(
+        base,
+        patches.map((p) => p.text),
+        { mode: "metal" },
+      );
   } catch (error) {
     if (error instanceof ConfigError) {
       const sources = patches.map((p) => p.source).join(", ");
       const issues = error.issues.map((i) => `  ${formatIssue(i, name)}`).join("\n");
-      throw new CliError("invalid-input", `patching ${name} with ${sources} failed: ${error.message}\n${issues}`);
+      throw new CliError(
+        "invalid-input",
+        `patching ${name} with ${sources} failed: ${error.message}\n${issues}`,
+      );
     }
     throw error;
   }
@@ -76,9 +95,16 @@ async function patchAndValidate(name: string, base: string, patches: { source: s
   return text;
 }
 
-export async function genConfig(clusterName: string, endpoint: string, options: GenConfigOptions, io: Io): Promise<void> {
+export async function genConfig(
+  clusterName: string,
+  endpoint: string,
+  options: GenConfigOptions,
+  io: Io,
+): Promise<void> {
   if (!CLUSTER_NAME.test(clusterName)) {
-    throw usageError(`<cluster-name>: "${clusterName}" must be a DNS label (lowercase letters, digits and '-')`);
+    throw usageError(
+      `<cluster-name>: "${clusterName}" must be a DNS label (lowercase letters, digits and '-')`,
+    );
   }
   const apiEndpoint = checkEndpoint(endpoint);
   const readAll = (values: string[], flag: string) => Promise.all(values.map((v) => readInput(v, io, flag)));
@@ -89,7 +115,11 @@ export async function genConfig(clusterName: string, endpoint: string, options: 
   ]);
 
   const secrets = await loadSecrets(options.withSecrets, io);
-  const admin = await issueClientCertificate(secrets.certs.os, { role: "os:admin", commonName: "admin", now: io.now() });
+  const admin = await issueClientCertificate(secrets.certs.os, {
+    role: "os:admin",
+    commonName: "admin",
+    now: io.now(),
+  });
   const configs = generateMachineConfigs({
     clusterName,
     endpoint: apiEndpoint,

@@ -15,7 +15,19 @@ test("ca, key, csr and crt mint a client certificate that openssl verifies", asy
   expect((await osctl(io, "gen", "key", "--name", "ops", "--algorithm", "ed25519")).code).toBe(0);
   const csr = await osctl(io, "gen", "csr", "--key", "ops.key", "--ip", "10.0.0.5", "--roles", "os:operator");
   expect(csr.code).toBe(0);
-  const crt = await osctl(io, "gen", "crt", "--ca", "os-ca", "--csr", "ops.csr", "--name", "ops", "--hours", "12");
+  const crt = await osctl(
+    io,
+    "gen",
+    "crt",
+    "--ca",
+    "os-ca",
+    "--csr",
+    "ops.csr",
+    "--name",
+    "ops",
+    "--hours",
+    "12",
+  );
   expect(crt.stderr).toBe("");
   expect(crt.code).toBe(0);
 

@@ -2,13 +2,13 @@
 // minting certificates by hand (e.g. a client certificate from a key that never left its machine).
 import { basename, resolve } from "node:path";
 import {
+  type CertificateUsage,
   createCSR,
   generateCA,
   generateKeyPair,
   type KeyAlgorithm,
   PkiError,
   signCSR,
-  type CertificateUsage,
 } from "@bronze/pki";
 import { CliError } from "../cli-error.ts";
 import { writeFilesAtomically } from "../files/atomic-write.ts";
@@ -45,7 +45,10 @@ export async function genCA(
   for (const f of files) io.stdout(`created ${f.path}\n`);
 }
 
-export async function genKey(options: Common & { name: string; algorithm: KeyAlgorithm }, io: Io): Promise<void> {
+export async function genKey(
+  options: Common & { name: string; algorithm: KeyAlgorithm },
+  io: Io,
+): Promise<void> {
   const pair = await generateKeyPair(options.algorithm);
   const path = resolve(io.cwd, options.output, `${options.name}.key`);
   writeFilesAtomically([{ path, content: pair.privateKeyPem, mode: 0o600 }], options);
@@ -75,7 +78,10 @@ export async function genCrt(
   io: Io,
 ): Promise<void> {
   const caBase = options.ca.replace(/\.(crt|key)$/, "");
-  const ca = { crt: readTextFile(`${caBase}.crt`, io, "--ca").text, key: readTextFile(`${caBase}.key`, io, "--ca").text };
+  const ca = {
+    crt: readTextFile(`${caBase}.crt`, io, "--ca").text,
+    key: readTextFile(`${caBase}.key`, io, "--ca").text,
+  };
   const csr = readTextFile(options.csr, io, "--csr");
   const crt = await signCSR({
     ca,

@@ -8,6 +8,8 @@ import type { Io } from "../io.ts";
 export async function genSecrets(options: { output: string; force: boolean }, io: Io): Promise<void> {
   const bundle = await generateSecretsBundle({ now: io.now() });
   const path = resolve(io.cwd, options.output);
-  writeFilesAtomically([{ path, content: stringifySecretsBundle(bundle), mode: 0o600 }], { force: options.force });
+  writeFilesAtomically([{ path, content: stringifySecretsBundle(bundle), mode: 0o600 }], {
+    force: options.force,
+  });
   io.stdout(`created ${path}\n`);
 }

@@ -24,7 +24,9 @@ export async function machineconfigPatch(
     );
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const issues = error.issues.map((i) => `  ${formatIssue(i, error.code === "invalid" ? `${file} (patched)` : file)}`);
+    const issues = error.issues.map(
+      (i) => `  ${formatIssue(i, error.code === "invalid" ? `${file} (patched)` : file)}`,
+    );
     throw new CliError(
       "invalid-input",
       `patching ${file} with ${patches.map((p) => p.source).join(", ")} failed: ${error.message}${issues.length ? `\n${issues.join("\n")}` : ""}`,

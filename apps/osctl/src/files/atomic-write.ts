@@ -1,7 +1,16 @@
 // Writes a set of files all-or-nothing: every target is checked before anything is written, each
 // file goes to a temporary sibling that is fsynced, then all are renamed into place. A failure
 // before the renames leaves no target touched and removes the temporaries.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import { CliError } from "../cli-error.ts";
 

@@ -9,7 +9,10 @@ afterEach(() => io.cleanup());
 
 test("inline text is taken as is", async () => {
   io = createTestIo();
-  expect(await readInput("machine: {}", io, "--patch")).toEqual({ source: "--patch (inline)", text: "machine: {}" });
+  expect(await readInput("machine: {}", io, "--patch")).toEqual({
+    source: "--patch (inline)",
+    text: "machine: {}",
+  });
 });
 
 test("@path reads the file relative to the working directory", async () => {
@@ -26,5 +29,7 @@ test("- and @- read standard input", async () => {
 
 test("a missing file names the flag and the path", async () => {
   io = createTestIo();
-  await expect(readInput("@nope.yaml", io, "--patch")).rejects.toThrow("--patch: cannot read nope.yaml: no such file");
+  await expect(readInput("@nope.yaml", io, "--patch")).rejects.toThrow(
+    "--patch: cannot read nope.yaml: no such file",
+  );
 });

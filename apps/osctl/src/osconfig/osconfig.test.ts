@@ -7,15 +7,21 @@ import {
   mergeOsconfig,
   type Osconfig,
   parseOsconfig,
-  resolveOsconfigPath,
   saveOsconfig,
   selectContext,
 } from "./osconfig.ts";
+import { resolveOsconfigPath } from "./osconfig-path.ts";
 
 let io: TestIo;
 afterEach(() => io?.cleanup());
 
-const ctx = (endpoint: string) => ({ endpoints: [endpoint], nodes: [], ca: "Y2E=", crt: "Y3J0", key: "a2V5" });
+const ctx = (endpoint: string) => ({
+  endpoints: [endpoint],
+  nodes: [],
+  ca: "Y2E=",
+  crt: "Y3J0",
+  key: "a2V5",
+});
 
 test("the path comes from the flag, then OSCONFIG, then ~/.osctl/config", () => {
   io = createTestIo({ env: { OSCONFIG: "/env/config" } });

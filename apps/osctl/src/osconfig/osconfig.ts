@@ -2,12 +2,10 @@
 // endpoints and nodes to talk to, the OS CA and a client certificate and key (base64 PEM, as in
 // Talos' talosconfig). Loading validates it and names the field that is wrong.
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { z } from "zod";
 import { CliError } from "../cli-error.ts";
 import { writeFilesAtomically } from "../files/atomic-write.ts";
-import type { Io } from "../io.ts";
 
 const OsconfigContextSchema = z.strictObject({
   endpoints: z.array(z.string().min(1)).default([]),
@@ -24,11 +22,6 @@ const OsconfigSchema = z.strictObject({
 
 export type OsconfigContext = z.infer<typeof OsconfigContextSchema>;
 export type Osconfig = z.infer<typeof OsconfigSchema>;
-
-/** `--osconfig` wins, then `$OSCONFIG`, then `~/.osctl/config`. */
-export function resolveOsconfigPath(flag: string | undefined, io: Io): string {
-  return flag ?? io.env.OSCONFIG ?? join(io.home, ".osctl", "config");
-}
 
 export function parseOsconfig(text: string, source: string): Osconfig {
   let raw: unknown;
@@ -63,9 +56,14 @@ export function saveOsconfig(path: string, config: Osconfig): void {
 }
 
 /** The context named by `--context`, else the current one. */
-export function selectContext(config: Osconfig, name: string | undefined, path: string): { name: string; context: OsconfigContext } {
+export function selectContext(
+  config: Osconfig,
+  name: string | undefined,
+  path: string,
+): { name: string; context: OsconfigContext } {
   const chosen = name ?? config.context;
-  if (!chosen) throw new CliError("not-found", `${path}: no current context (use \`osctl config context <name>\`)`);
+  if (!chosen)
+    throw new CliError("not-found", `${path}: no current context (use \`osctl config context <name>\`)`);
   const context = config.contexts[chosen];
   if (!context) {
     const known = Object.keys(config.contexts);
@@ -81,7 +79,10 @@ export function selectContext(config: Osconfig, name: string | undefined, path: 
  * Adds every context of `source` to `target`. A name already taken gets a numeric suffix
  * (`name-1`, `name-2`, …), as talosctl does; the current context becomes the merged one.
  */
-export function mergeOsconfig(target: Osconfig, source: Osconfig): { config: Osconfig; renamed: Record<string, string> } {
+export function mergeOsconfig(
+  target: Osconfig,
+  source: Osconfig,
+): { config: Osconfig; renamed: Record<string, string> } {
   const contexts = { ...target.contexts };
   const renamed: Record<string, string> = {};
   for (const [name, context] of Object.entries(source.contexts)) {

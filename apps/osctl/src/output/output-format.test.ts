@@ -3,9 +3,15 @@ import { parse } from "yaml";
 import { renderData, renderTable } from "./output-format.ts";
 
 test("tables align columns and trim trailing spaces", () => {
-  expect(renderTable(["NAME", "NODES"], [["a-long-name", "1"], ["b", ""]])).toBe(
-    "NAME          NODES\na-long-name   1\nb\n",
-  );
+  expect(
+    renderTable(
+      ["NAME", "NODES"],
+      [
+        ["a-long-name", "1"],
+        ["b", ""],
+      ],
+    ),
+  ).toBe("NAME          NODES\na-long-name   1\nb\n");
 });
 
 test("json and yaml render the same data", () => {

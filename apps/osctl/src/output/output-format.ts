@@ -16,3 +16,8 @@ export function renderTable(headers: string[], rows: string[][]): string {
 export function renderData(format: Exclude<OutputFormat, "table">, data: unknown): string {
   return format === "json" ? `${JSON.stringify(data, null, 2)}\n` : stringify(data);
 }
+
+/** Data for pipelines (`json`, `yaml`) or the table a person reads (`table`). */
+export function renderOutput(format: OutputFormat, data: unknown, table: () => string): string {
+  return format === "table" ? table() : renderData(format, data);
+}

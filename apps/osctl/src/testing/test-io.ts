@@ -13,7 +13,9 @@ export interface TestIo extends Io {
   cleanup(): void;
 }
 
-export function createTestIo(options: { stdin?: string; env?: Record<string, string>; now?: Date } = {}): TestIo {
+export function createTestIo(
+  options: { stdin?: string; env?: Record<string, string>; now?: Date } = {},
+): TestIo {
   const dir = mkdtempSync(join(tmpdir(), "osctl-test-"));
   const out: string[] = [];
   const err: string[] = [];
@@ -24,6 +26,7 @@ export function createTestIo(options: { stdin?: string; env?: Record<string, str
     stdout: (t) => out.push(t),
     stderr: (t) => err.push(t),
     readStdin: async () => options.stdin ?? "",
+    columns: () => undefined,
     env: options.env ?? {},
     cwd: dir,
     home: dir,

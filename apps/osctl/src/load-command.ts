@@ -1,0 +1,19 @@
+// Loads a command's implementation on demand. In the compiled osctl every command is its own
+// embedded entry point (see scripts/build.ts), so `osctl --help` and light commands never load
+// the PKI, zod or yaml; from source the same call imports the .ts file.
+type Commands = {
+  config: typeof import("./commands/config.ts");
+  "gen-config": typeof import("./commands/gen-config.ts");
+  "gen-pki": typeof import("./commands/gen-pki.ts");
+  "gen-secrets": typeof import("./commands/gen-secrets.ts");
+  "machineconfig-patch": typeof import("./commands/machineconfig-patch.ts");
+  validate: typeof import("./commands/validate.ts");
+};
+
+/** True inside a `bun build --compile` binary, whose modules live under /$bunfs/. */
+export const isCompiled = import.meta.url.includes("/$bunfs/");
+
+export function loadCommand<K extends keyof Commands>(name: K): Promise<Commands[K]> {
+  const specifier = `./commands/${name}.${isCompiled ? "js" : "ts"}`;
+  return import(specifier) as Promise<Commands[K]>;
+}
