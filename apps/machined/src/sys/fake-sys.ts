@@ -6,7 +6,7 @@ import {
   MS_REMOUNT,
   WNOHANG,
 } from "./constants.ts";
-import { loopFlags, rebootCommandValue, sysctlPath } from "./marshal.ts";
+import { loopFlags, rebootCommandValue, sysctlPath, utsName } from "./marshal.ts";
 import type { LoopAttachOptions, LoopDevice, RebootCommand, Sys, WaitResult } from "./sys.ts";
 import { type CallArg, errnoName, errnoValue, formatCall, SysError } from "./sys-error.ts";
 
@@ -184,13 +184,13 @@ export class FakeSys implements Sys {
 
   sethostname(name: string) {
     this.#record("sethostname", [name]);
-    if (name.length > 64) throw this.#fail("sethostname", [name], "EINVAL");
+    utsName(name, formatCall("sethostname", [name])); // validates like the real one
     this.hostname = name;
   }
 
   setdomainname(name: string) {
     this.#record("setdomainname", [name]);
-    if (name.length > 64) throw this.#fail("setdomainname", [name], "EINVAL");
+    utsName(name, formatCall("setdomainname", [name]));
     this.domainname = name;
   }
 

@@ -22,6 +22,7 @@ import {
   loopFlags,
   rebootCommandValue,
   sysctlPath,
+  utsName,
 } from "./marshal.ts";
 import type { LoopAttachOptions, LoopDevice, RebootCommand, Sys, WaitResult } from "./sys.ts";
 import { type CallArg, describeFlags, errnoValue, formatCall, SysError } from "./sys-error.ts";
@@ -164,14 +165,14 @@ export class LibcSys implements Sys {
 
   sethostname(name: string) {
     const call = formatCall("sethostname", [name]);
-    const buf = cString(name, call);
-    this.#check(this.#libc.sethostname(buf, buf.length - 1), () => call);
+    const { buf, length } = utsName(name, call);
+    this.#check(this.#libc.sethostname(buf, length), () => call);
   }
 
   setdomainname(name: string) {
     const call = formatCall("setdomainname", [name]);
-    const buf = cString(name, call);
-    this.#check(this.#libc.setdomainname(buf, buf.length - 1), () => call);
+    const { buf, length } = utsName(name, call);
+    this.#check(this.#libc.setdomainname(buf, length), () => call);
   }
 
   finitModule(fd: number, params = "", flags = 0) {

@@ -15,6 +15,8 @@ import {
   loopFlags,
   rebootCommandValue,
   sysctlPath,
+  UTS_NAME_MAX,
+  utsName,
 } from "./marshal.ts";
 import { SysError } from "./sys-error.ts";
 
@@ -108,5 +110,22 @@ describe("sysctlPath", () => {
   });
   test.each(["", "..", "net..ipv4", "net/../../etc/passwd", "/abs", "a.b.", "x\0y"])("rejects %j", (name) => {
     expect(() => sysctlPath("/proc", name)).toThrow(SysError);
+  });
+});
+
+describe("utsName", () => {
+  test("length excludes the terminator; UTF-8 bytes count", () => {
+    expect(utsName("node-1", "c")).toMatchObject({ length: 6 });
+    expect(utsName("é", "c").length).toBe(2);
+    expect(utsName("x".repeat(UTS_NAME_MAX), "c").length).toBe(64);
+  });
+  test("over 64 bytes is EINVAL with the length in the message", () => {
+    try {
+      utsName("x".repeat(65), 'sethostname("xx…")');
+      throw new Error("no throw");
+    } catch (e) {
+      expect((e as SysError).code).toBe("EINVAL");
+      expect((e as SysError).message).toContain("65 bytes long");
+    }
   });
 });

@@ -21,6 +21,23 @@ export function cString(value: string, call: string): Buffer {
   return Buffer.from(`${value}\0`, "utf8");
 }
 
+/** __NEW_UTS_LEN: the longest host or domain name the kernel keeps. */
+export const UTS_NAME_MAX = 64;
+
+/** The name buffer and length for sethostname(2)/setdomainname(2); longer than 64 bytes is EINVAL. */
+export function utsName(name: string, call: string): { buf: Buffer; length: number } {
+  const buf = cString(name, call);
+  const length = buf.length - 1;
+  if (length > UTS_NAME_MAX) {
+    throw new SysError(
+      call,
+      EINVAL,
+      `name is ${length} bytes long, the kernel keeps at most ${UTS_NAME_MAX}`,
+    );
+  }
+  return { buf, length };
+}
+
 /** The reboot(2) command word for a command name (as a signed 32-bit int, as glibc's `int howto`). */
 export function rebootCommandValue(cmd: RebootCommand): number {
   switch (cmd) {
