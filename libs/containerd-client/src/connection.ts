@@ -99,13 +99,28 @@ export class Connection {
     };
   }
 
-  /** Runs one remote operation, translating whatever it throws into a ContainerdError. */
-  async call<R>(op: string, fn: () => Promise<R>): Promise<R> {
+  /**
+   * Runs one remote operation, translating whatever it throws into a ContainerdError. Reads
+   * (`idempotent`) are retried once when the connection turns out to be dead: the retry runs on a
+   * fresh HTTP/2 session, which makes the first call after a containerd restart succeed.
+   */
+  async call<R>(op: string, fn: () => Promise<R>, options: { idempotent?: boolean } = {}): Promise<R> {
     try {
       return await fn();
     } catch (e) {
-      throw this.error(op, e);
+      const err = this.error(op, e);
+      if (!options.idempotent || err.code !== "Unavailable") throw err;
+      try {
+        return await fn();
+      } catch (e2) {
+        throw this.error(op, e2);
+      }
     }
+  }
+
+  /** call() for reads: retried once on a fresh session when the connection was dead. */
+  read<R>(op: string, fn: () => Promise<R>): Promise<R> {
+    return this.call(op, fn, { idempotent: true });
   }
 
   error(op: string, e: unknown): ContainerdError {

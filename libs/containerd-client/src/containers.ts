@@ -89,14 +89,14 @@ export class ContainersApi {
 
   async get(id: string, options?: CallOptions): Promise<ContainerInfo> {
     const op = `containers.get ${JSON.stringify(id)}`;
-    const res = await this.conn.call(op, () => this.conn.client(Containers).get({ id }, this.conn.options(options)));
+    const res = await this.conn.read(op, () => this.conn.client(Containers).get({ id }, this.conn.options(options)));
     return containerFromPb(res.container as PbContainer, op);
   }
 
   /** Lists containers, optionally filtered (containerd filter syntax, e.g. `labels."app"==etcd`). */
   async list(filters: string[] = [], options?: CallOptions): Promise<ContainerInfo[]> {
     const op = "containers.list";
-    const res = await this.conn.call(op, () => this.conn.client(Containers).list({ filters }, this.conn.options(options)));
+    const res = await this.conn.read(op, () => this.conn.client(Containers).list({ filters }, this.conn.options(options)));
     return res.containers.map((c) => containerFromPb(c as PbContainer, op)).sort((a, b) => a.id.localeCompare(b.id));
   }
 

@@ -42,7 +42,7 @@ export class ContentApi {
   constructor(private readonly conn: Connection) {}
 
   async info(digest: string, options?: CallOptions): Promise<ContentInfo> {
-    const res = await this.conn.call(`content.info ${digest}`, () =>
+    const res = await this.conn.read(`content.info ${digest}`, () =>
       this.conn.client(Content).info({ digest }, this.conn.options(options)),
     );
     return infoFromPb(res.info, digest);
@@ -61,7 +61,7 @@ export class ContentApi {
 
   async list(filters: string[] = [], options?: CallOptions): Promise<ContentInfo[]> {
     const out: ContentInfo[] = [];
-    await this.conn.call("content.list", async () => {
+    await this.conn.read("content.list", async () => {
       for await (const res of this.conn.client(Content).list({ filters }, this.conn.options(options)))
         for (const i of res.info) out.push(infoFromPb(i, i.digest));
     });

@@ -33,3 +33,12 @@ test("socket errors from node become Unavailable, other errors Internal, Contain
   expect(isContainerdError(own, "AlreadyExists")).toBe(false);
   expect(isContainerdError(new Error("x"))).toBe(false);
 });
+
+test("socket errors wrapped by connect, and streams killed under a call, are Unavailable", () => {
+  const enoent = Object.assign(new Error("connect ENOENT /s"), { code: "ENOENT" });
+  const wrapped = new ConnectError("connect ENOENT /s", Code.Internal, undefined, undefined, enoent);
+  expect(toContainerdError("version", wrapped, "/s").code).toBe("Unavailable");
+  const cancel = new ConnectError("http/2 stream closed with error code CANCEL (0x8)", Code.Canceled);
+  expect(toContainerdError("version", cancel).code).toBe("Unavailable");
+  expect(toContainerdError("version", new ConnectError("operation was aborted", Code.Canceled)).code).toBe("Canceled");
+});

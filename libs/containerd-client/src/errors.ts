@@ -60,6 +60,20 @@ const GRPC_CODES: Partial<Record<Code, ContainerdErrorCode>> = {
 
 const UNREACHABLE = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTSOCK", "EACCES"]);
 
+/** True when `e` or one of its causes is a socket error meaning "nobody is listening". */
+function unreachable(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
+    const errno = (c as { code?: unknown }).code;
+    if (typeof errno === "string" && UNREACHABLE.has(errno)) return true;
+  }
+  return false;
+}
+
+/** An HTTP/2 stream or session that died under a call: the daemon went away mid-call. */
+function transportFailure(e: ConnectError): boolean {
+  return /^http\/2 (stream closed|session|connection)|stream reset|socket hang up|ECONNRESET|EPIPE/i.test(e.rawMessage);
+}
+
 /**
  * Translates anything thrown by a call into a ContainerdError. `socketPath` is named in
  * Unavailable errors so that "containerd is not running" is obvious from the message.
@@ -68,13 +82,13 @@ export function toContainerdError(op: string, e: unknown, socketPath?: string): 
   if (e instanceof ContainerdError) return e;
   const where = socketPath ? ` at ${socketPath}` : "";
   if (e instanceof ConnectError) {
-    const code = GRPC_CODES[e.code] ?? "Unknown";
+    const code =
+      unreachable(e) || (e.code !== Code.DeadlineExceeded && transportFailure(e)) ? "Unavailable" : (GRPC_CODES[e.code] ?? "Unknown");
     if (code === "Unavailable") return new ContainerdError(code, op, `containerd is unavailable${where}: ${e.rawMessage}`, { cause: e });
     if (code === "DeadlineExceeded") return new ContainerdError(code, op, `deadline exceeded: ${e.rawMessage}`, { cause: e });
     return new ContainerdError(code, op, e.rawMessage, { cause: e });
   }
-  const errno = (e as { code?: unknown } | null)?.code;
-  if (typeof errno === "string" && UNREACHABLE.has(errno))
+  if (unreachable(e))
     return new ContainerdError("Unavailable", op, `containerd is unavailable${where}: ${(e as Error).message}`, { cause: e });
   if (e instanceof Error && e.name === "AbortError") return new ContainerdError("Canceled", op, e.message, { cause: e });
   return new ContainerdError("Internal", op, e instanceof Error ? e.message : String(e), { cause: e });

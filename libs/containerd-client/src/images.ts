@@ -63,12 +63,12 @@ export class ImagesApi {
   ) {}
 
   async list(filters: string[] = [], options?: CallOptions): Promise<ImageInfo[]> {
-    const res = await this.conn.call("images.list", () => this.conn.client(Images).list({ filters }, this.conn.options(options)));
+    const res = await this.conn.read("images.list", () => this.conn.client(Images).list({ filters }, this.conn.options(options)));
     return res.images.map(imageFromPb).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async get(name: string, options?: CallOptions): Promise<ImageInfo> {
-    const res = await this.conn.call(`images.get ${JSON.stringify(name)}`, () =>
+    const res = await this.conn.read(`images.get ${JSON.stringify(name)}`, () =>
       this.conn.client(Images).get({ name }, this.conn.options(options)),
     );
     return imageFromPb(res.image ?? { name, labels: {} });

@@ -38,7 +38,7 @@ export class LeasesApi {
   }
 
   async list(filters: string[] = [], call?: CallOptions): Promise<LeaseInfo[]> {
-    const res = await this.conn.call("leases.list", () =>
+    const res = await this.conn.read("leases.list", () =>
       this.conn.client(Leases).list({ filters }, this.conn.options(call)),
     );
     return res.leases.map((l) => leaseFromPb(l, l.id));
@@ -58,7 +58,7 @@ export class LeasesApi {
   }
 
   async resources(id: string, call?: CallOptions): Promise<LeaseResource[]> {
-    const res = await this.conn.call(`leases.resources ${JSON.stringify(id)}`, () =>
+    const res = await this.conn.read(`leases.resources ${JSON.stringify(id)}`, () =>
       this.conn.client(Leases).listResources({ id }, this.conn.options(call)),
     );
     return res.resources.map((r) => ({ id: r.id, type: r.type }));

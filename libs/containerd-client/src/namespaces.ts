@@ -1,7 +1,7 @@
 // containerd's Namespaces service.
 import { Namespaces } from "./gen/github.com/containerd/containerd/api/services/namespaces/v1/namespace_pb.ts";
 import { type CallOptions, type Connection, validateIdentifier } from "./connection.ts";
-import { isContainerdError } from "./errors.ts";
+import { ContainerdError, isContainerdError } from "./errors.ts";
 import type { Labels } from "./types.ts";
 
 export interface NamespaceInfo {
@@ -13,16 +13,17 @@ export class NamespacesApi {
   constructor(private readonly conn: Connection) {}
 
   async list(options?: CallOptions): Promise<NamespaceInfo[]> {
-    const res = await this.conn.call("namespaces.list", () =>
+    const res = await this.conn.read("namespaces.list", () =>
       this.conn.client(Namespaces).list({}, this.conn.options(options)),
     );
     return res.namespaces.map((n) => ({ name: n.name, labels: { ...n.labels } })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** NotFound when the namespace does not exist (containerd's own Get answers with empty labels). */
   async get(name: string, options?: CallOptions): Promise<NamespaceInfo> {
-    const op = `namespaces.get ${JSON.stringify(name)}`;
-    const res = await this.conn.call(op, () => this.conn.client(Namespaces).get({ name }, this.conn.options(options)));
-    return { name: res.namespace?.name ?? name, labels: { ...res.namespace?.labels } };
+    const found = (await this.list(options)).find((n) => n.name === name);
+    if (!found) throw new ContainerdError("NotFound", `namespaces.get ${JSON.stringify(name)}`, `namespace ${JSON.stringify(name)} not found`);
+    return found;
   }
 
   async create(name: string, labels: Labels = {}, options?: CallOptions): Promise<NamespaceInfo> {

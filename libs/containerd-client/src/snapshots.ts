@@ -64,7 +64,7 @@ export class SnapshotsApi {
 
   async mounts(key: string, options: SnapshotOptions = {}): Promise<Mount[]> {
     const snapshotter = this.name(options);
-    const res = await this.conn.call(`snapshots.mounts ${JSON.stringify(key)} (${snapshotter})`, () =>
+    const res = await this.conn.read(`snapshots.mounts ${JSON.stringify(key)} (${snapshotter})`, () =>
       this.conn.client(Snapshots).mounts({ snapshotter, key }, this.conn.options(options)),
     );
     return res.mounts.map(mountFromPb);
@@ -89,7 +89,7 @@ export class SnapshotsApi {
 
   async stat(key: string, options: SnapshotOptions = {}): Promise<SnapshotInfo> {
     const snapshotter = this.name(options);
-    const res = await this.conn.call(`snapshots.stat ${JSON.stringify(key)} (${snapshotter})`, () =>
+    const res = await this.conn.read(`snapshots.stat ${JSON.stringify(key)} (${snapshotter})`, () =>
       this.conn.client(Snapshots).stat({ snapshotter, key }, this.conn.options(options)),
     );
     return infoFromPb(res.info, key);
@@ -98,7 +98,7 @@ export class SnapshotsApi {
   async list(filters: string[] = [], options: SnapshotOptions = {}): Promise<SnapshotInfo[]> {
     const snapshotter = this.name(options);
     const out: SnapshotInfo[] = [];
-    await this.conn.call(`snapshots.list (${snapshotter})`, async () => {
+    await this.conn.read(`snapshots.list (${snapshotter})`, async () => {
       for await (const res of this.conn.client(Snapshots).list({ snapshotter, filters }, this.conn.options(options)))
         for (const i of res.info) out.push(infoFromPb(i, i.name));
     });
@@ -108,7 +108,7 @@ export class SnapshotsApi {
   /** Disk usage of a snapshot (its own layer only). */
   async usage(key: string, options: SnapshotOptions = {}): Promise<{ bytes: number; inodes: number }> {
     const snapshotter = this.name(options);
-    const res = await this.conn.call(`snapshots.usage ${JSON.stringify(key)} (${snapshotter})`, () =>
+    const res = await this.conn.read(`snapshots.usage ${JSON.stringify(key)} (${snapshotter})`, () =>
       this.conn.client(Snapshots).usage({ snapshotter, key }, this.conn.options(options)),
     );
     return { bytes: Number(res.size), inodes: Number(res.inodes) };

@@ -118,7 +118,7 @@ export class TasksApi {
    */
   async wait(containerId: string, options: CallOptions & { execId?: string } = {}): Promise<ExitStatus> {
     const op = `tasks.wait ${JSON.stringify(containerId)}`;
-    const res = await this.conn.call(op, () =>
+    const res = await this.conn.read(op, () =>
       this.conn
         .client(Tasks)
         .wait({ containerId, execId: options.execId ?? "" }, this.conn.options(options, { timeoutMs: options.timeoutMs ?? Number.POSITIVE_INFINITY })),
@@ -135,12 +135,12 @@ export class TasksApi {
 
   async get(containerId: string, options?: CallOptions): Promise<TaskInfo> {
     const op = `tasks.get ${JSON.stringify(containerId)}`;
-    const res = await this.conn.call(op, () => this.conn.client(Tasks).get({ containerId, execId: "" }, this.conn.options(options)));
+    const res = await this.conn.read(op, () => this.conn.client(Tasks).get({ containerId, execId: "" }, this.conn.options(options)));
     return taskFromPb(res.process, containerId);
   }
 
   async list(options?: CallOptions): Promise<TaskInfo[]> {
-    const res = await this.conn.call("tasks.list", () => this.conn.client(Tasks).list({ filter: "" }, this.conn.options(options)));
+    const res = await this.conn.read("tasks.list", () => this.conn.client(Tasks).list({ filter: "" }, this.conn.options(options)));
     return res.tasks.map((t) => taskFromPb(t, t.containerId || t.id)).sort((a, b) => a.containerId.localeCompare(b.containerId));
   }
 
@@ -183,7 +183,7 @@ export class TasksApi {
 
   /** Pids of every process in the container. */
   async pids(containerId: string, options?: CallOptions): Promise<number[]> {
-    const res = await this.conn.call(`tasks.pids ${JSON.stringify(containerId)}`, () =>
+    const res = await this.conn.read(`tasks.pids ${JSON.stringify(containerId)}`, () =>
       this.conn.client(Tasks).listPids({ containerId }, this.conn.options(options)),
     );
     return res.processes.map((p) => p.pid).sort((a, b) => a - b);
@@ -192,7 +192,7 @@ export class TasksApi {
   /** CPU, memory and pids statistics of the task's cgroup. */
   async metrics(containerId: string, options?: CallOptions): Promise<TaskMetrics> {
     const op = `tasks.metrics ${JSON.stringify(containerId)}`;
-    const res = await this.conn.call(op, () =>
+    const res = await this.conn.read(op, () =>
       this.conn.client(Tasks).metrics({ filters: [`id==${containerId}`] }, this.conn.options(options)),
     );
     const m = res.metrics.find((x) => x.id === containerId);

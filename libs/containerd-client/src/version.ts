@@ -8,6 +8,6 @@ export interface ContainerdVersion {
 }
 
 export async function getVersion(conn: Connection, options?: CallOptions): Promise<ContainerdVersion> {
-  const res = await conn.call("version", () => conn.client(Version).version({}, conn.options(options)));
+  const res = await conn.read("version", () => conn.client(Version).version({}, conn.options(options)));
   return { version: res.version, revision: res.revision };
 }

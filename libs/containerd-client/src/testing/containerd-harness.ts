@@ -44,7 +44,6 @@ const DISABLED_PLUGINS = [
   "io.containerd.snapshotter.v1.zfs",
   "io.containerd.tracing.processor.v1.otlp",
   "io.containerd.internal.v1.tracing",
-  "io.containerd.runtime.v1.linux",
 ];
 
 /** containerd's config.toml (version 2) for a daemon living entirely under `dir`. */

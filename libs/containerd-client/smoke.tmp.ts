@@ -1,0 +1,23 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ContainerdClient, buildOciImageTarball, makeBusyboxRootfs, startTestContainerd } from "./src/index.ts";
+const t0 = performance.now();
+const cd = await startTestContainerd();
+console.log("started", performance.now() - t0);
+const client = await ContainerdClient.connect({ socketPath: cd.socketPath, namespace: "smoke" });
+console.log(await client.version());
+const dir = mkdtempSync("/tmp/probe/bbx-");
+const tar = buildOciImageTarball({ rootfs: makeBusyboxRootfs(dir), name: "bronze/busybox:smoke", config: { cmd: ["/bin/sh"] } });
+let t = performance.now();
+const imgs = await client.images.import(tar.data);
+console.log("import", performance.now() - t, imgs);
+t = performance.now();
+const log = join(cd.dir, "run.log");
+const r = await client.run({ id: "smoke1", image: imgs[0]!.name, args: ["/bin/sh", "-c", "echo hello; echo err >&2; exit 3"], logPath: log });
+console.log("run", performance.now() - t, r, readFileSync(log, "utf8"));
+for (let i = 0; i < 3; i++) { t = performance.now(); await client.run({ id: "smoke2", image: imgs[0]!.name, args: ["/bin/true"] }); console.log("run true", performance.now() - t); }
+console.log(await client.snapshots.list(), await client.leases.list(), await client.containers.list());
+const p = Bun.spawnSync(["ctr", "--address", cd.socketPath, "-n", "smoke", "run", "--rm", imgs[0]!.name, "x", "/bin/echo", "from ctr"]);
+console.log(p.stdout.toString(), p.stderr.toString());
+client.close();
+await cd.stop();

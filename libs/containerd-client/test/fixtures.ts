@@ -1,0 +1,56 @@
+// Shared fixtures for the integration tests: a real containerd per test file, and busybox images.
+import { afterAll, beforeAll } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ContainerdClient } from "../src/client.ts";
+import { buildOciImageTarball, type OciImageTarball } from "../src/oci-image-tarball.ts";
+import { makeBusyboxRootfs } from "../src/testing/busybox-rootfs.ts";
+import { startTestContainerd, type TestContainerd } from "../src/testing/containerd-harness.ts";
+
+export interface Env {
+  containerd: TestContainerd;
+  client: ContainerdClient;
+  /** A scratch directory removed after the file's tests. */
+  scratch: string;
+}
+
+/** Starts a containerd (and a client in `namespace`) before the file's tests; stops it after. */
+export function useContainerd(namespace = "bronze-test"): Env {
+  const env = {} as Env;
+  beforeAll(async () => {
+    env.containerd = await startTestContainerd();
+    env.client = await ContainerdClient.connect({ socketPath: env.containerd.socketPath, namespace });
+    env.scratch = mkdtempSync(join(tmpdir(), "ctrd-test-"));
+  });
+  afterAll(async () => {
+    env.client?.close();
+    await env.containerd?.stop();
+    if (env.scratch) rmSync(env.scratch, { recursive: true, force: true });
+  });
+  return env;
+}
+
+const built = new Map<string, OciImageTarball>();
+
+/** A busybox image tarball (built once per process and name). */
+export function busyboxImage(name = "bronze/busybox:test", files?: Record<string, Uint8Array | string>): OciImageTarball {
+  const key = `${name} ${JSON.stringify(Object.keys(files ?? {}))}`;
+  let t = built.get(key);
+  if (!t) {
+    const dir = mkdtempSync(join(tmpdir(), "busybox-rootfs-"));
+    try {
+      t = buildOciImageTarball({ rootfs: makeBusyboxRootfs(dir, { files }), name, config: { cmd: ["/bin/sh"], env: ["PATH=/bin", "FROM_IMAGE=yes"] } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    built.set(key, t);
+  }
+  return t;
+}
+
+/** Runs containerd's own `ctr` against the test daemon. */
+export function ctr(env: Env, args: string[], namespace = env.client.namespace): { code: number; out: string; err: string } {
+  const p = Bun.spawnSync(["ctr", "--address", env.containerd.socketPath, "-n", namespace, ...args]);
+  return { code: p.exitCode ?? -1, out: p.stdout.toString(), err: p.stderr.toString() };
+}
