@@ -1,0 +1,108 @@
+// Where machined keeps the machine config: the STATE partition's mount when installed, a
+// directory under /system when diskless. Every write is atomic (temporary file, fsync, rename,
+// fsync of the directory), so a crash or power loss leaves the old config or the new one, never
+// half of one. Validation is the caller's job: the store only keeps text.
+//
+// Files: config.yaml (in force), config.staged.yaml (applied at next boot, mode "staged"),
+// config.previous.yaml (what a "try" replaced, restored by revert()).
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+
+export class ConfigStore {
+  readonly currentPath: string;
+  readonly stagedPath: string;
+  readonly previousPath: string;
+
+  constructor(readonly dir: string) {
+    this.currentPath = join(dir, "config.yaml");
+    this.stagedPath = join(dir, "config.staged.yaml");
+    this.previousPath = join(dir, "config.previous.yaml");
+  }
+
+  /** The config in force, or undefined before the first one was saved. */
+  current(): string | undefined {
+    return readIfExists(this.currentPath);
+  }
+
+  staged(): string | undefined {
+    return readIfExists(this.stagedPath);
+  }
+
+  /** Replaces the config in force. */
+  save(text: string): void {
+    this.writeAtomically(this.currentPath, text);
+  }
+
+  /** Keeps `text` for the next boot without touching the config in force. */
+  stage(text: string): void {
+    this.writeAtomically(this.stagedPath, text);
+  }
+
+  /** At boot: a staged config becomes the config in force. Returns whether there was one. */
+  promoteStaged(): boolean {
+    if (!existsSync(this.stagedPath)) return false;
+    renameSync(this.stagedPath, this.currentPath);
+    this.syncDir();
+    return true;
+  }
+
+  /** For mode "try": saves `text`, remembering the config it replaced for revert(). */
+  saveForTrial(text: string): void {
+    const before = this.current();
+    if (before !== undefined) this.writeAtomically(this.previousPath, before);
+    else rmSync(this.previousPath, { force: true });
+    this.save(text);
+  }
+
+  /** Ends a trial: keeps the tried config (commit) or restores the one it replaced. */
+  endTrial(outcome: "commit" | "revert"): void {
+    if (outcome === "revert" && existsSync(this.previousPath)) {
+      renameSync(this.previousPath, this.currentPath);
+      this.syncDir();
+      return;
+    }
+    rmSync(this.previousPath, { force: true });
+  }
+
+  private writeAtomically(path: string, text: string): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const temp = `${path}.tmp`;
+    const fd = openSync(temp, "w", 0o600);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+    this.syncDir();
+  }
+
+  private syncDir(): void {
+    const fd = openSync(this.dir, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
