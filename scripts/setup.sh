@@ -11,6 +11,8 @@ DEB_PACKAGES=(
   # libs/containerd-client: a real containerd for its tests, and the protos it is generated from
   containerd runc busybox-static
   golang-github-containerd-containerd-dev golang-github-gogo-protobuf-dev golang-github-gogo-googleapis-dev
+  # apps/machined: loop-device and mount tests (mkfs.ext4), network tests in namespaces with a real DHCP server
+  e2fsprogs util-linux iproute2 dnsmasq-base
 )
 
 missing=()
