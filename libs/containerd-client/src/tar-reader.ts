@@ -133,7 +133,8 @@ export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerato
     if (block.every((b) => b === 0)) return;
     let sum = 0;
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : (block[i] ?? 0);
-    const stored = num(block, 148, 8, "checksum", at);
+    const storedText = str(block, 148, 8).trim();
+    const stored = /^[0-7]+$/.test(storedText) ? Number.parseInt(storedText, 8) : Number.NaN;
     if (stored !== sum) throw bad(`not a tar archive, or corrupt: bad header checksum at byte ${at}`);
     const flag = String.fromCharCode(block[156] ?? 0);
     const size = num(block, 124, 12, "size", at);
