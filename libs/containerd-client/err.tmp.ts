@@ -1,13 +1,15 @@
-import { gzipSync } from "node:zlib";
 import { ContainerdClient, startTestContainerd } from "./src/index.ts";
 import { busyboxImage } from "./test/fixtures.ts";
 const cd = await startTestContainerd();
 try {
 const c = await ContainerdClient.connect({ socketPath: cd.socketPath, namespace: "x" });
-const tar = busyboxImage();
-const e = await c.images.import(gzipSync(tar.data).subarray(0, 2000)).catch((e) => e);
-console.log(e.code, e.message);
-const z = gzipSync(tar.data); z[500] ^= 0xff;
-const e2 = await c.images.import(z).catch((e) => e);
-console.log(e2.code, e2.message);
+await c.images.import(busyboxImage().data);
+await c.createContainer({ id: "s2", image: "docker.io/bronze/busybox:test", args: ["/bin/sleep", "60"] });
+await c.startTask("s2");
+const w = await c.tasks.remove("s2").catch((e) => e);
+console.log(w.code, w.message);
+const x = await c.tasks.create("s2").catch((e) => e);
+console.log(x.code, x.message);
+await c.tasks.kill("s2", 9); await c.tasks.wait("s2");
+for (const f of [() => c.tasks.pids("s2"), () => c.tasks.metrics("s2"), () => c.tasks.start("s2"), () => c.tasks.exec("s2", "e", {args: ["/bin/true"]})]) { const e = await f().then(() => "ok", (e) => e); console.log(e.code, e.message); }
 } finally { await cd.stop(); }

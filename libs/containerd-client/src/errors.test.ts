@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ContainerdError, isContainerdError, toContainerdError } from "./errors.ts";
+import { ContainerdError, isContainerdError, refineUnknown, toContainerdError } from "./errors.ts";
 
 test("gRPC codes become typed codes carrying containerd's message and the operation", () => {
   const e = toContainerdError('containers.create "a"', new ConnectError('container "a": already exists', Code.AlreadyExists));
@@ -41,4 +41,16 @@ test("socket errors wrapped by connect, and streams killed under a call, are Una
   const cancel = new ConnectError("http/2 stream closed with error code CANCEL (0x8)", Code.Canceled);
   expect(toContainerdError("version", cancel).code).toBe("Unavailable");
   expect(toContainerdError("version", new ConnectError("operation was aborted", Code.Canceled)).code).toBe("Canceled");
+});
+
+test("Unknown errors passed through from the runc shim are refined by their text", () => {
+  expect(refineUnknown("failed to delete task: cannot delete a running process: unknown")).toBe("FailedPrecondition");
+  expect(refineUnknown("cannot exec in a stopped state: unknown")).toBe("FailedPrecondition");
+  expect(refineUnknown("cannot start a stopped process: unknown")).toBe("FailedPrecondition");
+  expect(refineUnknown("rpc error: context deadline exceeded")).toBe("DeadlineExceeded");
+  expect(refineUnknown("open /x: not found")).toBe("NotFound");
+  expect(refineUnknown("something odd")).toBe("Unknown");
+  const e = toContainerdError("tasks.remove", new ConnectError("cannot delete a running process: unknown", Code.Unknown));
+  expect(e.code).toBe("FailedPrecondition");
+  expect(e.detail).toBe("cannot delete a running process: unknown");
 });

@@ -69,6 +69,26 @@ function unreachable(e: unknown): boolean {
   return false;
 }
 
+/**
+ * containerd passes some errors of the runc shim through as Unknown; their text says what they are.
+ * Refine those into the code a caller can act on.
+ */
+export function refineUnknown(message: string): ContainerdErrorCode {
+  if (/context deadline exceeded/i.test(message)) return "DeadlineExceeded";
+  if (/context canceled/i.test(message)) return "Canceled";
+  if (/cannot [a-z ]+ (in )?an? (running|stopped|created|deleted|paused|pausing) (state|process|task)/i.test(message))
+    return "FailedPrecondition";
+  const suffix: Record<string, ContainerdErrorCode> = {
+    "not found": "NotFound",
+    "already exists": "AlreadyExists",
+    "failed precondition": "FailedPrecondition",
+    "invalid argument": "InvalidArgument",
+    unavailable: "Unavailable",
+  };
+  for (const [text, code] of Object.entries(suffix)) if (message.endsWith(`: ${text}`)) return code;
+  return "Unknown";
+}
+
 /** An HTTP/2 stream or session that died under a call: the daemon went away mid-call. */
 function transportFailure(e: ConnectError): boolean {
   return /^http\/2 (stream closed|session|connection)|stream reset|socket hang up|ECONNRESET|EPIPE/i.test(e.rawMessage);
@@ -82,8 +102,9 @@ export function toContainerdError(op: string, e: unknown, socketPath?: string): 
   if (e instanceof ContainerdError) return e;
   const where = socketPath ? ` at ${socketPath}` : "";
   if (e instanceof ConnectError) {
-    const code =
+    let code: ContainerdErrorCode =
       unreachable(e) || (e.code !== Code.DeadlineExceeded && transportFailure(e)) ? "Unavailable" : (GRPC_CODES[e.code] ?? "Unknown");
+    if (code === "Unknown") code = refineUnknown(e.rawMessage);
     if (code === "Unavailable") return new ContainerdError(code, op, `containerd is unavailable${where}: ${e.rawMessage}`, { cause: e });
     if (code === "DeadlineExceeded") return new ContainerdError(code, op, `deadline exceeded: ${e.rawMessage}`, { cause: e });
     return new ContainerdError(code, op, e.rawMessage, { cause: e });

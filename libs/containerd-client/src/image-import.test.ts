@@ -85,6 +85,14 @@ test("corrupt, truncated and non-image archives fail with InvalidArgument and le
   const at = Buffer.from(flipped).indexOf(Buffer.from('"rootfs"'));
   flipped[at + 1] = "R".charCodeAt(0);
   await expectImportError(flipped, "InvalidArgument", "does not match its digest");
+  // the same for a layer too big to check in memory (one containerd does not hold yet): containerd
+  // verifies it on commit
+  const fresh = busyboxImage("bronze/busybox:fresh", { "etc/fresh": "a layer nobody imported" });
+  expect(fresh.layer.size).toBeGreaterThan(1024 * 1024);
+  const layerAt = Buffer.from(fresh.data).indexOf(Buffer.from(`blobs/sha256/${fresh.layer.digest.slice(7)}`)) + 512;
+  const badLayer = new Uint8Array(fresh.data);
+  badLayer[layerAt + 100_000] = (badLayer[layerAt + 100_000] ?? 0) ^ 0xff;
+  await expectImportError(badLayer, "InvalidArgument", `blobs/sha256/${fresh.layer.digest.slice(7)} does not match its digest`);
 });
 
 test("an archive with no image name needs `name`; a missing file is NotFound", async () => {

@@ -1,6 +1,6 @@
 // A minimal root filesystem for test containers: Debian's busybox-static with its applets linked
 // into /bin, /etc/passwd and /etc/group, and the empty directories runc mounts onto.
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const BUSYBOX = "/bin/busybox";
@@ -8,6 +8,7 @@ export const BUSYBOX = "/bin/busybox";
 /** Fills `dir` (created if needed) with a busybox root filesystem; returns `dir`. */
 export function makeBusyboxRootfs(dir: string, options: { busybox?: string; files?: Record<string, Uint8Array | string> } = {}): string {
   const busybox = options.busybox ?? BUSYBOX;
+  if (!existsSync(busybox)) throw new Error(`${busybox} does not exist: install Debian's busybox-static`);
   const list = Bun.spawnSync([busybox, "--list"]);
   if (list.exitCode !== 0) throw new Error(`${busybox} --list failed: is busybox-static installed?`);
   for (const d of ["bin", "etc", "proc", "sys", "dev", "tmp", "run", "var/log", "root"]) mkdirSync(join(dir, d), { recursive: true });
