@@ -4,13 +4,25 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { BootstrapRequestSchema, BootstrapResponseSchema, EtcdMembersRequestSchema, EtcdMembersResponseSchema, EtcdSnapshotRequestSchema, EtcdSnapshotResponseSchema, KubeconfigRequestSchema, KubeconfigResponseSchema } from "./cluster_pb.ts";
+import { file_bronze_machine_v1_cluster } from "./cluster_pb.ts";
+import type { ApplyConfigurationRequestSchema, ApplyConfigurationResponseSchema, GetConfigurationRequestSchema, GetConfigurationResponseSchema } from "./configuration_pb.ts";
+import { file_bronze_machine_v1_configuration } from "./configuration_pb.ts";
+import type { CopyRequestSchema, CopyResponseSchema, ListRequestSchema, ListResponseSchema, ReadRequestSchema, ReadResponseSchema } from "./files_pb.ts";
+import { file_bronze_machine_v1_files } from "./files_pb.ts";
+import type { RebootRequestSchema, RebootResponseSchema, ResetRequestSchema, ResetResponseSchema, RollbackRequestSchema, RollbackResponseSchema, ShutdownRequestSchema, ShutdownResponseSchema, UpgradeRequestSchema, UpgradeResponseSchema } from "./lifecycle_pb.ts";
+import { file_bronze_machine_v1_lifecycle } from "./lifecycle_pb.ts";
+import type { EventsRequestSchema, EventsResponseSchema, LogsRequestSchema, LogsResponseSchema, ServiceListRequestSchema, ServiceListResponseSchema, ServiceRestartRequestSchema, ServiceRestartResponseSchema, ServiceStartRequestSchema, ServiceStartResponseSchema, ServiceStopRequestSchema, ServiceStopResponseSchema } from "./services_pb.ts";
+import { file_bronze_machine_v1_services } from "./services_pb.ts";
+import type { ContainersRequestSchema, ContainersResponseSchema, DmesgRequestSchema, DmesgResponseSchema, MemoryRequestSchema, MemoryResponseSchema, MountsRequestSchema, MountsResponseSchema, ProcessesRequestSchema, ProcessesResponseSchema, StatsRequestSchema, StatsResponseSchema } from "./system_pb.ts";
+import { file_bronze_machine_v1_system } from "./system_pb.ts";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file bronze/machine/v1/machine.proto.
  */
 export const file_bronze_machine_v1_machine: GenFile = /*@__PURE__*/
-  fileDesc("Ch9icm9uemUvbWFjaGluZS92MS9tYWNoaW5lLnByb3RvEhFicm9uemUubWFjaGluZS52MSIQCg5WZXJzaW9uUmVxdWVzdCJSCgtWZXJzaW9uSW5mbxILCgN0YWcYASABKAkSCwoDc2hhGAIgASgJEg8KB3J1bnRpbWUYAyABKAkSCgoCb3MYBCABKAkSDAoEYXJjaBgFIAEoCSJpCg9WZXJzaW9uUmVzcG9uc2USLwoHdmVyc2lvbhgBIAEoCzIeLmJyb256ZS5tYWNoaW5lLnYxLlZlcnNpb25JbmZvEhAKCHBsYXRmb3JtGAIgASgJEhMKC21haW50ZW5hbmNlGAMgASgIMmIKDk1hY2hpbmVTZXJ2aWNlElAKB1ZlcnNpb24SIS5icm9uemUubWFjaGluZS52MS5WZXJzaW9uUmVxdWVzdBoiLmJyb256ZS5tYWNoaW5lLnYxLlZlcnNpb25SZXNwb25zZWIGcHJvdG8z");
+  fileDesc("Ch9icm9uemUvbWFjaGluZS92MS9tYWNoaW5lLnByb3RvEhFicm9uemUubWFjaGluZS52MSIQCg5WZXJzaW9uUmVxdWVzdCJSCgtWZXJzaW9uSW5mbxILCgN0YWcYASABKAkSCwoDc2hhGAIgASgJEg8KB3J1bnRpbWUYAyABKAkSCgoCb3MYBCABKAkSDAoEYXJjaBgFIAEoCSJpCg9WZXJzaW9uUmVzcG9uc2USLwoHdmVyc2lvbhgBIAEoCzIeLmJyb256ZS5tYWNoaW5lLnYxLlZlcnNpb25JbmZvEhAKCHBsYXRmb3JtGAIgASgJEhMKC21haW50ZW5hbmNlGAMgASgIIhEKD0hvc3RuYW1lUmVxdWVzdCIkChBIb3N0bmFtZVJlc3BvbnNlEhAKCGhvc3RuYW1lGAEgASgJMpATCg5NYWNoaW5lU2VydmljZRJQCgdWZXJzaW9uEiEuYnJvbnplLm1hY2hpbmUudjEuVmVyc2lvblJlcXVlc3QaIi5icm9uemUubWFjaGluZS52MS5WZXJzaW9uUmVzcG9uc2USUwoISG9zdG5hbWUSIi5icm9uemUubWFjaGluZS52MS5Ib3N0bmFtZVJlcXVlc3QaIy5icm9uemUubWFjaGluZS52MS5Ib3N0bmFtZVJlc3BvbnNlElwKC1NlcnZpY2VMaXN0EiUuYnJvbnplLm1hY2hpbmUudjEuU2VydmljZUxpc3RSZXF1ZXN0GiYuYnJvbnplLm1hY2hpbmUudjEuU2VydmljZUxpc3RSZXNwb25zZRJfCgxTZXJ2aWNlU3RhcnQSJi5icm9uemUubWFjaGluZS52MS5TZXJ2aWNlU3RhcnRSZXF1ZXN0GicuYnJvbnplLm1hY2hpbmUudjEuU2VydmljZVN0YXJ0UmVzcG9uc2USXAoLU2VydmljZVN0b3ASJS5icm9uemUubWFjaGluZS52MS5TZXJ2aWNlU3RvcFJlcXVlc3QaJi5icm9uemUubWFjaGluZS52MS5TZXJ2aWNlU3RvcFJlc3BvbnNlEmUKDlNlcnZpY2VSZXN0YXJ0EiguYnJvbnplLm1hY2hpbmUudjEuU2VydmljZVJlc3RhcnRSZXF1ZXN0GikuYnJvbnplLm1hY2hpbmUudjEuU2VydmljZVJlc3RhcnRSZXNwb25zZRJJCgRMb2dzEh4uYnJvbnplLm1hY2hpbmUudjEuTG9nc1JlcXVlc3QaHy5icm9uemUubWFjaGluZS52MS5Mb2dzUmVzcG9uc2UwARJPCgZFdmVudHMSIC5icm9uemUubWFjaGluZS52MS5FdmVudHNSZXF1ZXN0GiEuYnJvbnplLm1hY2hpbmUudjEuRXZlbnRzUmVzcG9uc2UwARJMCgVEbWVzZxIfLmJyb256ZS5tYWNoaW5lLnYxLkRtZXNnUmVxdWVzdBogLmJyb256ZS5tYWNoaW5lLnYxLkRtZXNnUmVzcG9uc2UwARJZCgpDb250YWluZXJzEiQuYnJvbnplLm1hY2hpbmUudjEuQ29udGFpbmVyc1JlcXVlc3QaJS5icm9uemUubWFjaGluZS52MS5Db250YWluZXJzUmVzcG9uc2USVgoJUHJvY2Vzc2VzEiMuYnJvbnplLm1hY2hpbmUudjEuUHJvY2Vzc2VzUmVxdWVzdBokLmJyb256ZS5tYWNoaW5lLnYxLlByb2Nlc3Nlc1Jlc3BvbnNlEk0KBk1lbW9yeRIgLmJyb256ZS5tYWNoaW5lLnYxLk1lbW9yeVJlcXVlc3QaIS5icm9uemUubWFjaGluZS52MS5NZW1vcnlSZXNwb25zZRJNCgZNb3VudHMSIC5icm9uemUubWFjaGluZS52MS5Nb3VudHNSZXF1ZXN0GiEuYnJvbnplLm1hY2hpbmUudjEuTW91bnRzUmVzcG9uc2USSgoFU3RhdHMSHy5icm9uemUubWFjaGluZS52MS5TdGF0c1JlcXVlc3QaIC5icm9uemUubWFjaGluZS52MS5TdGF0c1Jlc3BvbnNlEkkKBExpc3QSHi5icm9uemUubWFjaGluZS52MS5MaXN0UmVxdWVzdBofLmJyb256ZS5tYWNoaW5lLnYxLkxpc3RSZXNwb25zZTABEkkKBFJlYWQSHi5icm9uemUubWFjaGluZS52MS5SZWFkUmVxdWVzdBofLmJyb256ZS5tYWNoaW5lLnYxLlJlYWRSZXNwb25zZTABEkkKBENvcHkSHi5icm9uemUubWFjaGluZS52MS5Db3B5UmVxdWVzdBofLmJyb256ZS5tYWNoaW5lLnYxLkNvcHlSZXNwb25zZTABEmsKEEdldENvbmZpZ3VyYXRpb24SKi5icm9uemUubWFjaGluZS52MS5HZXRDb25maWd1cmF0aW9uUmVxdWVzdBorLmJyb256ZS5tYWNoaW5lLnYxLkdldENvbmZpZ3VyYXRpb25SZXNwb25zZRJxChJBcHBseUNvbmZpZ3VyYXRpb24SLC5icm9uemUubWFjaGluZS52MS5BcHBseUNvbmZpZ3VyYXRpb25SZXF1ZXN0Gi0uYnJvbnplLm1hY2hpbmUudjEuQXBwbHlDb25maWd1cmF0aW9uUmVzcG9uc2USTQoGUmVib290EiAuYnJvbnplLm1hY2hpbmUudjEuUmVib290UmVxdWVzdBohLmJyb256ZS5tYWNoaW5lLnYxLlJlYm9vdFJlc3BvbnNlElMKCFNodXRkb3duEiIuYnJvbnplLm1hY2hpbmUudjEuU2h1dGRvd25SZXF1ZXN0GiMuYnJvbnplLm1hY2hpbmUudjEuU2h1dGRvd25SZXNwb25zZRJKCgVSZXNldBIfLmJyb256ZS5tYWNoaW5lLnYxLlJlc2V0UmVxdWVzdBogLmJyb256ZS5tYWNoaW5lLnYxLlJlc2V0UmVzcG9uc2USUAoHVXBncmFkZRIhLmJyb256ZS5tYWNoaW5lLnYxLlVwZ3JhZGVSZXF1ZXN0GiIuYnJvbnplLm1hY2hpbmUudjEuVXBncmFkZVJlc3BvbnNlElMKCFJvbGxiYWNrEiIuYnJvbnplLm1hY2hpbmUudjEuUm9sbGJhY2tSZXF1ZXN0GiMuYnJvbnplLm1hY2hpbmUudjEuUm9sbGJhY2tSZXNwb25zZRJWCglCb290c3RyYXASIy5icm9uemUubWFjaGluZS52MS5Cb290c3RyYXBSZXF1ZXN0GiQuYnJvbnplLm1hY2hpbmUudjEuQm9vdHN0cmFwUmVzcG9uc2USXAoLRXRjZE1lbWJlcnMSJS5icm9uemUubWFjaGluZS52MS5FdGNkTWVtYmVyc1JlcXVlc3QaJi5icm9uemUubWFjaGluZS52MS5FdGNkTWVtYmVyc1Jlc3BvbnNlEmEKDEV0Y2RTbmFwc2hvdBImLmJyb256ZS5tYWNoaW5lLnYxLkV0Y2RTbmFwc2hvdFJlcXVlc3QaJy5icm9uemUubWFjaGluZS52MS5FdGNkU25hcHNob3RSZXNwb25zZTABElsKCkt1YmVjb25maWcSJC5icm9uemUubWFjaGluZS52MS5LdWJlY29uZmlnUmVxdWVzdBolLmJyb256ZS5tYWNoaW5lLnYxLkt1YmVjb25maWdSZXNwb25zZTABYgZwcm90bzM", [file_bronze_machine_v1_cluster, file_bronze_machine_v1_configuration, file_bronze_machine_v1_files, file_bronze_machine_v1_lifecycle, file_bronze_machine_v1_services, file_bronze_machine_v1_system]);
 
 /**
  * @generated from message bronze.machine.v1.VersionRequest
@@ -102,8 +114,39 @@ export const VersionResponseSchema: GenMessage<VersionResponse> = /*@__PURE__*/
   messageDesc(file_bronze_machine_v1_machine, 2);
 
 /**
+ * @generated from message bronze.machine.v1.HostnameRequest
+ */
+export type HostnameRequest = Message<"bronze.machine.v1.HostnameRequest"> & {
+};
+
+/**
+ * Describes the message bronze.machine.v1.HostnameRequest.
+ * Use `create(HostnameRequestSchema)` to create a new message.
+ */
+export const HostnameRequestSchema: GenMessage<HostnameRequest> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_machine, 3);
+
+/**
+ * @generated from message bronze.machine.v1.HostnameResponse
+ */
+export type HostnameResponse = Message<"bronze.machine.v1.HostnameResponse"> & {
+  /**
+   * @generated from field: string hostname = 1;
+   */
+  hostname: string;
+};
+
+/**
+ * Describes the message bronze.machine.v1.HostnameResponse.
+ * Use `create(HostnameResponseSchema)` to create a new message.
+ */
+export const HostnameResponseSchema: GenMessage<HostnameResponse> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_machine, 4);
+
+/**
  * MachineService is served by machined on its unix socket and reached through apid.
- * The rest of the API arrives with the machined and apid issues.
+ * Responses are flat messages for one node: apid labels them with the node (headers, trailers).
+ * Every method has an explicit role rule in libs/api/src/roles.ts.
  *
  * @generated from service bronze.machine.v1.MachineService
  */
@@ -117,6 +160,276 @@ export const MachineService: GenService<{
     methodKind: "unary";
     input: typeof VersionRequestSchema;
     output: typeof VersionResponseSchema;
+  },
+  /**
+   * Hostname reports the node's hostname.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Hostname
+   */
+  hostname: {
+    methodKind: "unary";
+    input: typeof HostnameRequestSchema;
+    output: typeof HostnameResponseSchema;
+  },
+  /**
+   * ServiceList lists machined's services with their state and health.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.ServiceList
+   */
+  serviceList: {
+    methodKind: "unary";
+    input: typeof ServiceListRequestSchema;
+    output: typeof ServiceListResponseSchema;
+  },
+  /**
+   * ServiceStart starts a service (it waits for its dependencies).
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.ServiceStart
+   */
+  serviceStart: {
+    methodKind: "unary";
+    input: typeof ServiceStartRequestSchema;
+    output: typeof ServiceStartResponseSchema;
+  },
+  /**
+   * ServiceStop stops a service (not its dependents).
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.ServiceStop
+   */
+  serviceStop: {
+    methodKind: "unary";
+    input: typeof ServiceStopRequestSchema;
+    output: typeof ServiceStopResponseSchema;
+  },
+  /**
+   * ServiceRestart stops then starts a service.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.ServiceRestart
+   */
+  serviceRestart: {
+    methodKind: "unary";
+    input: typeof ServiceRestartRequestSchema;
+    output: typeof ServiceRestartResponseSchema;
+  },
+  /**
+   * Logs streams a service's output: the last tail_lines lines, then new ones when following.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Logs
+   */
+  logs: {
+    methodKind: "server_streaming";
+    input: typeof LogsRequestSchema;
+    output: typeof LogsResponseSchema;
+  },
+  /**
+   * Events streams service state transitions: the last tail_events, then new ones when following.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Events
+   */
+  events: {
+    methodKind: "server_streaming";
+    input: typeof EventsRequestSchema;
+    output: typeof EventsResponseSchema;
+  },
+  /**
+   * Dmesg streams the kernel log.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Dmesg
+   */
+  dmesg: {
+    methodKind: "server_streaming";
+    input: typeof DmesgRequestSchema;
+    output: typeof DmesgResponseSchema;
+  },
+  /**
+   * Containers lists the containers of a containerd namespace.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Containers
+   */
+  containers: {
+    methodKind: "unary";
+    input: typeof ContainersRequestSchema;
+    output: typeof ContainersResponseSchema;
+  },
+  /**
+   * Processes lists the node's processes.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Processes
+   */
+  processes: {
+    methodKind: "unary";
+    input: typeof ProcessesRequestSchema;
+    output: typeof ProcessesResponseSchema;
+  },
+  /**
+   * Memory reports /proc/meminfo.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Memory
+   */
+  memory: {
+    methodKind: "unary";
+    input: typeof MemoryRequestSchema;
+    output: typeof MemoryResponseSchema;
+  },
+  /**
+   * Mounts lists the mounts with their usage.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Mounts
+   */
+  mounts: {
+    methodKind: "unary";
+    input: typeof MountsRequestSchema;
+    output: typeof MountsResponseSchema;
+  },
+  /**
+   * Stats reports cgroup resource usage per service or container.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Stats
+   */
+  stats: {
+    methodKind: "unary";
+    input: typeof StatsRequestSchema;
+    output: typeof StatsResponseSchema;
+  },
+  /**
+   * List streams file information under a directory.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.List
+   */
+  list: {
+    methodKind: "server_streaming";
+    input: typeof ListRequestSchema;
+    output: typeof ListResponseSchema;
+  },
+  /**
+   * Read streams a file's content.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Read
+   */
+  read: {
+    methodKind: "server_streaming";
+    input: typeof ReadRequestSchema;
+    output: typeof ReadResponseSchema;
+  },
+  /**
+   * Copy streams a tar archive (ustar, with PAX headers for long names) of a file or directory.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Copy
+   */
+  copy: {
+    methodKind: "server_streaming";
+    input: typeof CopyRequestSchema;
+    output: typeof CopyResponseSchema;
+  },
+  /**
+   * GetConfiguration returns the machine config; secrets are redacted for non-admins.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.GetConfiguration
+   */
+  getConfiguration: {
+    methodKind: "unary";
+    input: typeof GetConfigurationRequestSchema;
+    output: typeof GetConfigurationResponseSchema;
+  },
+  /**
+   * ApplyConfiguration validates and applies a new machine config.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.ApplyConfiguration
+   */
+  applyConfiguration: {
+    methodKind: "unary";
+    input: typeof ApplyConfigurationRequestSchema;
+    output: typeof ApplyConfigurationResponseSchema;
+  },
+  /**
+   * Reboot reboots the node.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Reboot
+   */
+  reboot: {
+    methodKind: "unary";
+    input: typeof RebootRequestSchema;
+    output: typeof RebootResponseSchema;
+  },
+  /**
+   * Shutdown powers the node off.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Shutdown
+   */
+  shutdown: {
+    methodKind: "unary";
+    input: typeof ShutdownRequestSchema;
+    output: typeof ShutdownResponseSchema;
+  },
+  /**
+   * Reset wipes the node's state and reboots or halts.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Reset
+   */
+  reset: {
+    methodKind: "unary";
+    input: typeof ResetRequestSchema;
+    output: typeof ResetResponseSchema;
+  },
+  /**
+   * Upgrade installs another Bronze release into the inactive boot slot and reboots into it.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Upgrade
+   */
+  upgrade: {
+    methodKind: "unary";
+    input: typeof UpgradeRequestSchema;
+    output: typeof UpgradeResponseSchema;
+  },
+  /**
+   * Rollback boots the previous boot slot.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Rollback
+   */
+  rollback: {
+    methodKind: "unary";
+    input: typeof RollbackRequestSchema;
+    output: typeof RollbackResponseSchema;
+  },
+  /**
+   * Bootstrap makes this control-plane node create a new single-member etcd cluster.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Bootstrap
+   */
+  bootstrap: {
+    methodKind: "unary";
+    input: typeof BootstrapRequestSchema;
+    output: typeof BootstrapResponseSchema;
+  },
+  /**
+   * EtcdMembers lists the etcd cluster's members.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.EtcdMembers
+   */
+  etcdMembers: {
+    methodKind: "unary";
+    input: typeof EtcdMembersRequestSchema;
+    output: typeof EtcdMembersResponseSchema;
+  },
+  /**
+   * EtcdSnapshot streams a snapshot of the local etcd member's database.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.EtcdSnapshot
+   */
+  etcdSnapshot: {
+    methodKind: "server_streaming";
+    input: typeof EtcdSnapshotRequestSchema;
+    output: typeof EtcdSnapshotResponseSchema;
+  },
+  /**
+   * Kubeconfig streams an admin kubeconfig for the cluster.
+   *
+   * @generated from rpc bronze.machine.v1.MachineService.Kubeconfig
+   */
+  kubeconfig: {
+    methodKind: "server_streaming";
+    input: typeof KubeconfigRequestSchema;
+    output: typeof KubeconfigResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_bronze_machine_v1_machine, 0);
