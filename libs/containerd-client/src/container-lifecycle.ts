@@ -82,9 +82,8 @@ export async function createContainer(deps: LifecycleDeps, o: CreateContainerOpt
       if (image) {
         if (!(await deps.images.isUnpacked(image, { ...call, snapshotter })))
           await deps.images.unpack(image, { snapshotter, lease });
-        const snapOpts = { ...call, snapshotter, lease };
-        if (o.readOnlyRootfs) await deps.snapshots.view(o.id, image.chainId, snapOpts);
-        else await deps.snapshots.prepare(o.id, image.chainId, snapOpts);
+        // Writable even for readOnlyRootfs: runc creates mount points, then remounts the root read-only.
+        await deps.snapshots.prepare(o.id, image.chainId, { ...call, snapshotter, lease });
         snapshotKey = o.id;
       }
       return await deps.containers.create(
