@@ -49,11 +49,22 @@ export function protoSources(gocode: string = GOCODE): ProtoSource[] {
   }));
   const fieldpath = "github.com/containerd/containerd/protobuf/plugin/fieldpath.proto";
   // Task metrics arrive as an Any holding cgroups v1 or v2 statistics.
-  const cgroups = ["github.com/containerd/cgroups/stats/v1/metrics.proto", "github.com/containerd/cgroups/v2/stats/metrics.proto"];
+  const cgroups = [
+    "github.com/containerd/cgroups/stats/v1/metrics.proto",
+    "github.com/containerd/cgroups/v2/stats/metrics.proto",
+  ];
   return [
     ...containerd,
-    { debianPackage: "golang-github-containerd-containerd-dev", file: join(gocode, fieldpath), importPath: fieldpath },
-    ...cgroups.map((p) => ({ debianPackage: "golang-github-containerd-cgroups-dev", file: join(gocode, p), importPath: p })),
+    {
+      debianPackage: "golang-github-containerd-containerd-dev",
+      file: join(gocode, fieldpath),
+      importPath: fieldpath,
+    },
+    ...cgroups.map((p) => ({
+      debianPackage: "golang-github-containerd-cgroups-dev",
+      file: join(gocode, p),
+      importPath: p,
+    })),
     {
       debianPackage: "golang-github-gogo-protobuf-dev",
       file: join(gocode, "github.com/gogo/protobuf/gogoproto/gogo.proto"),
@@ -70,7 +81,8 @@ export function protoSources(gocode: string = GOCODE): ProtoSource[] {
 /** Imports a proto file declares (`import "x";`, `import weak "x";`, `import public "x";`). */
 export function protoImports(text: string): string[] {
   const imports: string[] = [];
-  for (const m of text.matchAll(/^\s*import\s+(?:weak\s+|public\s+)?"([^"]+)"\s*;/gm)) imports.push(m[1] as string);
+  for (const m of text.matchAll(/^\s*import\s+(?:weak\s+|public\s+)?"([^"]+)"\s*;/gm))
+    imports.push(m[1] as string);
   return imports;
 }
 

@@ -21,5 +21,5 @@ test("re-chunks every piece of an async source; empty pieces vanish", async () =
     yield new Uint8Array(7);
   }
   expect((await collect(rechunk(src(), 4))).map((p) => p.length)).toEqual([4, 1, 4, 3]);
-  expect(collect(rechunk(new Uint8Array(1), 0))).rejects.toThrow("chunk size must be positive");
+  await expect(collect(rechunk(new Uint8Array(1), 0))).rejects.toThrow("chunk size must be positive");
 });

@@ -48,7 +48,12 @@ export class ContainerdClient {
     this.leases = new LeasesApi(conn);
     this.diff = new DiffApi(conn);
     this.snapshots = new SnapshotsApi(conn, snapshotter);
-    this.images = new ImagesApi(conn, { content: this.content, leases: this.leases, diff: this.diff, snapshots: this.snapshots });
+    this.images = new ImagesApi(conn, {
+      content: this.content,
+      leases: this.leases,
+      diff: this.diff,
+      snapshots: this.snapshots,
+    });
     this.containers = new ContainersApi(conn);
     this.tasks = new TasksApi(conn, this.containers);
     this.events = new EventsApi(conn);

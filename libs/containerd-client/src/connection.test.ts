@@ -21,12 +21,20 @@ async function expectError(p: Promise<unknown>, code: string, text: string): Pro
 
 test("a missing socket fails to connect with Unavailable naming the path", async () => {
   const socketPath = join(env.scratch, "nope.sock");
-  await expectError(ContainerdClient.connect({ socketPath, namespace: "x" }), "Unavailable", `containerd is unavailable at ${socketPath}`);
+  await expectError(
+    ContainerdClient.connect({ socketPath, namespace: "x" }),
+    "Unavailable",
+    `containerd is unavailable at ${socketPath}`,
+  );
 });
 
 test("bad namespaces and timeouts are refused before any call", () => {
-  expect(() => Connection.open({ socketPath: "/x", namespace: "no spaces" })).toThrow('namespace "no spaces" is not a valid identifier');
-  expect(() => Connection.open({ socketPath: "/x", namespace: "ok", timeoutMs: 0 })).toThrow("timeoutMs must be positive");
+  expect(() => Connection.open({ socketPath: "/x", namespace: "no spaces" })).toThrow(
+    'namespace "no spaces" is not a valid identifier',
+  );
+  expect(() => Connection.open({ socketPath: "/x", namespace: "ok", timeoutMs: 0 })).toThrow(
+    "timeoutMs must be positive",
+  );
 });
 
 test("an unresponsive containerd makes calls fail with DeadlineExceeded at their deadline", async () => {
@@ -45,7 +53,11 @@ test("an unresponsive containerd makes calls fail with DeadlineExceeded at their
 test("a dead containerd gives Unavailable; the same client reconnects once it is back", async () => {
   expect((await env.client.version()).version.length).toBeGreaterThan(0);
   await env.containerd.stopDaemon({ kill: true });
-  await expectError(env.client.version(), "Unavailable", `containerd is unavailable at ${env.containerd.socketPath}`);
+  await expectError(
+    env.client.version(),
+    "Unavailable",
+    `containerd is unavailable at ${env.containerd.socketPath}`,
+  );
   await env.containerd.startDaemon();
   expect((await env.client.version()).version.length).toBeGreaterThan(0);
   // and after a clean restart (SIGTERM) too

@@ -1,10 +1,16 @@
 // The gRPC connection to containerd's unix socket: one HTTP/2 session (re-established on the next
 // call after containerd restarts), the namespace header on every call, an optional lease header,
 // a deadline on every call, and translation of failures into ContainerdError.
-import type { DescService } from "@bufbuild/protobuf";
-import { type Client, type CallOptions as ConnectCallOptions, createClient, type Transport } from "@connectrpc/connect";
-import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+
 import { connect as netConnect } from "node:net";
+import type { DescService } from "@bufbuild/protobuf";
+import {
+  type Client,
+  type CallOptions as ConnectCallOptions,
+  createClient,
+  type Transport,
+} from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { ContainerdError, toContainerdError } from "./errors.ts";
 
 /** Options every call accepts. */
@@ -57,7 +63,8 @@ export class Connection {
   static open(options: ConnectionOptions): Connection {
     validateIdentifier("connect", "namespace", options.namespace);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!(timeoutMs > 0)) throw new ContainerdError("InvalidArgument", "connect", `timeoutMs must be positive, got ${timeoutMs}`);
+    if (!(timeoutMs > 0))
+      throw new ContainerdError("InvalidArgument", "connect", `timeoutMs must be positive, got ${timeoutMs}`);
     const { socketPath } = options;
     const session = new Http2SessionManager(
       "http://localhost",
@@ -65,7 +72,11 @@ export class Connection {
       { createConnection: () => netConnect(socketPath) },
     );
     const transport = createGrpcTransport({ baseUrl: "http://localhost", sessionManager: session });
-    return new Connection({ socketPath, session, transport, clients: new Map() }, options.namespace, timeoutMs);
+    return new Connection(
+      { socketPath, session, transport, clients: new Map() },
+      options.namespace,
+      timeoutMs,
+    );
   }
 
   get socketPath(): string {

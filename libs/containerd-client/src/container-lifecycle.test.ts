@@ -22,9 +22,19 @@ async function state() {
   };
 }
 
-async function runSh(id: string, script: string, options: Record<string, unknown> = {}): Promise<{ status: number; out: string }> {
+async function runSh(
+  id: string,
+  script: string,
+  options: Record<string, unknown> = {},
+): Promise<{ status: number; out: string }> {
   const log = join(env.scratch, `${id}.log`);
-  const r = await env.client.run({ id, image: IMAGE, args: ["/bin/sh", "-c", script], logPath: log, ...options });
+  const r = await env.client.run({
+    id,
+    image: IMAGE,
+    args: ["/bin/sh", "-c", script],
+    logPath: log,
+    ...options,
+  });
   return { status: r.exitStatus, out: readFileSync(log, "utf8") };
 }
 
@@ -45,24 +55,46 @@ test("the spec options reach the process: user, env, cwd, capabilities, read-onl
       mounts: [{ source: host, destination: "/data", readOnly: true }],
     },
   );
-  expect(r.out.split("\n")).toEqual(["1000", "1001", "yes set", "/tmp", "CapEff:\t0000000000000000", "host data", "data-ro", "root-ro", ""]);
+  expect(r.out.split("\n")).toEqual([
+    "1000",
+    "1001",
+    "yes set",
+    "/tmp",
+    "CapEff:\t0000000000000000",
+    "host data",
+    "data-ro",
+    "root-ro",
+    "",
+  ]);
   expect(r.status).toBe(0);
 });
 
 /** A cgroup file of a running container, on a cgroup v1 or v2 host. */
 function cgroupFile(id: string, v1: string, v2: string): string {
   const [controller, file] = v1.split("/") as [string, string];
-  for (const path of [`/sys/fs/cgroup/${controller}/bronze-test/${id}/${file}`, `/sys/fs/cgroup/bronze-test/${id}/${v2}`])
+  for (const path of [
+    `/sys/fs/cgroup/${controller}/bronze-test/${id}/${file}`,
+    `/sys/fs/cgroup/bronze-test/${id}/${v2}`,
+  ])
     if (existsSync(path)) return readFileSync(path, "utf8").trim();
   throw new Error(`no cgroup file for ${id}`);
 }
 
 test("memory, cpu and pids limits land in the container's cgroup", async () => {
-  await env.client.createContainer({ id: "limited", image: IMAGE, args: ["/bin/sleep", "60"], memoryLimitBytes: 32 * 1024 * 1024, cpus: 0.5, pidsLimit: 50 });
+  await env.client.createContainer({
+    id: "limited",
+    image: IMAGE,
+    args: ["/bin/sleep", "60"],
+    memoryLimitBytes: 32 * 1024 * 1024,
+    cpus: 0.5,
+    pidsLimit: 50,
+  });
   await env.client.startTask("limited");
   try {
     expect(cgroupFile("limited", "memory/memory.limit_in_bytes", "memory.max")).toBe("33554432");
-    const cpu = existsSync("/sys/fs/cgroup/cpu/bronze-test/limited") ? cgroupFile("limited", "cpu/cpu.cfs_quota_us", "") : cgroupFile("limited", "x/x", "cpu.max");
+    const cpu = existsSync("/sys/fs/cgroup/cpu/bronze-test/limited")
+      ? cgroupFile("limited", "cpu/cpu.cfs_quota_us", "")
+      : cgroupFile("limited", "x/x", "cpu.max");
     expect(cpu.startsWith("50000")).toBe(true);
     expect(cgroupFile("limited", "pids/pids.max", "pids.max")).toBe("50");
   } finally {
@@ -80,7 +112,13 @@ test("host network shares the host's network namespace; the default does not", a
 
 test("a container from a host rootfs path runs, with labels recorded", async () => {
   const rootfs = makeBusyboxRootfs(join(env.scratch, "rootfs"), { files: { "etc/role": "apid\n" } });
-  const c = await env.client.createContainer({ id: "from-path", rootfs, args: ["/bin/cat", "/etc/role"], labels: { "bronze.io/service": "apid" }, readOnlyRootfs: true });
+  const c = await env.client.createContainer({
+    id: "from-path",
+    rootfs,
+    args: ["/bin/cat", "/etc/role"],
+    labels: { "bronze.io/service": "apid" },
+    readOnlyRootfs: true,
+  });
   expect(c.snapshotKey).toBe("");
   expect(c.spec?.root).toEqual({ path: rootfs, readonly: true });
   expect(c.labels).toEqual({ "bronze.io/service": "apid" });
@@ -95,13 +133,50 @@ test("failed creates say why and leave no container, snapshot, lease or task beh
   await env.client.createContainer({ id: "taken", image: IMAGE, args: ["/bin/true"] });
   const before = await state();
   const failures: [() => Promise<unknown>, string, string][] = [
-    [() => env.client.createContainer({ id: "taken", image: IMAGE, args: ["/bin/true"] }), "AlreadyExists", 'container "taken" already exists'],
-    [() => env.client.createContainer({ id: "c1", image: "docker.io/library/missing:1", args: ["/bin/true"] }), "NotFound", 'image "docker.io/library/missing:1" not found'],
-    [() => env.client.createContainer({ id: "c2", image: IMAGE, args: ["/bin/true"], capabilities: ["CAP_FLY"] }), "InvalidArgument", 'unknown capability "CAP_FLY"'],
-    [() => env.client.createContainer({ id: "c3", rootfs: join(env.scratch, "nope"), args: ["/bin/true"] }), "NotFound", "is not a directory"],
-    [() => env.client.createContainer({ id: "c4", image: IMAGE, rootfs: "/", args: ["/bin/true"] }), "InvalidArgument", "exactly one of image and rootfs"],
+    [
+      () => env.client.createContainer({ id: "taken", image: IMAGE, args: ["/bin/true"] }),
+      "AlreadyExists",
+      'container "taken" already exists',
+    ],
+    [
+      () =>
+        env.client.createContainer({ id: "c1", image: "docker.io/library/missing:1", args: ["/bin/true"] }),
+      "NotFound",
+      'image "docker.io/library/missing:1" not found',
+    ],
+    [
+      () =>
+        env.client.createContainer({
+          id: "c2",
+          image: IMAGE,
+          args: ["/bin/true"],
+          capabilities: ["CAP_FLY"],
+        }),
+      "InvalidArgument",
+      'unknown capability "CAP_FLY"',
+    ],
+    [
+      () => env.client.createContainer({ id: "c3", rootfs: join(env.scratch, "nope"), args: ["/bin/true"] }),
+      "NotFound",
+      "is not a directory",
+    ],
+    [
+      () => env.client.createContainer({ id: "c4", image: IMAGE, rootfs: "/", args: ["/bin/true"] }),
+      "InvalidArgument",
+      "exactly one of image and rootfs",
+    ],
     // containerd refuses the record after the snapshot was prepared: the snapshot must go too
-    [() => env.client.createContainer({ id: "c5", image: IMAGE, args: ["/bin/true"], labels: { big: "x".repeat(5000) } }), "InvalidArgument", "containers.create"],
+    [
+      () =>
+        env.client.createContainer({
+          id: "c5",
+          image: IMAGE,
+          args: ["/bin/true"],
+          labels: { big: "x".repeat(5000) },
+        }),
+      "InvalidArgument",
+      "containers.create",
+    ],
   ];
   for (const [p, code, text] of failures) {
     const e = await p().then(
@@ -121,13 +196,24 @@ test("an image whose user is a name needs a numeric uid", async () => {
   const archive = ociArchive({
     name: "docker.io/bronze/named-user:1",
     layers: [{ blob: layer, mediaType: MediaType.ociLayerGzip }],
-    config: { os: "linux", architecture: "amd64", config: { User: "etcd", Cmd: ["/bin/id"] }, rootfs: { type: "layers", diff_ids: [busybox.diffId] } },
+    config: {
+      os: "linux",
+      architecture: "amd64",
+      config: { User: "etcd", Cmd: ["/bin/id"] },
+      rootfs: { type: "layers", diff_ids: [busybox.diffId] },
+    },
   });
   await env.client.images.import(archive.data);
-  const e = await env.client.createContainer({ id: "named", image: "docker.io/bronze/named-user:1" }).catch((x) => x);
+  const e = await env.client
+    .createContainer({ id: "named", image: "docker.io/bronze/named-user:1" })
+    .catch((x) => x);
   expect(e.code).toBe("FailedPrecondition");
   expect(e.message).toContain('user "etcd", which is a name; pass a numeric uid and gid');
-  const ok = await runSh("named-ok", "id -u", { image: "docker.io/bronze/named-user:1", uid: 65534, gid: 65534 });
+  const ok = await runSh("named-ok", "id -u", {
+    image: "docker.io/bronze/named-user:1",
+    uid: 65534,
+    gid: 65534,
+  });
   expect(ok.out).toBe("65534\n");
 });
 
@@ -148,5 +234,10 @@ test("removeContainer refuses a running task unless forced, then removes task, r
   expect(e.code).toBe("FailedPrecondition");
   expect(e.message).toContain("task is running");
   await env.client.removeContainer("busy", { force: true });
-  expect(await state()).toEqual({ containers: [], snapshots: [busyboxImage().diffId], leases: [], tasks: [] });
+  expect(await state()).toEqual({
+    containers: [],
+    snapshots: [busyboxImage().diffId],
+    leases: [],
+    tasks: [],
+  });
 });

@@ -38,14 +38,22 @@ export interface LifecycleDeps {
   tasks: TasksApi;
 }
 
-export async function createContainer(deps: LifecycleDeps, o: CreateContainerOptions): Promise<ContainerInfo> {
+export async function createContainer(
+  deps: LifecycleDeps,
+  o: CreateContainerOptions,
+): Promise<ContainerInfo> {
   const op = `createContainer ${JSON.stringify(o.id)}`;
   const call: CallOptions = o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs };
   validateIdentifier(op, "container id", o.id);
   if ((o.image === undefined) === (o.rootfs === undefined))
     throw new ContainerdError("InvalidArgument", op, "pass exactly one of image and rootfs");
   if (o.rootfs !== undefined) {
-    if (!isAbsolute(o.rootfs)) throw new ContainerdError("InvalidArgument", op, `rootfs ${JSON.stringify(o.rootfs)} must be an absolute path`);
+    if (!isAbsolute(o.rootfs))
+      throw new ContainerdError(
+        "InvalidArgument",
+        op,
+        `rootfs ${JSON.stringify(o.rootfs)} must be an absolute path`,
+      );
     if (!existsSync(o.rootfs) || !statSync(o.rootfs).isDirectory())
       throw new ContainerdError("NotFound", op, `rootfs ${o.rootfs} is not a directory`);
   }
@@ -56,15 +64,21 @@ export async function createContainer(deps: LifecycleDeps, o: CreateContainerOpt
       throw e;
     },
   );
-  if (exists) throw new ContainerdError("AlreadyExists", op, `container ${JSON.stringify(o.id)} already exists`);
+  if (exists)
+    throw new ContainerdError("AlreadyExists", op, `container ${JSON.stringify(o.id)} already exists`);
 
   let image: ResolvedImage | undefined;
   if (o.image !== undefined) {
     const name = o.image;
-    image = await deps.images.resolve(name, { ...call, ...(o.platform ? { platform: o.platform } : {}) }).catch((e) => {
-      if (isContainerdError(e, "NotFound")) throw new ContainerdError("NotFound", op, `image ${JSON.stringify(name)} not found (${e.detail})`, { cause: e });
-      throw e;
-    });
+    image = await deps.images
+      .resolve(name, { ...call, ...(o.platform ? { platform: o.platform } : {}) })
+      .catch((e) => {
+        if (isContainerdError(e, "NotFound"))
+          throw new ContainerdError("NotFound", op, `image ${JSON.stringify(name)} not found (${e.detail})`, {
+            cause: e,
+          });
+        throw e;
+      });
   }
   // The spec is built before anything is created, so bad options leave nothing behind.
   const { image: _imageName, rootfs: _rootfs, ...specOptions } = o;
@@ -143,7 +157,11 @@ export async function removeContainer(
   if (task) {
     if (task.status === "running" || task.status === "paused" || task.status === "pausing") {
       if (!options.force)
-        throw new ContainerdError("FailedPrecondition", op, `the container's task is ${task.status} (pid ${task.pid}); stop it first or pass force`);
+        throw new ContainerdError(
+          "FailedPrecondition",
+          op,
+          `the container's task is ${task.status} (pid ${task.pid}); stop it first or pass force`,
+        );
       await deps.tasks.kill(id, "SIGKILL", { ...options, all: true }).catch((e) => {
         if (!isContainerdError(e, "NotFound")) throw e;
       });
@@ -156,7 +174,9 @@ export async function removeContainer(
   const container = await deps.containers.get(id, options);
   await deps.containers.remove(id, options);
   if (container.snapshotKey)
-    await deps.snapshots.remove(container.snapshotKey, { ...options, snapshotter: container.snapshotter }).catch((e) => {
-      if (!isContainerdError(e, "NotFound")) throw e;
-    });
+    await deps.snapshots
+      .remove(container.snapshotKey, { ...options, snapshotter: container.snapshotter })
+      .catch((e) => {
+        if (!isContainerdError(e, "NotFound")) throw e;
+      });
 }

@@ -1,7 +1,8 @@
 // containerd's Containers service: container records (id, image, runtime, spec, snapshot, labels).
-import { Containers } from "./gen/github.com/containerd/containerd/api/services/containers/v1/containers_pb.ts";
+
 import { type CallOptions, type Connection, validateIdentifier } from "./connection.ts";
 import { toDate } from "./convert.ts";
+import { Containers } from "./gen/github.com/containerd/containerd/api/services/containers/v1/containers_pb.ts";
 import type { RuntimeSpec } from "./runtime-spec.ts";
 import { specFromAny, specToAny } from "./spec-any.ts";
 import type { Labels } from "./types.ts";
@@ -65,7 +66,10 @@ export class ContainersApi {
   constructor(private readonly conn: Connection) {}
 
   /** Creates a container record (no snapshot, no task: see ContainerdClient.createContainer). */
-  async create(record: ContainerRecord, options: CallOptions & { lease?: string } = {}): Promise<ContainerInfo> {
+  async create(
+    record: ContainerRecord,
+    options: CallOptions & { lease?: string } = {},
+  ): Promise<ContainerInfo> {
     const op = `containers.create ${JSON.stringify(record.id)}`;
     validateIdentifier(op, "container id", record.id);
     const res = await this.conn.call(op, () =>
@@ -89,29 +93,40 @@ export class ContainersApi {
 
   async get(id: string, options?: CallOptions): Promise<ContainerInfo> {
     const op = `containers.get ${JSON.stringify(id)}`;
-    const res = await this.conn.read(op, () => this.conn.client(Containers).get({ id }, this.conn.options(options)));
+    const res = await this.conn.read(op, () =>
+      this.conn.client(Containers).get({ id }, this.conn.options(options)),
+    );
     return containerFromPb(res.container as PbContainer, op);
   }
 
   /** Lists containers, optionally filtered (containerd filter syntax, e.g. `labels."app"==etcd`). */
   async list(filters: string[] = [], options?: CallOptions): Promise<ContainerInfo[]> {
     const op = "containers.list";
-    const res = await this.conn.read(op, () => this.conn.client(Containers).list({ filters }, this.conn.options(options)));
-    return res.containers.map((c) => containerFromPb(c as PbContainer, op)).sort((a, b) => a.id.localeCompare(b.id));
+    const res = await this.conn.read(op, () =>
+      this.conn.client(Containers).list({ filters }, this.conn.options(options)),
+    );
+    return res.containers
+      .map((c) => containerFromPb(c as PbContainer, op))
+      .sort((a, b) => a.id.localeCompare(b.id));
   }
 
   /** Sets (string) or removes (undefined) labels, leaving the others alone. */
-  async setLabels(id: string, labels: Record<string, string | undefined>, options?: CallOptions): Promise<ContainerInfo> {
+  async setLabels(
+    id: string,
+    labels: Record<string, string | undefined>,
+    options?: CallOptions,
+  ): Promise<ContainerInfo> {
     const op = `containers.setLabels ${JSON.stringify(id)}`;
     const set: Labels = {};
     for (const [k, v] of Object.entries(labels)) if (v !== undefined) set[k] = v;
     const res = await this.conn.call(op, () =>
-      this.conn
-        .client(Containers)
-        .update(
-          { container: { id, labels: set }, updateMask: { paths: Object.keys(labels).map((k) => `labels.${k}`) } },
-          this.conn.options(options),
-        ),
+      this.conn.client(Containers).update(
+        {
+          container: { id, labels: set },
+          updateMask: { paths: Object.keys(labels).map((k) => `labels.${k}`) },
+        },
+        this.conn.options(options),
+      ),
     );
     return containerFromPb(res.container as PbContainer, op);
   }

@@ -8,7 +8,8 @@ const env = useContainerd();
 
 function random(n: number): Uint8Array {
   const out = new Uint8Array(n);
-  for (let i = 0; i < n; i += 65536) out.set(crypto.getRandomValues(new Uint8Array(Math.min(65536, n - i))), i);
+  for (let i = 0; i < n; i += 65536)
+    out.set(crypto.getRandomValues(new Uint8Array(Math.min(65536, n - i))), i);
   return out;
 }
 
@@ -16,7 +17,12 @@ test("a multi-megabyte blob written in 64 KiB chunks reads back identical, in pi
   const data = random(3 * 1024 * 1024 + 123);
   const digest = sha256Digest(data);
   await env.client.leases.with(async (lease) => {
-    const res = await env.client.content.write(data, { expected: digest, size: data.length, lease, labels: { "containerd.io/gc.root": "test" } });
+    const res = await env.client.content.write(data, {
+      expected: digest,
+      size: data.length,
+      lease,
+      labels: { "containerd.io/gc.root": "test" },
+    });
     expect(res).toEqual({ digest, size: data.length, existed: false });
   });
   const info = await env.client.content.info(digest);

@@ -1,10 +1,14 @@
 // containerd's Content service: blobs by digest. Writes stream in chunks of at most 64 KiB under
 // an optional lease; reads come back to callers in pieces of at most 64 KiB.
-import { Content, WriteAction } from "./gen/github.com/containerd/containerd/api/services/content/v1/content_pb.ts";
+
 import { type ByteSource, MAX_CHUNK_BYTES, rechunk } from "./chunks.ts";
 import type { CallOptions, Connection } from "./connection.ts";
 import { toDate } from "./convert.ts";
 import { ContainerdError, isContainerdError } from "./errors.ts";
+import {
+  Content,
+  WriteAction,
+} from "./gen/github.com/containerd/containerd/api/services/content/v1/content_pb.ts";
 import type { Labels } from "./types.ts";
 
 export interface ContentInfo {
@@ -77,12 +81,19 @@ export class ContentApi {
   /**
    * Sets (string) or removes (undefined) the given labels of a blob, leaving its other labels alone.
    */
-  async setLabels(digest: string, labels: Record<string, string | undefined>, options?: CallOptions): Promise<ContentInfo> {
+  async setLabels(
+    digest: string,
+    labels: Record<string, string | undefined>,
+    options?: CallOptions,
+  ): Promise<ContentInfo> {
     const set: Labels = {};
     for (const [k, v] of Object.entries(labels)) if (v !== undefined) set[k] = v;
     const res = await this.conn.call(`content.setLabels ${digest}`, () =>
       this.conn.client(Content).update(
-        { info: { digest, labels: set }, updateMask: { paths: Object.keys(labels).map((k) => `labels.${k}`) } },
+        {
+          info: { digest, labels: set },
+          updateMask: { paths: Object.keys(labels).map((k) => `labels.${k}`) },
+        },
         this.conn.options(options),
       ),
     );
@@ -90,9 +101,14 @@ export class ContentApi {
   }
 
   /** Reads a blob (or `size` bytes of it from `offset`) in pieces of at most 64 KiB. */
-  async *read(digest: string, options: CallOptions & { offset?: number; size?: number } = {}): AsyncGenerator<Uint8Array> {
+  async *read(
+    digest: string,
+    options: CallOptions & { offset?: number; size?: number } = {},
+  ): AsyncGenerator<Uint8Array> {
     const op = `content.read ${digest}`;
-    const call = this.conn.options(options, { timeoutMs: Math.max(this.conn.timeoutMs, TRANSFER_TIMEOUT_MS) });
+    const call = this.conn.options(options, {
+      timeoutMs: Math.max(this.conn.timeoutMs, TRANSFER_TIMEOUT_MS),
+    });
     try {
       const stream = this.conn
         .client(Content)
@@ -111,7 +127,11 @@ export class ContentApi {
     for await (const piece of this.read(digest, options)) {
       size += piece.length;
       if (size > max)
-        throw new ContainerdError("InvalidArgument", `content.readAll ${digest}`, `blob is larger than the ${max} bytes allowed`);
+        throw new ContainerdError(
+          "InvalidArgument",
+          `content.readAll ${digest}`,
+          `blob is larger than the ${max} bytes allowed`,
+        );
       parts.push(piece);
     }
     return parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
@@ -149,7 +169,11 @@ export class ContentApi {
         throw e;
       }
       if (options.size !== undefined && written !== options.size) {
-        sourceError = new ContainerdError("InvalidArgument", op, `got ${written} bytes, expected ${options.size}`);
+        sourceError = new ContainerdError(
+          "InvalidArgument",
+          op,
+          `got ${written} bytes, expected ${options.size}`,
+        );
         throw sourceError;
       }
       yield {
@@ -189,15 +213,29 @@ export class ContentApi {
 
   /** Abandons an unfinished write. */
   async abort(ref: string, options?: CallOptions): Promise<void> {
-    await this.conn.call(`content.abort ${ref}`, () => this.conn.client(Content).abort({ ref }, this.conn.options(options)));
+    await this.conn.call(`content.abort ${ref}`, () =>
+      this.conn.client(Content).abort({ ref }, this.conn.options(options)),
+    );
   }
 }
 
 function infoFromPb(
-  i: { digest: string; size: bigint; createdAt?: Parameters<typeof toDate>[0]; updatedAt?: Parameters<typeof toDate>[0]; labels: Labels } | undefined,
+  i:
+    | {
+        digest: string;
+        size: bigint;
+        createdAt?: Parameters<typeof toDate>[0];
+        updatedAt?: Parameters<typeof toDate>[0];
+        labels: Labels;
+      }
+    | undefined,
   digest: string,
 ): ContentInfo {
-  const out: ContentInfo = { digest: i?.digest || digest, size: Number(i?.size ?? 0n), labels: { ...i?.labels } };
+  const out: ContentInfo = {
+    digest: i?.digest || digest,
+    size: Number(i?.size ?? 0n),
+    labels: { ...i?.labels },
+  };
   const c = toDate(i?.createdAt);
   const u = toDate(i?.updatedAt);
   if (c) out.createdAt = c;

@@ -2,10 +2,13 @@
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
 import {
-  type Descriptor as PbDescriptor,
   DescriptorSchema,
+  type Descriptor as PbDescriptor,
 } from "./gen/github.com/containerd/containerd/api/types/descriptor_pb.ts";
-import { type Mount as PbMount, MountSchema } from "./gen/github.com/containerd/containerd/api/types/mount_pb.ts";
+import {
+  MountSchema,
+  type Mount as PbMount,
+} from "./gen/github.com/containerd/containerd/api/types/mount_pb.ts";
 import type { Descriptor, Mount } from "./types.ts";
 
 export function toDate(t: Timestamp | undefined): Date | undefined {
@@ -13,7 +16,11 @@ export function toDate(t: Timestamp | undefined): Date | undefined {
 }
 
 export function descriptorFromPb(d: PbDescriptor | undefined): Descriptor {
-  const out: Descriptor = { mediaType: d?.mediaType ?? "", digest: d?.digest ?? "", size: Number(d?.size ?? 0n) };
+  const out: Descriptor = {
+    mediaType: d?.mediaType ?? "",
+    digest: d?.digest ?? "",
+    size: Number(d?.size ?? 0n),
+  };
   if (d && Object.keys(d.annotations).length > 0) out.annotations = { ...d.annotations };
   return out;
 }

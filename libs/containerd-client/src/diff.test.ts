@@ -36,7 +36,9 @@ test("a gzip layer from the content store applies onto a snapshot and yields its
 });
 
 test("applying a blob the store lacks is NotFound", async () => {
-  const mounts = await env.client.snapshots.prepare("apply-missing", "", { labels: { "containerd.io/gc.root": "t" } });
+  const mounts = await env.client.snapshots.prepare("apply-missing", "", {
+    labels: { "containerd.io/gc.root": "t" },
+  });
   const missing = { mediaType: MediaType.ociLayer, digest: sha256Digest("absent"), size: 6 };
   const e = await env.client.diff.apply(missing, mounts).catch((x) => x);
   expect(isContainerdError(e, "NotFound")).toBe(true);

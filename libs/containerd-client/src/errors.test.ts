@@ -3,21 +3,33 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { ContainerdError, isContainerdError, refineUnknown, toContainerdError } from "./errors.ts";
 
 test("gRPC codes become typed codes carrying containerd's message and the operation", () => {
-  const e = toContainerdError('containers.create "a"', new ConnectError('container "a": already exists', Code.AlreadyExists));
+  const e = toContainerdError(
+    'containers.create "a"',
+    new ConnectError('container "a": already exists', Code.AlreadyExists),
+  );
   expect(e).toBeInstanceOf(ContainerdError);
   expect(e.code).toBe("AlreadyExists");
   expect(e.detail).toBe('container "a": already exists');
   expect(e.message).toBe('containers.create "a": container "a": already exists');
   expect(toContainerdError("x", new ConnectError("m", Code.NotFound)).code).toBe("NotFound");
-  expect(toContainerdError("x", new ConnectError("m", Code.FailedPrecondition)).code).toBe("FailedPrecondition");
+  expect(toContainerdError("x", new ConnectError("m", Code.FailedPrecondition)).code).toBe(
+    "FailedPrecondition",
+  );
   expect(toContainerdError("x", new ConnectError("m", Code.InvalidArgument)).code).toBe("InvalidArgument");
 });
 
 test("Unavailable names the socket; deadline errors say so", () => {
-  const e = toContainerdError("version", new ConnectError("connect ENOENT /x.sock", Code.Unavailable), "/x.sock");
+  const e = toContainerdError(
+    "version",
+    new ConnectError("connect ENOENT /x.sock", Code.Unavailable),
+    "/x.sock",
+  );
   expect(e.code).toBe("Unavailable");
   expect(e.message).toContain("containerd is unavailable at /x.sock");
-  const d = toContainerdError("tasks.wait", new ConnectError("the operation timed out", Code.DeadlineExceeded));
+  const d = toContainerdError(
+    "tasks.wait",
+    new ConnectError("the operation timed out", Code.DeadlineExceeded),
+  );
   expect(d.code).toBe("DeadlineExceeded");
   expect(d.message).toContain("deadline exceeded");
 });
@@ -40,17 +52,24 @@ test("socket errors wrapped by connect, and streams killed under a call, are Una
   expect(toContainerdError("version", wrapped, "/s").code).toBe("Unavailable");
   const cancel = new ConnectError("http/2 stream closed with error code CANCEL (0x8)", Code.Canceled);
   expect(toContainerdError("version", cancel).code).toBe("Unavailable");
-  expect(toContainerdError("version", new ConnectError("operation was aborted", Code.Canceled)).code).toBe("Canceled");
+  expect(toContainerdError("version", new ConnectError("operation was aborted", Code.Canceled)).code).toBe(
+    "Canceled",
+  );
 });
 
 test("Unknown errors passed through from the runc shim are refined by their text", () => {
-  expect(refineUnknown("failed to delete task: cannot delete a running process: unknown")).toBe("FailedPrecondition");
+  expect(refineUnknown("failed to delete task: cannot delete a running process: unknown")).toBe(
+    "FailedPrecondition",
+  );
   expect(refineUnknown("cannot exec in a stopped state: unknown")).toBe("FailedPrecondition");
   expect(refineUnknown("cannot start a stopped process: unknown")).toBe("FailedPrecondition");
   expect(refineUnknown("rpc error: context deadline exceeded")).toBe("DeadlineExceeded");
   expect(refineUnknown("open /x: not found")).toBe("NotFound");
   expect(refineUnknown("something odd")).toBe("Unknown");
-  const e = toContainerdError("tasks.remove", new ConnectError("cannot delete a running process: unknown", Code.Unknown));
+  const e = toContainerdError(
+    "tasks.remove",
+    new ConnectError("cannot delete a running process: unknown", Code.Unknown),
+  );
   expect(e.code).toBe("FailedPrecondition");
   expect(e.detail).toBe("cannot delete a running process: unknown");
 });

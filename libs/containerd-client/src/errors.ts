@@ -76,7 +76,11 @@ function unreachable(e: unknown): boolean {
 export function refineUnknown(message: string): ContainerdErrorCode {
   if (/context deadline exceeded/i.test(message)) return "DeadlineExceeded";
   if (/context canceled/i.test(message)) return "Canceled";
-  if (/cannot [a-z ]+ (in )?an? (running|stopped|created|deleted|paused|pausing) (state|process|task)/i.test(message))
+  if (
+    /cannot [a-z ]+ (in )?an? (running|stopped|created|deleted|paused|pausing) (state|process|task)/i.test(
+      message,
+    )
+  )
     return "FailedPrecondition";
   const suffix: Record<string, ContainerdErrorCode> = {
     "not found": "NotFound",
@@ -91,7 +95,9 @@ export function refineUnknown(message: string): ContainerdErrorCode {
 
 /** An HTTP/2 stream or session that died under a call: the daemon went away mid-call. */
 function transportFailure(e: ConnectError): boolean {
-  return /^http\/2 (stream closed|session|connection)|stream reset|socket hang up|ECONNRESET|EPIPE/i.test(e.rawMessage);
+  return /^http\/2 (stream closed|session|connection)|stream reset|socket hang up|ECONNRESET|EPIPE/i.test(
+    e.rawMessage,
+  );
 }
 
 /**
@@ -103,14 +109,26 @@ export function toContainerdError(op: string, e: unknown, socketPath?: string): 
   const where = socketPath ? ` at ${socketPath}` : "";
   if (e instanceof ConnectError) {
     let code: ContainerdErrorCode =
-      unreachable(e) || (e.code !== Code.DeadlineExceeded && transportFailure(e)) ? "Unavailable" : (GRPC_CODES[e.code] ?? "Unknown");
+      unreachable(e) || (e.code !== Code.DeadlineExceeded && transportFailure(e))
+        ? "Unavailable"
+        : (GRPC_CODES[e.code] ?? "Unknown");
     if (code === "Unknown") code = refineUnknown(e.rawMessage);
-    if (code === "Unavailable") return new ContainerdError(code, op, `containerd is unavailable${where}: ${e.rawMessage}`, { cause: e });
-    if (code === "DeadlineExceeded") return new ContainerdError(code, op, `deadline exceeded: ${e.rawMessage}`, { cause: e });
+    if (code === "Unavailable")
+      return new ContainerdError(code, op, `containerd is unavailable${where}: ${e.rawMessage}`, {
+        cause: e,
+      });
+    if (code === "DeadlineExceeded")
+      return new ContainerdError(code, op, `deadline exceeded: ${e.rawMessage}`, { cause: e });
     return new ContainerdError(code, op, e.rawMessage, { cause: e });
   }
   if (unreachable(e))
-    return new ContainerdError("Unavailable", op, `containerd is unavailable${where}: ${(e as Error).message}`, { cause: e });
-  if (e instanceof Error && e.name === "AbortError") return new ContainerdError("Canceled", op, e.message, { cause: e });
+    return new ContainerdError(
+      "Unavailable",
+      op,
+      `containerd is unavailable${where}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  if (e instanceof Error && e.name === "AbortError")
+    return new ContainerdError("Canceled", op, e.message, { cause: e });
   return new ContainerdError("Internal", op, e instanceof Error ? e.message : String(e), { cause: e });
 }

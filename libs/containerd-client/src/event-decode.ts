@@ -1,18 +1,25 @@
 // Decodes containerd's event envelopes (an Any per event) into domain events.
 import { createRegistry, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { type Any, anyUnpack, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { toDate } from "./convert.ts";
 import { file_github_com_containerd_containerd_api_events_container } from "./gen/github.com/containerd/containerd/api/events/container_pb.ts";
 import { file_github_com_containerd_containerd_api_events_content } from "./gen/github.com/containerd/containerd/api/events/content_pb.ts";
 import { file_github_com_containerd_containerd_api_events_image } from "./gen/github.com/containerd/containerd/api/events/image_pb.ts";
 import { file_github_com_containerd_containerd_api_events_namespace } from "./gen/github.com/containerd/containerd/api/events/namespace_pb.ts";
 import { file_github_com_containerd_containerd_api_events_snapshot } from "./gen/github.com/containerd/containerd/api/events/snapshot_pb.ts";
 import { file_github_com_containerd_containerd_api_events_task } from "./gen/github.com/containerd/containerd/api/events/task_pb.ts";
-import { toDate } from "./convert.ts";
 
 export type EventPayload =
   | { type: "TaskCreate"; containerId: string; pid: number }
   | { type: "TaskStart"; containerId: string; pid: number }
-  | { type: "TaskExit"; containerId: string; /** the container id, or the exec id */ id: string; pid: number; exitStatus: number; exitedAt?: Date }
+  | {
+      type: "TaskExit";
+      containerId: string /** the container id, or the exec id */;
+      id: string;
+      pid: number;
+      exitStatus: number;
+      exitedAt?: Date;
+    }
   | { type: "TaskDelete"; containerId: string; id: string; pid: number; exitStatus: number; exitedAt?: Date }
   | { type: "TaskOOM"; containerId: string }
   | { type: "TaskExecAdded"; containerId: string; execId: string }
@@ -63,9 +70,23 @@ export function decodeEvent(any: Any | undefined): EventPayload {
     case "containerd.events.TaskStart":
       return { type: "TaskStart", containerId: m.containerId, pid: m.pid };
     case "containerd.events.TaskExit":
-      return { type: "TaskExit", containerId: m.containerId, id: m.id, pid: m.pid, exitStatus: m.exitStatus, ...exitedAt(m.exitedAt) };
+      return {
+        type: "TaskExit",
+        containerId: m.containerId,
+        id: m.id,
+        pid: m.pid,
+        exitStatus: m.exitStatus,
+        ...exitedAt(m.exitedAt),
+      };
     case "containerd.events.TaskDelete":
-      return { type: "TaskDelete", containerId: m.containerId, id: m.id, pid: m.pid, exitStatus: m.exitStatus, ...exitedAt(m.exitedAt) };
+      return {
+        type: "TaskDelete",
+        containerId: m.containerId,
+        id: m.id,
+        pid: m.pid,
+        exitStatus: m.exitStatus,
+        ...exitedAt(m.exitedAt),
+      };
     case "containerd.events.TaskOOM":
       return { type: "TaskOOM", containerId: m.containerId };
     case "containerd.events.TaskExecAdded":
@@ -89,6 +110,13 @@ export function decodeEvent(any: Any | undefined): EventPayload {
     case "containerd.services.images.v1.ImageDelete":
       return { type: "ImageDelete", name: m.name };
     default:
-      return { type: "Other", typeUrl: any.typeUrl, data: toJson(registry.getMessage(msg.$typeName) as NonNullable<ReturnType<typeof registry.getMessage>>, msg as never) };
+      return {
+        type: "Other",
+        typeUrl: any.typeUrl,
+        data: toJson(
+          registry.getMessage(msg.$typeName) as NonNullable<ReturnType<typeof registry.getMessage>>,
+          msg as never,
+        ),
+      };
   }
 }

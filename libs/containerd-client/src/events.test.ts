@@ -10,13 +10,20 @@ beforeAll(async () => {
 });
 
 /** Collects items until `until` matches one (or the timeout passes). */
-async function collect(sub: AsyncIterable<EventStreamItem>, until: (i: EventStreamItem) => boolean, timeoutMs = 15_000): Promise<EventStreamItem[]> {
+async function collect(
+  sub: AsyncIterable<EventStreamItem>,
+  until: (i: EventStreamItem) => boolean,
+  timeoutMs = 15_000,
+): Promise<EventStreamItem[]> {
   const out: EventStreamItem[] = [];
   const timer = Bun.sleep(timeoutMs).then(() => "timeout" as const);
   const it = sub[Symbol.asyncIterator]();
   for (;;) {
     const r = await Promise.race([it.next(), timer]);
-    if (r === "timeout") throw new Error(`timed out; got ${JSON.stringify(out.map((i) => (i.kind === "event" ? i.topic : i.kind)))}`);
+    if (r === "timeout")
+      throw new Error(
+        `timed out; got ${JSON.stringify(out.map((i) => (i.kind === "event" ? i.topic : i.kind)))}`,
+      );
     if (r.done) return out;
     out.push(r.value);
     if (until(r.value)) return out;
@@ -31,13 +38,29 @@ test("a subscription is live once ready, and sees a container's lifecycle in ord
   await done;
   sub.close();
   const topics = items.flatMap((i) => (i.kind === "event" ? [i.topic] : []));
-  expect(topics).toEqual(["/containers/create", "/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete", "/containers/delete"]);
+  expect(topics).toEqual([
+    "/containers/create",
+    "/tasks/create",
+    "/tasks/start",
+    "/tasks/exit",
+    "/tasks/delete",
+    "/containers/delete",
+  ]);
   const exit = items.find((i) => i.kind === "event" && i.event.type === "TaskExit");
-  expect(exit?.kind === "event" && exit.event).toMatchObject({ type: "TaskExit", containerId: "evented", exitStatus: 4 });
+  expect(exit?.kind === "event" && exit.event).toMatchObject({
+    type: "TaskExit",
+    containerId: "evented",
+    exitStatus: 4,
+  });
   expect(exit?.kind === "event" && exit.namespace).toBe("bronze-test");
   expect(exit?.kind === "event" && exit.timestamp).toBeInstanceOf(Date);
   const create = items.find((i) => i.kind === "event" && i.event.type === "ContainerCreate");
-  expect(create?.kind === "event" && create.event).toEqual({ type: "ContainerCreate", id: "evented", image: IMAGE, runtime: "io.containerd.runc.v2" });
+  expect(create?.kind === "event" && create.event).toEqual({
+    type: "ContainerCreate",
+    id: "evented",
+    image: IMAGE,
+    runtime: "io.containerd.runc.v2",
+  });
 });
 
 test("events of other namespaces are not seen unless asked for", async () => {
@@ -49,10 +72,11 @@ test("events of other namespaces are not seen unless asked for", async () => {
   await env.client.withNamespace("elsewhere").containers.create({ id: "theirs", spec });
   await env.client.containers.create({ id: "ours", spec });
   const seenAll = await collect(all, (i) => i.kind === "event" && i.namespace === "bronze-test");
-  expect(seenAll.map((i) => (i.kind === "event" ? `${i.namespace}/${i.event.type === "ContainerCreate" ? i.event.id : ""}` : i.kind))).toEqual([
-    "elsewhere/theirs",
-    "bronze-test/ours",
-  ]);
+  expect(
+    seenAll.map((i) =>
+      i.kind === "event" ? `${i.namespace}/${i.event.type === "ContainerCreate" ? i.event.id : ""}` : i.kind,
+    ),
+  ).toEqual(["elsewhere/theirs", "bronze-test/ours"]);
   const seenMine = await collect(mine, (i) => i.kind === "event");
   expect(seenMine.map((i) => (i.kind === "event" ? i.namespace : i.kind))).toEqual(["bronze-test"]);
   mine.close();
@@ -66,12 +90,20 @@ test("non-container events decode too (namespace events as JSON)", async () => {
   await sub.ready;
   await env.client.namespaces.create("made-here");
   const seen = await collect(sub, (i) => i.kind === "event");
-  expect(seen.at(-1)?.kind === "event" && seen.at(-1)?.event).toEqual({ type: "Other", typeUrl: "containerd.events.NamespaceCreate", data: { name: "made-here" } });
+  const last = seen.at(-1);
+  expect(last?.kind === "event" && last.event).toEqual({
+    type: "Other",
+    typeUrl: "containerd.events.NamespaceCreate",
+    data: { name: "made-here" },
+  });
   sub.close();
 });
 
 test("after containerd restarts, the subscription says so and keeps delivering", async () => {
-  const sub = env.client.events.subscribe({ filters: ['topic=="/containers/create"'], backoff: { initialMs: 50, maxMs: 200 } });
+  const sub = env.client.events.subscribe({
+    filters: ['topic=="/containers/create"'],
+    backoff: { initialMs: 50, maxMs: 200 },
+  });
   await sub.ready;
   await env.containerd.stopDaemon();
   await Bun.sleep(300);
@@ -80,7 +112,10 @@ test("after containerd restarts, the subscription says so and keeps delivering",
   expect(items.at(-1)?.kind).toBe("resubscribed");
   await env.client.createContainer({ id: "after-restart", image: IMAGE, args: ["/bin/true"] });
   const after = await collect(sub, (i) => i.kind === "event");
-  expect(after.at(-1)?.kind === "event" && after.at(-1)).toMatchObject({ topic: "/containers/create", event: { type: "ContainerCreate", id: "after-restart" } });
+  expect(after.at(-1)?.kind === "event" && after.at(-1)).toMatchObject({
+    topic: "/containers/create",
+    event: { type: "ContainerCreate", id: "after-restart" },
+  });
   sub.close();
   await env.client.removeContainer("after-restart");
 });

@@ -3,12 +3,12 @@
 // restarts, telling the consumer so (events in between are lost: resynchronise on "resubscribed").
 import { create } from "@bufbuild/protobuf";
 import { anyPack, EmptySchema } from "@bufbuild/protobuf/wkt";
-import { Events } from "./gen/github.com/containerd/containerd/api/services/events/v1/events_pb.ts";
 import { type BackoffOptions, backoffDelay, sleep } from "./backoff.ts";
 import type { CallOptions, Connection } from "./connection.ts";
 import { toDate } from "./convert.ts";
 import { ContainerdError } from "./errors.ts";
 import { type ContainerdEvent, decodeEvent } from "./event-decode.ts";
+import { Events } from "./gen/github.com/containerd/containerd/api/services/events/v1/events_pb.ts";
 
 export type EventStreamItem =
   | ({ kind: "event" } & ContainerdEvent)
@@ -40,7 +40,9 @@ export class EventsApi {
   /** Publishes an (empty) event on `topic` in the client's namespace. */
   async publish(topic: string, options?: CallOptions): Promise<void> {
     await this.conn.call(`events.publish ${topic}`, () =>
-      this.conn.client(Events).publish({ topic, event: anyPack(EmptySchema, create(EmptySchema)) }, this.conn.options(options)),
+      this.conn
+        .client(Events)
+        .publish({ topic, event: anyPack(EmptySchema, create(EmptySchema)) }, this.conn.options(options)),
     );
   }
 
@@ -67,7 +69,10 @@ export class EventsApi {
 
     const nsClause = options.allNamespaces ? "" : `namespace==${conn.namespace}`;
     const userFilters = (options.filters ?? []).filter((f) => f.trim() !== "");
-    const scoped = userFilters.length === 0 ? [nsClause].filter(Boolean) : userFilters.map((f) => (nsClause ? `${nsClause},${f}` : f));
+    const scoped =
+      userFilters.length === 0
+        ? [nsClause].filter(Boolean)
+        : userFilters.map((f) => (nsClause ? `${nsClause},${f}` : f));
     // No filter at all means "everything": keep it that way when only the marker filter is added.
     const everything = scoped.length === 0;
 
@@ -80,7 +85,9 @@ export class EventsApi {
         let seen = false;
         try {
           const filters = everything ? [] : [...scoped, `topic=="${marker}"`];
-          const stream = conn.client(Events).subscribe({ filters }, { ...conn.options({ signal: abort.signal }), timeoutMs: undefined });
+          const stream = conn
+            .client(Events)
+            .subscribe({ filters }, { ...conn.options({ signal: abort.signal }), timeoutMs: undefined });
           // The subscription is live once containerd hands it the marker: publish until it does.
           void (async () => {
             for (let i = 0; i < 200 && !seen && !abort.signal.aborted; i++) {
@@ -101,7 +108,13 @@ export class EventsApi {
               continue;
             }
             const ts = toDate(env.timestamp);
-            queue.push({ kind: "event", topic: env.topic, namespace: env.namespace, ...(ts ? { timestamp: ts } : {}), event: decodeEvent(env.event) });
+            queue.push({
+              kind: "event",
+              topic: env.topic,
+              namespace: env.namespace,
+              ...(ts ? { timestamp: ts } : {}),
+              event: decodeEvent(env.event),
+            });
             notify();
           }
           reason = "containerd ended the event stream";

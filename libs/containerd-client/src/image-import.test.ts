@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { busyboxImage, ctr, useContainerd } from "../test/fixtures.ts";
 import { ContainerdError } from "./errors.ts";
 import { MediaType } from "./image-spec.ts";
@@ -14,16 +14,27 @@ const env = useContainerd();
 async function dockerArchive(tags: string[]): Promise<Uint8Array> {
   const oci = busyboxImage();
   const blobs = new Map<string, Uint8Array>();
-  for await (const e of readTar((async function* () { yield oci.data; })())) if (e.header.type === "file") blobs.set(e.header.path, await e.bytes());
+  for await (const e of readTar(
+    (async function* () {
+      yield oci.data;
+    })(),
+  ))
+    if (e.header.type === "file") blobs.set(e.header.path, await e.bytes());
   const blob = (d: string) => blobs.get(`blobs/sha256/${d.slice(7)}`) as Uint8Array;
-  const layerTar = Bun.gunzipSync(blob(oci.layer.digest));
+  const layerTar = gunzipSync(blob(oci.layer.digest));
   const configName = `${oci.config.digest.slice(7)}.json`;
   const layerDir = oci.diffId.slice(7, 71);
   const entries: TarWriteEntry[] = [
     { path: configName, type: "file", data: blob(oci.config.digest) },
     { path: layerDir, type: "directory" },
     { path: `${layerDir}/layer.tar`, type: "file", data: layerTar },
-    { path: "manifest.json", type: "file", data: new TextEncoder().encode(JSON.stringify([{ Config: configName, RepoTags: tags, Layers: [`${layerDir}/layer.tar`] }])) },
+    {
+      path: "manifest.json",
+      type: "file",
+      data: new TextEncoder().encode(
+        JSON.stringify([{ Config: configName, RepoTags: tags, Layers: [`${layerDir}/layer.tar`] }]),
+      ),
+    },
   ];
   return Buffer.concat(writeTar(entries));
 }
@@ -37,7 +48,12 @@ async function state() {
   };
 }
 
-async function expectImportError(source: Parameters<typeof env.client.images.import>[0], code: string, text: string, options = {}) {
+async function expectImportError(
+  source: Parameters<typeof env.client.images.import>[0],
+  code: string,
+  text: string,
+  options = {},
+) {
   const before = await state();
   const e = await env.client.images.import(source, options).catch((x) => x);
   expect(e).toBeInstanceOf(ContainerdError);
@@ -51,11 +67,20 @@ async function expectImportError(source: Parameters<typeof env.client.images.imp
 test("a gzip-compressed Docker archive imports under its normalised RepoTags and runs", async () => {
   const archive = gzipSync(await dockerArchive(["busybox:docker", "bronze/busybox:docker2"]));
   const images = await env.client.images.import(archive);
-  expect(images.map((i) => i.name)).toEqual(["docker.io/library/busybox:docker", "docker.io/bronze/busybox:docker2"]);
+  expect(images.map((i) => i.name)).toEqual([
+    "docker.io/library/busybox:docker",
+    "docker.io/bronze/busybox:docker2",
+  ]);
   expect(images[0]?.target.mediaType).toBe(MediaType.dockerManifest);
-  const manifest = JSON.parse(new TextDecoder().decode(await env.client.content.readAll(images[0]?.target.digest ?? "")));
+  const manifest = JSON.parse(
+    new TextDecoder().decode(await env.client.content.readAll(images[0]?.target.digest ?? "")),
+  );
   expect(manifest.layers[0].mediaType).toBe(MediaType.dockerLayer);
-  const r = await env.client.run({ id: "docker-archive", image: "docker.io/library/busybox:docker", args: ["/bin/true"] });
+  const r = await env.client.run({
+    id: "docker-archive",
+    image: "docker.io/library/busybox:docker",
+    args: ["/bin/true"],
+  });
   expect(r.exitStatus).toBe(0);
   // ctr sees it as unpacked and runs it as well
   const run = ctr(env, ["run", "--rm", "docker.io/bronze/busybox:docker2", "ctr-docker", "/bin/echo", "ok"]);
@@ -72,14 +97,28 @@ test("imports from a stream, and `name` renames a single image", async () => {
 
 test("corrupt, truncated and non-image archives fail with InvalidArgument and leave nothing behind", async () => {
   const tar = busyboxImage("bronze/busybox:bad");
-  await expectImportError(crypto.getRandomValues(new Uint8Array(4096)), "InvalidArgument", "bad header checksum at byte 0");
-  await expectImportError(tar.data.subarray(0, Math.floor(tar.data.length / 2)), "InvalidArgument", "archive is truncated");
+  await expectImportError(
+    crypto.getRandomValues(new Uint8Array(4096)),
+    "InvalidArgument",
+    "bad header checksum at byte 0",
+  );
+  await expectImportError(
+    tar.data.subarray(0, Math.floor(tar.data.length / 2)),
+    "InvalidArgument",
+    "archive is truncated",
+  );
   await expectImportError(gzipSync(tar.data).subarray(0, 2000), "InvalidArgument", "corrupt gzip stream");
   const flippedGzip = gzipSync(tar.data);
   flippedGzip[500] = (flippedGzip[500] ?? 0) ^ 0xff;
   await expectImportError(flippedGzip, "InvalidArgument", "corrupt gzip stream");
-  const plain = Buffer.concat(writeTar([{ path: "hello.txt", type: "file", data: new TextEncoder().encode("hi") }]));
-  await expectImportError(plain, "InvalidArgument", "not an image archive: it has neither oci-layout nor manifest.json");
+  const plain = Buffer.concat(
+    writeTar([{ path: "hello.txt", type: "file", data: new TextEncoder().encode("hi") }]),
+  );
+  await expectImportError(
+    plain,
+    "InvalidArgument",
+    "not an image archive: it has neither oci-layout nor manifest.json",
+  );
   // a blob whose bytes do not match its name
   const flipped = new Uint8Array(tar.data);
   const at = Buffer.from(flipped).indexOf(Buffer.from('"rootfs"'));
@@ -89,26 +128,48 @@ test("corrupt, truncated and non-image archives fail with InvalidArgument and le
   // verifies it on commit
   const fresh = busyboxImage("bronze/busybox:fresh", { "etc/fresh": "a layer nobody imported" });
   expect(fresh.layer.size).toBeGreaterThan(1024 * 1024);
-  const layerAt = Buffer.from(fresh.data).indexOf(Buffer.from(`blobs/sha256/${fresh.layer.digest.slice(7)}`)) + 512;
+  const layerAt =
+    Buffer.from(fresh.data).indexOf(Buffer.from(`blobs/sha256/${fresh.layer.digest.slice(7)}`)) + 512;
   const badLayer = new Uint8Array(fresh.data);
   badLayer[layerAt + 100_000] = (badLayer[layerAt + 100_000] ?? 0) ^ 0xff;
-  await expectImportError(badLayer, "InvalidArgument", `blobs/sha256/${fresh.layer.digest.slice(7)} does not match its digest`);
+  await expectImportError(
+    badLayer,
+    "InvalidArgument",
+    `blobs/sha256/${fresh.layer.digest.slice(7)} does not match its digest`,
+  );
 });
 
 test("an archive with no image name needs `name`; a missing file is NotFound", async () => {
   const tar = busyboxImage();
   // strip the name annotations from index.json
   const entries: TarWriteEntry[] = [];
-  for await (const e of readTar((async function* () { yield tar.data; })())) {
+  for await (const e of readTar(
+    (async function* () {
+      yield tar.data;
+    })(),
+  )) {
     const data = e.header.type === "file" ? await e.bytes() : undefined;
     if (e.header.path === "index.json" && data) {
       const index = JSON.parse(new TextDecoder().decode(data));
       delete index.manifests[0].annotations;
-      entries.push({ path: "index.json", type: "file", data: new TextEncoder().encode(JSON.stringify(index)) });
-    } else entries.push({ path: e.header.path, type: e.header.type === "directory" ? "directory" : "file", ...(data ? { data } : {}) });
+      entries.push({
+        path: "index.json",
+        type: "file",
+        data: new TextEncoder().encode(JSON.stringify(index)),
+      });
+    } else
+      entries.push({
+        path: e.header.path,
+        type: e.header.type === "directory" ? "directory" : "file",
+        ...(data ? { data } : {}),
+      });
   }
   const unnamed = Buffer.concat(writeTar(entries));
-  await expectImportError(unnamed, "InvalidArgument", `the archive's image ${tar.manifest.digest} has no name; pass \`name\``);
+  await expectImportError(
+    unnamed,
+    "InvalidArgument",
+    `the archive's image ${tar.manifest.digest} has no name; pass \`name\``,
+  );
   const [img] = await env.client.images.import(unnamed, { name: "bronze/unnamed:1" });
   expect(img?.name).toBe("docker.io/bronze/unnamed:1");
   const missing = join(env.scratch, "absent.tar");
@@ -119,5 +180,7 @@ test("an image for another platform is refused, and its blobs collected", async 
   const tar = busyboxImage();
   const file = join(env.scratch, "arm.tar");
   writeFileSync(file, tar.data);
-  await expectImportError(file, "InvalidArgument", "has no manifest for linux/arm64", { platform: { os: "linux", architecture: "arm64" } });
+  await expectImportError(file, "InvalidArgument", "has no manifest for linux/arm64", {
+    platform: { os: "linux", architecture: "arm64" },
+  });
 });

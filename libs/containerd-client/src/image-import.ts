@@ -9,7 +9,6 @@ import type { CallOptions } from "./connection.ts";
 import type { ContentApi } from "./content.ts";
 import type { DiffApi } from "./diff.ts";
 import { ContainerdError, isContainerdError } from "./errors.ts";
-import type { ImageInfo, ImagesApi } from "./images.ts";
 import {
   ANNOTATION_IMAGE_NAME,
   ANNOTATION_REF_NAME,
@@ -28,6 +27,7 @@ import {
   sha256Digest,
 } from "./image-spec.ts";
 import { unpackLayers } from "./image-unpack.ts";
+import type { ImageInfo, ImagesApi } from "./images.ts";
 import type { LeasesApi } from "./leases.ts";
 import type { SnapshotsApi } from "./snapshots.ts";
 import { readTar } from "./tar-reader.ts";
@@ -71,16 +71,25 @@ interface Blob {
 }
 
 function sourceName(source: ImageSource): string {
-  return typeof source === "string" ? source : source instanceof Uint8Array ? `<${source.length} bytes>` : "<stream>";
+  return typeof source === "string"
+    ? source
+    : source instanceof Uint8Array
+      ? `<${source.length} bytes>`
+      : "<stream>";
 }
 
 function sourceBytes(source: ImageSource, op: string): AsyncIterable<Uint8Array> {
   if (typeof source === "string") {
-    if (!existsSync(source)) throw new ContainerdError("NotFound", op, `image archive ${source} does not exist`);
-    if (!statSync(source).isFile()) throw new ContainerdError("InvalidArgument", op, `image archive ${source} is not a file`);
+    if (!existsSync(source))
+      throw new ContainerdError("NotFound", op, `image archive ${source} does not exist`);
+    if (!statSync(source).isFile())
+      throw new ContainerdError("InvalidArgument", op, `image archive ${source} is not a file`);
     return Bun.file(source).stream();
   }
-  if (source instanceof Uint8Array) return (async function* () { yield source; })();
+  if (source instanceof Uint8Array)
+    return (async function* () {
+      yield source;
+    })();
   return source as AsyncIterable<Uint8Array>;
 }
 
@@ -116,12 +125,18 @@ async function* gunzipIfNeeded(input: AsyncIterable<Uint8Array>): AsyncGenerator
     for await (const chunk of stream) yield chunk;
   } catch (e) {
     if (e instanceof ContainerdError) throw e;
-    throw new ContainerdError("InvalidArgument", "read tarball", `corrupt gzip stream (${(e as Error).message})`);
+    throw new ContainerdError(
+      "InvalidArgument",
+      "read tarball",
+      `corrupt gzip stream (${(e as Error).message})`,
+    );
   }
 }
 
 function cleanPath(p: string): string {
-  const n = normalize(p).replace(/^(\.\/)+/, "").replace(/\/+$/, "");
+  const n = normalize(p)
+    .replace(/^(\.\/)+/, "")
+    .replace(/\/+$/, "");
   return n === "." ? "" : n;
 }
 
@@ -153,7 +168,8 @@ export async function importImageArchive(
         }
         if (entry.header.type !== "file") continue;
         if (path === "oci-layout" || path === "index.json" || path === "manifest.json") {
-          if (entry.header.size > 20 * 1024 * 1024) throw fail(`${path} is implausibly large (${entry.header.size} bytes)`);
+          if (entry.header.size > 20 * 1024 * 1024)
+            throw fail(`${path} is implausibly large (${entry.header.size} bytes)`);
           const bytes = await entry.bytes();
           if (path === "index.json") indexBytes = bytes;
           else {
@@ -163,7 +179,8 @@ export async function importImageArchive(
             } catch (e) {
               throw fail(`${path} is not valid JSON (${(e as Error).message})`);
             }
-            if (path === "oci-layout") layoutVersion = String((parsed as { imageLayoutVersion?: unknown })?.imageLayoutVersion ?? "");
+            if (path === "oci-layout")
+              layoutVersion = String((parsed as { imageLayoutVersion?: unknown })?.imageLayoutVersion ?? "");
             else dockerManifest = parsed;
           }
           continue;
@@ -176,7 +193,8 @@ export async function importImageArchive(
         if (size <= KEEP_BYTES) {
           const bytes = await entry.bytes();
           const digest = sha256Digest(bytes);
-          if (expected && digest !== expected) throw fail(`${path} does not match its digest (its content hashes to ${digest})`);
+          if (expected && digest !== expected)
+            throw fail(`${path} does not match its digest (its content hashes to ${digest})`);
           await deps.content.write(bytes, { expected: digest, size, lease });
           blob = { digest, size, gzip: bytes[0] === 0x1f && bytes[1] === 0x8b, bytes };
         } else {
@@ -204,14 +222,16 @@ export async function importImageArchive(
       const readBlob = async (d: Descriptor, what: string): Promise<Uint8Array> => {
         const b = byDigest.get(d.digest);
         if (b?.bytes) return b.bytes;
-        if (!b && !(await deps.content.has(d.digest))) throw fail(`${what} ${d.digest} is not in the archive`);
+        if (!b && !(await deps.content.has(d.digest)))
+          throw fail(`${what} ${d.digest} is not in the archive`);
         return deps.content.readAll(d.digest, { maxBytes: 4 * 1024 * 1024 });
       };
 
       // The images the archive declares: top-level descriptors with their names.
       let candidates: PlatformDescriptor[];
       if (layoutVersion !== undefined) {
-        if (layoutVersion !== "1.0.0") throw fail(`unsupported OCI layout version ${JSON.stringify(layoutVersion)}`);
+        if (layoutVersion !== "1.0.0")
+          throw fail(`unsupported OCI layout version ${JSON.stringify(layoutVersion)}`);
         if (!indexBytes) throw fail("the OCI layout has no index.json");
         candidates = parseIndex(indexBytes, `${where}: index.json`).manifests;
       } else if (dockerManifest !== undefined) {
@@ -230,15 +250,26 @@ export async function importImageArchive(
         const out: PlatformDescriptor[] = [];
         for (const [i, entry] of doc.entries()) {
           const e = entry as { Config?: unknown; RepoTags?: unknown; Layers?: unknown };
-          if (typeof e.Config !== "string" || !Array.isArray(e.Layers)) throw fail(`manifest.json[${i}] lacks Config or Layers`);
+          if (typeof e.Config !== "string" || !Array.isArray(e.Layers))
+            throw fail(`manifest.json[${i}] lacks Config or Layers`);
           const config = resolve(e.Config);
           if (!config) throw fail(`manifest.json[${i}]: config ${e.Config} is not in the archive`);
           const layers = e.Layers.map((l: unknown, j: number) => {
             const b = typeof l === "string" ? resolve(l) : undefined;
             if (!b) throw fail(`manifest.json[${i}]: layer ${j} (${String(l)}) is not in the archive`);
-            return { mediaType: b.gzip ? MediaType.dockerLayerGzip : MediaType.dockerLayer, digest: b.digest, size: b.size };
+            return {
+              mediaType: b.gzip ? MediaType.dockerLayerGzip : MediaType.dockerLayer,
+              digest: b.digest,
+              size: b.size,
+            };
           });
-          const configDoc = parseImageConfig(await readBlob({ mediaType: MediaType.dockerConfig, digest: config.digest, size: config.size }, "config"), `${where}: ${e.Config}`);
+          const configDoc = parseImageConfig(
+            await readBlob(
+              { mediaType: MediaType.dockerConfig, digest: config.digest, size: config.size },
+              "config",
+            ),
+            `${where}: ${e.Config}`,
+          );
           const manifest = {
             schemaVersion: 2,
             mediaType: MediaType.dockerManifest,
@@ -256,7 +287,9 @@ export async function importImageArchive(
             size: bytes.length,
             platform: { os: configDoc.os, architecture: configDoc.architecture },
           };
-          const tags = Array.isArray(e.RepoTags) ? e.RepoTags.filter((t): t is string => typeof t === "string") : [];
+          const tags = Array.isArray(e.RepoTags)
+            ? e.RepoTags.filter((t): t is string => typeof t === "string")
+            : [];
           if (tags.length === 0) out.push(desc);
           for (const tag of tags) {
             const name = normalizeImageName(tag);
@@ -279,7 +312,10 @@ export async function importImageArchive(
 
       // Label every reachable blob for garbage collection, and pick each image's platform manifest.
       const labelled = new Set<string>();
-      const platformManifest = async (d: PlatformDescriptor, depth: number): Promise<{ desc: Descriptor; manifest: ImageManifest } | undefined> => {
+      const platformManifest = async (
+        d: PlatformDescriptor,
+        depth: number,
+      ): Promise<{ desc: Descriptor; manifest: ImageManifest } | undefined> => {
         if (depth > 4) throw fail("image indexes nest too deep");
         if (isIndexMediaType(d.mediaType)) {
           const index = parseIndex(await readBlob(d, "index"), `${where}: index ${d.digest}`);
@@ -296,11 +332,14 @@ export async function importImageArchive(
           }
           return undefined;
         }
-        if (!isManifestMediaType(d.mediaType)) throw fail(`unsupported media type ${d.mediaType} for ${d.digest}`);
+        if (!isManifestMediaType(d.mediaType))
+          throw fail(`unsupported media type ${d.mediaType} for ${d.digest}`);
         if (!platformMatches(d.platform, platform)) return undefined;
         const manifest = parseManifest(await readBlob(d, "manifest"), `${where}: manifest ${d.digest}`);
         if (!labelled.has(d.digest)) {
-          for (const l of manifest.layers) if (!byDigest.has(l.digest) && !(await deps.content.has(l.digest))) throw fail(`layer ${l.digest} of manifest ${d.digest} is not in the archive`);
+          for (const l of manifest.layers)
+            if (!byDigest.has(l.digest) && !(await deps.content.has(l.digest)))
+              throw fail(`layer ${l.digest} of manifest ${d.digest} is not in the archive`);
           const labels: Labels = { [`${GC_CONTENT}.config`]: manifest.config.digest };
           for (const [i, l] of manifest.layers.entries()) labels[`${GC_CONTENT}.l.${i}`] = l.digest;
           await deps.content.setLabels(d.digest, labels);
@@ -314,9 +353,14 @@ export async function importImageArchive(
         const found = await platformManifest(target, 0);
         if (!found) throw fail(`image ${name} has no manifest for ${formatPlatform(platform)}`);
         if (options.unpack ?? true) {
-          const config = parseImageConfig(await readBlob(found.manifest.config, "config"), `${where}: config ${found.manifest.config.digest}`);
+          const config = parseImageConfig(
+            await readBlob(found.manifest.config, "config"),
+            `${where}: config ${found.manifest.config.digest}`,
+          );
           if (!platformMatches({ os: config.os, architecture: config.architecture }, platform))
-            throw fail(`image ${name} is for ${config.os}/${config.architecture}, not ${formatPlatform(platform)}`);
+            throw fail(
+              `image ${name} is for ${config.os}/${config.architecture}, not ${formatPlatform(platform)}`,
+            );
           await unpackLayers(deps, found.manifest, config, { snapshotter, lease, imageName: name });
         }
         const { platform: _p, ...plain } = target;
@@ -331,6 +375,7 @@ export async function importImageArchive(
 
 /** Errors from inside (tar reading, content writes) keep their code and gain the import's context. */
 function rewrap(op: string, e: unknown): ContainerdError {
-  if (e instanceof ContainerdError) return new ContainerdError(e.code, op, `${e.op}: ${e.detail}`, { cause: e });
+  if (e instanceof ContainerdError)
+    return new ContainerdError(e.code, op, `${e.op}: ${e.detail}`, { cause: e });
   return new ContainerdError("Internal", op, e instanceof Error ? e.message : String(e), { cause: e });
 }

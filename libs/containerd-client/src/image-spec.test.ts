@@ -25,19 +25,41 @@ test("chain ids: the first is the diff id, each next hashes '<parent> <diff id>'
 
 test("manifests and indexes parse, and bad ones are named precisely", () => {
   const m = parseManifest(
-    JSON.stringify({ schemaVersion: 2, config: { mediaType: MediaType.ociConfig, digest: D1, size: 10 }, layers: [{ mediaType: MediaType.ociLayerGzip, digest: D2, size: 5 }] }),
+    JSON.stringify({
+      schemaVersion: 2,
+      config: { mediaType: MediaType.ociConfig, digest: D1, size: 10 },
+      layers: [{ mediaType: MediaType.ociLayerGzip, digest: D2, size: 5 }],
+    }),
     "blobs/sha256/x",
   );
   expect(m.layers[0]?.digest).toBe(D2);
   expect(() => parseManifest("{", "m.json")).toThrow("m.json: not valid JSON");
-  expect(() => parseManifest(JSON.stringify({ config: { mediaType: "x", digest: "sha256:zz", size: 1 }, layers: [] }), "m")).toThrow(
-    'm config: descriptor digest "sha256:zz" is not a sha256 digest',
-  );
   expect(() =>
-    parseManifest(JSON.stringify({ config: { mediaType: "x", digest: D1, size: 1 }, layers: [{ mediaType: "text/plain", digest: D2, size: 1 }] }), "m"),
+    parseManifest(
+      JSON.stringify({ config: { mediaType: "x", digest: "sha256:zz", size: 1 }, layers: [] }),
+      "m",
+    ),
+  ).toThrow('m config: descriptor digest "sha256:zz" is not a sha256 digest');
+  expect(() =>
+    parseManifest(
+      JSON.stringify({
+        config: { mediaType: "x", digest: D1, size: 1 },
+        layers: [{ mediaType: "text/plain", digest: D2, size: 1 }],
+      }),
+      "m",
+    ),
   ).toThrow("layers[0] has unsupported media type text/plain");
   const idx = parseIndex(
-    JSON.stringify({ manifests: [{ mediaType: MediaType.ociManifest, digest: D3, size: 3, platform: { os: "linux", architecture: "amd64" } }] }),
+    JSON.stringify({
+      manifests: [
+        {
+          mediaType: MediaType.ociManifest,
+          digest: D3,
+          size: 3,
+          platform: { os: "linux", architecture: "amd64" },
+        },
+      ],
+    }),
     "index.json",
   );
   expect(idx.manifests[0]?.platform).toEqual({ os: "linux", architecture: "amd64" });
@@ -45,9 +67,21 @@ test("manifests and indexes parse, and bad ones are named precisely", () => {
 });
 
 test("image configs need os, architecture and sha256 diff ids", () => {
-  expect(parseImageConfig(JSON.stringify({ os: "linux", architecture: "amd64", rootfs: { type: "layers", diff_ids: [D1] } }), "c").rootfs.diff_ids).toEqual([D1]);
-  expect(() => parseImageConfig(JSON.stringify({ os: "linux", architecture: "amd64" }), "c")).toThrow("c: image config has no rootfs.diff_ids");
-  expect(() => parseImageConfig(JSON.stringify({ os: "linux", architecture: "amd64", rootfs: { diff_ids: ["md5:1"] } }), "c")).toThrow("is not a sha256 digest");
+  expect(
+    parseImageConfig(
+      JSON.stringify({ os: "linux", architecture: "amd64", rootfs: { type: "layers", diff_ids: [D1] } }),
+      "c",
+    ).rootfs.diff_ids,
+  ).toEqual([D1]);
+  expect(() => parseImageConfig(JSON.stringify({ os: "linux", architecture: "amd64" }), "c")).toThrow(
+    "c: image config has no rootfs.diff_ids",
+  );
+  expect(() =>
+    parseImageConfig(
+      JSON.stringify({ os: "linux", architecture: "amd64", rootfs: { diff_ids: ["md5:1"] } }),
+      "c",
+    ),
+  ).toThrow("is not a sha256 digest");
 });
 
 test("image names normalise like containerd's", () => {
@@ -63,5 +97,10 @@ test("platform matching ignores absent platforms and variants", () => {
   const amd64 = { os: "linux", architecture: "amd64" };
   expect(platformMatches(undefined, amd64)).toBe(true);
   expect(platformMatches({ os: "linux", architecture: "arm64" }, amd64)).toBe(false);
-  expect(platformMatches({ os: "linux", architecture: "arm", variant: "v7" }, { os: "linux", architecture: "arm", variant: "v6" })).toBe(false);
+  expect(
+    platformMatches(
+      { os: "linux", architecture: "arm", variant: "v7" },
+      { os: "linux", architecture: "arm", variant: "v6" },
+    ),
+  ).toBe(false);
 });

@@ -70,7 +70,8 @@ export function isManifestMediaType(mt: string): boolean {
 }
 export function isLayerMediaType(mt: string): boolean {
   return (
-    mt.startsWith("application/vnd.oci.image.layer.") || mt.startsWith("application/vnd.docker.image.rootfs.diff.tar")
+    mt.startsWith("application/vnd.oci.image.layer.") ||
+    mt.startsWith("application/vnd.docker.image.rootfs.diff.tar")
   );
 }
 
@@ -104,7 +105,8 @@ function parseDescriptor(v: unknown, where: string): PlatformDescriptor {
   if (typeof d.size !== "number" || !Number.isSafeInteger(d.size) || d.size < 0)
     throw invalid(where, `descriptor size ${JSON.stringify(d.size)} is not a non-negative integer`);
   const out: PlatformDescriptor = { mediaType: d.mediaType, digest: d.digest, size: d.size };
-  if (d.annotations && typeof d.annotations === "object") out.annotations = d.annotations as Record<string, string>;
+  if (d.annotations && typeof d.annotations === "object")
+    out.annotations = d.annotations as Record<string, string>;
   if (d.platform && typeof d.platform === "object") {
     const p = d.platform as Record<string, unknown>;
     out.platform = { os: String(p.os ?? ""), architecture: String(p.architecture ?? "") };
@@ -121,7 +123,8 @@ export function parseIndex(bytes: Uint8Array | string, where: string): ImageInde
     manifests: v.manifests.map((m, i) => parseDescriptor(m, `${where} manifests[${i}]`)),
   };
   if (typeof v.mediaType === "string") index.mediaType = v.mediaType;
-  if (v.annotations && typeof v.annotations === "object") index.annotations = v.annotations as Record<string, string>;
+  if (v.annotations && typeof v.annotations === "object")
+    index.annotations = v.annotations as Record<string, string>;
   return index;
 }
 
@@ -135,9 +138,11 @@ export function parseManifest(bytes: Uint8Array | string, where: string): ImageM
     layers: v.layers.map((l, i) => parseDescriptor(l, `${where} layers[${i}]`)),
   };
   for (const [i, l] of manifest.layers.entries())
-    if (!isLayerMediaType(l.mediaType)) throw invalid(where, `layers[${i}] has unsupported media type ${l.mediaType}`);
+    if (!isLayerMediaType(l.mediaType))
+      throw invalid(where, `layers[${i}] has unsupported media type ${l.mediaType}`);
   if (typeof v.mediaType === "string") manifest.mediaType = v.mediaType;
-  if (v.annotations && typeof v.annotations === "object") manifest.annotations = v.annotations as Record<string, string>;
+  if (v.annotations && typeof v.annotations === "object")
+    manifest.annotations = v.annotations as Record<string, string>;
   return manifest;
 }
 
@@ -146,8 +151,10 @@ export function parseImageConfig(bytes: Uint8Array | string, where: string): Ima
   const rootfs = v.rootfs as Record<string, unknown> | undefined;
   if (!rootfs || !Array.isArray(rootfs.diff_ids)) throw invalid(where, "image config has no rootfs.diff_ids");
   for (const d of rootfs.diff_ids)
-    if (typeof d !== "string" || !DIGEST.test(d)) throw invalid(where, `rootfs.diff_ids entry ${JSON.stringify(d)} is not a sha256 digest`);
-  if (typeof v.os !== "string" || typeof v.architecture !== "string") throw invalid(where, "image config lacks os or architecture");
+    if (typeof d !== "string" || !DIGEST.test(d))
+      throw invalid(where, `rootfs.diff_ids entry ${JSON.stringify(d)} is not a sha256 digest`);
+  if (typeof v.os !== "string" || typeof v.architecture !== "string")
+    throw invalid(where, "image config lacks os or architecture");
   return v as unknown as ImageConfig;
 }
 
@@ -163,8 +170,18 @@ export function chainIds(diffIds: string[]): string[] {
 
 /** The platform this process runs on, in OCI terms. */
 export function hostPlatform(): Platform {
-  const arch: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386", ppc64: "ppc64le", s390x: "s390x" };
-  return { os: process.platform === "win32" ? "windows" : process.platform, architecture: arch[process.arch] ?? process.arch };
+  const arch: Record<string, string> = {
+    x64: "amd64",
+    arm64: "arm64",
+    arm: "arm",
+    ia32: "386",
+    ppc64: "ppc64le",
+    s390x: "s390x",
+  };
+  return {
+    os: process.platform === "win32" ? "windows" : process.platform,
+    architecture: arch[process.arch] ?? process.arch,
+  };
 }
 
 export function platformMatches(candidate: Platform | undefined, wanted: Platform): boolean {
@@ -182,7 +199,8 @@ export function formatPlatform(p: Platform): string {
  * `docker.io/library/busybox:latest`, `foo/bar:1` becomes `docker.io/foo/bar:1`.
  */
 export function normalizeImageName(ref: string): string {
-  if (!/^[a-z0-9]/i.test(ref) || /\s/.test(ref)) throw invalid("image name", `${JSON.stringify(ref)} is not an image reference`);
+  if (!/^[a-z0-9]/i.test(ref) || /\s/.test(ref))
+    throw invalid("image name", `${JSON.stringify(ref)} is not an image reference`);
   const slash = ref.indexOf("/");
   const first = slash === -1 ? "" : ref.slice(0, slash);
   const hasDomain = first !== "" && (first.includes(".") || first.includes(":") || first === "localhost");

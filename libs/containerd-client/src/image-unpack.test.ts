@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { busyboxImage, ctr, ociArchive, useContainerd } from "../test/fixtures.ts";
 import { ContainerdError } from "./errors.ts";
 import { chainIds, MediaType, sha256Digest } from "./image-spec.ts";
@@ -11,13 +11,19 @@ const env = useContainerd();
 
 async function busyboxLayerTar(): Promise<Uint8Array> {
   const tar = busyboxImage();
-  for await (const e of readTar((async function* () { yield tar.data; })()))
-    if (e.header.path === `blobs/sha256/${tar.layer.digest.slice(7)}`) return Bun.gunzipSync(await e.bytes());
+  for await (const e of readTar(
+    (async function* () {
+      yield tar.data;
+    })(),
+  ))
+    if (e.header.path === `blobs/sha256/${tar.layer.digest.slice(7)}`) return gunzipSync(await e.bytes());
   throw new Error("no layer");
 }
 
 function twoLayerImage(base: Uint8Array, diffIds?: string[]) {
-  const top = Buffer.concat(writeTar([{ path: "etc/layer2", type: "file", data: new TextEncoder().encode("second layer\n") }]));
+  const top = Buffer.concat(
+    writeTar([{ path: "etc/layer2", type: "file", data: new TextEncoder().encode("second layer\n") }]),
+  );
   const layers = [
     { blob: gzipSync(base), mediaType: MediaType.ociLayerGzip },
     { blob: top, mediaType: MediaType.ociLayer },
@@ -25,7 +31,12 @@ function twoLayerImage(base: Uint8Array, diffIds?: string[]) {
   return ociArchive({
     name: "docker.io/bronze/two-layers:1",
     layers,
-    config: { os: "linux", architecture: "amd64", config: { Cmd: ["/bin/cat", "/etc/layer2"] }, rootfs: { type: "layers", diff_ids: diffIds ?? [sha256Digest(base), sha256Digest(top)] } },
+    config: {
+      os: "linux",
+      architecture: "amd64",
+      config: { Cmd: ["/bin/cat", "/etc/layer2"] },
+      rootfs: { type: "layers", diff_ids: diffIds ?? [sha256Digest(base), sha256Digest(top)] },
+    },
   });
 }
 
@@ -50,7 +61,11 @@ test("layers unpack into snapshots named by chain id, labelled for GC, which ctr
   const run = ctr(env, ["run", "--rm", "docker.io/bronze/two-layers:1", "two"]);
   expect(run.out).toBe("second layer\n");
   expect((await env.client.snapshots.list()).map((s) => s.name).sort()).toEqual([...chain].sort());
-  const viaLib = await env.client.run({ id: "two-lib", image: "docker.io/bronze/two-layers:1", args: ["/bin/ls", "/etc/layer2", "/bin/busybox"] });
+  const viaLib = await env.client.run({
+    id: "two-lib",
+    image: "docker.io/bronze/two-layers:1",
+    args: ["/bin/ls", "/etc/layer2", "/bin/busybox"],
+  });
   expect(viaLib.exitStatus).toBe(0);
 });
 

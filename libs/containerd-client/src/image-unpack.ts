@@ -46,7 +46,10 @@ export async function unpackLayers(
     );
     if (!exists) {
       const key = `extract-${crypto.randomUUID()}-${chainId}`;
-      const mounts = await deps.snapshots.prepare(key, parent, { ...snap, labels: { "containerd.io/snapshot.ref": chainId } });
+      const mounts = await deps.snapshots.prepare(key, parent, {
+        ...snap,
+        labels: { "containerd.io/snapshot.ref": chainId },
+      });
       try {
         const applied = await deps.diff.apply(layer, mounts);
         if (applied.digest !== diffId)
@@ -65,6 +68,8 @@ export async function unpackLayers(
     if (layer.digest !== diffId) await deps.content.setLabels(layer.digest, { [UNCOMPRESSED_LABEL]: diffId });
     parent = chainId;
   }
-  await deps.content.setLabels(manifest.config.digest, { [`${GC_SNAPSHOT_LABEL_PREFIX}${options.snapshotter}`]: parent });
+  await deps.content.setLabels(manifest.config.digest, {
+    [`${GC_SNAPSHOT_LABEL_PREFIX}${options.snapshotter}`]: parent,
+  });
   return parent;
 }

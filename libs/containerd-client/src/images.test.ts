@@ -27,7 +27,15 @@ test("an OCI tarball imported from a file is recorded, unpacked, and listed and 
   const ls = ctr(env, ["images", "ls"]);
   expect(ls.out).toContain("docker.io/bronze/busybox:lib");
   expect(ls.out).toContain("linux/amd64");
-  const run = ctr(env, ["run", "--rm", "docker.io/bronze/busybox:lib", "ctr-runs-lib-image", "/bin/sh", "-c", "echo ran by ctr: $FROM_IMAGE"]);
+  const run = ctr(env, [
+    "run",
+    "--rm",
+    "docker.io/bronze/busybox:lib",
+    "ctr-runs-lib-image",
+    "/bin/sh",
+    "-c",
+    "echo ran by ctr: $FROM_IMAGE",
+  ]);
   expect(run.err).toBe("");
   expect(run.out.trim()).toBe("ran by ctr: yes");
 });
@@ -39,7 +47,12 @@ test("an image imported by ctr resolves and runs through the lib", async () => {
   const imp = ctr(env, ["images", "import", file]);
   expect(imp.code).toBe(0);
   const log = join(env.scratch, "ctr-image.log");
-  const result = await env.client.run({ id: "lib-runs-ctr-image", image: "docker.io/bronze/busybox:ctr", args: ["/bin/cat", "/etc/imported-by"], logPath: log });
+  const result = await env.client.run({
+    id: "lib-runs-ctr-image",
+    image: "docker.io/bronze/busybox:ctr",
+    args: ["/bin/cat", "/etc/imported-by"],
+    logPath: log,
+  });
   expect(result.exitStatus).toBe(0);
   expect(await Bun.file(log).text()).toBe("ctr\n");
 });
@@ -49,9 +62,16 @@ test("re-importing points the image at the new target; remove with sync frees co
   const second = busyboxImage("bronze/busybox:moving", { "etc/version": "2" });
   await env.client.images.import(first.data);
   await env.client.images.import(second.data);
-  expect((await env.client.images.get("docker.io/bronze/busybox:moving")).target.digest).toBe(second.manifest.digest);
+  expect((await env.client.images.get("docker.io/bronze/busybox:moving")).target.digest).toBe(
+    second.manifest.digest,
+  );
   await env.client.images.remove("docker.io/bronze/busybox:moving", { sync: true });
-  expect(isContainerdError(await env.client.images.get("docker.io/bronze/busybox:moving").catch((e) => e), "NotFound")).toBe(true);
+  expect(
+    isContainerdError(
+      await env.client.images.get("docker.io/bronze/busybox:moving").catch((e) => e),
+      "NotFound",
+    ),
+  ).toBe(true);
   expect(await env.client.content.has(second.layer.digest)).toBe(false);
   // the first version's layer is byte-identical to busybox:lib's (deterministic builds): still used, so kept
   expect(first.layer.digest).toBe(busyboxImage("bronze/busybox:lib").layer.digest);

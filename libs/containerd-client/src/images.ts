@@ -1,11 +1,12 @@
 // containerd's Images service (image records: name -> target descriptor), plus what the lib does
 // around it: import from an archive, resolve an image's manifest and config, unpack.
-import { Images } from "./gen/github.com/containerd/containerd/api/services/images/v1/images_pb.ts";
+
 import type { CallOptions, Connection } from "./connection.ts";
 import type { ContentApi } from "./content.ts";
 import { descriptorFromPb, descriptorToPb, toDate } from "./convert.ts";
 import type { DiffApi } from "./diff.ts";
 import { ContainerdError, isContainerdError } from "./errors.ts";
+import { Images } from "./gen/github.com/containerd/containerd/api/services/images/v1/images_pb.ts";
 import { type ImageSource, type ImportImageOptions, importImageArchive } from "./image-import.ts";
 import {
   chainIds,
@@ -63,7 +64,9 @@ export class ImagesApi {
   ) {}
 
   async list(filters: string[] = [], options?: CallOptions): Promise<ImageInfo[]> {
-    const res = await this.conn.read("images.list", () => this.conn.client(Images).list({ filters }, this.conn.options(options)));
+    const res = await this.conn.read("images.list", () =>
+      this.conn.client(Images).list({ filters }, this.conn.options(options)),
+    );
     return res.images.map(imageFromPb).sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -75,7 +78,10 @@ export class ImagesApi {
   }
 
   /** Creates the image record, or points an existing one at the new target. */
-  async put(image: { name: string; target: Descriptor; labels?: Labels }, options?: CallOptions): Promise<ImageInfo> {
+  async put(
+    image: { name: string; target: Descriptor; labels?: Labels },
+    options?: CallOptions,
+  ): Promise<ImageInfo> {
     const record = { name: image.name, target: descriptorToPb(image.target), labels: image.labels ?? {} };
     try {
       const res = await this.conn.call(`images.create ${JSON.stringify(image.name)}`, () =>
@@ -119,32 +125,62 @@ export class ImagesApi {
     const cached = this.resolved.get(cacheKey);
     if (cached) return { ...cached, name };
     const op = `images.resolve ${JSON.stringify(name)}`;
-    const readJson = async (d: Descriptor) => this.deps.content.readAll(d.digest, { ...options, maxBytes: 4 * 1024 * 1024 });
+    const readJson = async (d: Descriptor) =>
+      this.deps.content.readAll(d.digest, { ...options, maxBytes: 4 * 1024 * 1024 });
     let target = image.target;
     for (let depth = 0; isIndexMediaType(target.mediaType); depth++) {
       if (depth > 4) throw new ContainerdError("InvalidArgument", op, "image indexes nest too deep");
       const index = parseIndex(await readJson(target), `${name} index ${target.digest}`);
       const match = index.manifests.find((m) => platformMatches(m.platform, platform));
-      if (!match) throw new ContainerdError("NotFound", op, `the image has no manifest for ${formatPlatform(platform)}`);
+      if (!match)
+        throw new ContainerdError(
+          "NotFound",
+          op,
+          `the image has no manifest for ${formatPlatform(platform)}`,
+        );
       target = match;
     }
     if (!isManifestMediaType(target.mediaType))
-      throw new ContainerdError("InvalidArgument", op, `unsupported image target media type ${target.mediaType}`);
-    const manifest: ImageManifest = parseManifest(await readJson(target), `${name} manifest ${target.digest}`);
-    const config = parseImageConfig(await readJson(manifest.config), `${name} config ${manifest.config.digest}`);
+      throw new ContainerdError(
+        "InvalidArgument",
+        op,
+        `unsupported image target media type ${target.mediaType}`,
+      );
+    const manifest: ImageManifest = parseManifest(
+      await readJson(target),
+      `${name} manifest ${target.digest}`,
+    );
+    const config = parseImageConfig(
+      await readJson(manifest.config),
+      `${name} config ${manifest.config.digest}`,
+    );
     if (!platformMatches({ os: config.os, architecture: config.architecture }, platform))
-      throw new ContainerdError("FailedPrecondition", op, `the image is for ${config.os}/${config.architecture}, not ${formatPlatform(platform)}`);
+      throw new ContainerdError(
+        "FailedPrecondition",
+        op,
+        `the image is for ${config.os}/${config.architecture}, not ${formatPlatform(platform)}`,
+      );
     const chain = chainIds(config.rootfs.diff_ids);
     const top = chain.at(-1);
     if (!top) throw new ContainerdError("InvalidArgument", op, "the image has no layers");
-    const resolved = { name, manifest: target, configDescriptor: manifest.config, config, layers: manifest.layers, chainId: top };
+    const resolved = {
+      name,
+      manifest: target,
+      configDescriptor: manifest.config,
+      config,
+      layers: manifest.layers,
+      chainId: top,
+    };
     if (this.resolved.size > 256) this.resolved.clear();
     this.resolved.set(cacheKey, resolved);
     return resolved;
   }
 
   /** True when the image's layers are unpacked in the snapshotter. */
-  async isUnpacked(image: ResolvedImage, options: CallOptions & { snapshotter?: string } = {}): Promise<boolean> {
+  async isUnpacked(
+    image: ResolvedImage,
+    options: CallOptions & { snapshotter?: string } = {},
+  ): Promise<boolean> {
     try {
       await this.deps.snapshots.stat(image.chainId, options);
       return true;
@@ -155,8 +191,15 @@ export class ImagesApi {
   }
 
   /** Unpacks a resolved image into the snapshotter (no-op for layers already there). */
-  async unpack(image: ResolvedImage, options: { snapshotter?: string; lease?: string } = {}): Promise<string> {
-    const manifest: ImageManifest = { schemaVersion: 2, config: image.configDescriptor, layers: image.layers };
+  async unpack(
+    image: ResolvedImage,
+    options: { snapshotter?: string; lease?: string } = {},
+  ): Promise<string> {
+    const manifest: ImageManifest = {
+      schemaVersion: 2,
+      config: image.configDescriptor,
+      layers: image.layers,
+    };
     return unpackLayers(this.deps, manifest, image.config, {
       snapshotter: options.snapshotter ?? this.deps.snapshots.defaultSnapshotter,
       lease: options.lease,

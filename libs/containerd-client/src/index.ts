@@ -1,16 +1,21 @@
 // @bronze/containerd-client: a typed client for containerd's gRPC API over its unix socket.
 // Generated protobuf types stay inside the lib; everything exported here is a domain type.
 export { type BackoffOptions, backoffDelay } from "./backoff.ts";
-export { ContainerdClient, type ConnectOptions } from "./client.ts";
+export { MAX_CHUNK_BYTES } from "./chunks.ts";
+export { type ConnectOptions, ContainerdClient } from "./client.ts";
 export { type CallOptions, DEFAULT_TIMEOUT_MS } from "./connection.ts";
 export type { CreateContainerOptions } from "./container-lifecycle.ts";
 export { type ContainerInfo, type ContainerRecord, ContainersApi, DEFAULT_RUNTIME } from "./containers.ts";
-export { type ContentInfo, ContentApi, type WriteContentOptions, type WriteContentResult } from "./content.ts";
-export { MAX_CHUNK_BYTES } from "./chunks.ts";
+export {
+  ContentApi,
+  type ContentInfo,
+  type WriteContentOptions,
+  type WriteContentResult,
+} from "./content.ts";
 export { DiffApi } from "./diff.ts";
 export { ContainerdError, type ContainerdErrorCode, isContainerdError } from "./errors.ts";
 export type { ContainerdEvent, EventPayload } from "./event-decode.ts";
-export { EventsApi, type EventStreamItem, type EventSubscription, type SubscribeOptions } from "./events.ts";
+export { type EventStreamItem, type EventSubscription, EventsApi, type SubscribeOptions } from "./events.ts";
 export type { ImageSource, ImportImageOptions } from "./image-import.ts";
 export {
   chainIds,
@@ -44,8 +49,19 @@ export {
 export { type Signal, signalNumber } from "./signals.ts";
 export { type SnapshotInfo, type SnapshotKind, SnapshotsApi } from "./snapshots.ts";
 export type { TaskMetrics } from "./task-metrics.ts";
-export { type CreateTaskOptions, type ExecOptions, type ExitStatus, type TaskInfo, TasksApi, type TaskStatus } from "./tasks.ts";
+export {
+  type CreateTaskOptions,
+  type ExecOptions,
+  type ExitStatus,
+  type TaskInfo,
+  type TaskStatus,
+  TasksApi,
+} from "./tasks.ts";
 export { makeBusyboxRootfs } from "./testing/busybox-rootfs.ts";
-export { startTestContainerd, type TestContainerd, type TestContainerdOptions } from "./testing/containerd-harness.ts";
+export {
+  startTestContainerd,
+  type TestContainerd,
+  type TestContainerdOptions,
+} from "./testing/containerd-harness.ts";
 export type { Descriptor, Labels, Mount, Platform } from "./types.ts";
 export type { ContainerdVersion } from "./version.ts";

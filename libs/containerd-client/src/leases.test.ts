@@ -27,7 +27,11 @@ test("with() deletes its lease after success and after failure; on failure the g
   const data = new TextEncoder().encode("kept blob");
   const digest = sha256Digest(data);
   await env.client.leases.with(async (lease) => {
-    await env.client.content.write(data, { expected: digest, lease, labels: { "containerd.io/gc.root": "yes" } });
+    await env.client.content.write(data, {
+      expected: digest,
+      lease,
+      labels: { "containerd.io/gc.root": "yes" },
+    });
   });
   expect(await env.client.leases.list()).toEqual([]);
   expect(await env.client.content.has(digest)).toBe(true);

@@ -1,8 +1,9 @@
 // containerd's Leases service: leases protect content and snapshots from garbage collection while
 // they are being written, and are deleted once the objects are referenced (or the work failed).
-import { Leases } from "./gen/github.com/containerd/containerd/api/services/leases/v1/leases_pb.ts";
+
 import type { CallOptions, Connection } from "./connection.ts";
 import { toDate } from "./convert.ts";
+import { Leases } from "./gen/github.com/containerd/containerd/api/services/leases/v1/leases_pb.ts";
 import type { Labels } from "./types.ts";
 
 export interface LeaseInfo {
@@ -84,7 +85,10 @@ export class LeasesApi {
   }
 }
 
-function leaseFromPb(l: { id: string; createdAt?: Parameters<typeof toDate>[0]; labels: Labels } | undefined, id: string): LeaseInfo {
+function leaseFromPb(
+  l: { id: string; createdAt?: Parameters<typeof toDate>[0]; labels: Labels } | undefined,
+  id: string,
+): LeaseInfo {
   const out: LeaseInfo = { id: l?.id || id, labels: { ...l?.labels } };
   const created = toDate(l?.createdAt);
   if (created) out.createdAt = created;

@@ -6,7 +6,10 @@ const env = useContainerd("ns-test");
 
 test("create, get, list, ensure, remove", async () => {
   await env.client.namespaces.create("bronze-a", { owner: "test" });
-  expect(await env.client.namespaces.get("bronze-a")).toEqual({ name: "bronze-a", labels: { owner: "test" } });
+  expect(await env.client.namespaces.get("bronze-a")).toEqual({
+    name: "bronze-a",
+    labels: { owner: "test" },
+  });
   await env.client.namespaces.ensure("bronze-a");
   await env.client.namespaces.ensure("bronze-b");
   const names = (await env.client.namespaces.list()).map((n) => n.name);

@@ -1,7 +1,8 @@
 // containerd's Namespaces service.
-import { Namespaces } from "./gen/github.com/containerd/containerd/api/services/namespaces/v1/namespace_pb.ts";
+
 import { type CallOptions, type Connection, validateIdentifier } from "./connection.ts";
 import { ContainerdError, isContainerdError } from "./errors.ts";
+import { Namespaces } from "./gen/github.com/containerd/containerd/api/services/namespaces/v1/namespace_pb.ts";
 import type { Labels } from "./types.ts";
 
 export interface NamespaceInfo {
@@ -16,13 +17,20 @@ export class NamespacesApi {
     const res = await this.conn.read("namespaces.list", () =>
       this.conn.client(Namespaces).list({}, this.conn.options(options)),
     );
-    return res.namespaces.map((n) => ({ name: n.name, labels: { ...n.labels } })).sort((a, b) => a.name.localeCompare(b.name));
+    return res.namespaces
+      .map((n) => ({ name: n.name, labels: { ...n.labels } }))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** NotFound when the namespace does not exist (containerd's own Get answers with empty labels). */
   async get(name: string, options?: CallOptions): Promise<NamespaceInfo> {
     const found = (await this.list(options)).find((n) => n.name === name);
-    if (!found) throw new ContainerdError("NotFound", `namespaces.get ${JSON.stringify(name)}`, `namespace ${JSON.stringify(name)} not found`);
+    if (!found)
+      throw new ContainerdError(
+        "NotFound",
+        `namespaces.get ${JSON.stringify(name)}`,
+        `namespace ${JSON.stringify(name)} not found`,
+      );
     return found;
   }
 

@@ -2,8 +2,16 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { isContainerdError } from "./errors.ts";
-import { chainIds, MediaType, parseImageConfig, parseIndex, parseManifest, sha256Digest } from "./image-spec.ts";
+import {
+  chainIds,
+  MediaType,
+  parseImageConfig,
+  parseIndex,
+  parseManifest,
+  sha256Digest,
+} from "./image-spec.ts";
 import { buildOciImageTarball, writeOciImageTarball } from "./oci-image-tarball.ts";
 import { readTar } from "./tar-reader.ts";
 
@@ -21,7 +29,12 @@ function rootfs(name: string): string {
 
 async function entries(data: Uint8Array): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
-  for await (const e of readTar((async function* () { yield data; })())) out.set(e.header.path, e.header.type === "file" ? await e.bytes() : new Uint8Array(0));
+  for await (const e of readTar(
+    (async function* () {
+      yield data;
+    })(),
+  ))
+    out.set(e.header.path, e.header.type === "file" ? await e.bytes() : new Uint8Array(0));
   return out;
 }
 
@@ -29,14 +42,30 @@ test("an OCI layout whose blobs match their digests, with config, manifest, inde
   const t = buildOciImageTarball({
     rootfs: rootfs("a"),
     name: "bronze/etcd:3.4.23",
-    config: { entrypoint: ["/usr/bin/etcd"], env: ["ETCD_DATA_DIR=/var/lib/etcd"], user: "0:0", workingDir: "/" },
+    config: {
+      entrypoint: ["/usr/bin/etcd"],
+      env: ["ETCD_DATA_DIR=/var/lib/etcd"],
+      user: "0:0",
+      workingDir: "/",
+    },
   });
   expect(t.name).toBe("docker.io/bronze/etcd:3.4.23");
   const files = await entries(t.data);
-  expect([...files.keys()]).toEqual(["oci-layout", "index.json", "blobs/", "blobs/sha256/", ...[t.manifest, t.config, t.layer].map((d) => `blobs/sha256/${d.digest.slice(7)}`).sort()]);
-  for (const [path, bytes] of files) if (path.startsWith("blobs/sha256/") && bytes.length > 0) expect(sha256Digest(bytes)).toBe(`sha256:${path.slice(13)}`);
+  expect([...files.keys()]).toEqual([
+    "oci-layout",
+    "index.json",
+    "blobs/",
+    "blobs/sha256/",
+    ...[t.manifest, t.config, t.layer].map((d) => `blobs/sha256/${d.digest.slice(7)}`).sort(),
+  ]);
+  for (const [path, bytes] of files)
+    if (path.startsWith("blobs/sha256/") && bytes.length > 0)
+      expect(sha256Digest(bytes)).toBe(`sha256:${path.slice(13)}`);
   const index = parseIndex(files.get("index.json") as Uint8Array, "index.json");
-  expect(index.manifests[0]?.annotations).toEqual({ "io.containerd.image.name": "docker.io/bronze/etcd:3.4.23", "org.opencontainers.image.ref.name": "3.4.23" });
+  expect(index.manifests[0]?.annotations).toEqual({
+    "io.containerd.image.name": "docker.io/bronze/etcd:3.4.23",
+    "org.opencontainers.image.ref.name": "3.4.23",
+  });
   expect(index.manifests[0]?.platform).toEqual({ os: "linux", architecture: "amd64" });
   const manifest = parseManifest(files.get(`blobs/sha256/${t.manifest.digest.slice(7)}`) as Uint8Array, "m");
   expect(manifest.layers).toEqual([t.layer]);
@@ -44,14 +73,31 @@ test("an OCI layout whose blobs match their digests, with config, manifest, inde
   const config = parseImageConfig(files.get(`blobs/sha256/${t.config.digest.slice(7)}`) as Uint8Array, "c");
   expect(config.rootfs.diff_ids).toEqual([t.diffId]);
   expect(chainIds(config.rootfs.diff_ids)).toEqual([t.diffId]);
-  expect(config.config).toEqual({ Entrypoint: ["/usr/bin/etcd"], Env: ["ETCD_DATA_DIR=/var/lib/etcd"], User: "0:0", WorkingDir: "/" });
+  expect(config.config).toEqual({
+    Entrypoint: ["/usr/bin/etcd"],
+    Env: ["ETCD_DATA_DIR=/var/lib/etcd"],
+    User: "0:0",
+    WorkingDir: "/",
+  });
   // the layer holds the tree, owned by root, with modes and symlinks kept
-  const layerTar = Bun.gunzipSync(files.get(`blobs/sha256/${t.layer.digest.slice(7)}`) as Uint8Array);
+  const layerTar = gunzipSync(files.get(`blobs/sha256/${t.layer.digest.slice(7)}`) as Uint8Array);
   expect(sha256Digest(layerTar)).toBe(t.diffId);
   const layer = [] as string[];
-  for await (const e of readTar((async function* () { yield layerTar; })()))
-    layer.push(`${e.header.path} ${e.header.type} ${e.header.mode.toString(8)} ${e.header.uid}:${e.header.gid}${e.header.linkName ? ` -> ${e.header.linkName}` : ""}`);
-  expect(layer).toEqual(["usr/ directory 755 0:0", "usr/bin/ directory 755 0:0", "usr/bin/b file 644 0:0", "usr/bin/etcd file 755 0:0", "usr/bin/etcdctl symlink 777 0:0 -> etcd"]);
+  for await (const e of readTar(
+    (async function* () {
+      yield layerTar;
+    })(),
+  ))
+    layer.push(
+      `${e.header.path} ${e.header.type} ${e.header.mode.toString(8)} ${e.header.uid}:${e.header.gid}${e.header.linkName ? ` -> ${e.header.linkName}` : ""}`,
+    );
+  expect(layer).toEqual([
+    "usr/ directory 755 0:0",
+    "usr/bin/ directory 755 0:0",
+    "usr/bin/b file 644 0:0",
+    "usr/bin/etcd file 755 0:0",
+    "usr/bin/etcdctl symlink 777 0:0 -> etcd",
+  ]);
 });
 
 test("deterministic: the same tree gives the same bytes whatever the files' mtimes", () => {

@@ -72,14 +72,22 @@ export function directoryEntries(root: string, mtime = 0): TarWriteEntry[] {
       } else if (st.isFile()) {
         out.push({ path, type: "file", mode, mtime, data: readFileSync(full) });
       } else {
-        throw new ContainerdError("InvalidArgument", "buildOciImageTarball", `${full} is not a file, directory or symlink`);
+        throw new ContainerdError(
+          "InvalidArgument",
+          "buildOciImageTarball",
+          `${full} is not a file, directory or symlink`,
+        );
       }
     }
   };
   try {
     if (!lstatSync(root).isDirectory()) throw new Error("not a directory");
   } catch (e) {
-    throw new ContainerdError("InvalidArgument", "buildOciImageTarball", `rootfs ${root} is not a directory (${(e as Error).message})`);
+    throw new ContainerdError(
+      "InvalidArgument",
+      "buildOciImageTarball",
+      `rootfs ${root} is not a directory (${(e as Error).message})`,
+    );
   }
   walk(root, "");
   return out;
@@ -121,7 +129,11 @@ export function buildOciImageTarball(options: OciImageTarballOptions): OciImageT
     history: [{ created: new Date(mtime * 1000).toISOString(), created_by: "bronze buildOciImageTarball" }],
   };
   const configBlob = jsonBlob(imageConfig);
-  const config: Descriptor = { mediaType: MediaType.ociConfig, digest: sha256Digest(configBlob), size: configBlob.length };
+  const config: Descriptor = {
+    mediaType: MediaType.ociConfig,
+    digest: sha256Digest(configBlob),
+    size: configBlob.length,
+  };
   const manifestDoc: ImageManifest & { mediaType: string } = {
     schemaVersion: 2,
     mediaType: MediaType.ociManifest,
@@ -129,7 +141,11 @@ export function buildOciImageTarball(options: OciImageTarballOptions): OciImageT
     layers: [layer],
   };
   const manifestBlob = jsonBlob(manifestDoc);
-  const manifest: Descriptor = { mediaType: MediaType.ociManifest, digest: sha256Digest(manifestBlob), size: manifestBlob.length };
+  const manifest: Descriptor = {
+    mediaType: MediaType.ociManifest,
+    digest: sha256Digest(manifestBlob),
+    size: manifestBlob.length,
+  };
   const tag = name.includes("@") ? "" : name.slice(name.lastIndexOf(":") + 1);
   const index = {
     schemaVersion: 2,
@@ -166,7 +182,10 @@ export function buildOciImageTarball(options: OciImageTarballOptions): OciImageT
 }
 
 /** Builds the tarball and writes it to `path`. */
-export function writeOciImageTarball(path: string, options: OciImageTarballOptions): Omit<OciImageTarball, "data"> {
+export function writeOciImageTarball(
+  path: string,
+  options: OciImageTarballOptions,
+): Omit<OciImageTarball, "data"> {
   const { data, ...rest } = buildOciImageTarball(options);
   writeFileSync(path, data);
   return rest;

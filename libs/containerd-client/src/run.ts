@@ -1,5 +1,11 @@
 // Run a container to completion: create, start, wait, and (by default) remove it.
-import { type CreateContainerOptions, createContainer, type LifecycleDeps, removeContainer, startTask } from "./container-lifecycle.ts";
+import {
+  type CreateContainerOptions,
+  createContainer,
+  type LifecycleDeps,
+  removeContainer,
+  startTask,
+} from "./container-lifecycle.ts";
 import { ContainerdError, isContainerdError } from "./errors.ts";
 import { signalOfExitStatus } from "./signals.ts";
 

@@ -18,17 +18,33 @@ test("defaults mirror containerd's: caps, namespaces, cgroups path, masked paths
 });
 
 test("the image supplies command, env, cwd and a numeric user; options override them", () => {
-  const image = { Entrypoint: ["/entry"], Cmd: ["a"], Env: ["PATH=/x", "A=1"], WorkingDir: "/work", User: "1000:1001" };
+  const image = {
+    Entrypoint: ["/entry"],
+    Cmd: ["a"],
+    Env: ["PATH=/x", "A=1"],
+    WorkingDir: "/work",
+    User: "1000:1001",
+  };
   const s = buildRuntimeSpec({ ...base, image });
   expect(s.process?.args).toEqual(["/entry", "a"]);
   expect(s.process?.env).toEqual(["PATH=/x", "A=1"]);
   expect(s.process?.cwd).toBe("/work");
   expect(s.process?.user).toEqual({ uid: 1000, gid: 1001 });
-  const o = buildRuntimeSpec({ ...base, image, args: ["/other"], env: { A: "2", B: "3" }, cwd: "/", uid: 5, gid: 6 });
+  const o = buildRuntimeSpec({
+    ...base,
+    image,
+    args: ["/other"],
+    env: { A: "2", B: "3" },
+    cwd: "/",
+    uid: 5,
+    gid: 6,
+  });
   expect(o.process?.args).toEqual(["/other"]);
   expect(o.process?.env).toEqual(["PATH=/x", "A=2", "B=3"]);
   expect(o.process?.user).toEqual({ uid: 5, gid: 6 });
-  expect(() => buildRuntimeSpec({ ...base, image: { Cmd: ["x"], User: "etcd" } })).toThrow('user "etcd", which is a name');
+  expect(() => buildRuntimeSpec({ ...base, image: { Cmd: ["x"], User: "etcd" } })).toThrow(
+    'user "etcd", which is a name',
+  );
 });
 
 test("limits, read-only rootfs, bind mounts, host network, capabilities", () => {
@@ -58,14 +74,22 @@ test("limits, read-only rootfs, bind mounts, host network, capabilities", () => 
     options: ["rbind", "ro"],
   });
   expect(s.process?.capabilities?.effective).toEqual(["CAP_NET_ADMIN", "CAP_SYS_TIME"]);
-  expect(buildRuntimeSpec({ ...base, args: ["x"], capabilities: [] }).process?.capabilities?.bounding).toEqual([]);
+  expect(
+    buildRuntimeSpec({ ...base, args: ["x"], capabilities: [] }).process?.capabilities?.bounding,
+  ).toEqual([]);
 });
 
 test("bad options are refused with the field named", () => {
   expect(() => buildRuntimeSpec(base)).toThrow("no command");
-  expect(() => buildRuntimeSpec({ ...base, args: ["x"], capabilities: ["CAP_FLY"] })).toThrow('unknown capability "CAP_FLY"');
-  expect(() => buildRuntimeSpec({ ...base, args: ["x"], mounts: [{ source: "rel", destination: "/d" }] })).toThrow("must be an absolute path");
-  expect(() => buildRuntimeSpec({ ...base, args: ["x"], memoryLimitBytes: -1 })).toThrow("memoryLimitBytes must be a non-negative integer");
+  expect(() => buildRuntimeSpec({ ...base, args: ["x"], capabilities: ["CAP_FLY"] })).toThrow(
+    'unknown capability "CAP_FLY"',
+  );
+  expect(() =>
+    buildRuntimeSpec({ ...base, args: ["x"], mounts: [{ source: "rel", destination: "/d" }] }),
+  ).toThrow("must be an absolute path");
+  expect(() => buildRuntimeSpec({ ...base, args: ["x"], memoryLimitBytes: -1 })).toThrow(
+    "memoryLimitBytes must be a non-negative integer",
+  );
   expect(() => buildRuntimeSpec({ ...base, args: ["x"], cwd: "rel" })).toThrow("must be absolute");
   expect(normalizeCapability("kill")).toBe("CAP_KILL");
 });

@@ -133,13 +133,47 @@ export const DEFAULT_CAPABILITIES = [
 
 /** Every capability Linux 5.9+ knows, in number order. */
 export const ALL_CAPABILITIES = [
-  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
-  "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN",
-  "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
-  "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
-  "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP",
-  "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
-  "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+  "CAP_CHOWN",
+  "CAP_DAC_OVERRIDE",
+  "CAP_DAC_READ_SEARCH",
+  "CAP_FOWNER",
+  "CAP_FSETID",
+  "CAP_KILL",
+  "CAP_SETGID",
+  "CAP_SETUID",
+  "CAP_SETPCAP",
+  "CAP_LINUX_IMMUTABLE",
+  "CAP_NET_BIND_SERVICE",
+  "CAP_NET_BROADCAST",
+  "CAP_NET_ADMIN",
+  "CAP_NET_RAW",
+  "CAP_IPC_LOCK",
+  "CAP_IPC_OWNER",
+  "CAP_SYS_MODULE",
+  "CAP_SYS_RAWIO",
+  "CAP_SYS_CHROOT",
+  "CAP_SYS_PTRACE",
+  "CAP_SYS_PACCT",
+  "CAP_SYS_ADMIN",
+  "CAP_SYS_BOOT",
+  "CAP_SYS_NICE",
+  "CAP_SYS_RESOURCE",
+  "CAP_SYS_TIME",
+  "CAP_SYS_TTY_CONFIG",
+  "CAP_MKNOD",
+  "CAP_LEASE",
+  "CAP_AUDIT_WRITE",
+  "CAP_AUDIT_CONTROL",
+  "CAP_SETFCAP",
+  "CAP_MAC_OVERRIDE",
+  "CAP_MAC_ADMIN",
+  "CAP_SYSLOG",
+  "CAP_WAKE_ALARM",
+  "CAP_BLOCK_SUSPEND",
+  "CAP_AUDIT_READ",
+  "CAP_PERFMON",
+  "CAP_BPF",
+  "CAP_CHECKPOINT_RESTORE",
 ];
 
 const MASKED_PATHS = [
@@ -159,17 +193,37 @@ const READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/pro
 function defaultMounts(privileged: boolean): SpecMount[] {
   return [
     { destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"] },
-    { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+    {
+      destination: "/dev",
+      type: "tmpfs",
+      source: "tmpfs",
+      options: ["nosuid", "strictatime", "mode=755", "size=65536k"],
+    },
     {
       destination: "/dev/pts",
       type: "devpts",
       source: "devpts",
       options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
     },
-    { destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"] },
+    {
+      destination: "/dev/shm",
+      type: "tmpfs",
+      source: "shm",
+      options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+    },
     { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
-    { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", privileged ? "rw" : "ro"] },
-    { destination: "/run", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+    {
+      destination: "/sys",
+      type: "sysfs",
+      source: "sysfs",
+      options: ["nosuid", "noexec", "nodev", privileged ? "rw" : "ro"],
+    },
+    {
+      destination: "/run",
+      type: "tmpfs",
+      source: "tmpfs",
+      options: ["nosuid", "strictatime", "mode=755", "size=65536k"],
+    },
   ];
 }
 
@@ -190,7 +244,8 @@ function mergeEnv(base: string[], overrides: Record<string, string>): string[] {
     out.set(eq === -1 ? kv : kv.slice(0, eq), kv);
   }
   for (const [k, v] of Object.entries(overrides)) {
-    if (k === "" || k.includes("=")) throw invalid(`environment variable name ${JSON.stringify(k)} is invalid`);
+    if (k === "" || k.includes("="))
+      throw invalid(`environment variable name ${JSON.stringify(k)} is invalid`);
     out.set(k, `${k}=${v}`);
   }
   return [...out.values()];
@@ -209,7 +264,8 @@ function imageUser(user: string | undefined): { uid?: number; gid?: number } {
 }
 
 function nonNegativeInteger(what: string, v: number | undefined): void {
-  if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) throw invalid(`${what} must be a non-negative integer, got ${v}`);
+  if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0))
+    throw invalid(`${what} must be a non-negative integer, got ${v}`);
 }
 
 export function buildRuntimeSpec(o: RuntimeSpecOptions): RuntimeSpec {
@@ -232,7 +288,9 @@ export function buildRuntimeSpec(o: RuntimeSpecOptions): RuntimeSpec {
   const cwd = o.cwd ?? (image.WorkingDir || "/");
   if (!cwd.startsWith("/")) throw invalid(`cwd ${JSON.stringify(cwd)} must be absolute`);
   const privileged = o.privileged ?? false;
-  const caps = privileged ? ALL_CAPABILITIES : (o.capabilities ?? DEFAULT_CAPABILITIES).map(normalizeCapability);
+  const caps = privileged
+    ? ALL_CAPABILITIES
+    : (o.capabilities ?? DEFAULT_CAPABILITIES).map(normalizeCapability);
   const capSet = [...new Set(caps)];
   const env = mergeEnv(image.Env && image.Env.length > 0 ? image.Env : [DEFAULT_PATH], o.env ?? {});
   const nofile = o.maxOpenFiles ?? 1024;
@@ -240,14 +298,26 @@ export function buildRuntimeSpec(o: RuntimeSpecOptions): RuntimeSpec {
   const mounts = defaultMounts(privileged);
   if (o.hostNetwork) {
     mounts.push({ destination: "/etc/hosts", type: "bind", source: "/etc/hosts", options: ["rbind", "ro"] });
-    mounts.push({ destination: "/etc/resolv.conf", type: "bind", source: "/etc/resolv.conf", options: ["rbind", "ro"] });
+    mounts.push({
+      destination: "/etc/resolv.conf",
+      type: "bind",
+      source: "/etc/resolv.conf",
+      options: ["rbind", "ro"],
+    });
   }
   for (const m of o.mounts ?? []) {
-    if (!m.source.startsWith("/")) throw invalid(`bind mount source ${JSON.stringify(m.source)} must be an absolute path`);
-    if (!m.destination.startsWith("/")) throw invalid(`bind mount destination ${JSON.stringify(m.destination)} must be an absolute path`);
+    if (!m.source.startsWith("/"))
+      throw invalid(`bind mount source ${JSON.stringify(m.source)} must be an absolute path`);
+    if (!m.destination.startsWith("/"))
+      throw invalid(`bind mount destination ${JSON.stringify(m.destination)} must be an absolute path`);
     const existing = mounts.findIndex((x) => x.destination === m.destination);
     if (existing >= 0) mounts.splice(existing, 1);
-    mounts.push({ destination: m.destination, type: "bind", source: m.source, options: ["rbind", m.readOnly ? "ro" : "rw", ...(m.options ?? [])] });
+    mounts.push({
+      destination: m.destination,
+      type: "bind",
+      source: m.source,
+      options: ["rbind", m.readOnly ? "ro" : "rw", ...(m.options ?? [])],
+    });
   }
 
   const namespaces = [

@@ -13,7 +13,8 @@ export function signalNumber(signal: Signal, op = "signal"): number {
   }
   const name = signal.toUpperCase().startsWith("SIG") ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`;
   const n = (constants.signals as Record<string, number>)[name];
-  if (n === undefined) throw new ContainerdError("InvalidArgument", op, `unknown signal ${JSON.stringify(signal)}`);
+  if (n === undefined)
+    throw new ContainerdError("InvalidArgument", op, `unknown signal ${JSON.stringify(signal)}`);
   return n;
 }
 

@@ -1,7 +1,11 @@
 // containerd's Snapshots service, for one snapshotter (overlayfs by default).
-import { Kind, Snapshots } from "./gen/github.com/containerd/containerd/api/services/snapshots/v1/snapshots_pb.ts";
+
 import type { CallOptions, Connection } from "./connection.ts";
 import { mountFromPb, toDate } from "./convert.ts";
+import {
+  Kind,
+  Snapshots,
+} from "./gen/github.com/containerd/containerd/api/services/snapshots/v1/snapshots_pb.ts";
 import type { Labels, Mount } from "./types.ts";
 
 export type SnapshotKind = "view" | "active" | "committed" | "unknown";
@@ -41,23 +45,37 @@ export class SnapshotsApi {
   }
 
   /** Creates a writable snapshot `key` on top of committed `parent` ("" for an empty one). */
-  async prepare(key: string, parent: string, options: SnapshotOptions & { labels?: Labels } = {}): Promise<Mount[]> {
+  async prepare(
+    key: string,
+    parent: string,
+    options: SnapshotOptions & { labels?: Labels } = {},
+  ): Promise<Mount[]> {
     const snapshotter = this.name(options);
     const res = await this.conn.call(`snapshots.prepare ${JSON.stringify(key)} (${snapshotter})`, () =>
       this.conn
         .client(Snapshots)
-        .prepare({ snapshotter, key, parent, labels: options.labels ?? {} }, this.conn.options(options, { lease: options.lease })),
+        .prepare(
+          { snapshotter, key, parent, labels: options.labels ?? {} },
+          this.conn.options(options, { lease: options.lease }),
+        ),
     );
     return res.mounts.map(mountFromPb);
   }
 
   /** Creates a read-only view `key` of committed `parent`. */
-  async view(key: string, parent: string, options: SnapshotOptions & { labels?: Labels } = {}): Promise<Mount[]> {
+  async view(
+    key: string,
+    parent: string,
+    options: SnapshotOptions & { labels?: Labels } = {},
+  ): Promise<Mount[]> {
     const snapshotter = this.name(options);
     const res = await this.conn.call(`snapshots.view ${JSON.stringify(key)} (${snapshotter})`, () =>
       this.conn
         .client(Snapshots)
-        .view({ snapshotter, key, parent, labels: options.labels ?? {} }, this.conn.options(options, { lease: options.lease })),
+        .view(
+          { snapshotter, key, parent, labels: options.labels ?? {} },
+          this.conn.options(options, { lease: options.lease }),
+        ),
     );
     return res.mounts.map(mountFromPb);
   }
@@ -71,12 +89,21 @@ export class SnapshotsApi {
   }
 
   /** Commits active snapshot `key` as `name`. */
-  async commit(name: string, key: string, options: SnapshotOptions & { labels?: Labels } = {}): Promise<void> {
+  async commit(
+    name: string,
+    key: string,
+    options: SnapshotOptions & { labels?: Labels } = {},
+  ): Promise<void> {
     const snapshotter = this.name(options);
-    await this.conn.call(`snapshots.commit ${JSON.stringify(key)} as ${JSON.stringify(name)} (${snapshotter})`, () =>
-      this.conn
-        .client(Snapshots)
-        .commit({ snapshotter, name, key, labels: options.labels ?? {} }, this.conn.options(options, { lease: options.lease })),
+    await this.conn.call(
+      `snapshots.commit ${JSON.stringify(key)} as ${JSON.stringify(name)} (${snapshotter})`,
+      () =>
+        this.conn
+          .client(Snapshots)
+          .commit(
+            { snapshotter, name, key, labels: options.labels ?? {} },
+            this.conn.options(options, { lease: options.lease }),
+          ),
     );
   }
 
@@ -99,7 +126,9 @@ export class SnapshotsApi {
     const snapshotter = this.name(options);
     const out: SnapshotInfo[] = [];
     await this.conn.read(`snapshots.list (${snapshotter})`, async () => {
-      for await (const res of this.conn.client(Snapshots).list({ snapshotter, filters }, this.conn.options(options)))
+      for await (const res of this.conn
+        .client(Snapshots)
+        .list({ snapshotter, filters }, this.conn.options(options)))
         for (const i of res.info) out.push(infoFromPb(i, i.name));
     });
     return out;
@@ -116,10 +145,24 @@ export class SnapshotsApi {
 }
 
 function infoFromPb(
-  i: { name: string; parent: string; kind: Kind; labels: Labels; createdAt?: Parameters<typeof toDate>[0]; updatedAt?: Parameters<typeof toDate>[0] } | undefined,
+  i:
+    | {
+        name: string;
+        parent: string;
+        kind: Kind;
+        labels: Labels;
+        createdAt?: Parameters<typeof toDate>[0];
+        updatedAt?: Parameters<typeof toDate>[0];
+      }
+    | undefined,
   key: string,
 ): SnapshotInfo {
-  const out: SnapshotInfo = { name: i?.name || key, parent: i?.parent ?? "", kind: KINDS[i?.kind ?? Kind.UNKNOWN], labels: { ...i?.labels } };
+  const out: SnapshotInfo = {
+    name: i?.name || key,
+    parent: i?.parent ?? "",
+    kind: KINDS[i?.kind ?? Kind.UNKNOWN],
+    labels: { ...i?.labels },
+  };
   const c = toDate(i?.createdAt);
   const u = toDate(i?.updatedAt);
   if (c) out.createdAt = c;

@@ -22,6 +22,7 @@ export function processToAny(process: SpecProcess): Any {
 
 export function specFromAny(any: Any | undefined, op: string): RuntimeSpec | undefined {
   if (!any || any.value.length === 0) return undefined;
-  if (any.typeUrl !== SPEC_TYPE_URL) throw new ContainerdError("Internal", op, `container spec has unexpected type ${any.typeUrl}`);
+  if (any.typeUrl !== SPEC_TYPE_URL)
+    throw new ContainerdError("Internal", op, `container spec has unexpected type ${any.typeUrl}`);
   return JSON.parse(new TextDecoder().decode(any.value)) as RuntimeSpec;
 }

@@ -15,7 +15,8 @@ async function* chunked(data: Uint8Array, size: number): AsyncGenerator<Uint8Arr
 
 async function readAll(data: Uint8Array, chunk = 1000): Promise<{ header: TarHeader; text: string }[]> {
   const out: { header: TarHeader; text: string }[] = [];
-  for await (const e of readTar(chunked(data, chunk))) out.push({ header: e.header, text: Buffer.from(await e.bytes()).toString() });
+  for await (const e of readTar(chunked(data, chunk)))
+    out.push({ header: e.header, text: Buffer.from(await e.bytes()).toString() });
   return out;
 }
 
@@ -29,7 +30,10 @@ test("reads archives made by GNU tar, including long names, symlinks and hard li
   Bun.spawnSync(["ln", join(src, "f"), join(src, "hard")]);
   const gnu = join(dir, "gnu.tar");
   const pax = join(dir, "pax.tar");
-  for (const [file, format] of [[gnu, "gnu"], [pax, "pax"]] as const)
+  for (const [file, format] of [
+    [gnu, "gnu"],
+    [pax, "pax"],
+  ] as const)
     expect(Bun.spawnSync(["tar", "-cf", file, `--format=${format}`, "-C", src, "."]).exitCode).toBe(0);
   for (const file of [gnu, pax]) {
     // odd chunk sizes make headers and bodies straddle reads
@@ -62,7 +66,7 @@ test("round-trips our own writer, and skips bodies the caller does not read", as
 test("corrupt and truncated archives fail with InvalidArgument naming the place", async () => {
   const good = Buffer.concat(writeTar([{ path: "big", type: "file", data: new Uint8Array(5000) }]));
   const truncated = readAll(good.subarray(0, 2048));
-  expect(truncated).rejects.toThrow('archive is truncated in entry "big"');
+  await expect(truncated).rejects.toThrow('archive is truncated in entry "big"');
   const garbage = crypto.getRandomValues(new Uint8Array(2048));
   try {
     await readAll(garbage);
@@ -71,7 +75,7 @@ test("corrupt and truncated archives fail with InvalidArgument naming the place"
     expect(isContainerdError(e, "InvalidArgument")).toBe(true);
     expect((e as Error).message).toContain("bad header checksum at byte 0");
   }
-  expect(readAll(new Uint8Array(0))).rejects.toThrow("archive is empty");
+  await expect(readAll(new Uint8Array(0))).rejects.toThrow("archive is empty");
 });
 
 test("a body abandoned half-way is skipped to the next entry", async () => {

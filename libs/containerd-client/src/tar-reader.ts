@@ -94,7 +94,8 @@ function num(block: Uint8Array, offset: number, width: number, what: string, at:
   }
   const s = str(block, offset, width).trim();
   if (s === "") return 0;
-  if (!/^[0-7]+$/.test(s)) throw bad(`header at byte ${at} has a malformed ${what} field ${JSON.stringify(s)}`);
+  if (!/^[0-7]+$/.test(s))
+    throw bad(`header at byte ${at} has a malformed ${what} field ${JSON.stringify(s)}`);
   return Number.parseInt(s, 8);
 }
 
@@ -114,7 +115,14 @@ function parsePax(text: string): Record<string, string> {
   return out;
 }
 
-const TYPES: Record<string, TarEntryType> = { "0": "file", "\0": "file", "7": "file", "1": "hardlink", "2": "symlink", "5": "directory" };
+const TYPES: Record<string, TarEntryType> = {
+  "0": "file",
+  "\0": "file",
+  "7": "file",
+  "1": "hardlink",
+  "2": "symlink",
+  "5": "directory",
+};
 
 /** Reads a tar archive entry by entry. Throws InvalidArgument naming the byte where it is corrupt. */
 export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerator<TarEntry> {

@@ -26,7 +26,8 @@ function octal(value: number, width: number): string {
 
 function put(block: Uint8Array, offset: number, width: number, value: string | Uint8Array): void {
   const bytes = typeof value === "string" ? encoder.encode(value) : value;
-  if (bytes.length > width) throw new RangeError(`tar: field at ${offset} overflows (${bytes.length} > ${width})`);
+  if (bytes.length > width)
+    throw new RangeError(`tar: field at ${offset} overflows (${bytes.length} > ${width})`);
   block.set(bytes, offset);
 }
 

@@ -1,9 +1,9 @@
 // Task metrics arrive as an Any holding cgroups v1 or v2 statistics; callers get one shape.
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Any } from "@bufbuild/protobuf/wkt";
+import { ContainerdError } from "./errors.ts";
 import { MetricsSchema as V1MetricsSchema } from "./gen/github.com/containerd/cgroups/stats/v1/metrics_pb.ts";
 import { MetricsSchema as V2MetricsSchema } from "./gen/github.com/containerd/cgroups/v2/stats/metrics_pb.ts";
-import { ContainerdError } from "./errors.ts";
 
 export interface TaskMetrics {
   containerId: string;
@@ -20,7 +20,11 @@ export interface TaskMetrics {
   pidsLimit: number;
 }
 
-export function decodeTaskMetrics(containerId: string, timestamp: Date | undefined, data: Any | undefined): TaskMetrics {
+export function decodeTaskMetrics(
+  containerId: string,
+  timestamp: Date | undefined,
+  data: Any | undefined,
+): TaskMetrics {
   const base = { containerId, ...(timestamp ? { timestamp } : {}) };
   const url = data?.typeUrl.replace(/^.*\//, "") ?? "";
   if (data && url === "io.containerd.cgroups.v1.Metrics") {
@@ -51,5 +55,9 @@ export function decodeTaskMetrics(containerId: string, timestamp: Date | undefin
       pidsLimit: Number(m.pids?.limit ?? 0n),
     };
   }
-  throw new ContainerdError("Unimplemented", `tasks.metrics ${JSON.stringify(containerId)}`, `unknown metrics type ${data?.typeUrl ?? "(none)"}`);
+  throw new ContainerdError(
+    "Unimplemented",
+    `tasks.metrics ${JSON.stringify(containerId)}`,
+    `unknown metrics type ${data?.typeUrl ?? "(none)"}`,
+  );
 }

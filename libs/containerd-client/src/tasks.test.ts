@@ -20,11 +20,20 @@ async function errorOf(p: Promise<unknown>): Promise<ContainerdError> {
   return e as ContainerdError;
 }
 
-const LOOP = ["/bin/sh", "-c", "trap 'echo got TERM; exit 7' TERM; echo started; while true; do sleep 0.05; done"];
+const LOOP = [
+  "/bin/sh",
+  "-c",
+  "trap 'echo got TERM; exit 7' TERM; echo started; while true; do sleep 0.05; done",
+];
 
 test("create, start, pids, metrics, exec, kill with a signal, wait, delete; output in the log file", async () => {
   const log = join(env.scratch, "loop.log");
-  await env.client.createContainer({ id: "loop", image: IMAGE, args: LOOP, memoryLimitBytes: 64 * 1024 * 1024 });
+  await env.client.createContainer({
+    id: "loop",
+    image: IMAGE,
+    args: LOOP,
+    memoryLimitBytes: 64 * 1024 * 1024,
+  });
   const task = await env.client.startTask("loop", { logPath: log });
   expect(task.pid).toBeGreaterThan(0);
   expect((await env.client.tasks.get("loop")).status).toBe("running");
@@ -37,7 +46,11 @@ test("create, start, pids, metrics, exec, kill with a signal, wait, delete; outp
   expect(m.pids).toBeGreaterThanOrEqual(1);
 
   const execLog = join(env.scratch, "exec.log");
-  await env.client.tasks.exec("loop", "probe", { args: ["/bin/sh", "-c", "echo exec as $(id -u) in $(pwd); exit 5"], cwd: "/etc", logPath: execLog });
+  await env.client.tasks.exec("loop", "probe", {
+    args: ["/bin/sh", "-c", "echo exec as $(id -u) in $(pwd); exit 5"],
+    cwd: "/etc",
+    logPath: execLog,
+  });
   await env.client.tasks.start("loop", { execId: "probe" });
   expect((await env.client.tasks.wait("loop", { execId: "probe" })).exitStatus).toBe(5);
   expect((await env.client.tasks.removeProcess("loop", "probe")).exitStatus).toBe(5);
@@ -65,7 +78,11 @@ test("a task that exits or is killed gives typed errors on further use", async (
   const kill = await errorOf(env.client.tasks.kill("short", "SIGKILL"));
   expect(kill.code).toBe("NotFound");
   expect(kill.message).toContain("process already finished");
-  const exec = await errorOf(env.client.tasks.exec("short", "late", { args: ["/bin/true"] }).then(() => env.client.tasks.start("short", { execId: "late" })));
+  const exec = await errorOf(
+    env.client.tasks
+      .exec("short", "late", { args: ["/bin/true"] })
+      .then(() => env.client.tasks.start("short", { execId: "late" })),
+  );
   expect(exec.code).toBe("FailedPrecondition");
   expect(exec.message).toContain("stopped");
   await env.client.removeContainer("short");
@@ -95,5 +112,7 @@ test("waiting past a deadline is DeadlineExceeded; signals and tasks are checked
   const noContainer = await errorOf(env.client.tasks.create("nobody"));
   expect(noContainer.code).toBe("NotFound");
   expect(noContainer.message).toContain("nobody");
-  expect((await errorOf(env.client.tasks.create("x", { logPath: "relative.log" }))).message).toContain("must be absolute");
+  expect((await errorOf(env.client.tasks.create("x", { logPath: "relative.log" }))).message).toContain(
+    "must be absolute",
+  );
 });

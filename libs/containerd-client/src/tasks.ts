@@ -2,13 +2,13 @@
 // Output goes to a log file (`file://` stdio: the shim writes it; Bun never reads a FIFO).
 import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Tasks } from "./gen/github.com/containerd/containerd/api/services/tasks/v1/tasks_pb.ts";
-import { Status } from "./gen/github.com/containerd/containerd/api/types/task/task_pb.ts";
 import type { CallOptions, Connection } from "./connection.ts";
 import { validateIdentifier } from "./connection.ts";
 import type { ContainersApi } from "./containers.ts";
 import { mountToPb, toDate } from "./convert.ts";
 import { ContainerdError } from "./errors.ts";
+import { Tasks } from "./gen/github.com/containerd/containerd/api/services/tasks/v1/tasks_pb.ts";
+import { Status } from "./gen/github.com/containerd/containerd/api/types/task/task_pb.ts";
 import type { SpecProcess } from "./runtime-spec.ts";
 import { type Signal, signalNumber } from "./signals.ts";
 import { processToAny } from "./spec-any.ts";
@@ -61,7 +61,8 @@ const STATUSES: Record<Status, TaskStatus> = {
 
 function stdio(op: string, logPath: string | undefined): string {
   if (logPath === undefined) return "";
-  if (!isAbsolute(logPath)) throw new ContainerdError("InvalidArgument", op, `log path ${JSON.stringify(logPath)} must be absolute`);
+  if (!isAbsolute(logPath))
+    throw new ContainerdError("InvalidArgument", op, `log path ${JSON.stringify(logPath)} must be absolute`);
   return pathToFileURL(logPath).href;
 }
 
@@ -84,10 +85,12 @@ export class TasksApi {
     const op = `tasks.create ${JSON.stringify(containerId)}`;
     const out = stdio(op, options.logPath);
     const res = await this.conn.call(op, () =>
-      this.conn.client(Tasks).create(
-        { containerId, rootfs: (options.rootfs ?? []).map(mountToPb), stdout: out, stderr: out },
-        this.conn.options(options, { timeoutMs: Math.max(this.conn.timeoutMs, 30_000) }),
-      ),
+      this.conn
+        .client(Tasks)
+        .create(
+          { containerId, rootfs: (options.rootfs ?? []).map(mountToPb), stdout: out, stderr: out },
+          this.conn.options(options, { timeoutMs: Math.max(this.conn.timeoutMs, 30_000) }),
+        ),
     );
     return { containerId, pid: res.pid, status: "created" };
   }
@@ -96,19 +99,28 @@ export class TasksApi {
   async start(containerId: string, options: CallOptions & { execId?: string } = {}): Promise<number> {
     const op = `tasks.start ${JSON.stringify(containerId)}${options.execId ? ` exec ${options.execId}` : ""}`;
     const res = await this.conn.call(op, () =>
-      this.conn.client(Tasks).start({ containerId, execId: options.execId ?? "" }, this.conn.options(options)),
+      this.conn
+        .client(Tasks)
+        .start({ containerId, execId: options.execId ?? "" }, this.conn.options(options)),
     );
     return res.pid;
   }
 
   /** Signals the task (default SIGTERM); `all` signals every process in the container. */
-  async kill(containerId: string, signal: Signal = "SIGTERM", options: CallOptions & { all?: boolean; execId?: string } = {}): Promise<void> {
+  async kill(
+    containerId: string,
+    signal: Signal = "SIGTERM",
+    options: CallOptions & { all?: boolean; execId?: string } = {},
+  ): Promise<void> {
     const op = `tasks.kill ${JSON.stringify(containerId)}`;
     const n = signalNumber(signal, op);
     await this.conn.call(op, () =>
       this.conn
         .client(Tasks)
-        .kill({ containerId, execId: options.execId ?? "", signal: n, all: options.all ?? false }, this.conn.options(options)),
+        .kill(
+          { containerId, execId: options.execId ?? "", signal: n, all: options.all ?? false },
+          this.conn.options(options),
+        ),
     );
   }
 
@@ -121,7 +133,10 @@ export class TasksApi {
     const res = await this.conn.read(op, () =>
       this.conn
         .client(Tasks)
-        .wait({ containerId, execId: options.execId ?? "" }, this.conn.options(options, { timeoutMs: options.timeoutMs ?? Number.POSITIVE_INFINITY })),
+        .wait(
+          { containerId, execId: options.execId ?? "" },
+          this.conn.options(options, { timeoutMs: options.timeoutMs ?? Number.POSITIVE_INFINITY }),
+        ),
     );
     return exit(res.exitStatus, res.exitedAt);
   }
@@ -129,19 +144,27 @@ export class TasksApi {
   /** Deletes a stopped task (FailedPrecondition while it runs); returns its exit status. */
   async remove(containerId: string, options?: CallOptions): Promise<ExitStatus> {
     const op = `tasks.remove ${JSON.stringify(containerId)}`;
-    const res = await this.conn.call(op, () => this.conn.client(Tasks).delete({ containerId }, this.conn.options(options)));
+    const res = await this.conn.call(op, () =>
+      this.conn.client(Tasks).delete({ containerId }, this.conn.options(options)),
+    );
     return exit(res.exitStatus, res.exitedAt);
   }
 
   async get(containerId: string, options?: CallOptions): Promise<TaskInfo> {
     const op = `tasks.get ${JSON.stringify(containerId)}`;
-    const res = await this.conn.read(op, () => this.conn.client(Tasks).get({ containerId, execId: "" }, this.conn.options(options)));
+    const res = await this.conn.read(op, () =>
+      this.conn.client(Tasks).get({ containerId, execId: "" }, this.conn.options(options)),
+    );
     return taskFromPb(res.process, containerId);
   }
 
   async list(options?: CallOptions): Promise<TaskInfo[]> {
-    const res = await this.conn.read("tasks.list", () => this.conn.client(Tasks).list({ filter: "" }, this.conn.options(options)));
-    return res.tasks.map((t) => taskFromPb(t, t.containerId || t.id)).sort((a, b) => a.containerId.localeCompare(b.containerId));
+    const res = await this.conn.read("tasks.list", () =>
+      this.conn.client(Tasks).list({ filter: "" }, this.conn.options(options)),
+    );
+    return res.tasks
+      .map((t) => taskFromPb(t, t.containerId || t.id))
+      .sort((a, b) => a.containerId.localeCompare(b.containerId));
   }
 
   /**
@@ -168,7 +191,10 @@ export class TasksApi {
     await this.conn.call(op, () =>
       this.conn
         .client(Tasks)
-        .exec({ containerId, execId, stdout: out, stderr: out, spec: processToAny(process) }, this.conn.options(options)),
+        .exec(
+          { containerId, execId, stdout: out, stderr: out, spec: processToAny(process) },
+          this.conn.options(options),
+        ),
     );
   }
 
@@ -202,7 +228,16 @@ export class TasksApi {
 }
 
 function taskFromPb(
-  p: { containerId: string; id: string; pid: number; status: Status; exitStatus: number; exitedAt?: Parameters<typeof toDate>[0] } | undefined,
+  p:
+    | {
+        containerId: string;
+        id: string;
+        pid: number;
+        status: Status;
+        exitStatus: number;
+        exitedAt?: Parameters<typeof toDate>[0];
+      }
+    | undefined,
   containerId: string,
 ): TaskInfo {
   const status = STATUSES[p?.status ?? Status.UNKNOWN];

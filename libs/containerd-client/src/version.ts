@@ -1,6 +1,7 @@
 // containerd's Version service.
-import { Version } from "./gen/github.com/containerd/containerd/api/services/version/v1/version_pb.ts";
+
 import type { CallOptions, Connection } from "./connection.ts";
+import { Version } from "./gen/github.com/containerd/containerd/api/services/version/v1/version_pb.ts";
 
 export interface ContainerdVersion {
   version: string;

@@ -22,7 +22,11 @@ export function useContainerd(namespace = "bronze-test"): Env {
   const env = {} as Env;
   beforeAll(async () => {
     env.containerd = await startTestContainerd();
-    env.client = await ContainerdClient.connect({ socketPath: env.containerd.socketPath, namespace });
+    env.client = await ContainerdClient.connect({
+      socketPath: env.containerd.socketPath,
+      namespace,
+      snapshotter: env.containerd.snapshotter,
+    });
     env.scratch = mkdtempSync(join(tmpdir(), "ctrd-test-"));
   });
   afterAll(async () => {
@@ -36,13 +40,20 @@ export function useContainerd(namespace = "bronze-test"): Env {
 const built = new Map<string, OciImageTarball>();
 
 /** A busybox image tarball (built once per process and name). */
-export function busyboxImage(name = "bronze/busybox:test", files?: Record<string, Uint8Array | string>): OciImageTarball {
+export function busyboxImage(
+  name = "bronze/busybox:test",
+  files?: Record<string, Uint8Array | string>,
+): OciImageTarball {
   const key = `${name} ${JSON.stringify(Object.keys(files ?? {}))}`;
   let t = built.get(key);
   if (!t) {
     const dir = mkdtempSync(join(tmpdir(), "busybox-rootfs-"));
     try {
-      t = buildOciImageTarball({ rootfs: makeBusyboxRootfs(dir, { files }), name, config: { cmd: ["/bin/sh"], env: ["PATH=/bin", "FROM_IMAGE=yes"] } });
+      t = buildOciImageTarball({
+        rootfs: makeBusyboxRootfs(dir, { files }),
+        name,
+        config: { cmd: ["/bin/sh"], env: ["PATH=/bin", "FROM_IMAGE=yes"] },
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -52,7 +63,11 @@ export function busyboxImage(name = "bronze/busybox:test", files?: Record<string
 }
 
 /** Runs containerd's own `ctr` against the test daemon. */
-export function ctr(env: Env, args: string[], namespace = env.client.namespace): { code: number; out: string; err: string } {
+export function ctr(
+  env: Env,
+  args: string[],
+  namespace = env.client.namespace,
+): { code: number; out: string; err: string } {
   const p = Bun.spawnSync(["ctr", "--address", env.containerd.socketPath, "-n", namespace, ...args]);
   return { code: p.exitCode ?? -1, out: p.stdout.toString(), err: p.stderr.toString() };
 }
@@ -65,7 +80,11 @@ export function ociArchive(o: {
 }): { data: Uint8Array; manifestDigest: string; layerDigests: string[] } {
   const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
   const config = enc(o.config);
-  const layers = o.layers.map((l) => ({ mediaType: l.mediaType, digest: sha256Digest(l.blob), size: l.blob.length }));
+  const layers = o.layers.map((l) => ({
+    mediaType: l.mediaType,
+    digest: sha256Digest(l.blob),
+    size: l.blob.length,
+  }));
   const manifest = enc({
     schemaVersion: 2,
     mediaType: MediaType.ociManifest,
@@ -83,7 +102,11 @@ export function ociArchive(o: {
       },
     ],
   });
-  const blob = (data: Uint8Array): TarWriteEntry => ({ path: `blobs/sha256/${sha256Digest(data).slice(7)}`, type: "file", data });
+  const blob = (data: Uint8Array): TarWriteEntry => ({
+    path: `blobs/sha256/${sha256Digest(data).slice(7)}`,
+    type: "file",
+    data,
+  });
   const data = Buffer.concat(
     writeTar([
       { path: "oci-layout", type: "file", data: enc({ imageLayoutVersion: "1.0.0" }) },

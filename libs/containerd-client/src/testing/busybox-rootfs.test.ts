@@ -16,5 +16,7 @@ test("a static busybox with its applets linked, passwd and extra files", () => {
   // it is static: it runs chrooted-free from its own path
   const out = Bun.spawnSync([join(root, "bin/busybox"), "echo", "works"]).stdout.toString();
   expect(out).toBe("works\n");
-  expect(() => makeBusyboxRootfs(join(dir, "x"), { busybox: "/nonexistent/busybox" })).toThrow("/nonexistent/busybox does not exist: install Debian's busybox-static");
+  expect(() => makeBusyboxRootfs(join(dir, "x"), { busybox: "/nonexistent/busybox" })).toThrow(
+    "/nonexistent/busybox does not exist: install Debian's busybox-static",
+  );
 });

@@ -1,15 +1,25 @@
 // A real containerd for tests (this lib's and machined's): its own root, state, sockets and config
 // under a temporary directory; stopped and cleaned (tasks killed, shims gone, mounts unmounted,
 // directory removed) by stop().
-import { type Subprocess, spawn } from "bun";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Subprocess, spawn } from "bun";
 import type { ContainerdClient } from "../client.ts";
 
 export interface TestContainerdOptions {
-  /** Snapshotter images are unpacked into (default overlayfs). */
+  /** Snapshotter the tests should use (default: overlayfs if this host can mount it, else native). */
   snapshotter?: "overlayfs" | "native";
   /** containerd binary (default `containerd` from PATH). */
   binary?: string;
@@ -135,6 +145,31 @@ async function killTasks(socketPath: string): Promise<string[]> {
   return namespaces;
 }
 
+/** overlayfs when this host can mount it (as root it normally can), else native. */
+export function detectSnapshotter(scratch: string): "overlayfs" | "native" {
+  const base = join(scratch, "overlay-probe");
+  for (const d of ["lower", "upper", "work", "merged"]) mkdirSync(join(base, d), { recursive: true });
+  const mount = Bun.spawnSync(
+    [
+      "mount",
+      "-t",
+      "overlay",
+      "overlay",
+      "-o",
+      `lowerdir=${base}/lower,upperdir=${base}/upper,workdir=${base}/work`,
+      `${base}/merged`,
+    ],
+    { stderr: "pipe" },
+  );
+  if (mount.exitCode === 0) Bun.spawnSync(["umount", `${base}/merged`]);
+  rmSync(base, { recursive: true, force: true });
+  if (mount.exitCode === 0) return "overlayfs";
+  console.warn(
+    `test containerd: overlayfs cannot be mounted here (${mount.stderr.toString().trim()}); using the native snapshotter`,
+  );
+  return "native";
+}
+
 export async function startTestContainerd(options: TestContainerdOptions = {}): Promise<TestContainerd> {
   const dir = mkdtempSync(join(tmpdir(), "ctrd-"));
   const socketPath = join(dir, "containerd.sock");
@@ -144,6 +179,7 @@ export async function startTestContainerd(options: TestContainerdOptions = {}): 
   mkdirSync(join(dir, "state"));
   writeFileSync(configPath, testContainerdConfig(dir));
   const timeout = options.startTimeoutMs ?? 15_000;
+  const snapshotter = options.snapshotter ?? detectSnapshotter(dir);
   let proc: Subprocess | undefined;
   const onExit = () => proc?.kill("SIGKILL");
 
@@ -159,8 +195,12 @@ export async function startTestContainerd(options: TestContainerdOptions = {}): 
     while (!(existsSync(socketPath) && (await canConnect(socketPath)))) {
       if (p.exitCode !== null || p.signalCode !== null || Date.now() > deadline) {
         p.kill("SIGKILL");
-        const log = existsSync(logPath) ? readFileSync(logPath, "utf8").split("\n").slice(-15).join("\n") : "";
-        throw new Error(`containerd did not come up on ${socketPath} (exit ${p.exitCode ?? p.signalCode ?? "none"}):\n${log}`);
+        const log = existsSync(logPath)
+          ? readFileSync(logPath, "utf8").split("\n").slice(-15).join("\n")
+          : "";
+        throw new Error(
+          `containerd did not come up on ${socketPath} (exit ${p.exitCode ?? p.signalCode ?? "none"}):\n${log}`,
+        );
       }
       await Bun.sleep(10);
     }
@@ -192,7 +232,7 @@ export async function startTestContainerd(options: TestContainerdOptions = {}): 
     root: join(dir, "root"),
     state: join(dir, "state"),
     logPath,
-    snapshotter: options.snapshotter ?? "overlayfs",
+    snapshotter,
     get pid() {
       return proc?.pid;
     },
