@@ -1,8 +1,10 @@
-// Just enough DER to read a PKCS#8 AlgorithmIdentifier and to wrap a SEC1 key into PKCS#8.
-// Everything else goes through @peculiar/x509.
+// A small DER reader: TLVs and their children, OIDs; used to read PKCS#8 and SEC1 keys, SPKIs and the fields of
+// a CA certificate that issuing needs. (Writing is der-writer.ts; encodeTlv stays for the SEC1 wrapping.)
 
 export interface Tlv {
   tag: number;
+  /** Offset of the tag byte. */
+  header: number;
   /** Offset of the first content byte. */
   start: number;
   /** Offset just past the last content byte. */
@@ -26,7 +28,7 @@ export function readTlv(bytes: Uint8Array, offset: number, limit = bytes.length)
   }
   const end = start + length;
   if (end > limit) throw new DerError(`DER value at offset ${offset} runs past its container`);
-  return { tag, start, end };
+  return { tag, header: offset, start, end };
 }
 
 /** The children of a constructed value. */
@@ -39,6 +41,37 @@ export function readChildren(bytes: Uint8Array, parent: Tlv): Tlv[] {
     offset = child.end;
   }
   return children;
+}
+
+/** The content bytes of a TLV (a view, not a copy). */
+export function contentOf(bytes: Uint8Array, tlv: Tlv): Uint8Array {
+  return bytes.subarray(tlv.start, tlv.end);
+}
+
+/** The whole encoding of a TLV, header included (a view). */
+export function encodingOf(bytes: Uint8Array, tlv: Tlv): Uint8Array {
+  return bytes.subarray(tlv.header, tlv.end);
+}
+
+/** Dotted text of an OBJECT IDENTIFIER's contents. */
+export function decodeOid(content: Uint8Array): string {
+  if (content.length === 0 || (content[content.length - 1] as number) & 0x80) {
+    throw new DerError("truncated OBJECT IDENTIFIER");
+  }
+  const arcs: bigint[] = [];
+  let value = 0n;
+  for (let i = 0; i < content.length; i++) {
+    const byte = content[i] as number;
+    if (value === 0n && byte === 0x80) throw new DerError("OBJECT IDENTIFIER arc is not minimally encoded");
+    value = (value << 7n) | BigInt(byte & 0x7f);
+    if (!(byte & 0x80)) {
+      arcs.push(value);
+      value = 0n;
+    }
+  }
+  const first = arcs[0] as bigint;
+  const head = first < 80n ? [first / 40n, first % 40n] : [2n, first - 80n];
+  return [...head, ...arcs.slice(1)].join(".");
 }
 
 export function encodeTlv(tag: number, content: Uint8Array): Uint8Array<ArrayBuffer> {
@@ -73,8 +106,11 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export const DER_TAG = {
+  boolean: 0x01,
   integer: 0x02,
+  bitString: 0x03,
   octetString: 0x04,
   oid: 0x06,
   sequence: 0x30,
+  set: 0x31,
 } as const;

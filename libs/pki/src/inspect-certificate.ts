@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
-import { x509 } from "./crypto-provider.ts";
+import type { x509 } from "./crypto-provider.ts";
 import { keyAlgorithmOf } from "./key-pair.ts";
 import { parseCertificate } from "./parse-certificate.ts";
 import { readSubjectAltNames } from "./subject-alt-names.ts";
+import { loadX509 } from "./x509-loader.ts";
+import { EXTENDED_KEY_USAGE, KEY_USAGE, OID } from "./x509-oids.ts";
 
 export interface CertificateInfo {
   /** RFC 4514-style subject, e.g. `O=os:admin, CN=admin`. */
@@ -28,24 +30,14 @@ export interface CertificateInfo {
   publicKeyAlgorithm: string;
 }
 
-const KEY_USAGE_NAMES: [x509.KeyUsageFlags, string][] = [
-  [x509.KeyUsageFlags.digitalSignature, "digitalSignature"],
-  [x509.KeyUsageFlags.nonRepudiation, "nonRepudiation"],
-  [x509.KeyUsageFlags.keyEncipherment, "keyEncipherment"],
-  [x509.KeyUsageFlags.dataEncipherment, "dataEncipherment"],
-  [x509.KeyUsageFlags.keyAgreement, "keyAgreement"],
-  [x509.KeyUsageFlags.keyCertSign, "keyCertSign"],
-  [x509.KeyUsageFlags.cRLSign, "cRLSign"],
-  [x509.KeyUsageFlags.encipherOnly, "encipherOnly"],
-  [x509.KeyUsageFlags.decipherOnly, "decipherOnly"],
-];
+const KEY_USAGE_NAMES = Object.entries(KEY_USAGE);
 
 const EXTENDED_KEY_USAGE_NAMES = new Map<string, string>(
-  Object.entries(x509.ExtendedKeyUsage).map(([name, oid]) => [oid, name]),
+  Object.entries(EXTENDED_KEY_USAGE).map(([name, oid]) => [oid, name]),
 );
 
 export function keyUsageNames(flags: number): string[] {
-  return KEY_USAGE_NAMES.filter(([flag]) => flags & flag).map(([, name]) => name);
+  return KEY_USAGE_NAMES.filter(([, flag]) => flags & flag).map(([name]) => name);
 }
 
 /** SHA-256 fingerprint of DER bytes: lowercase hex, no colons. */
@@ -55,16 +47,20 @@ export function sha256Fingerprint(der: ArrayBuffer | Uint8Array): string {
     .digest("hex");
 }
 
-/** Reads the fields Bronze cares about from a PEM certificate (throws PkiError "invalid-pem"/"invalid-certificate"). */
+/**
+ * Reads the fields Bronze cares about from a PEM certificate (throws PkiError "invalid-pem"/"invalid-certificate").
+ * Parsed with @peculiar/x509, loaded on first use.
+ */
 export function inspectCertificate(pem: string): CertificateInfo {
   const certificate = parseCertificate(pem);
   return describeCertificate(certificate);
 }
 
 export function describeCertificate(certificate: x509.X509Certificate): CertificateInfo {
+  const x509 = loadX509();
   const keyUsage = certificate.getExtension(x509.KeyUsagesExtension);
   const extendedKeyUsage = certificate.getExtension(x509.ExtendedKeyUsageExtension);
-  const sans = readSubjectAltNames(certificate.getExtension(x509.SubjectAlternativeNameExtension));
+  const sans = readSubjectAltNames(certificate.getExtension(OID.subjectAltName));
   const algorithm = certificate.publicKey.algorithm;
   return {
     subject: certificate.subject,

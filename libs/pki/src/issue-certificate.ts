@@ -41,17 +41,18 @@ export async function issueCertificate(options: IssueCertificateOptions): Promis
     loadCertificateAuthority(options.ca),
     generateCryptoKeyPair(options.algorithm ?? "ecdsa-p256"),
   ]);
+  const [spki, key] = await Promise.all([
+    crypto.subtle.exportKey("spki", keys.publicKey),
+    exportPrivateKeyPem(keys.privateKey),
+  ]);
   const certificate = await signLeafCertificate({
     ca,
-    subjectPublicKey: keys.publicKey,
+    subjectPublicKeyInfo: new Uint8Array(spki),
     commonName: options.commonName,
     organizations,
     usage: options.usage,
     sans,
     window,
   });
-  return {
-    crt: encodePem("CERTIFICATE", certificate.rawData),
-    key: await exportPrivateKeyPem(keys.privateKey),
-  };
+  return { crt: encodePem("CERTIFICATE", certificate), key };
 }

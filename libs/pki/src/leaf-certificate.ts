@@ -1,16 +1,28 @@
 import type { LoadedCertificateAuthority } from "./certificate-authority.ts";
+import { encodeCertificate } from "./certificate-encoder.ts";
 import { type CertificateUsage, extendedKeyUsages, leafKeyUsage } from "./certificate-usage.ts";
-import { x509 } from "./crypto-provider.ts";
+import { DerError } from "./der.ts";
 import { distinguishedName } from "./distinguished-name.ts";
-import { keyAlgorithmOf, signingAlgorithm } from "./key-pair.ts";
+import type { KeyAlgorithm } from "./key-pair.ts";
 import { PkiError } from "./pki-error.ts";
+import { keyIdentifier, readPublicKeyInfo } from "./public-key-info.ts";
 import { randomSerialNumber } from "./serial-number.ts";
 import { type SubjectAltNames, subjectAltNameExtension } from "./subject-alt-names.ts";
 import type { ValidityWindow } from "./validity-window.ts";
+import {
+  authorityKeyIdentifierExtension,
+  basicConstraintsExtension,
+  extendedKeyUsageExtension,
+  keyUsageExtension,
+  subjectKeyIdentifierExtension,
+} from "./x509-extensions.ts";
+import { encodeName } from "./x509-name.ts";
+import { OID } from "./x509-oids.ts";
 
 export interface LeafCertificateRequest {
   ca: LoadedCertificateAuthority;
-  subjectPublicKey: CryptoKey | x509.PublicKey;
+  /** DER SubjectPublicKeyInfo of the subject's key (WebCrypto's exportKey("spki"), or a CSR's). */
+  subjectPublicKeyInfo: Uint8Array;
   commonName: string;
   organizations: readonly string[];
   usage: CertificateUsage;
@@ -18,45 +30,43 @@ export interface LeafCertificateRequest {
   window: ValidityWindow;
 }
 
-/** The authority key identifier of certificates issued by this CA: its SKI, or one computed from its key. */
-async function authorityKeyIdentifier(
-  ca: x509.X509Certificate,
-): Promise<x509.AuthorityKeyIdentifierExtension> {
-  const ski = ca.getExtension(x509.SubjectKeyIdentifierExtension);
-  if (ski) return new x509.AuthorityKeyIdentifierExtension(ski.keyId);
-  return x509.AuthorityKeyIdentifierExtension.create(ca.publicKey);
+function subjectAlgorithm(spki: Uint8Array): KeyAlgorithm {
+  let info: ReturnType<typeof readPublicKeyInfo>;
+  try {
+    info = readPublicKeyInfo(spki);
+  } catch (error) {
+    if (!(error instanceof DerError)) throw error;
+    throw new PkiError("invalid-key", `subject public key: ${error.message}`, { cause: error });
+  }
+  if (info.algorithm) return info.algorithm;
+  const curve = info.algorithmOid === OID.ecPublicKey ? ` on curve ${info.parameterOid}` : "";
+  throw new PkiError(
+    "unsupported-algorithm",
+    `subject public key algorithm ${info.algorithmOid}${curve} is not supported (ECDSA P-256 or Ed25519)`,
+  );
 }
 
-/** Signs an end-entity certificate (CA:false) for `subjectPublicKey` with the CA's key. */
-export async function signLeafCertificate(request: LeafCertificateRequest): Promise<x509.X509Certificate> {
-  const subjectKey =
-    request.subjectPublicKey instanceof x509.PublicKey
-      ? request.subjectPublicKey
-      : await x509.PublicKey.create(request.subjectPublicKey);
-  const subjectAlgorithm = keyAlgorithmOf(subjectKey.algorithm);
-  if (!subjectAlgorithm) {
-    throw new PkiError(
-      "unsupported-algorithm",
-      `subject public key algorithm ${subjectKey.algorithm.name} is not supported (ECDSA P-256 or Ed25519)`,
-    );
-  }
-  const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(leafKeyUsage(subjectAlgorithm), true),
-    new x509.ExtendedKeyUsageExtension(extendedKeyUsages(request.usage), false),
-    await x509.SubjectKeyIdentifierExtension.create(subjectKey),
-    await authorityKeyIdentifier(request.ca.certificate),
+/** Signs an end-entity certificate (CA:false) for the subject's public key with the CA's key; DER. */
+export async function signLeafCertificate(request: LeafCertificateRequest): Promise<Uint8Array<ArrayBuffer>> {
+  const spki = request.subjectPublicKeyInfo;
+  const extensions = [
+    basicConstraintsExtension(false),
+    keyUsageExtension(leafKeyUsage(subjectAlgorithm(spki))),
+    extendedKeyUsageExtension(extendedKeyUsages(request.usage)),
+    subjectKeyIdentifierExtension(await keyIdentifier(spki)),
+    authorityKeyIdentifierExtension(request.ca.keyIdentifier),
   ];
   const san = subjectAltNameExtension(request.sans);
   if (san) extensions.push(san);
-  return x509.X509CertificateGenerator.create({
-    serialNumber: randomSerialNumber(),
-    subject: distinguishedName(request.commonName, request.organizations),
-    issuer: request.ca.certificate.subjectName,
-    ...request.window,
-    publicKey: subjectKey,
-    signingKey: request.ca.key.privateKey,
-    signingAlgorithm: signingAlgorithm(request.ca.key.algorithm),
-    extensions,
-  });
+  return encodeCertificate(
+    {
+      serialNumber: randomSerialNumber(),
+      issuer: request.ca.certificate.subjectName,
+      subject: encodeName(distinguishedName(request.commonName, request.organizations)),
+      ...request.window,
+      subjectPublicKeyInfo: spki,
+      extensions,
+    },
+    { privateKey: request.ca.key.privateKey, algorithm: request.ca.key.algorithm },
+  );
 }

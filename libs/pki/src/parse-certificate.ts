@@ -1,10 +1,13 @@
-import { x509 } from "./crypto-provider.ts";
+// PEM certificates as @peculiar/x509 objects, for inspection and chain verification (x509 is loaded on first
+// use; issuing reads CA certificates with certificate-reader.ts instead).
+import type { x509 } from "./crypto-provider.ts";
 import { decodePemBlocks, decodeSinglePem, type PemBlock } from "./pem.ts";
 import { PkiError } from "./pki-error.ts";
+import { loadX509 } from "./x509-loader.ts";
 
 function certificateFromBlock(block: PemBlock, what: string): x509.X509Certificate {
   try {
-    return new x509.X509Certificate(block.der);
+    return new (loadX509().X509Certificate)(block.der);
   } catch (error) {
     throw new PkiError(
       "invalid-certificate",

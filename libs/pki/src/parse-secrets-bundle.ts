@@ -1,8 +1,12 @@
 import { isNode, LineCounter, parseDocument } from "yaml";
-import { assertIsCA, assertKeyMatchesCertificate, type CertificateAndKey } from "./certificate-authority.ts";
-import type { x509 } from "./crypto-provider.ts";
+import {
+  assertIsCA,
+  assertKeyMatchesCertificate,
+  type CaCertificate,
+  type CertificateAndKey,
+  readCaCertificate,
+} from "./certificate-authority.ts";
 import { exportPrivateKeyPem, type LoadedPrivateKey, loadPrivateKey } from "./key-pair.ts";
-import { parseCertificate } from "./parse-certificate.ts";
 import { decodePemBase64, decodeSinglePem } from "./pem.ts";
 import { PkiError, type PkiProblem } from "./pki-error.ts";
 import type { SecretsBundle } from "./secrets-bundle.ts";
@@ -116,7 +120,7 @@ function checkCertificate(value: string, path: string[], problems: Problems) {
   const what = path.join(".");
   try {
     const pem = decodePemBase64(value);
-    const certificate = parseCertificate(pem, what);
+    const certificate = readCaCertificate(pem, what);
     try {
       assertIsCA(certificate, what);
     } catch (error) {
@@ -241,12 +245,7 @@ export async function parseSecretsBundle(text: string): Promise<SecretsBundle> {
   };
 }
 
-function matchPair(
-  certificate: x509.X509Certificate,
-  key: LoadedPrivateKey,
-  name: string,
-  problems: Problems,
-) {
+function matchPair(certificate: CaCertificate, key: LoadedPrivateKey, name: string, problems: Problems) {
   try {
     assertKeyMatchesCertificate(certificate, key, `certs.${name}`);
   } catch {

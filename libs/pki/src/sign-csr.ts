@@ -1,6 +1,6 @@
 import { type CertificateAndKey, loadCertificateAuthority } from "./certificate-authority.ts";
 import { type CertificateUsage, extendedKeyUsages } from "./certificate-usage.ts";
-import { x509 } from "./crypto-provider.ts";
+import type { x509 } from "./crypto-provider.ts";
 import { DEFAULT_LEAF_VALIDITY_DAYS } from "./issue-certificate.ts";
 import { signLeafCertificate } from "./leaf-certificate.ts";
 import { decodeSinglePem, encodePem } from "./pem.ts";
@@ -13,6 +13,8 @@ import {
   type SubjectAltNames,
 } from "./subject-alt-names.ts";
 import { validityWindow } from "./validity-window.ts";
+import { loadX509 } from "./x509-loader.ts";
+import { OID } from "./x509-oids.ts";
 
 export interface SignCSROptions {
   ca: CertificateAndKey;
@@ -42,20 +44,14 @@ function parseCsr(csrPem: string): x509.Pkcs10CertificateRequest {
     throw new PkiError("invalid-csr", (error as Error).message, { cause: error });
   }
   try {
-    return new x509.Pkcs10CertificateRequest(der);
+    return new (loadX509().Pkcs10CertificateRequest)(der);
   } catch (error) {
     throw invalidCsr(`not a valid PKCS#10 request (${(error as Error).message})`, error);
   }
 }
 
 function requestedSans(csr: x509.Pkcs10CertificateRequest): SubjectAltNames {
-  const extension = csr.getExtension("2.5.29.17");
-  if (!extension) return { dnsNames: [], ipAddresses: [] };
-  const sans = readSubjectAltNames(
-    extension instanceof x509.SubjectAlternativeNameExtension
-      ? extension
-      : new x509.SubjectAlternativeNameExtension(extension.rawData),
-  );
+  const sans = readSubjectAltNames(csr.getExtension(OID.subjectAltName));
   if (sans.others.length > 0) {
     throw invalidCsr(`unsupported subject alternative names (only DNS and IP): ${sans.others.join(", ")}`);
   }
@@ -84,7 +80,8 @@ function assertSansAllowed(sans: SubjectAltNames, allowedSans: readonly string[]
 }
 
 /**
- * Verifies a CSR and signs it with `ca`. Only the subject CN and O (unless stripped) and the DNS/IP SANs are
+ * Verifies a CSR and signs it with `ca`. The request is parsed and its signature checked with @peculiar/x509
+ * (loaded on first use); the certificate is encoded by certificate-encoder.ts. Only the subject CN and O (unless stripped) and the DNS/IP SANs are
  * taken from the request; usage, validity and every other extension are decided here.
  */
 export async function signCSR(options: SignCSROptions): Promise<string> {
@@ -115,12 +112,12 @@ export async function signCSR(options: SignCSROptions): Promise<string> {
   const ca = await loadCertificateAuthority(options.ca);
   const certificate = await signLeafCertificate({
     ca,
-    subjectPublicKey: csr.publicKey,
+    subjectPublicKeyInfo: new Uint8Array(csr.publicKey.rawData),
     commonName,
     organizations,
     usage: options.usage,
     sans,
     window,
   });
-  return encodePem("CERTIFICATE", certificate.rawData);
+  return encodePem("CERTIFICATE", certificate);
 }

@@ -1,6 +1,9 @@
-import { isIP } from "node:net";
-import { x509 } from "./crypto-provider.ts";
+import { isIP, isIPv4, isIPv6 } from "node:net";
+import { derContextPrimitive, derSequence, ia5Bytes } from "./der-writer.ts";
 import { PkiError } from "./pki-error.ts";
+import type { Extension } from "./x509-extensions.ts";
+import { loadX509 } from "./x509-loader.ts";
+import { OID } from "./x509-oids.ts";
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -43,7 +46,7 @@ export interface SubjectAltNames {
 export function normalizeSubjectAltNames(
   dnsNames: readonly string[] = [],
   ipAddresses: readonly string[] = [],
-) {
+): SubjectAltNames {
   if (!Array.isArray(dnsNames))
     throw new PkiError("invalid-argument", "dnsNames: must be an array of strings");
   if (!Array.isArray(ipAddresses)) {
@@ -55,22 +58,61 @@ export function normalizeSubjectAltNames(
   };
 }
 
-export function subjectAltNameExtension(
-  sans: SubjectAltNames,
-): x509.SubjectAlternativeNameExtension | undefined {
-  if (sans.dnsNames.length === 0 && sans.ipAddresses.length === 0) return undefined;
-  return new x509.SubjectAlternativeNameExtension([
-    ...sans.dnsNames.map((value) => ({ type: "dns" as const, value })),
-    ...sans.ipAddresses.map((value) => ({ type: "ip" as const, value })),
-  ]);
+/** The 4 or 16 bytes of an IPv4 or IPv6 address in text form (IPv6 may end in a dotted IPv4). */
+export function ipAddressBytes(address: string): Uint8Array {
+  if (isIPv4(address)) return Uint8Array.from(address.split(".").map(Number));
+  if (!isIPv6(address)) {
+    throw new PkiError("invalid-argument", `${JSON.stringify(address)} is not a valid IP address`);
+  }
+  let text = address;
+  let dottedTail: number[] | undefined;
+  const lastColon = text.lastIndexOf(":");
+  if (text.includes(".", lastColon)) {
+    dottedTail = text
+      .slice(lastColon + 1)
+      .split(".")
+      .map(Number);
+    text = `${text.slice(0, lastColon + 1)}0:0`;
+  }
+  const groups = (part: string | undefined) =>
+    part === undefined || part === "" ? [] : part.split(":").map((group) => Number.parseInt(group, 16));
+  const [head, tail] = text.split("::");
+  const left = groups(head);
+  const right = groups(tail);
+  const words = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  const bytes = new Uint8Array(16);
+  words.forEach((word, i) => {
+    bytes[2 * i] = word >> 8;
+    bytes[2 * i + 1] = word & 0xff;
+  });
+  if (dottedTail) bytes.set(dottedTail, 12);
+  return bytes;
 }
 
-/** DNS and IP SANs of an extension; `others` lists SANs of any other type as `type:value`. */
+/**
+ * The subjectAltName extension (not critical), DER: `[2] dNSName` for each DNS name, then `[7] iPAddress` for
+ * each address. Undefined when there is no SAN.
+ */
+export function subjectAltNameExtension(sans: SubjectAltNames): Extension | undefined {
+  if (sans.dnsNames.length === 0 && sans.ipAddresses.length === 0) return undefined;
+  const names = [
+    ...sans.dnsNames.map((name) => derContextPrimitive(2, ia5Bytes(name))),
+    ...sans.ipAddresses.map((address) => derContextPrimitive(7, ipAddressBytes(address))),
+  ];
+  return { oid: OID.subjectAltName, critical: false, value: derSequence(...names) };
+}
+
+/**
+ * DNS and IP SANs of a subjectAltName extension value (ours, or an x509 extension); `others` lists SANs of any
+ * other type as `type:value`. Parsed with @peculiar/x509 (loaded on first use).
+ */
 export function readSubjectAltNames(
-  extension: x509.SubjectAlternativeNameExtension | null,
+  extension: { value: ArrayBuffer | Uint8Array } | null | undefined,
 ): SubjectAltNames & { others: string[] } {
   const result = { dnsNames: [] as string[], ipAddresses: [] as string[], others: [] as string[] };
-  for (const { type, value } of extension?.names.toJSON() ?? []) {
+  if (!extension) return result;
+  const x509 = loadX509();
+  for (const { type, value } of new x509.GeneralNames(extension.value).toJSON()) {
     if (type === "dns") result.dnsNames.push(value);
     else if (type === "ip") result.ipAddresses.push(isIP(value) ? normalizeIpAddress(value) : value);
     else result.others.push(`${type}:${value}`);

@@ -1,8 +1,18 @@
-import { assertIsCA } from "./certificate-authority.ts";
+import { assertIsCA, type CaFacts } from "./certificate-authority.ts";
 import type { x509 } from "./crypto-provider.ts";
 import { bytesEqual } from "./der.ts";
 import { parseCertificates } from "./parse-certificate.ts";
 import { PkiError } from "./pki-error.ts";
+import { loadX509 } from "./x509-loader.ts";
+
+function caFacts(certificate: x509.X509Certificate): CaFacts {
+  const x509 = loadX509();
+  return {
+    subject: certificate.subject,
+    isCA: certificate.getExtension(x509.BasicConstraintsExtension)?.ca ?? false,
+    keyUsage: certificate.getExtension(x509.KeyUsagesExtension)?.usages,
+  };
+}
 
 function sameName(a: x509.Name, b: x509.Name): boolean {
   return bytesEqual(new Uint8Array(a.toArrayBuffer()), new Uint8Array(b.toArrayBuffer()));
@@ -58,7 +68,7 @@ export async function verifyCertificate(
         `certPem: certificate ${i + 1} is issued by "${certificate.issuer}", but the next certificate is "${issuer.subject}"`,
       );
     }
-    assertIsCA(issuer, `certPem (certificate ${i + 2})`);
+    assertIsCA(caFacts(issuer), `certPem (certificate ${i + 2})`);
     if (!(await signedBy(certificate, issuer))) {
       throw new PkiError(
         "bad-signature",
@@ -90,7 +100,7 @@ export async function verifyCertificate(
       `certificate "${last.subject}" names "${last.issuer}" as its issuer, but its signature does not verify with that CA's key (issued by another CA?)`,
     );
   }
-  assertIsCA(anchor, "caPem");
+  assertIsCA(caFacts(anchor), "caPem");
 
   chain.forEach((certificate, i) => {
     assertValidAt(certificate, i === 0 ? "certificate" : `intermediate CA ${i}`, now);
