@@ -1,0 +1,34 @@
+import type { Mode } from "@bronze/config-schema";
+import type { Clock } from "../clock.ts";
+import type { ConfigStore } from "../config/config-store.ts";
+import type { Supervisor } from "../services/supervisor.ts";
+import type { KmsgSource } from "./kmsg/kmsg-source.ts";
+import type { Sequencer } from "./sequencer.ts";
+
+/** Filesystem usage of a mount point, or undefined when it cannot be read. */
+export type StatFs = (path: string) => { size: bigint; available: bigint } | undefined;
+
+/** Everything the machine API needs from the rest of machined, injected (tests pass fakes). */
+export interface MachineApiContext {
+  readonly supervisor: Supervisor;
+  readonly store: Pick<ConfigStore, "current" | "staged" | "save" | "stage" | "saveForTrial" | "endTrial">;
+  readonly clock: Clock;
+  readonly sequencer: Sequencer;
+  /** "metal", "qemu" or "container": reported by Version, and the config validation mode. */
+  readonly platform: Mode;
+  /** Whether the node runs without a machine config (maintenance mode). */
+  readonly maintenance: () => boolean;
+  readonly hostname: () => string;
+  /** Git commit of the build ("" when unknown). */
+  readonly buildSha?: string;
+  /** Where /proc is ("/proc"; a temporary directory in tests). */
+  readonly procRoot: string;
+  /** Root of List/Read/Copy: "/" on a node, the sandbox directory in container mode. */
+  readonly filesRoot: string;
+  readonly statfs: StatFs;
+  readonly kmsg: KmsgSource;
+  /** Applies a saved config without a reboot (NO_REBOOT and TRY modes, and TRY's revert). */
+  readonly onConfigChanged: (config: string) => Promise<void>;
+  /** Asks for a reboot into the saved config (AUTO mode); resolves once the reboot is under way. */
+  readonly requestReboot: () => Promise<void>;
+}

@@ -1,0 +1,25 @@
+// What the API asks of the boot code for power operations. The boot code implements it; the API
+// only requests sequences and reports refusals.
+
+export type SequencerErrorCode = "Locked" | "Unsupported";
+
+/** A refused sequence: another one holds the lock ("Locked"), or the platform cannot ("Unsupported"). */
+export class SequencerError extends Error {
+  override readonly name = "SequencerError";
+  constructor(
+    readonly code: SequencerErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Sequencer {
+  /**
+   * Starts the reboot sequence. Resolves once the sequence holds the lock and runs (in the
+   * background: the caller's response must still reach it); rejects with SequencerError.
+   */
+  reboot(): Promise<void>;
+  /** Starts the shutdown sequence; same contract as reboot(). */
+  shutdown(): Promise<void>;
+}
