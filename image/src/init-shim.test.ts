@@ -102,6 +102,7 @@ describe("buildInitShim: runs as PID 1", () => {
     const dir = root([
       "sh",
       "-c",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
       'read -r stat </proc/self/stat && echo "pid=${stat%% *}" && tr "\\0" " " </proc/1/cmdline && echo && echo "foo=$FOO"',
     ]);
     const { stdout, stderr, code } = await run(dir, { FOO: "bar" });

@@ -1,0 +1,16 @@
+/**
+ * The iPXE script served next to the artifacts. `${base-url}` is an iPXE setting the user defines
+ * (e.g. `set base-url http://10.0.0.1:8080`) or replaces; extra arguments (`bronze.config=...`)
+ * can be appended to the kernel line. `initrd=` lets EFI kernels find the initramfs.
+ */
+export function bootIpxe(cmdline: string): string {
+  return [
+    "#!ipxe",
+    "# Bronze network boot. Set base-url to where vmlinuz and initramfs.zst are served, e.g.",
+    "#   set base-url http://10.0.0.1:8080",
+    "kernel ${base-url}/vmlinuz initrd=initramfs.zst " + cmdline,
+    "initrd ${base-url}/initramfs.zst",
+    "boot",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,66 @@
+import { ImageError } from "./image-error.ts";
+
+/** What differs between boot targets: the kernel, the modules in the initramfs, the platform argument. */
+export interface Profile {
+  readonly name: ProfileName;
+  /** The Debian metapackage whose Depends names the kernel (resolved at build time, never hard-coded). */
+  readonly kernelMetapackage: string;
+  /** Modules loaded by stage 1 to reach the root (their dependencies are added from modules.dep). */
+  readonly modules: readonly string[];
+  /** `bronze.platform=` on the default command line. */
+  readonly platform: "qemu" | "metal";
+}
+
+export type ProfileName = "qemu" | "metal";
+
+const ROOT_MODULES = ["loop", "squashfs", "overlay"] as const;
+const VIRTIO_MODULES = ["virtio_pci", "virtio_blk", "virtio_net"] as const;
+
+export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
+  qemu: {
+    name: "qemu",
+    kernelMetapackage: "linux-image-cloud-amd64",
+    modules: [...VIRTIO_MODULES, ...ROOT_MODULES],
+    platform: "qemu",
+  },
+  metal: {
+    name: "metal",
+    kernelMetapackage: "linux-image-amd64",
+    modules: [
+      ...VIRTIO_MODULES,
+      "virtio_scsi",
+      // disks: SATA, NVMe, SCSI disks, USB sticks
+      "ahci",
+      "nvme",
+      "sd_mod",
+      "xhci_pci",
+      "usb_storage",
+      // common server NICs
+      "e1000e",
+      "igb",
+      "ixgbe",
+      ...ROOT_MODULES,
+    ],
+    platform: "metal",
+  },
+};
+
+export function profileByName(name: string): Profile {
+  if (name === "qemu" || name === "metal") return PROFILES[name];
+  throw new ImageError("BadInput", `unknown profile ${JSON.stringify(name)} (expected one of: qemu, metal)`);
+}
+
+/** Hardening arguments machined refuses to boot without (DESIGN §2), then the defaults. */
+export const DEFAULT_KERNEL_ARGS = [
+  "console=ttyS0",
+  "console=tty0",
+  "init_on_alloc=1",
+  "slab_nomerge",
+  "pti=on",
+  "printk.devkmsg=on",
+] as const;
+
+/** The default kernel command line of a profile, e.g. `console=ttyS0 ... bronze.platform=qemu`. */
+export function kernelCmdline(profile: Profile): string {
+  return [...DEFAULT_KERNEL_ARGS, `bronze.platform=${profile.platform}`].join(" ");
+}
