@@ -1,0 +1,158 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { type Clock, systemClock } from "../clock.ts";
+import { ConfigStore } from "../config/config-store.ts";
+import { createBunSpawn } from "../services/bun-spawn.ts";
+import { Supervisor } from "../services/supervisor.ts";
+import { ChildTracker } from "../sys/child-tracker.ts";
+import { LibcSys } from "../sys/libc-sys.ts";
+import { Reaper } from "../sys/reaper.ts";
+import type { Sys } from "../sys/sys.ts";
+import { containerdService } from "./containerd-service.ts";
+import { type MachinedFlags, parseMachinedFlags } from "./entry-args.ts";
+import { parseKernelArgs } from "./kernel-args.ts";
+import { nodePaths } from "./node-paths.ts";
+import { Sequencer } from "./sequencer.ts";
+import { sysfsUrlVariables } from "./url-variables.ts";
+
+export interface MachinedRuntime {
+  readonly sys: Sys;
+  readonly supervisor: Supervisor;
+  readonly sequencer: Sequencer;
+  readonly reaper: Reaper;
+  readonly store: ConfigStore;
+}
+
+function consoleLog(line: string): void {
+  process.stdout.write(`${new Date().toISOString()} machined: ${line}\n`);
+}
+
+const describe = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+
+/**
+ * machined's entry point: builds the real world (libc, Bun spawn, reaper, supervisor, config store),
+ * installs the guards that keep PID 1 alive, and runs the boot sequence. In container mode it is an
+ * ordinary root process sandboxed under `--root`, and SIGTERM/SIGINT shut it down cleanly.
+ */
+export function machinedMain(argv: readonly string[], clock: Clock = systemClock): MachinedRuntime {
+  const log = consoleLog;
+  let flags: MachinedFlags;
+  try {
+    flags = parseMachinedFlags(argv);
+  } catch (err) {
+    if (process.pid !== 1) {
+      process.stderr.write(`machined: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
+    log(`ignoring bad arguments: ${(err as Error).message}`);
+    flags = {};
+  }
+
+  // PID 1 must never die: report and carry on.
+  process.on("uncaughtException", (err) =>
+    log(`uncaught exception (machined keeps running): ${describe(err)}`),
+  );
+  process.on("unhandledRejection", (err) =>
+    log(`unhandled rejection (machined keeps running): ${describe(err)}`),
+  );
+
+  const sys = new LibcSys();
+  const args = parseKernelArgs(flags.cmdline ?? (flags.platform === "container" ? "" : sys.readCmdline()));
+  const platform = flags.platform ?? args.bronze.platform ?? "metal";
+  const container = platform === "container";
+  if (container && flags.root === undefined) {
+    process.stderr.write("machined: container mode needs --root DIR (everything of the node lives there)\n");
+    process.exit(2);
+  }
+  const paths = nodePaths(container ? resolve(flags.root as string) : "/");
+  log(`starting (pid ${process.pid}, platform ${platform}${container ? `, root ${paths.root}` : ""})`);
+
+  const tracker = new ChildTracker();
+  const spawn = createBunSpawn({ tracker });
+  if (container) sys.setChildSubreaper(true);
+  const reaper = new Reaper({
+    sys,
+    tracker,
+    clock,
+    onReap: (c) => log(`reaped orphan ${c.pid} (${c.comm}), exit ${c.exitCode ?? `signal ${c.signal}`}`),
+    onError: (err) => log(`reaper: ${describe(err)}`),
+  });
+  reaper.start();
+
+  const supervisor = new Supervisor({
+    clock,
+    logDir: paths.logDir,
+    onInternalError: (err) => log(`supervisor: ${describe(err)}`),
+  });
+  supervisor.events.subscribe((e) =>
+    log(`service ${e.service}: ${e.state}${e.message ? ` (${e.message})` : ""}`),
+  );
+  const store = new ConfigStore(paths.state);
+
+  let provided: { text: string; origin: string } | undefined;
+  if (flags.config !== undefined) {
+    try {
+      provided = { text: readFileSync(flags.config, "utf8"), origin: flags.config };
+    } catch (err) {
+      log(`cannot read --config ${flags.config}: ${(err as Error).message}`);
+    }
+  }
+
+  const sequencer: Sequencer = new Sequencer({
+    sys,
+    clock,
+    log,
+    supervisor,
+    store,
+    args,
+    platform,
+    paths,
+    network: async () => {
+      if (container) log("container mode: the host's network is used as it is");
+      else log("network: no network stack is wired into this build yet");
+    },
+    fetch: (url, init) => fetch(url, init),
+    variables: sysfsUrlVariables(() => sequencer.state.hostname),
+    services: (state) => [
+      containerdService({
+        paths,
+        spawn,
+        clock,
+        container,
+        ...(container ? {} : { cgroupRoot: "/sys/fs/cgroup/system" }),
+        ...(state.config?.machine.env !== undefined ? { env: state.config.machine.env } : {}),
+      }),
+    ],
+    exit: (code) => {
+      reaper.stop();
+      log(`exiting with code ${code}`);
+      process.exit(code);
+    },
+    ...(flags.configUrl !== undefined ? { configUrl: flags.configUrl } : {}),
+    ...(provided !== undefined ? { providedConfig: provided } : {}),
+  });
+
+  if (container) {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log(`${signal}: already shutting down`);
+        return;
+      }
+      stopping = true;
+      log(`${signal}: shutting down`);
+      sequencer.shutdown({ force: true }).catch((err) => {
+        log(`shutdown failed: ${describe(err)}`);
+        process.exit(1);
+      });
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  }
+
+  sequencer.boot().catch((err) => {
+    log(`boot stopped: ${(err as Error).message}`);
+    log("machined keeps running: it supervises and reaps, and waits for the API");
+  });
+  return { sys, supervisor, sequencer, reaper, store };
+}

@@ -1,0 +1,367 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { MachineConfig } from "@bronze/config-schema";
+import type { Clock } from "../clock.ts";
+import type { ServiceDefinition } from "../services/service.ts";
+import type { Supervisor } from "../services/supervisor.ts";
+import { MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID } from "../sys/constants.ts";
+import type { RebootCommand, Sys } from "../sys/sys.ts";
+import { SysError } from "../sys/sys-error.ts";
+import {
+  type Acquired,
+  type ConfigSource,
+  downloadConfig,
+  type FetchFn,
+  type FetchRetry,
+  loadInitialConfig,
+  type ProvidedConfig,
+} from "./config-acquisition.ts";
+import { checkHardening, describeRefusal, HardeningError } from "./hardening-check.ts";
+import type { KernelArgs, Platform } from "./kernel-args.ts";
+import { applySysctls, KSPP_SYSCTLS, mergeSysctls, NODE_SYSCTLS } from "./kspp-sysctls.ts";
+import { defaultFileTargets, writeMachineFiles } from "./machine-files.ts";
+import type { NodePaths } from "./node-paths.ts";
+import type { Phase, Task } from "./sequence.ts";
+import type { UrlVariableProviders } from "./url-variables.ts";
+
+/** What the node knows about itself, filled in as the boot goes. */
+export interface NodeState {
+  mode: "booting" | "configured" | "maintenance";
+  config: MachineConfig | undefined;
+  /** Why the node is in maintenance mode. */
+  maintenanceReason: string | undefined;
+  hostname: string | undefined;
+}
+
+/** Everything the sequences need from the world (DESIGN.md §6: injected). */
+export interface SequenceDeps {
+  readonly sys: Sys;
+  readonly clock: Clock;
+  readonly log: (line: string) => void;
+  readonly supervisor: Supervisor;
+  readonly store: ConfigSource;
+  readonly args: KernelArgs;
+  readonly platform: Platform;
+  readonly paths: NodePaths;
+  /** Network bring-up (DHCP, addresses, routes); gets the config when one is stored already. */
+  readonly network: (config: MachineConfig | undefined) => Promise<void>;
+  readonly fetch: FetchFn;
+  readonly variables: UrlVariableProviders;
+  /** The system services to register and start, given what the boot found. */
+  readonly services: (state: NodeState) => ServiceDefinition[];
+  /** Container mode only: ends the process (shutdown and reboot there). */
+  readonly exit: (code: number) => void;
+  /** Overrides `bronze.config=` (container mode's URL argument). */
+  readonly configUrl?: string;
+  /** Container mode's `--config FILE`: used before the store. */
+  readonly providedConfig?: ProvidedConfig;
+  readonly fetchRetry?: Partial<FetchRetry>;
+  /** How long the boot waits for each started service to be up (default 60 s). */
+  readonly serviceStartTimeoutMs?: number;
+  /** Reset: erases the node's state (STATE and /var contents). */
+  readonly wipe?: () => Promise<void> | void;
+}
+
+const isContainer = (deps: SequenceDeps) => deps.platform === "container";
+
+function task(name: string, run: Task["run"]): Task {
+  return { name, run };
+}
+
+/** The API and runtime filesystems machined mounts on a real node, in order. */
+export function systemMounts(paths: NodePaths) {
+  const flags = MS_NOSUID | MS_NODEV;
+  return [
+    { source: "tmpfs", target: paths.system, fstype: "tmpfs", flags, data: "mode=0755" },
+    { source: "tmpfs", target: join(paths.root, "run"), fstype: "tmpfs", flags, data: "mode=0755" },
+    // The EPHEMERAL partition when installed (not yet): a tmpfs for diskless nodes.
+    { source: "tmpfs", target: paths.var, fstype: "tmpfs", flags, data: "mode=0755" },
+    {
+      source: "cgroup2",
+      target: join(paths.root, "sys/fs/cgroup"),
+      fstype: "cgroup2",
+      flags: flags | MS_NOEXEC,
+      data: "nsdelegate",
+    },
+  ] as const;
+}
+
+function makeDirs(paths: NodePaths): void {
+  for (const dir of [
+    join(paths.system, "run/machined"),
+    join(paths.system, "etc"),
+    paths.logDir,
+    join(paths.var, "lib"),
+  ]) {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+  }
+  mkdirSync(paths.state, { recursive: true, mode: 0o700 });
+}
+
+/** The hostname to use: the config's, else `bronze.hostname=`. */
+export function chooseHostname(config: MachineConfig | undefined, args: KernelArgs): string | undefined {
+  return config?.machine.network?.hostname ?? args.bronze.hostname;
+}
+
+function recordAcquired(state: NodeState, acquired: Acquired): void {
+  if (acquired.mode === "configured") {
+    state.mode = "configured";
+    state.config = acquired.config;
+    state.maintenanceReason = undefined;
+  } else {
+    state.mode = "maintenance";
+    state.maintenanceReason = acquired.reason;
+  }
+}
+
+/** The boot sequence (DESIGN.md §2, step 3). */
+export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
+  const { sys } = deps;
+  let stored: Acquired | undefined;
+  return [
+    {
+      name: "hardening",
+      tasks: [
+        task("checkKernelHardening", ({ log }) => {
+          for (const e of deps.args.errors) log(`kernel command line: ${e.message}`);
+          const result = checkHardening(deps.args, deps.platform);
+          if (result.status === "skipped") {
+            log(result.reason);
+            return;
+          }
+          if (result.status === "refused") {
+            for (const line of describeRefusal(result.problems)) log(line);
+            throw new HardeningError(result.problems);
+          }
+          log("slab_nomerge and pti=on are set");
+        }),
+      ],
+    },
+    {
+      name: "mounts",
+      tasks: [
+        task("mountSystem", ({ log }) => {
+          if (isContainer(deps)) {
+            log(`container mode: no mounts, everything lives under ${deps.paths.root}`);
+          } else {
+            for (const m of systemMounts(deps.paths)) {
+              mkdirSync(m.target, { recursive: true });
+              sys.mount(m.source, m.target, m.fstype, m.flags, m.data);
+              log(`mounted ${m.fstype} on ${m.target}`);
+            }
+          }
+          makeDirs(deps.paths);
+        }),
+      ],
+    },
+    {
+      name: "storedConfig",
+      tasks: [
+        task("loadStoredConfig", ({ log }) => {
+          stored = loadInitialConfig({
+            store: deps.store,
+            mode: deps.platform,
+            log,
+            ...(deps.providedConfig !== undefined ? { provided: deps.providedConfig } : {}),
+          });
+          if (stored !== undefined) recordAcquired(state, stored);
+        }),
+      ],
+    },
+    {
+      name: "network",
+      tasks: [task("network", () => deps.network(state.config))],
+    },
+    {
+      name: "config",
+      tasks: [
+        task("acquireConfig", async ({ log, signal }) => {
+          if (stored !== undefined) return;
+          const url = deps.configUrl ?? deps.args.bronze.config;
+          const acquired = await downloadConfig({
+            store: deps.store,
+            mode: deps.platform,
+            fetch: deps.fetch,
+            clock: deps.clock,
+            variables: deps.variables,
+            log,
+            signal,
+            ...(url !== undefined ? { url } : {}),
+            ...(deps.fetchRetry !== undefined ? { retry: deps.fetchRetry } : {}),
+          });
+          recordAcquired(state, acquired);
+          if (acquired.mode === "maintenance") {
+            log(`maintenance mode: ${acquired.reason}; apply a config with osctl apply-config --insecure`);
+          }
+        }),
+      ],
+    },
+    {
+      name: "machine",
+      tasks: [
+        task("hostname", ({ log }) => {
+          const name = chooseHostname(state.config, deps.args);
+          if (name === undefined) {
+            log("no hostname in the config nor on the kernel command line: keeping the kernel's");
+            return;
+          }
+          state.hostname = name;
+          if (isContainer(deps)) {
+            log(`container mode: hostname ${name} recorded, the host's is left alone`);
+            return;
+          }
+          sys.sethostname(name);
+          log(`hostname set to ${name}`);
+        }),
+        task("sysctls", ({ log }) => {
+          if (isContainer(deps)) {
+            log("container mode: the host's sysctls are left alone");
+            return;
+          }
+          const settings = mergeSysctls({ ...KSPP_SYSCTLS, ...NODE_SYSCTLS }, state.config?.machine.sysctls);
+          applySysctls(sys, settings, log);
+        }),
+        task("machineFiles", ({ log }) => {
+          const files = state.config?.machine.files ?? [];
+          if (files.length === 0) return;
+          writeMachineFiles(files, defaultFileTargets(deps.paths), log);
+        }),
+      ],
+    },
+    {
+      name: "services",
+      tasks: [
+        task("startServices", async ({ log, signal }) => {
+          const definitions = deps.services(state).filter((d) => !deps.supervisor.has(d.id));
+          deps.supervisor.register(...definitions);
+          for (const d of definitions) deps.supervisor.start(d.id);
+          const timeoutMs = deps.serviceStartTimeoutMs ?? 60_000;
+          for (const d of definitions) {
+            const wait = new AbortController();
+            const onAbort = () => wait.abort();
+            signal.addEventListener("abort", onAbort, { once: true });
+            const timer = deps.clock.sleep(timeoutMs, wait.signal).then((elapsed) => {
+              if (elapsed) wait.abort();
+              return elapsed;
+            });
+            try {
+              await deps.supervisor.waitFor(d.id, (s) => s.up, wait.signal);
+              log(`service ${d.id} is up`);
+            } catch {
+              const s = deps.supervisor.status(d.id);
+              throw new Error(
+                signal.aborted
+                  ? `stopped waiting for service ${d.id}`
+                  : `service ${d.id} not up after ${timeoutMs} ms (state ${s.state}: ${s.message})`,
+              );
+            } finally {
+              signal.removeEventListener("abort", onAbort);
+              wait.abort();
+              await timer;
+            }
+          }
+          log(
+            state.mode === "maintenance"
+              ? "boot finished in maintenance mode"
+              : `boot finished: node ${state.hostname ?? "(no hostname)"} configured`,
+          );
+        }),
+      ],
+    },
+  ];
+}
+
+export type ShutdownKind = "reboot" | "shutdown" | "reset";
+
+/** The reboot(2) command for a shutdown kind (`bronze.shutdown=halt` makes shutdowns halt). */
+export function rebootCommand(kind: ShutdownKind, args: KernelArgs): RebootCommand {
+  if (kind === "shutdown") return args.bronze.shutdown === "halt" ? "halt" : "poweroff";
+  return "restart";
+}
+
+function unmount(sys: Sys, target: string, log: (line: string) => void): void {
+  try {
+    sys.umount2(target, 0);
+    log(`unmounted ${target}`);
+  } catch (err) {
+    if (err instanceof SysError && err.code === "EBUSY") {
+      sys.umount2(target, MNT_DETACH);
+      log(`${target} busy: detached lazily`);
+      return;
+    }
+    throw err;
+  }
+}
+
+/** Reboot, shutdown and reset: stop services (reverse dependency order), sync, unmount, reboot. */
+export function shutdownPhases(deps: SequenceDeps, kind: ShutdownKind): Phase[] {
+  const { sys, supervisor } = deps;
+  const phases: Phase[] = [
+    {
+      name: "stopServices",
+      tasks: [
+        task("stopAllServices", async ({ log }) => {
+          await supervisor.stopAll();
+          supervisor.close();
+          log(`stopped ${supervisor.ids().length} service(s)`);
+        }),
+      ],
+    },
+  ];
+  if (kind === "reset") {
+    phases.push({
+      name: "reset",
+      tasks: [
+        task("wipeState", async ({ log }) => {
+          if (deps.wipe === undefined) throw new Error("reset is not available on this node");
+          await deps.wipe();
+          log("node state erased");
+        }),
+      ],
+    });
+  }
+  if (isContainer(deps)) {
+    phases.push({
+      name: "exit",
+      tasks: [
+        task("exit", ({ log }) => {
+          log(`container mode: ${kind} ends the machined process`);
+          deps.exit(0);
+        }),
+      ],
+    });
+    return phases;
+  }
+  phases.push(
+    { name: "sync", tasks: [task("sync", () => sys.sync())] },
+    {
+      name: "unmount",
+      tasks: [
+        task("unmountSystem", ({ log }) => {
+          const problems: string[] = [];
+          for (const target of [deps.paths.var, deps.paths.system]) {
+            try {
+              unmount(sys, target, log);
+            } catch (err) {
+              problems.push((err as Error).message);
+              log(`cannot unmount ${target}: ${(err as Error).message}`);
+            }
+          }
+          // A failed unmount is not a reason to stay up: the data was synced.
+          sys.sync();
+        }),
+      ],
+    },
+    {
+      name: "reboot",
+      tasks: [
+        task("reboot", ({ log }) => {
+          const cmd = rebootCommand(kind, deps.args);
+          log(`reboot(${cmd})`);
+          sys.reboot(cmd);
+        }),
+      ],
+    },
+  );
+  return phases;
+}

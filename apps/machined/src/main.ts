@@ -1,0 +1,23 @@
+// The multi-call binary's entry point (DESIGN.md §1): machined, stage 1, apid and trustd are one
+// compiled program that becomes what it was started as.
+import { resolveApplet } from "./boot/entry-args.ts";
+
+const applet = resolveApplet(process.argv0, process.argv[1]);
+const rest = process.argv.slice(2);
+
+switch (applet) {
+  case "machined": {
+    const { machinedMain } = await import("./boot/machined-main.ts");
+    machinedMain(rest);
+    break;
+  }
+  case "stage1": {
+    const { stage1Main } = await import("./stage1/stage1-main.ts");
+    stage1Main();
+    break;
+  }
+  case "apid":
+  case "trustd":
+    process.stderr.write(`${applet}: not yet implemented in this build\n`);
+    process.exit(1);
+}
