@@ -1,6 +1,6 @@
 // Runs every package's tests through turbo, streams their output, and ends with one plain summary
 // line ("N passed, N failed") summed over all packages, so CI logs show the total at a glance.
-const args = ["turbo", "run", "test", "--concurrency=1", "--output-logs=full", ...process.argv.slice(2)];
+const args = ["turbo", "run", "test", "--concurrency=1", "--continue", "--output-logs=full", ...process.argv.slice(2)];
 const proc = Bun.spawn(["bunx", ...args], {
   stdout: "pipe",
   stderr: "inherit",
