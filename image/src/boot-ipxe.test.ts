@@ -2,14 +2,15 @@ import { describe, expect, test } from "bun:test";
 import { bootIpxe } from "./boot-ipxe.ts";
 
 describe("bootIpxe", () => {
-  test("loads the kernel and the initramfs from ${base-url} with the given arguments", () => {
+  test("loads the kernel and the initramfs from the base-url setting with the given arguments", () => {
     const script = bootIpxe("console=ttyS0 bronze.platform=metal");
     const lines = script.split("\n");
     expect(lines[0]).toBe("#!ipxe");
     const commands = lines.filter((l) => l !== "" && !l.startsWith("#"));
+    const base = ["$", "{base-url}"].join("");
     expect(commands).toEqual([
-      "kernel ${base-url}/vmlinuz initrd=initramfs.zst console=ttyS0 bronze.platform=metal",
-      "initrd ${base-url}/initramfs.zst",
+      `kernel ${base}/vmlinuz initrd=initramfs.zst console=ttyS0 bronze.platform=metal`,
+      `initrd ${base}/initramfs.zst`,
       "boot",
     ]);
   });

@@ -1,3 +1,7 @@
+/** The iPXE setting the script reads the artifacts' location from. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: iPXE's own ${...} syntax, not a template
+export const IPXE_BASE_URL = "${base-url}";
+
 /**
  * The iPXE script served next to the artifacts. `${base-url}` is an iPXE setting the user defines
  * (e.g. `set base-url http://10.0.0.1:8080`) or replaces; extra arguments (`bronze.config=...`)
@@ -8,8 +12,8 @@ export function bootIpxe(cmdline: string): string {
     "#!ipxe",
     "# Bronze network boot. Set base-url to where vmlinuz and initramfs.zst are served, e.g.",
     "#   set base-url http://10.0.0.1:8080",
-    "kernel ${base-url}/vmlinuz initrd=initramfs.zst " + cmdline,
-    "initrd ${base-url}/initramfs.zst",
+    `kernel ${IPXE_BASE_URL}/vmlinuz initrd=initramfs.zst ${cmdline}`,
+    `initrd ${IPXE_BASE_URL}/initramfs.zst`,
     "boot",
     "",
   ].join("\n");

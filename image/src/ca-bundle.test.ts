@@ -5,7 +5,12 @@ const pem = (n: string) => `-----BEGIN CERTIFICATE-----\n${n}\n-----END CERTIFIC
 
 describe("caBundle", () => {
   test("concatenates certificates in path order with newlines", () => {
-    const bundle = caBundle(new Map([["mozilla/B.crt", pem("bbb")], ["mozilla/A.crt", `${pem("aaa")}\n`]]));
+    const bundle = caBundle(
+      new Map([
+        ["mozilla/B.crt", pem("bbb")],
+        ["mozilla/A.crt", `${pem("aaa")}\n`],
+      ]),
+    );
     expect(bundle).toBe(`${pem("aaa")}\n${pem("bbb")}\n`);
   });
 

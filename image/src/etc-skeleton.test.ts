@@ -5,8 +5,14 @@ describe("etcSkeleton", () => {
   const files = etcSkeleton({ version: "1.2.3" });
 
   test("passwd and group carry root, apid and trustd with matching ids, 7 and 4 fields", () => {
-    const passwd = (files.get("etc/passwd") ?? "").trim().split("\n").map((l) => l.split(":"));
-    const group = (files.get("etc/group") ?? "").trim().split("\n").map((l) => l.split(":"));
+    const passwd = (files.get("etc/passwd") ?? "")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(":"));
+    const group = (files.get("etc/group") ?? "")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(":"));
     for (const line of passwd) expect(line).toHaveLength(7);
     for (const line of group) expect(line).toHaveLength(4);
     const uid = (name: string) => passwd.find((l) => l[0] === name)?.[2];

@@ -34,7 +34,10 @@ export function etcSkeleton(release: OsRelease): ReadonlyMap<string, string> {
     ["etc/passwd", passwd],
     ["etc/group", group],
     ["etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"],
-    ["etc/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nservices: files\nprotocols: files\n"],
+    [
+      "etc/nsswitch.conf",
+      "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nservices: files\nprotocols: files\n",
+    ],
     ["etc/os-release", osRelease],
   ]);
 }

@@ -3,7 +3,9 @@ import { formatManifest, type Manifest, manifestFile, sha256Hex } from "./manife
 
 describe("manifest", () => {
   test("sha256 of known inputs", () => {
-    expect(sha256Hex(new Uint8Array())).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    expect(sha256Hex(new Uint8Array())).toBe(
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    );
     expect(manifestFile("cmdline", new TextEncoder().encode("abc"))).toEqual({
       name: "cmdline",
       size: 3,

@@ -5,7 +5,14 @@ describe("profiles", () => {
   test("qemu: cloud kernel, the virtio and root modules, the documented command line", () => {
     const qemu = profileByName("qemu");
     expect(qemu.kernelMetapackage).toBe("linux-image-cloud-amd64");
-    expect([...qemu.modules].sort()).toEqual(["loop", "overlay", "squashfs", "virtio_blk", "virtio_net", "virtio_pci"]);
+    expect([...qemu.modules].sort()).toEqual([
+      "loop",
+      "overlay",
+      "squashfs",
+      "virtio_blk",
+      "virtio_net",
+      "virtio_pci",
+    ]);
     expect(kernelCmdline(qemu)).toBe(
       "console=ttyS0 console=tty0 init_on_alloc=1 slab_nomerge pti=on printk.devkmsg=on bronze.platform=qemu",
     );
@@ -14,7 +21,8 @@ describe("profiles", () => {
   test("metal: generic kernel and hardware modules on top of qemu's", () => {
     const metal = PROFILES.metal;
     expect(metal.kernelMetapackage).toBe("linux-image-amd64");
-    for (const m of [...PROFILES.qemu.modules, "ahci", "nvme", "e1000e", "igb", "ixgbe"]) expect(metal.modules).toContain(m);
+    for (const m of [...PROFILES.qemu.modules, "ahci", "nvme", "e1000e", "igb", "ixgbe"])
+      expect(metal.modules).toContain(m);
     expect(kernelCmdline(metal)).toEndWith(" bronze.platform=metal");
   });
 

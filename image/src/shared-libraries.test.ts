@@ -26,9 +26,12 @@ describe("resolveSharedLibraries", () => {
   });
 
   test("a missing library names who needs it", () => {
-    const lookup = { ...hostLookup, find: (s: string) => (s === "libseccomp.so.2" ? undefined : hostLookup.find(s)) };
-    expect(() => resolveSharedLibraries([{ name: "/usr/bin/runc", bytes: readFileSync("/usr/bin/runc") }], lookup)).toThrow(
-      "shared library libseccomp.so.2 (needed by /usr/bin/runc) not found",
-    );
+    const lookup = {
+      ...hostLookup,
+      find: (s: string) => (s === "libseccomp.so.2" ? undefined : hostLookup.find(s)),
+    };
+    expect(() =>
+      resolveSharedLibraries([{ name: "/usr/bin/runc", bytes: readFileSync("/usr/bin/runc") }], lookup),
+    ).toThrow("shared library libseccomp.so.2 (needed by /usr/bin/runc) not found");
   });
 });

@@ -35,7 +35,8 @@ export function resolveSharedLibraries(
     const { soname, neededBy } = queue.shift() as { soname: string; neededBy: string };
     if (libraries.has(soname)) continue;
     const path = lookup.find(soname);
-    if (path === undefined) throw new ImageError("NotFound", `shared library ${soname} (needed by ${neededBy}) not found`);
+    if (path === undefined)
+      throw new ImageError("NotFound", `shared library ${soname} (needed by ${neededBy}) not found`);
     libraries.set(soname, path);
     const info = readElfDynamic(lookup.read(path), path);
     for (const next of info.needed) queue.push({ soname: next, neededBy: soname });

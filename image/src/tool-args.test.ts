@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { compileArgs, compileNodeBinary } from "./node-binary.ts";
+import { mksquashfsArgs } from "./squashfs.ts";
+import { zstdArgs } from "./zstd.ts";
+
+describe("tool arguments", () => {
+  test("mksquashfs is reproducible: fixed times, root owner, no xattrs, no appending", () => {
+    const args = mksquashfsArgs("/d", "/o.sqsh", { sourceDateEpoch: 42, compressor: "zstd", level: 9 });
+    expect(args.slice(0, 3)).toEqual(["mksquashfs", "/d", "/o.sqsh"]);
+    for (const flag of ["-noappend", "-reproducible", "-all-root", "-no-xattrs"])
+      expect(args).toContain(flag);
+    expect(args.join(" ")).toContain("-mkfs-time 42 -all-time 42");
+    expect(args.join(" ")).toContain("-comp zstd -Xcompression-level 9");
+    expect(mksquashfsArgs("/d", "/o", { sourceDateEpoch: 1, compressor: "lz4" }).join(" ")).toContain(
+      "-comp lz4 -Xhc",
+    );
+  });
+
+  test("zstd and bun build", () => {
+    expect(zstdArgs("a.cpio", "a.zst", 7)).toEqual([
+      "zstd",
+      "-q",
+      "-f",
+      "-7",
+      "-T0",
+      "a.cpio",
+      "-o",
+      "a.zst",
+    ]);
+    expect(compileArgs("apps/x/main.ts", "/w")).toEqual([
+      "bun",
+      "build",
+      "--compile",
+      "apps/x/main.ts",
+      "--outfile",
+      "/w/bronze",
+    ]);
+  });
+
+  test("a missing entry point is reported before compiling", async () => {
+    await expect(compileNodeBinary(async () => "", "/nope/main.ts", "/tmp")).rejects.toThrow(
+      "node entry point /nope/main.ts does not exist",
+    );
+  });
+});
