@@ -12,7 +12,7 @@ import type { LeasesApi } from "./leases.ts";
 import { buildRuntimeSpec, type ContainerSpecOptions } from "./runtime-spec.ts";
 import type { SnapshotsApi } from "./snapshots.ts";
 import type { TaskInfo, TasksApi } from "./tasks.ts";
-import type { Labels, Platform } from "./types.ts";
+import type { Labels, Mount, Platform } from "./types.ts";
 
 export interface CreateContainerOptions extends ContainerSpecOptions {
   id: string;
@@ -42,6 +42,14 @@ export async function createContainer(
   deps: LifecycleDeps,
   o: CreateContainerOptions,
 ): Promise<ContainerInfo> {
+  return (await createContainerWithRootfs(deps, o)).container;
+}
+
+/** createContainer, also returning the rootfs mounts its task needs (saving a lookup when starting it). */
+export async function createContainerWithRootfs(
+  deps: LifecycleDeps,
+  o: CreateContainerOptions,
+): Promise<{ container: ContainerInfo; rootfs: Mount[] }> {
   const op = `createContainer ${JSON.stringify(o.id)}`;
   const call: CallOptions = o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs };
   validateIdentifier(op, "container id", o.id);
@@ -57,15 +65,6 @@ export async function createContainer(
     if (!existsSync(o.rootfs) || !statSync(o.rootfs).isDirectory())
       throw new ContainerdError("NotFound", op, `rootfs ${o.rootfs} is not a directory`);
   }
-  const exists = await deps.containers.get(o.id, call).then(
-    () => true,
-    (e) => {
-      if (isContainerdError(e, "NotFound")) return false;
-      throw e;
-    },
-  );
-  if (exists)
-    throw new ContainerdError("AlreadyExists", op, `container ${JSON.stringify(o.id)} already exists`);
 
   let image: ResolvedImage | undefined;
   if (o.image !== undefined) {
@@ -92,15 +91,21 @@ export async function createContainer(
 
   return deps.leases.with(async (lease) => {
     let snapshotKey: string | undefined;
+    let rootfs: Mount[] = [];
     try {
-      if (image) {
-        if (!(await deps.images.isUnpacked(image, { ...call, snapshotter })))
-          await deps.images.unpack(image, { snapshotter, lease });
+      const img = image;
+      if (img) {
         // Writable even for readOnlyRootfs: runc creates mount points, then remounts the root read-only.
-        await deps.snapshots.prepare(o.id, image.chainId, { ...call, snapshotter, lease });
+        const prepare = () => deps.snapshots.prepare(o.id, img.chainId, { ...call, snapshotter, lease });
+        rootfs = await prepare().catch(async (e) => {
+          // The image's layers are not in this snapshotter yet (e.g. imported with unpack: false).
+          if (!isContainerdError(e, "NotFound")) throw e;
+          await deps.images.unpack(img, { snapshotter, lease });
+          return prepare();
+        });
         snapshotKey = o.id;
       }
-      return await deps.containers.create(
+      const container = await deps.containers.create(
         {
           id: o.id,
           spec,
@@ -110,8 +115,19 @@ export async function createContainer(
         },
         { ...call, lease },
       );
+      return { container, rootfs };
     } catch (e) {
       if (snapshotKey) await deps.snapshots.remove(snapshotKey, { snapshotter }).catch(() => {});
+      if (isContainerdError(e, "AlreadyExists")) {
+        const taken = await deps.containers.get(o.id, call).then(
+          () => true,
+          () => false,
+        );
+        if (taken)
+          throw new ContainerdError("AlreadyExists", op, `container ${JSON.stringify(o.id)} already exists`, {
+            cause: e,
+          });
+      }
       throw e instanceof ContainerdError && !e.op.startsWith("createContainer")
         ? new ContainerdError(e.code, op, `${e.op}: ${e.detail}`, { cause: e })
         : e;
@@ -123,15 +139,19 @@ export async function createContainer(
 export async function startTask(
   deps: LifecycleDeps,
   id: string,
-  options: CallOptions & { logPath?: string } = {},
+  options: CallOptions & { logPath?: string; rootfs?: Mount[] } = {},
 ): Promise<TaskInfo> {
-  const container = await deps.containers.get(id, options);
-  const rootfs = container.snapshotKey
-    ? await deps.snapshots.mounts(container.snapshotKey, { ...options, snapshotter: container.snapshotter })
-    : [];
-  const task = await deps.tasks.create(id, { ...options, rootfs });
+  let rootfs = options.rootfs;
+  if (!rootfs) {
+    const container = await deps.containers.get(id, options);
+    rootfs = container.snapshotKey
+      ? await deps.snapshots.mounts(container.snapshotKey, { ...options, snapshotter: container.snapshotter })
+      : [];
+  }
+  const { rootfs: _known, ...call } = options;
+  const task = await deps.tasks.create(id, { ...call, rootfs });
   try {
-    const pid = await deps.tasks.start(id, options);
+    const pid = await deps.tasks.start(id, call);
     return { ...task, pid, status: "running" };
   } catch (e) {
     await deps.tasks.kill(id, "SIGKILL", { all: true }).catch(() => {});

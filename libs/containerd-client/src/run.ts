@@ -1,7 +1,7 @@
 // Run a container to completion: create, start, wait, and (by default) remove it.
 import {
   type CreateContainerOptions,
-  createContainer,
+  createContainerWithRootfs,
   type LifecycleDeps,
   removeContainer,
   startTask,
@@ -28,11 +28,15 @@ export interface RunResult {
 }
 
 export async function runContainer(deps: LifecycleDeps, o: RunOptions): Promise<RunResult> {
-  await createContainer(deps, o);
+  const { container, rootfs } = await createContainerWithRootfs(deps, o);
   const call = o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs };
   let result: RunResult;
   try {
-    const task = await startTask(deps, o.id, { ...call, ...(o.logPath ? { logPath: o.logPath } : {}) });
+    const task = await startTask(deps, o.id, {
+      ...call,
+      rootfs,
+      ...(o.logPath ? { logPath: o.logPath } : {}),
+    });
     let exit: Awaited<ReturnType<typeof deps.tasks.wait>>;
     try {
       exit = await deps.tasks.wait(o.id, {
@@ -58,6 +62,19 @@ export async function runContainer(deps: LifecycleDeps, o: RunOptions): Promise<
     if (o.remove ?? true) await removeContainer(deps, o.id, { ...call, force: true }).catch(() => {});
     throw e;
   }
-  if (o.remove ?? true) await removeContainer(deps, o.id, { ...call, force: true });
+  if (o.remove ?? true) {
+    // The task has exited: remove it, then the record and the snapshot, without looking them up again.
+    await deps.tasks.remove(o.id, call);
+    await Promise.all([
+      deps.containers.remove(o.id, call),
+      container.snapshotKey
+        ? deps.snapshots
+            .remove(container.snapshotKey, { ...call, snapshotter: container.snapshotter })
+            .catch((e) => {
+              if (!isContainerdError(e, "NotFound")) throw e;
+            })
+        : undefined,
+    ]);
+  }
   return result;
 }
