@@ -150,11 +150,11 @@ describe("acquireConfig from the URL", () => {
 
   test("an unknown or unavailable variable means maintenance, with no request", async () => {
     const unknown = await acquireConfig(options({ url: `http://127.0.0.1:${server.port}/\${ip}.yaml` }));
-    expect(unknown.mode === "maintenance" && unknown.reason).toContain("unknown variable ${ip}");
+    expect(unknown.mode === "maintenance" && unknown.reason).toContain(`unknown variable \${ip}`);
     const unavailable = await acquireConfig(
       options({ url: `http://127.0.0.1:${server.port}/\${serial}.yaml` }),
     );
-    expect(unavailable.mode === "maintenance" && unavailable.reason).toContain("${serial} is not known");
+    expect(unavailable.mode === "maintenance" && unavailable.reason).toContain(`\${serial} is not known`);
     expect(requests).toHaveLength(0);
   });
 

@@ -24,10 +24,10 @@ describe("parseKernelArgs", () => {
 
   test("Bronze arguments are typed", () => {
     const args = parseKernelArgs(
-      'bronze.config="http://10.0.0.1:8080/${mac}/node.yaml" bronze.platform=qemu bronze.hostname=node-1 bronze.shutdown=halt',
+      `bronze.config="http://10.0.0.1:8080/\${mac}/node.yaml" bronze.platform=qemu bronze.hostname=node-1 bronze.shutdown=halt`,
     );
     expect(args.bronze).toEqual({
-      config: "http://10.0.0.1:8080/${mac}/node.yaml",
+      config: `http://10.0.0.1:8080/\${mac}/node.yaml`,
       platform: "qemu",
       hostname: "node-1",
       shutdown: "halt",

@@ -48,7 +48,7 @@ describe("substituteUrl", () => {
     hostname: () => undefined,
   };
   test("replaces every variable, URL-encoded", () => {
-    expect(substituteUrl("http://h/${mac}/${uuid}?s=${serial}&again=${uuid}", providers)).toBe(
+    expect(substituteUrl(`http://h/\${mac}/\${uuid}?s=\${serial}&again=\${uuid}`, providers)).toBe(
       "http://h/52%3A54%3A00%3A00%3A00%3A01/u-1?s=SN%201%2F2&again=u-1",
     );
   });
@@ -61,8 +61,8 @@ describe("substituteUrl", () => {
       }
       throw new Error("expected an error");
     };
-    expect(attempt("http://h/${ip}").code).toBe("UnknownVariable");
-    const unavailable = attempt("http://h/${hostname}");
+    expect(attempt(`http://h/\${ip}`).code).toBe("UnknownVariable");
+    const unavailable = attempt(`http://h/\${hostname}`);
     expect(unavailable).toBeInstanceOf(UrlSubstitutionError);
     expect(unavailable.code).toBe("Unavailable");
     expect(unavailable.variable).toBe("hostname");

@@ -1,0 +1,295 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { MachineConfig } from "@bronze/config-schema";
+import { ConfigStore } from "../config/config-store.ts";
+import { FakeClock } from "../services/fake-clock.ts";
+import { InProcessRunner } from "../services/in-process-runner.ts";
+import type { ServiceDefinition } from "../services/service.ts";
+import { Supervisor } from "../services/supervisor.ts";
+import { MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID } from "../sys/constants.ts";
+import { FakeSys } from "../sys/fake-sys.ts";
+import { HardeningError } from "./hardening-check.ts";
+import { parseKernelArgs } from "./kernel-args.ts";
+import { type NodePaths, nodePaths } from "./node-paths.ts";
+import type { SequenceDeps } from "./phases.ts";
+import { SequenceError, SequenceLockedError } from "./sequence.ts";
+import { Sequencer } from "./sequencer.ts";
+
+const TESTDATA = join(import.meta.dir, "../../../../libs/config-schema/testdata");
+const CONTROLPLANE = readFileSync(join(TESTDATA, "controlplane.yaml"), "utf8");
+const HARDENED = "console=ttyS0 slab_nomerge pti=on";
+
+let root: string;
+let paths: NodePaths;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), "sequencer-"));
+  paths = nodePaths(root);
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function sleeper(id: string, record: string[]): ServiceDefinition {
+  return {
+    id,
+    dependsOn: id === "b" ? ["a"] : [],
+    restart: "forever",
+    runner: new InProcessRunner(async ({ signal }) => {
+      record.push(`${id} started`);
+      await new Promise((r) => signal.addEventListener("abort", r, { once: true }));
+      record.push(`${id} stopped`);
+    }),
+  };
+}
+
+function setup(overrides: Partial<SequenceDeps> & { cmdline?: string } = {}) {
+  const sys = new FakeSys();
+  for (const name of [
+    "kernel.kptr_restrict",
+    "net.ipv4.ip_forward",
+    "vm.max_map_count",
+    "user.max_user_namespaces",
+  ]) {
+    sys.defineSysctl(name, "0");
+  }
+  const lines: string[] = [];
+  const record: string[] = [];
+  const exits: number[] = [];
+  const networkCalls: Array<MachineConfig | undefined> = [];
+  const supervisor = new Supervisor({ stopGraceMs: 1000 });
+  const store = new ConfigStore(paths.state);
+  const clock = new FakeClock();
+  const deps: SequenceDeps = {
+    sys,
+    clock,
+    log: (l) => lines.push(l),
+    supervisor,
+    store,
+    args: parseKernelArgs(overrides.cmdline ?? HARDENED),
+    platform: "metal",
+    paths,
+    network: async (config) => {
+      networkCalls.push(config);
+    },
+    fetch: () => Promise.reject(new Error("no network in unit tests")),
+    variables: {
+      mac: () => undefined,
+      uuid: () => undefined,
+      serial: () => undefined,
+      hostname: () => undefined,
+    },
+    services: () => [sleeper("a", record), sleeper("b", record)],
+    exit: (code) => void exits.push(code),
+    fetchRetry: { attempts: 1 },
+    ...overrides,
+  };
+  return {
+    sys,
+    lines,
+    record,
+    exits,
+    networkCalls,
+    supervisor,
+    store,
+    clock,
+    sequencer: new Sequencer(deps),
+    deps,
+  };
+}
+
+describe("boot", () => {
+  test("hardening, mounts, config, hostname, sysctls, files, services, in order", async () => {
+    const t = setup();
+    t.store.save(CONTROLPLANE);
+    await t.sequencer.boot();
+
+    const flags = MS_NOSUID | MS_NODEV;
+    expect(t.sys.callsOf("mount")).toEqual([
+      ["tmpfs", paths.system, "tmpfs", flags, "mode=0755"],
+      ["tmpfs", join(root, "run"), "tmpfs", flags, "mode=0755"],
+      ["tmpfs", paths.var, "tmpfs", flags, "mode=0755"],
+      ["cgroup2", join(root, "sys/fs/cgroup"), "cgroup2", flags | MS_NOEXEC, "nsdelegate"],
+    ]);
+    expect(t.sys.hostname).toBe("cp-1");
+    expect(t.sys.readSysctl("kernel.kptr_restrict")).toBe("2");
+    expect(t.sys.readSysctl("net.ipv4.ip_forward")).toBe("1");
+    expect(t.sys.readSysctl("vm.max_map_count")).toBe("262144");
+    // machine.files: /var/cri/conf.d/... is under /var.
+    expect(readFileSync(join(paths.var, "cri/conf.d/20-unprivileged-ports.part"), "utf8")).toContain(
+      "enable_unprivileged_ports = true",
+    );
+    expect(t.networkCalls).toHaveLength(1);
+    expect(t.networkCalls[0]?.machine.type).toBe("controlplane");
+    expect(t.record).toEqual(["a started", "b started"]);
+    expect(t.supervisor.status("b").up).toBe(true);
+    expect(t.sequencer.state.mode).toBe("configured");
+    expect(t.sequencer.running).toBeUndefined();
+
+    const tasks = t.sequencer.events
+      .filter((e) => e.task !== undefined && e.state === "finished")
+      .map((e) => e.task);
+    expect(tasks).toEqual([
+      "checkKernelHardening",
+      "mountSystem",
+      "loadStoredConfig",
+      "network",
+      "acquireConfig",
+      "hostname",
+      "sysctls",
+      "machineFiles",
+      "startServices",
+    ]);
+    expect(t.lines.some((l) => l.includes("sysctl") && l.includes("not applied"))).toBe(true);
+    expect(t.lines).toContain("[boot] startServices: boot finished: node cp-1 configured");
+    await t.supervisor.stopAll();
+  });
+
+  test("refuses to boot without the hardening arguments, saying why, and mounts nothing", async () => {
+    const t = setup({ cmdline: "console=ttyS0 pti=auto" });
+    const err = await t.sequencer.boot().catch((e) => e);
+    expect(err).toBeInstanceOf(SequenceError);
+    expect(err.task).toBe("checkKernelHardening");
+    expect(err.cause).toBeInstanceOf(HardeningError);
+    expect(t.lines.some((l) => l.includes("missing kernel argument slab_nomerge"))).toBe(true);
+    expect(t.lines.some((l) => l.includes("kernel argument pti=auto must be pti=on"))).toBe(true);
+    expect(t.sys.callsOf("mount")).toEqual([]);
+    expect(t.record).toEqual([]);
+    // The lock is free again: machined can still shut down or reboot.
+    expect(t.sequencer.running).toBeUndefined();
+  });
+
+  test("no config anywhere: maintenance mode, hostname from bronze.hostname=, services still start", async () => {
+    const t = setup({ cmdline: `${HARDENED} bronze.hostname=lonely` });
+    await t.sequencer.boot();
+    expect(t.sequencer.state.mode).toBe("maintenance");
+    expect(t.sequencer.state.maintenanceReason).toBe("no config stored and no bronze.config= URL");
+    expect(t.sys.hostname).toBe("lonely");
+    expect(t.networkCalls).toEqual([undefined]);
+    expect(t.record).toEqual(["a started", "b started"]);
+    expect(t.lines).toContain("[boot] startServices: boot finished in maintenance mode");
+    await t.supervisor.stopAll();
+  });
+
+  test("a mount failure stops the boot naming the task", async () => {
+    const t = setup();
+    t.sys.failNext("mount", "ENODEV", (args) => args[2] === "cgroup2");
+    const err = await t.sequencer.boot().catch((e) => e);
+    expect(err.task).toBe("mountSystem");
+    expect(err.message).toContain("ENODEV");
+    expect(t.record).toEqual([]);
+  });
+
+  test("container mode: no mounts, no hostname, no sysctls, directories under the root", async () => {
+    const t = setup({ platform: "container", cmdline: "" });
+    t.store.save(CONTROLPLANE.replace(/\n {2}install:\n(?: {4}.*\n)+/, "\n"));
+    await t.sequencer.boot();
+    expect(t.sys.calls.filter((c) => ["mount", "sethostname", "writeSysctl"].includes(c.name))).toEqual([]);
+    expect(t.sequencer.state.hostname).toBe("cp-1");
+    expect(existsSync(join(root, "system/run/machined"))).toBe(true);
+    expect(existsSync(join(root, "var/log"))).toBe(true);
+    await t.supervisor.stopAll();
+  });
+});
+
+describe("shutdown, reboot, reset", () => {
+  test("shutdown stops services in reverse dependency order, syncs, unmounts, powers off", async () => {
+    const t = setup();
+    await t.sequencer.boot();
+    t.sys.calls.length = 0;
+    await t.sequencer.shutdown();
+    expect(t.record).toEqual(["a started", "b started", "b stopped", "a stopped"]);
+    expect(t.sys.calls.map((c) => [c.name, ...c.args])).toEqual([
+      ["sync"],
+      ["umount2", paths.var, 0],
+      ["umount2", paths.system, 0],
+      ["sync"],
+      ["reboot", "poweroff"],
+    ]);
+  });
+
+  test("bronze.shutdown=halt halts; reboot restarts; a busy mount is detached lazily", async () => {
+    const halt = setup({ cmdline: `${HARDENED} bronze.shutdown=halt` });
+    await halt.sequencer.boot();
+    await halt.sequencer.shutdown();
+    expect(halt.sys.rebooted).toBe("halt");
+
+    const reboot = setup();
+    await reboot.sequencer.boot();
+    reboot.sys.failNext("umount2", "EBUSY", (args) => args[0] === paths.var && args[1] === 0);
+    await reboot.sequencer.reboot();
+    expect(reboot.sys.rebooted).toBe("restart");
+    expect(reboot.sys.callsOf("umount2")).toEqual([
+      [paths.var, 0],
+      [paths.var, MNT_DETACH],
+      [paths.system, 0],
+    ]);
+  });
+
+  test("reset wipes the state before rebooting", async () => {
+    const order: string[] = [];
+    const t = setup({ wipe: () => void order.push("wipe") });
+    await t.sequencer.boot();
+    await t.sequencer.reset();
+    expect(order).toEqual(["wipe"]);
+    expect(t.sys.rebooted).toBe("restart");
+    const tasks = t.sequencer.events.filter(
+      (e) => e.sequence === "reset" && e.task && e.state === "finished",
+    );
+    expect(tasks.map((e) => e.task)).toEqual([
+      "stopAllServices",
+      "wipeState",
+      "sync",
+      "unmountSystem",
+      "reboot",
+    ]);
+  });
+
+  test("container mode: shutdown stops services and exits, without reboot or unmount", async () => {
+    const t = setup({ platform: "container", cmdline: "" });
+    await t.sequencer.boot();
+    await t.sequencer.shutdown();
+    expect(t.exits).toEqual([0]);
+    expect(t.record).toEqual(["a started", "b started", "b stopped", "a stopped"]);
+    expect(t.sys.calls.filter((c) => ["reboot", "umount2"].includes(c.name))).toEqual([]);
+  });
+});
+
+describe("the sequence lock", () => {
+  test("a reboot during boot is refused with Locked naming boot; a forced shutdown cancels the boot", async () => {
+    let releaseNetwork: () => void = () => {};
+    const t = setup({
+      network: (_config) =>
+        new Promise<void>((resolve) => {
+          releaseNetwork = resolve;
+        }),
+    });
+    const boot = t.sequencer.boot();
+    for (let i = 0; i < 50 && t.sequencer.running === undefined; i++) await Bun.sleep(1);
+    expect(t.sequencer.running).toBe("boot");
+
+    const refused = await t.sequencer.reboot().catch((e) => e);
+    expect(refused).toBeInstanceOf(SequenceLockedError);
+    expect(refused.code).toBe("Locked");
+    expect(refused.running).toBe("boot");
+    await expect(t.sequencer.start("shutdown")).rejects.toBeInstanceOf(SequenceLockedError);
+
+    const shutdown = t.sequencer.shutdown({ force: true });
+    releaseNetwork();
+    const bootError = await boot.catch((e) => e);
+    expect(bootError).toBeInstanceOf(SequenceError);
+    expect(bootError.code).toBe("Aborted");
+    await shutdown;
+    expect(t.sys.rebooted).toBe("poweroff");
+    expect(t.record).toEqual([]); // the boot never reached its services
+  });
+
+  test("start() returns once the sequence runs, in the background", async () => {
+    const t = setup();
+    await t.sequencer.boot();
+    await t.sequencer.start("reboot");
+    expect(t.sequencer.running).toBe("reboot");
+    await expect(t.sequencer.boot()).rejects.toBeInstanceOf(SequenceLockedError);
+    for (let i = 0; i < 200 && t.sys.rebooted === undefined; i++) await Bun.sleep(2);
+    expect(t.sys.rebooted).toBe("restart");
+  });
+});
