@@ -86,7 +86,17 @@ describe("runSequence", () => {
           { name: "broken", run: () => Promise.reject(cause) },
         ],
       },
-      { name: "b", tasks: [{ name: "never", run: () => void (ran = true) }] },
+      {
+        name: "b",
+        tasks: [
+          {
+            name: "never",
+            run: () => {
+              ran = true;
+            },
+          },
+        ],
+      },
     ];
     const err = await runSequence("reboot", phases, options).catch((e) => e);
     expect(err).toBeInstanceOf(SequenceError);
@@ -109,7 +119,17 @@ describe("runSequence", () => {
     let ran = false;
     const phases: Phase[] = [
       { name: "a", tasks: [{ name: "t", run: () => abort.abort() }] },
-      { name: "b", tasks: [{ name: "never", run: () => void (ran = true) }] },
+      {
+        name: "b",
+        tasks: [
+          {
+            name: "never",
+            run: () => {
+              ran = true;
+            },
+          },
+        ],
+      },
     ];
     const err = await runSequence("boot", phases, { ...options, signal: abort.signal }).catch((e) => e);
     expect(err).toBeInstanceOf(SequenceError);
