@@ -53,6 +53,10 @@ export function containerdConfigToml(paths: NodePaths, options: ContainerdConfig
 /** Resolves once a connection to the unix socket at `path` opens; rejects saying why it did not. */
 export function socketConnectable(path: string, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new Error(`connecting to ${path}: aborted`));
+      return;
+    }
     const socket = connect(path);
     const onAbort = () => {
       socket.destroy();
