@@ -1,0 +1,120 @@
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
+import http2 from "node:http2";
+import { dirname } from "node:path";
+import { MachineService } from "@bronze/api";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { authorize } from "./authorize.ts";
+import type { MachineApiContext } from "./context.ts";
+import { createMachineService } from "./machine-service.ts";
+
+export type ApiServerErrorCode = "NotASocket" | "Listen";
+
+export class ApiServerError extends Error {
+  override readonly name = "ApiServerError";
+  constructor(
+    readonly code: ApiServerErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface ApiServerOptions {
+  /** e.g. /system/run/machined/machine.sock */
+  readonly socketPath: string;
+  readonly context: MachineApiContext;
+  /** How long close() lets calls in flight finish before cutting them (default 5 s). */
+  readonly closeGraceMs?: number;
+  readonly onInternalError?: (error: unknown) => void;
+}
+
+export interface ApiServer {
+  readonly socketPath: string;
+  /** Stops accepting, ends followers, lets calls in flight finish (up to the grace), removes the socket. */
+  close(): Promise<void>;
+}
+
+function removeStaleSocket(path: string): void {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  if (!isSocket)
+    throw new ApiServerError("NotASocket", `${path} exists and is not a socket: not removing it`);
+  unlinkSync(path);
+}
+
+/**
+ * Serves MachineService (Connect, gRPC and gRPC-web) over HTTP/2 cleartext on a unix socket, mode
+ * 0600: only root (machined itself, apid) connects, and apid passes the caller's role in a header.
+ */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { socketPath } = options;
+  mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
+  removeStaleSocket(socketPath);
+  const shutdown = new AbortController();
+  const handler = connectNodeAdapter({
+    routes: (router) => {
+      router.service(
+        MachineService,
+        createMachineService(options.context, {
+          shutdown: shutdown.signal,
+          onInternalError: options.onInternalError,
+        }),
+      );
+    },
+    interceptors: [authorize],
+  });
+  const server = http2.createServer(handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+    session.on("error", (error) => options.onInternalError?.(error));
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) =>
+      reject(
+        new ApiServerError("Listen", `cannot listen on ${socketPath}: ${error.message}`, { cause: error }),
+      );
+    server.once("error", onError);
+    server.listen(socketPath, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+  chmodSync(socketPath, 0o600);
+  server.on("error", (error) => options.onInternalError?.(error));
+
+  let closing: Promise<void> | undefined;
+  return {
+    socketPath,
+    close(): Promise<void> {
+      closing ??= (async () => {
+        shutdown.abort();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const session of sessions) session.close();
+        const grace = options.closeGraceMs ?? 5000;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timedOut = new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), grace);
+        });
+        if (await Promise.race([closed.then(() => false), timedOut])) {
+          for (const session of sessions) session.destroy();
+          await closed;
+        }
+        clearTimeout(timer);
+        try {
+          removeStaleSocket(socketPath);
+        } catch (error) {
+          options.onInternalError?.(error);
+        }
+      })();
+      return closing;
+    },
+  };
+}

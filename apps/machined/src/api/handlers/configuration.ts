@@ -1,0 +1,198 @@
+import { type ApplyConfigurationResponse, ApplyMode } from "@bronze/api";
+import { formatIssue, validateConfig } from "@bronze/config-schema";
+import { durationMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { toConnectError } from "../api-errors.ts";
+import { RedactError, redactConfig } from "../config/redact-config.ts";
+import { unifiedDiff } from "../config/unified-diff.ts";
+import type { MachineApiContext } from "../context.ts";
+import { callerRole } from "../role-context.ts";
+import type { HandlerOptions, MachineServiceImpl } from "./handler-types.ts";
+
+/** How long a config applied in try mode stays unless confirmed (Talos's default). */
+export const DEFAULT_TRY_TIMEOUT_MS = 60_000;
+
+type Reply = Omit<ApplyConfigurationResponse, "$typeName">;
+type Deps = Pick<MachineApiContext, "store" | "clock" | "platform" | "onConfigChanged" | "requestReboot">;
+
+const MODE_NAMES: Record<number, string> = {
+  [ApplyMode.AUTO]: "auto",
+  [ApplyMode.NO_REBOOT]: "no-reboot",
+  [ApplyMode.STAGED]: "staged",
+  [ApplyMode.TRY]: "try",
+};
+
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+}
+
+/**
+ * GetConfiguration (redacted for every role but os:admin) and ApplyConfiguration: validate, diff,
+ * then stage, save and apply, save and reboot, or try (revert after a timeout unless another apply
+ * confirms it). Applies run one at a time.
+ */
+export function configurationHandlers(
+  ctx: Deps,
+  options: HandlerOptions,
+): Pick<MachineServiceImpl, "getConfiguration" | "applyConfiguration"> {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serialize = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => {});
+    return run;
+  };
+
+  /** The config on trial and what it replaced, until confirmed or reverted. */
+  let trial: { readonly abort: AbortController; readonly previous: string } | undefined;
+
+  const confirmTrial = () => {
+    if (trial === undefined) return;
+    trial.abort.abort();
+    trial = undefined;
+    ctx.store.endTrial("commit");
+  };
+
+  const startTrial = (previous: string, timeoutMs: number) => {
+    const current = { abort: new AbortController(), previous };
+    trial = current;
+    const signal = AbortSignal.any([current.abort.signal, options.shutdown]);
+    ctx.clock
+      .sleep(timeoutMs, signal)
+      .then((elapsed) => {
+        if (!elapsed) return;
+        return serialize(async () => {
+          if (trial !== current) return; // confirmed meanwhile
+          trial = undefined;
+          ctx.store.endTrial("revert");
+          await ctx.onConfigChanged(previous);
+        });
+      })
+      .catch((error) => options.onInternalError?.(error));
+  };
+
+  const apply = async (text: string, mode: ApplyMode, tryTimeoutMs: number, base: string): Promise<Reply> => {
+    const reply = (modeDetails: string): Reply => ({
+      mode,
+      modeDetails,
+      warnings: [],
+      diff: "",
+      dryRun: false,
+    });
+    switch (mode) {
+      case ApplyMode.STAGED:
+        confirmTrial();
+        ctx.store.stage(text);
+        return reply("Staged: the config applies at the next reboot");
+      case ApplyMode.NO_REBOOT: {
+        confirmTrial();
+        const before = ctx.store.current();
+        ctx.store.save(text);
+        try {
+          await ctx.onConfigChanged(text);
+        } catch (error) {
+          if (before !== undefined) ctx.store.save(before);
+          throw toConnectError(
+            error,
+            "could not apply the config without a reboot; the previous config is kept",
+          );
+        }
+        return reply("Applied without a reboot");
+      }
+      case ApplyMode.TRY: {
+        confirmTrial();
+        ctx.store.saveForTrial(text);
+        try {
+          await ctx.onConfigChanged(text);
+        } catch (error) {
+          ctx.store.endTrial("revert");
+          throw toConnectError(error, "could not apply the config in try mode; the previous config is kept");
+        }
+        startTrial(base, tryTimeoutMs);
+        return reply(
+          `Applied for ${formatDuration(tryTimeoutMs)}: the previous config comes back unless the config is applied again`,
+        );
+      }
+      default: {
+        confirmTrial();
+        ctx.store.save(text);
+        try {
+          await ctx.requestReboot();
+        } catch (error) {
+          throw toConnectError(
+            error,
+            "the config is saved but the reboot was refused; it applies at the next reboot",
+          );
+        }
+        return reply("Rebooting to apply the config");
+      }
+    }
+  };
+
+  return {
+    getConfiguration: (_req, hctx) => {
+      const text = ctx.store.current() ?? "";
+      if (callerRole(hctx) === "os:admin" || text === "") {
+        return { data: new TextEncoder().encode(text), redacted: false };
+      }
+      try {
+        return { data: new TextEncoder().encode(redactConfig(text)), redacted: true };
+      } catch (error) {
+        if (error instanceof RedactError) throw new ConnectError(error.message, Code.Internal);
+        throw toConnectError(error, "redacting the config");
+      }
+    },
+
+    applyConfiguration: async (req) => {
+      let text: string;
+      try {
+        text = new TextDecoder("utf-8", { fatal: true }).decode(req.data);
+      } catch {
+        throw new ConnectError("ApplyConfiguration: the config is not valid UTF-8", Code.InvalidArgument);
+      }
+      const mode = req.mode === ApplyMode.UNSPECIFIED ? ApplyMode.AUTO : req.mode;
+      if (MODE_NAMES[mode] === undefined) {
+        throw new ConnectError(`ApplyConfiguration: unknown mode ${req.mode}`, Code.InvalidArgument);
+      }
+      const tryTimeoutMs = req.tryTimeout === undefined ? DEFAULT_TRY_TIMEOUT_MS : durationMs(req.tryTimeout);
+      if (mode === ApplyMode.TRY && !(tryTimeoutMs > 0)) {
+        throw new ConnectError("ApplyConfiguration: try_timeout must be positive", Code.InvalidArgument);
+      }
+      const result = validateConfig(text, { mode: ctx.platform });
+      if (!result.ok) {
+        const lines = result.errors.map((issue) => formatIssue(issue));
+        throw new ConnectError(
+          `invalid machine config (${lines.length} error${lines.length === 1 ? "" : "s"}):\n${lines.join("\n")}`,
+          Code.InvalidArgument,
+        );
+      }
+      const warnings = result.warnings.map((issue) => formatIssue(issue));
+      return serialize(async () => {
+        const current = ctx.store.current();
+        const staged = mode === ApplyMode.STAGED ? ctx.store.staged() : undefined;
+        const base = staged ?? current ?? "";
+        const diff = unifiedDiff(base, text, {
+          from: staged === undefined ? "current" : "staged",
+          to: "new",
+        });
+        if (req.dryRun) {
+          return {
+            mode,
+            modeDetails: `Dry run (${MODE_NAMES[mode]}): nothing was changed`,
+            warnings,
+            diff,
+            dryRun: true,
+          };
+        }
+        if (mode === ApplyMode.TRY && current === undefined) {
+          throw new ConnectError(
+            "ApplyConfiguration: try mode needs a config in force to come back to",
+            Code.FailedPrecondition,
+          );
+        }
+        const applied = await apply(text, mode, tryTimeoutMs, current ?? "");
+        return { ...applied, warnings, diff };
+      });
+    },
+  };
+}

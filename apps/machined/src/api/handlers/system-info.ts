@@ -1,0 +1,50 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { MountStat } from "@bronze/api";
+import { toConnectError } from "../api-errors.ts";
+import type { MachineApiContext } from "../context.ts";
+import { parseMeminfo } from "../proc/meminfo.ts";
+import { parseMountinfo } from "../proc/mountinfo.ts";
+import { listProcesses } from "../proc/process-info.ts";
+import type { MachineServiceImpl } from "./handler-types.ts";
+
+export function systemInfoHandlers(
+  ctx: Pick<MachineApiContext, "procRoot" | "statfs">,
+): Pick<MachineServiceImpl, "memory" | "processes" | "mounts"> {
+  return {
+    memory: () => {
+      try {
+        return { meminfo: parseMeminfo(readFileSync(join(ctx.procRoot, "meminfo"), "utf8")) };
+      } catch (error) {
+        throw toConnectError(error, "reading meminfo");
+      }
+    },
+    processes: () => {
+      try {
+        return { processes: listProcesses(ctx.procRoot) };
+      } catch (error) {
+        throw toConnectError(error, "listing processes");
+      }
+    },
+    mounts: () => {
+      let text: string;
+      try {
+        text = readFileSync(join(ctx.procRoot, "self", "mountinfo"), "utf8");
+      } catch (error) {
+        throw toConnectError(error, "reading mountinfo");
+      }
+      const stats: Omit<MountStat, "$typeName">[] = parseMountinfo(text).map((m) => {
+        const usage = ctx.statfs(m.mountPoint);
+        return {
+          filesystem: m.source,
+          size: usage?.size ?? 0n,
+          available: usage?.available ?? 0n,
+          mountedOn: m.mountPoint,
+          fsType: m.fsType,
+          options: m.options,
+        };
+      });
+      return { stats };
+    },
+  };
+}

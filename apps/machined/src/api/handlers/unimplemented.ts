@@ -1,0 +1,48 @@
+import { unimplemented } from "../api-errors.ts";
+import type { MachineServiceImpl } from "./handler-types.ts";
+
+type Pending =
+  | "containers"
+  | "stats"
+  | "reset"
+  | "upgrade"
+  | "rollback"
+  | "bootstrap"
+  | "etcdMembers"
+  | "etcdSnapshot"
+  | "kubeconfig";
+
+/** Methods of the API that later issues implement: they say so (Unimplemented), never fake data. */
+export function unimplementedHandlers(): Pick<MachineServiceImpl, Pending> {
+  return {
+    containers: () => {
+      throw unimplemented("Containers", "machined does not query containerd yet");
+    },
+    stats: () => {
+      throw unimplemented("Stats", "cgroup statistics are not collected yet");
+    },
+    reset: () => {
+      throw unimplemented("Reset", "wiping the node is not supported yet");
+    },
+    upgrade: () => {
+      throw unimplemented("Upgrade", "A/B upgrades are not supported yet");
+    },
+    rollback: () => {
+      throw unimplemented("Rollback", "A/B boot slots are not supported yet");
+    },
+    bootstrap: () => {
+      throw unimplemented("Bootstrap", "etcd is not managed yet");
+    },
+    etcdMembers: () => {
+      throw unimplemented("EtcdMembers", "etcd is not managed yet");
+    },
+    // biome-ignore lint/correctness/useYield: fails before its first message
+    async *etcdSnapshot() {
+      throw unimplemented("EtcdSnapshot", "etcd is not managed yet");
+    },
+    // biome-ignore lint/correctness/useYield: fails before its first message
+    async *kubeconfig() {
+      throw unimplemented("Kubeconfig", "the Kubernetes PKI is not managed yet");
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { MachineApiContext } from "./context.ts";
+import { configurationHandlers } from "./handlers/configuration.ts";
+import { dmesgHandlers } from "./handlers/dmesg.ts";
+import { eventHandlers } from "./handlers/events.ts";
+import { fileHandlers } from "./handlers/files.ts";
+import type { HandlerOptions, MachineServiceImpl } from "./handlers/handler-types.ts";
+import { logHandlers } from "./handlers/logs.ts";
+import { powerHandlers } from "./handlers/power.ts";
+import { serviceHandlers } from "./handlers/services.ts";
+import { systemInfoHandlers } from "./handlers/system-info.ts";
+import { unimplementedHandlers } from "./handlers/unimplemented.ts";
+import { versionHandlers } from "./handlers/version.ts";
+
+/** The whole MachineService over machined's context (the compiler checks that no method is missing). */
+export function createMachineService(ctx: MachineApiContext, options: HandlerOptions): MachineServiceImpl {
+  return {
+    ...versionHandlers(ctx),
+    ...serviceHandlers(ctx.supervisor),
+    ...logHandlers(ctx.supervisor, options),
+    ...eventHandlers(ctx.supervisor, options),
+    ...dmesgHandlers(ctx.kmsg, ctx.clock, options),
+    ...systemInfoHandlers(ctx),
+    ...fileHandlers(ctx.filesRoot, options),
+    ...configurationHandlers(ctx, options),
+    ...powerHandlers(ctx.sequencer),
+    ...unimplementedHandlers(),
+  };
+}

@@ -1,0 +1,147 @@
+// Test support for the machine API: a context over real parts where they run here (Supervisor,
+// ConfigStore on a temporary directory, temporary /proc and files roots) and fakes elsewhere
+// (sequencer, kernel log, clock), and in-memory clients that go through the authorize interceptor.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MachineService, ROLE_HEADER, type Role } from "@bronze/api";
+import { type Client, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
+import { ConfigStore } from "../../config/config-store.ts";
+import { FakeClock } from "../../services/fake-clock.ts";
+import { Supervisor } from "../../services/supervisor.ts";
+import { authorize } from "../authorize.ts";
+import type { MachineApiContext } from "../context.ts";
+import type { KmsgReader, KmsgSource } from "../kmsg/kmsg-source.ts";
+import { createMachineService } from "../machine-service.ts";
+import { type Sequencer, SequencerError } from "../sequencer.ts";
+
+/** A kernel log whose records the test appends; every open() reads from the start. */
+export class FakeKmsg implements KmsgSource {
+  readonly records: string[] = [];
+  opened = 0;
+  closed = 0;
+
+  open(): KmsgReader {
+    this.opened++;
+    let at = 0;
+    return {
+      read: () => {
+        const record = this.records[at];
+        if (record !== undefined) at++;
+        return record;
+      },
+      close: () => {
+        this.closed++;
+      },
+    };
+  }
+}
+
+export class FakeSequencer implements Sequencer {
+  readonly calls: string[] = [];
+  /** The sequence holding the lock, if any: calls are refused. */
+  locked: string | undefined;
+
+  async reboot(): Promise<void> {
+    this.#run("reboot");
+  }
+
+  async shutdown(): Promise<void> {
+    this.#run("shutdown");
+  }
+
+  #run(name: string): void {
+    if (this.locked !== undefined) {
+      throw new SequencerError("Locked", `the ${this.locked} sequence is running`);
+    }
+    this.calls.push(name);
+  }
+}
+
+export interface Fixture {
+  readonly ctx: MachineApiContext;
+  readonly dir: string;
+  readonly supervisor: Supervisor;
+  readonly store: ConfigStore;
+  readonly clock: FakeClock;
+  readonly sequencer: FakeSequencer;
+  readonly kmsg: FakeKmsg;
+  readonly applied: string[];
+  readonly reboots: number[];
+  readonly shutdown: AbortController;
+  readonly errors: unknown[];
+  client(role: Role | null): Client<typeof MachineService>;
+  cleanup(): Promise<void>;
+}
+
+export function makeFixture(overrides: Partial<MachineApiContext> = {}): Fixture {
+  const dir = mkdtempSync(join(tmpdir(), "bronze-api-"));
+  const procRoot = join(dir, "proc");
+  const filesRoot = join(dir, "files");
+  mkdirSync(join(procRoot, "self"), { recursive: true });
+  mkdirSync(filesRoot);
+  const supervisor = new Supervisor({ stopGraceMs: 2000 });
+  const store = new ConfigStore(join(dir, "state"));
+  const clock = new FakeClock();
+  const sequencer = new FakeSequencer();
+  const kmsg = new FakeKmsg();
+  const applied: string[] = [];
+  const reboots: number[] = [];
+  const errors: unknown[] = [];
+  const shutdown = new AbortController();
+  const ctx: MachineApiContext = {
+    supervisor,
+    store,
+    clock,
+    sequencer,
+    platform: "container",
+    maintenance: () => store.current() === undefined,
+    hostname: () => "node-1",
+    buildSha: "abc123",
+    procRoot,
+    filesRoot,
+    statfs: () => ({ size: 1000n, available: 400n }),
+    kmsg,
+    onConfigChanged: async (config) => {
+      applied.push(config);
+    },
+    requestReboot: async () => {
+      reboots.push(clock.now());
+    },
+    ...overrides,
+  };
+  const service = createMachineService(ctx, {
+    shutdown: shutdown.signal,
+    onInternalError: (e) => errors.push(e),
+  });
+  const transport = (role: Role | null) => {
+    const setRole: Interceptor = (next) => (req) => {
+      if (role !== null) req.header.set(ROLE_HEADER, role);
+      return next(req);
+    };
+    return createRouterTransport((router) => router.service(MachineService, service), {
+      router: { interceptors: [authorize] },
+      transport: { interceptors: [setRole] },
+    });
+  };
+  return {
+    ctx,
+    dir,
+    supervisor,
+    store,
+    clock,
+    sequencer,
+    kmsg,
+    applied,
+    reboots,
+    shutdown,
+    errors,
+    client: (role) => createClient(MachineService, transport(role)),
+    async cleanup() {
+      shutdown.abort();
+      await supervisor.stopAll({ graceMs: 1000 });
+      supervisor.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
