@@ -64,6 +64,13 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     process.stderr.write("machined: container mode needs --root DIR (everything of the node lives there)\n");
     process.exit(2);
   }
+  if (!container && process.pid !== 1) {
+    // Mounting tmpfs over /var and /run of a running host would wreck it.
+    process.stderr.write(
+      `machined: platform ${platform} means PID 1 on a Bronze node (this is pid ${process.pid}); on a host use --platform container --root DIR\n`,
+    );
+    process.exit(2);
+  }
   const paths = nodePaths(container ? resolve(flags.root as string) : "/");
   log(`starting (pid ${process.pid}, platform ${platform}${container ? `, root ${paths.root}` : ""})`);
 
