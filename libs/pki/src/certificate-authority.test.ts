@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { extensionText, opensslText, opensslVerify } from "../test/openssl.ts";
-import { generateCA, loadCertificateAuthority } from "./certificate-authority.ts";
+import { extensionText, opensslText, opensslVerify, opensslWithOutputs } from "../test/openssl.ts";
+import { generateCA, loadCertificateAuthority, readCaCertificate } from "./certificate-authority.ts";
 import { inspectCertificate } from "./inspect-certificate.ts";
 import { issueCertificate } from "./issue-certificate.ts";
 import { generateKeyPair } from "./key-pair.ts";
+import { encodePem } from "./pem.ts";
 import { PkiError } from "./pki-error.ts";
 
 const DAY = 86_400_000;
@@ -82,5 +83,73 @@ describe("loadCertificateAuthority", () => {
     const leaf = await issueCertificate({ ca, commonName: "leaf", usage: "server" });
     expect(await codeOf(loadCertificateAuthority(leaf))).toBe("not-a-ca");
     expect(await codeOf(loadCertificateAuthority({ crt: "garbage", key: ca.key }))).toBe("invalid-pem");
+  });
+});
+
+/** A CA made by openssl: `openssl req -x509` with the given key type and extensions. */
+async function opensslCa(keyArgs: string[], addext: string[]): Promise<{ crt: string; key: string }> {
+  const args = [
+    "req",
+    "-x509",
+    ...keyArgs,
+    "-nodes",
+    "-keyout",
+    "k.pem",
+    "-out",
+    "c.pem",
+    "-subj",
+    "/O=Acme/CN=imported",
+  ];
+  for (const ext of addext) args.push("-addext", ext);
+  const made = await opensslWithOutputs(args, {}, ["c.pem", "k.pem"]);
+  expect(made.code).toBe(0);
+  return { crt: made.outputs["c.pem"] as string, key: made.outputs["k.pem"] as string };
+}
+
+describe("CAs we did not make", () => {
+  test("readCaCertificate reads an openssl CA's facts as x509 does", async () => {
+    const rsa = await opensslCa(["-newkey", "rsa:1024"], ["keyUsage=critical,keyCertSign"]);
+    const read = readCaCertificate(rsa.crt);
+    expect(read.subject).toBe("O=Acme, CN=imported");
+    expect(read.isCA).toBe(true);
+    expect(read.keyUsage).toBe(32);
+    expect(read.subjectKeyIdentifier?.length).toBe(20);
+    const noCa = await opensslCa(["-newkey", "ed25519"], ["basicConstraints=critical,CA:FALSE"]);
+    expect(readCaCertificate(noCa.crt).isCA).toBe(false);
+    expect(await codeOf(loadCertificateAuthority(noCa))).toBe("not-a-ca");
+  });
+
+  test("a CA without subjectKeyIdentifier: the AKI of what it issues is computed from its key", async () => {
+    const ca = await opensslCa(
+      ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+      [
+        "subjectKeyIdentifier=none",
+        "authorityKeyIdentifier=none",
+        "keyUsage=critical,keyCertSign,digitalSignature",
+      ],
+    );
+    expect(extensionText(await opensslText(ca.crt), "X509v3 Subject Key Identifier")).toBeUndefined();
+    const loaded = await loadCertificateAuthority(ca);
+    expect(loaded.certificate.subjectKeyIdentifier).toBeUndefined();
+    const leaf = await issueCertificate({ ca, commonName: "leaf", usage: "client" });
+    expect((await opensslVerify(ca.crt, leaf.crt)).stdout.trim()).toBe("cert.pem: OK");
+    const aki = extensionText(await opensslText(leaf.crt), "X509v3 Authority Key Identifier")?.value;
+    const computed = Buffer.from(loaded.keyIdentifier)
+      .toString("hex")
+      .toUpperCase()
+      .replace(/(..)(?!$)/g, "$1:");
+    expect(aki?.replace(/^keyid:/, "")).toBe(computed);
+    expect(inspectCertificate(leaf.crt).issuer).toBe("O=Acme, CN=imported");
+  });
+
+  test("certificates that are not DER certificates are invalid-certificate, naming the field", () => {
+    const garbage = encodePem("CERTIFICATE", Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00));
+    try {
+      readCaCertificate(garbage, "certs.os.crt");
+      throw new Error("should have failed");
+    } catch (error) {
+      expect((error as PkiError).code).toBe("invalid-certificate");
+      expect((error as PkiError).message).toStartWith("certs.os.crt: not a valid X.509 certificate (");
+    }
   });
 });

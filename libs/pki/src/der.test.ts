@@ -1,5 +1,15 @@
 import { describe, expect, test } from "bun:test";
-import { bytesEqual, concatBytes, DerError, encodeTlv, readChildren, readTlv } from "./der.ts";
+import {
+  bytesEqual,
+  concatBytes,
+  contentOf,
+  DerError,
+  decodeOid,
+  encodeTlv,
+  encodingOf,
+  readChildren,
+  readTlv,
+} from "./der.ts";
 
 describe("der", () => {
   test("short and long lengths round-trip", () => {
@@ -36,5 +46,27 @@ describe("der", () => {
     expect(bytesEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 2))).toBe(true);
     expect(bytesEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 3))).toBe(false);
     expect(bytesEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 2, 3))).toBe(false);
+  });
+
+  test("a TLV's header offset, contents and whole encoding", () => {
+    const seq = encodeTlv(
+      0x30,
+      concatBytes(encodeTlv(0x05, new Uint8Array(0)), encodeTlv(0x04, new Uint8Array(200))),
+    );
+    const [, octets] = readChildren(seq, readTlv(seq, 0));
+    expect(octets).toEqual({ tag: 0x04, header: 5, start: 8, end: 208 });
+    expect(contentOf(seq, octets as never).length).toBe(200);
+    expect([...encodingOf(seq, octets as never).subarray(0, 3)]).toEqual([0x04, 0x81, 200]);
+  });
+
+  test("decodeOid: first byte split into two arcs (2.x may exceed 39), base-128 arcs of any size", () => {
+    expect(decodeOid(Uint8Array.of(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d))).toBe("1.2.840.113549");
+    expect(decodeOid(Uint8Array.of(0x88, 0x37, 0x03))).toBe("2.999.3");
+    expect(decodeOid(Uint8Array.of(0x00))).toBe("0.0");
+    expect(decodeOid(Uint8Array.of(0x4f))).toBe("1.39");
+    expect(decodeOid(Uint8Array.of(0x50))).toBe("2.0");
+    expect(() => decodeOid(new Uint8Array(0))).toThrow(DerError);
+    expect(() => decodeOid(Uint8Array.of(0x2a, 0x86))).toThrow(DerError); // continuation bit on the last byte
+    expect(() => decodeOid(Uint8Array.of(0x2a, 0x80, 0x01))).toThrow(DerError); // 0x80 padding
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { x509 } from "./crypto-provider.ts";
+import type * as X509 from "@peculiar/x509";
 import { keyAlgorithmOf } from "./key-pair.ts";
 import { parseCertificate } from "./parse-certificate.ts";
 import { readSubjectAltNames } from "./subject-alt-names.ts";
@@ -56,7 +56,7 @@ export function inspectCertificate(pem: string): CertificateInfo {
   return describeCertificate(certificate);
 }
 
-export function describeCertificate(certificate: x509.X509Certificate): CertificateInfo {
+export function describeCertificate(certificate: X509.X509Certificate): CertificateInfo {
   const x509 = loadX509();
   const keyUsage = certificate.getExtension(x509.KeyUsagesExtension);
   const extendedKeyUsage = certificate.getExtension(x509.ExtendedKeyUsageExtension);

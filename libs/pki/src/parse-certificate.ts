@@ -1,11 +1,11 @@
 // PEM certificates as @peculiar/x509 objects, for inspection and chain verification (x509 is loaded on first
 // use; issuing reads CA certificates with certificate-reader.ts instead).
-import type { x509 } from "./crypto-provider.ts";
+import type * as X509 from "@peculiar/x509";
 import { decodePemBlocks, decodeSinglePem, type PemBlock } from "./pem.ts";
 import { PkiError } from "./pki-error.ts";
 import { loadX509 } from "./x509-loader.ts";
 
-function certificateFromBlock(block: PemBlock, what: string): x509.X509Certificate {
+function certificateFromBlock(block: PemBlock, what: string): X509.X509Certificate {
   try {
     return new (loadX509().X509Certificate)(block.der);
   } catch (error) {
@@ -20,12 +20,12 @@ function certificateFromBlock(block: PemBlock, what: string): x509.X509Certifica
 }
 
 /** Exactly one PEM "CERTIFICATE". `what` names it in error messages. */
-export function parseCertificate(pem: string, what = "certificate"): x509.X509Certificate {
+export function parseCertificate(pem: string, what = "certificate"): X509.X509Certificate {
   return certificateFromBlock(decodeSinglePem(pem, ["CERTIFICATE"], what), what);
 }
 
 /** One or more PEM "CERTIFICATE" blocks, in order (other block types are an error). */
-export function parseCertificates(pem: string, what = "certificates"): x509.X509Certificate[] {
+export function parseCertificates(pem: string, what = "certificates"): X509.X509Certificate[] {
   return decodePemBlocks(pem, what).map((block, i) => {
     if (block.label !== "CERTIFICATE") {
       throw new PkiError(

@@ -169,4 +169,11 @@ describe("signCSR", () => {
       "invalid-argument",
     );
   });
+
+  test("a request for a key we do not issue for (RSA) is unsupported-algorithm", async () => {
+    const rsa = await opensslCsr(["-newkey", "rsa:1024"], "/CN=rsa-node");
+    const error = await errorOf(signCSR({ ca, csrPem: rsa, usage: "server" }));
+    expect(error.code).toBe("unsupported-algorithm");
+    expect(error.message).toContain("1.2.840.113549.1.1.1");
+  });
 });

@@ -1,6 +1,6 @@
+import type * as X509 from "@peculiar/x509";
 import { type CertificateAndKey, loadCertificateAuthority } from "./certificate-authority.ts";
 import { type CertificateUsage, extendedKeyUsages } from "./certificate-usage.ts";
-import type { x509 } from "./crypto-provider.ts";
 import { DEFAULT_LEAF_VALIDITY_DAYS } from "./issue-certificate.ts";
 import { signLeafCertificate } from "./leaf-certificate.ts";
 import { decodeSinglePem, encodePem } from "./pem.ts";
@@ -36,7 +36,7 @@ function invalidCsr(message: string, cause?: unknown): PkiError {
   return new PkiError("invalid-csr", `csrPem: ${message}`, { cause });
 }
 
-function parseCsr(csrPem: string): x509.Pkcs10CertificateRequest {
+function parseCsr(csrPem: string): X509.Pkcs10CertificateRequest {
   let der: Uint8Array;
   try {
     der = decodeSinglePem(csrPem, ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"], "csrPem").der;
@@ -50,7 +50,7 @@ function parseCsr(csrPem: string): x509.Pkcs10CertificateRequest {
   }
 }
 
-function requestedSans(csr: x509.Pkcs10CertificateRequest): SubjectAltNames {
+function requestedSans(csr: X509.Pkcs10CertificateRequest): SubjectAltNames {
   const sans = readSubjectAltNames(csr.getExtension(OID.subjectAltName));
   if (sans.others.length > 0) {
     throw invalidCsr(`unsupported subject alternative names (only DNS and IP): ${sans.others.join(", ")}`);

@@ -1,11 +1,11 @@
+import type * as X509 from "@peculiar/x509";
 import { assertIsCA, type CaFacts } from "./certificate-authority.ts";
-import type { x509 } from "./crypto-provider.ts";
 import { bytesEqual } from "./der.ts";
 import { parseCertificates } from "./parse-certificate.ts";
 import { PkiError } from "./pki-error.ts";
 import { loadX509 } from "./x509-loader.ts";
 
-function caFacts(certificate: x509.X509Certificate): CaFacts {
+function caFacts(certificate: X509.X509Certificate): CaFacts {
   const x509 = loadX509();
   return {
     subject: certificate.subject,
@@ -14,11 +14,11 @@ function caFacts(certificate: x509.X509Certificate): CaFacts {
   };
 }
 
-function sameName(a: x509.Name, b: x509.Name): boolean {
+function sameName(a: X509.Name, b: X509.Name): boolean {
   return bytesEqual(new Uint8Array(a.toArrayBuffer()), new Uint8Array(b.toArrayBuffer()));
 }
 
-async function signedBy(certificate: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
+async function signedBy(certificate: X509.X509Certificate, issuer: X509.X509Certificate): Promise<boolean> {
   try {
     return await certificate.verify({ publicKey: issuer.publicKey, signatureOnly: true });
   } catch {
@@ -26,7 +26,7 @@ async function signedBy(certificate: x509.X509Certificate, issuer: x509.X509Cert
   }
 }
 
-function assertValidAt(certificate: x509.X509Certificate, what: string, now: Date): void {
+function assertValidAt(certificate: X509.X509Certificate, what: string, now: Date): void {
   if (now.getTime() < certificate.notBefore.getTime()) {
     throw new PkiError(
       "not-yet-valid",
@@ -60,8 +60,8 @@ export async function verifyCertificate(
   const anchors = parseCertificates(caPem, "caPem");
 
   for (let i = 0; i + 1 < chain.length; i++) {
-    const certificate = chain[i] as x509.X509Certificate;
-    const issuer = chain[i + 1] as x509.X509Certificate;
+    const certificate = chain[i] as X509.X509Certificate;
+    const issuer = chain[i + 1] as X509.X509Certificate;
     if (!sameName(certificate.issuerName, issuer.subjectName)) {
       throw new PkiError(
         "unknown-issuer",
@@ -77,7 +77,7 @@ export async function verifyCertificate(
     }
   }
 
-  const last = chain[chain.length - 1] as x509.X509Certificate;
+  const last = chain[chain.length - 1] as X509.X509Certificate;
   const candidates = anchors.filter((anchor) => sameName(last.issuerName, anchor.subjectName));
   if (candidates.length === 0) {
     throw new PkiError(
@@ -87,7 +87,7 @@ export async function verifyCertificate(
         .join(", ")})`,
     );
   }
-  let anchor: x509.X509Certificate | undefined;
+  let anchor: X509.X509Certificate | undefined;
   for (const candidate of candidates) {
     if (await signedBy(last, candidate)) {
       anchor = candidate;

@@ -9,8 +9,11 @@ export interface OpensslResult {
   stderr: string;
 }
 
-/** Runs `openssl ...args` with `files` written into a fresh directory (its cwd); the directory is removed after. */
-export async function openssl(args: string[], files: Record<string, string> = {}): Promise<OpensslResult> {
+/** Runs `openssl ...args` with `files` (text or bytes) written into a fresh directory (its cwd); the directory is removed after. */
+export async function openssl(
+  args: string[],
+  files: Record<string, string | Uint8Array> = {},
+): Promise<OpensslResult> {
   const { code, stdout, stderr } = await opensslWithOutputs(args, files, []);
   return { code, stdout, stderr };
 }
@@ -18,7 +21,7 @@ export async function openssl(args: string[], files: Record<string, string> = {}
 /** Like openssl(), but also returns the files named in `outputs` as written by openssl. */
 export async function opensslWithOutputs(
   args: string[],
-  files: Record<string, string>,
+  files: Record<string, string | Uint8Array>,
   outputs: string[],
 ): Promise<OpensslResult & { outputs: Record<string, string> }> {
   const dir = await mkdtemp(join(tmpdir(), "bronze-pki-"));
