@@ -1,6 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { release } from "node:os";
 import { LibcSys } from "../sys/libc-sys.ts";
+import { freeInitramfs } from "./free-initramfs.ts";
 import { runStage1, type Stage1Fs } from "./stage1.ts";
 
 const nodeFs: Stage1Fs = {
@@ -16,6 +17,7 @@ const nodeFs: Stage1Fs = {
   mkdir: (path) => mkdirSync(path, { recursive: true, mode: 0o755 }),
   openRead: (path) => openSync(path, "r"),
   close: (fd) => closeSync(fd),
+  freeOldRoot: (keep) => freeInitramfs("/", { keep }).bytes,
 };
 
 function log(line: string): void {

@@ -19,7 +19,11 @@ const RELEASE = "6.1.0-28-cloud-amd64";
 const MODDIR = `/lib/modules/${RELEASE}`;
 
 /** An in-memory filesystem: files, directories made, open descriptors. */
-function fakeFs(files: Record<string, string>, existing: string[] = ["/proc/self", "/rootfs.sqsh"]) {
+function fakeFs(
+  files: Record<string, string>,
+  existing: string[] = ["/proc/self", "/rootfs.sqsh"],
+  onFree: () => void = () => {},
+) {
   const opened = new Map<number, string>();
   const log: string[] = [];
   let next = 10;
@@ -37,6 +41,11 @@ function fakeFs(files: Record<string, string>, existing: string[] = ["/proc/self
     close(fd) {
       log.push(`close ${fd}`);
       opened.delete(fd);
+    },
+    freeOldRoot(keep) {
+      log.push(`free keeping ${keep.join(",")}`);
+      onFree();
+      return 110 * 1024 * 1024;
     },
   };
   return { fs, opened, log };
@@ -64,7 +73,10 @@ describe("runStage1", () => {
   test("mounts, loads modules in dependency order, mounts the squashfs, switches root, execs init", () => {
     const sys = new FakeSys();
     proc(sys);
-    const { fs, opened, log } = fakeFs(moduleFiles());
+    let freedAfter = -1;
+    const { fs, opened, log } = fakeFs(moduleFiles(), undefined, () => {
+      freedAfter = sys.calls.length;
+    });
     const lines: string[] = [];
     let err: unknown;
     try {
@@ -110,6 +122,29 @@ describe("runStage1", () => {
     expect(sys.loops.get(0)?.open).toBe(false);
     expect(sys.root).toBe(".");
     expect(lines).toContain("stage1: exec /sbin/init");
+    // The initramfs is freed once the squashfs is mounted, before the mounts move across.
+    expect(log).toContain("free keeping /newroot");
+    expect(sys.calls[freedAfter - 1]?.args[2]).toBe("squashfs");
+    expect(sys.calls[freedAfter]?.args).toEqual(["/dev", "/newroot/dev", null, MS_MOVE, null]);
+    expect(lines).toContain("stage1: freed 110 MiB of initramfs");
+  });
+
+  test("failing to free the initramfs is reported and not fatal", () => {
+    const sys = new FakeSys();
+    proc(sys);
+    const { fs } = fakeFs({}, undefined, () => {
+      throw new Error("EBUSY somewhere");
+    });
+    const lines: string[] = [];
+    const err = (() => {
+      try {
+        runStage1({ sys, fs, log: (l) => lines.push(l), kernelRelease: RELEASE });
+      } catch (e) {
+        return e as Stage1Error;
+      }
+    })();
+    expect(err?.step).toBe("exec");
+    expect(lines).toContain("stage1: could not free the initramfs: EBUSY somewhere");
   });
 
   test("mounts /proc itself when the shim did not, and skips modules without a list", () => {

@@ -13,6 +13,11 @@ export interface Stage1Fs {
   mkdir(path: string): void;
   openRead(path: string): number;
   close(fd: number): void;
+  /**
+   * Deletes the initramfs's own files (not other filesystems mounted in it, not `keep`) so that their
+   * RAM is released; returns the bytes freed.
+   */
+  freeOldRoot(keep: readonly string[]): number;
 }
 
 export interface Stage1Options {
@@ -60,8 +65,8 @@ function step<T>(name: Stage1Step, fn: () => T): T {
 
 /**
  * The initramfs stage (DESIGN.md §2, step 2): mount /sys and /dev (and /proc if the shim did not), load
- * the modules that reach the root, attach rootfs.sqsh read-only to a loop device, mount it, move the API
- * mounts across, switch root and exec /sbin/init. Only returns by throwing (exec replaces the process).
+ * the modules that reach the root, attach rootfs.sqsh read-only to a loop device, mount it, free the
+ * initramfs's files, move the API mounts across, switch root and exec /sbin/init. Only returns by throwing (exec replaces the process).
  */
 export function runStage1(options: Stage1Options): never {
   const { sys, fs, log } = options;
@@ -128,6 +133,14 @@ export function runStage1(options: Stage1Options): never {
     }
     log(`stage1: ${rootfs} mounted read-only on ${newRoot} through ${loop.path}`);
   });
+
+  try {
+    const bytes = fs.freeOldRoot([newRoot]);
+    log(`stage1: freed ${Math.round(bytes / (1024 * 1024))} MiB of initramfs`);
+  } catch (err) {
+    // Only memory is at stake: say so and go on.
+    log(`stage1: could not free the initramfs: ${err instanceof Error ? err.message : String(err)}`);
+  }
 
   step("switchRoot", () => {
     switchRoot(sys, newRoot, { moveMounts: ["/dev", "/proc", "/sys"] });
