@@ -1,3 +1,4 @@
+import { closeOnAbort } from "./close-on-abort.ts";
 import type { MachineApiContext } from "./context.ts";
 import { configurationHandlers } from "./handlers/configuration.ts";
 import { dmesgHandlers } from "./handlers/dmesg.ts";
@@ -13,7 +14,7 @@ import { versionHandlers } from "./handlers/version.ts";
 
 /** The whole MachineService over machined's context (the compiler checks that no method is missing). */
 export function createMachineService(ctx: MachineApiContext, options: HandlerOptions): MachineServiceImpl {
-  return {
+  const impl: MachineServiceImpl = {
     ...versionHandlers(ctx),
     ...serviceHandlers(ctx.supervisor),
     ...logHandlers(ctx.supervisor, options),
@@ -24,5 +25,17 @@ export function createMachineService(ctx: MachineApiContext, options: HandlerOpt
     ...configurationHandlers(ctx, options),
     ...powerHandlers(ctx.sequencer),
     ...unimplementedHandlers(),
+  };
+  const end = options.shutdown;
+  return {
+    ...impl,
+    logs: closeOnAbort(impl.logs, end),
+    events: closeOnAbort(impl.events, end),
+    dmesg: closeOnAbort(impl.dmesg, end),
+    list: closeOnAbort(impl.list, end),
+    read: closeOnAbort(impl.read, end),
+    copy: closeOnAbort(impl.copy, end),
+    etcdSnapshot: closeOnAbort(impl.etcdSnapshot, end),
+    kubeconfig: closeOnAbort(impl.kubeconfig, end),
   };
 }

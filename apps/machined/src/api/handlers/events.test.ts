@@ -1,0 +1,60 @@
+import { afterAll, expect, test } from "bun:test";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { InProcessRunner } from "../../services/in-process-runner.ts";
+import { makeFixture } from "../testing/api-fixture.ts";
+
+const f = makeFixture();
+afterAll(() => f.cleanup());
+
+const idle = () =>
+  new InProcessRunner(({ signal }) => new Promise<void>((r) => signal.addEventListener("abort", () => r())));
+f.supervisor.register(
+  { id: "a", dependsOn: [], restart: "forever", runner: idle() },
+  { id: "b", dependsOn: [], restart: "forever", runner: idle() },
+);
+f.supervisor.start("a");
+await f.supervisor.waitFor("a", (s) => s.state === "Running");
+
+test("tail_events: the last events, oldest first, with increasing seq", async () => {
+  await f.supervisor.restart("a");
+  await f.supervisor.waitFor("a", (s) => s.state === "Running");
+  const all = [];
+  for await (const e of f.client("os:reader").events({ tailEvents: -1 })) all.push(e);
+  expect(all.length).toBeGreaterThanOrEqual(3);
+  expect(all.map((e) => e.state)).toContain("Finished");
+  expect(all.at(-1)?.service).toBe("a");
+  expect(all.at(-1)?.state).toBe("Running");
+  for (let i = 1; i < all.length; i++) expect((all[i]?.seq ?? 0n) > (all[i - 1]?.seq ?? 0n)).toBe(true);
+  const last = [];
+  for await (const e of f.client("os:reader").events({ tailEvents: 1 })) last.push(e);
+  expect(last).toHaveLength(1);
+  expect(last[0]?.seq).toBe(all.at(-1)?.seq as bigint);
+});
+
+test("no tail and no follow: nothing", async () => {
+  let n = 0;
+  for await (const _ of f.client("os:reader").events({})) n++;
+  expect(n).toBe(0);
+});
+
+test("follow: past events then new ones, filtered by service", async () => {
+  const abort = new AbortController();
+  const seen: string[] = [];
+  const reading = (async () => {
+    try {
+      for await (const e of f
+        .client("os:reader")
+        .events({ tailEvents: 1, follow: true, service: "b" }, { signal: abort.signal })) {
+        seen.push(`${e.service}:${e.state}`);
+        if (e.state === "Running") abort.abort();
+      }
+    } catch (e) {
+      if (ConnectError.from(e).code !== Code.Canceled) throw e;
+    }
+  })();
+  await Bun.sleep(20);
+  f.supervisor.start("b");
+  await reading;
+  expect(seen.every((s) => s.startsWith("b:"))).toBe(true);
+  expect(seen.at(-1)).toBe("b:Running");
+});
