@@ -70,9 +70,9 @@ test("Read refuses directories, missing files and escaping symlinks", async () =
   symlinkSync(join(root, "..", "state"), join(root, "out"));
   mkdirSync(join(root, "..", "state"), { recursive: true });
   writeFileSync(join(root, "..", "state", "secret"), "s");
-  const escape = await failure(admin.read({ path: "/out/secret" }));
-  expect(escape.code).toBe(Code.PermissionDenied);
-  expect(escape.rawMessage).toContain("/out/secret: resolves outside the files root");
+  const escaped = await failure(admin.read({ path: "/out/secret" }));
+  expect(escaped.code).toBe(Code.PermissionDenied);
+  expect(escaped.rawMessage).toContain("/out/secret: resolves outside the files root");
 });
 
 test("Copy streams a tar archive that tar(1) extracts", async () => {
