@@ -1,8 +1,9 @@
 import { beforeAll, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxImage, useContainerd } from "../test/fixtures.ts";
 import { ContainerdError, isContainerdError } from "./errors.ts";
+import { logStdio } from "./tasks.ts";
 
 const env = useContainerd();
 const IMAGE = "docker.io/bronze/busybox:test";
@@ -115,4 +116,28 @@ test("waiting past a deadline is DeadlineExceeded; signals and tasks are checked
   expect((await errorOf(env.client.tasks.create("x", { logPath: "relative.log" }))).message).toContain(
     "must be absolute",
   );
+});
+
+test("log paths: one file, two spellings (so the shim opens it once per stream), created if missing", () => {
+  const path = join(env.scratch, "logs/sub/service.log");
+  const io = logStdio("t", path);
+  expect(io.stdout).toBe(path);
+  expect(io.stderr).toBe(`${env.scratch}/logs/sub/./service.log`);
+  expect(io.stderr).not.toBe(io.stdout);
+  expect(existsSync(path)).toBe(true);
+  expect(logStdio("t", undefined)).toEqual({ stdout: "", stderr: "" });
+  expect(() => logStdio("t", "rel.log")).toThrow("must be absolute");
+});
+
+test("both streams reach the log file, every time", async () => {
+  for (let i = 0; i < 10; i++) {
+    const log = join(env.scratch, `streams-${i}.log`);
+    await env.client.run({
+      id: `streams-${i}`,
+      image: IMAGE,
+      args: ["/bin/sh", "-c", "echo out; echo err >&2"],
+      logPath: log,
+    });
+    expect(readFileSync(log, "utf8").split("\n").sort()).toEqual(["", "err", "out"]);
+  }
 });

@@ -1,7 +1,7 @@
 // containerd's Tasks service: a container's running process (and processes exec'd into it).
-// Output goes to a log file (`file://` stdio: the shim writes it; Bun never reads a FIFO).
-import { isAbsolute } from "node:path";
-import { pathToFileURL } from "node:url";
+// Output goes to a log file that the shim writes (see logStdio); Bun never reads a FIFO.
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { basename, dirname, isAbsolute, normalize } from "node:path";
 import type { CallOptions, Connection } from "./connection.ts";
 import { validateIdentifier } from "./connection.ts";
 import type { ContainersApi } from "./containers.ts";
@@ -59,11 +59,34 @@ const STATUSES: Record<Status, TaskStatus> = {
   [Status.PAUSING]: "pausing",
 };
 
-function stdio(op: string, logPath: string | undefined): string {
-  if (logPath === undefined) return "";
+/**
+ * stdout and stderr paths for a process logging to `logPath`.
+ *
+ * Not `file://` URIs, although that is what containerd offers for log files: containerd 1.6's shim
+ * then writes both streams through one descriptor and closes it when the first stream ends, so
+ * output still in flight on the other one is lost (seen here: a trailing stderr line missing in
+ * about 1 run of 30). Instead the shim gets two plain paths naming the same file, spelled
+ * differently, so that it opens the file once per stream, each with O_APPEND (atomic appends).
+ * The shim opens plain paths without creating them: the file is created here (the lib runs on the
+ * machine containerd runs on). Bun never reads a FIFO this way (DESIGN.md §8).
+ */
+export function logStdio(op: string, logPath: string | undefined): { stdout: string; stderr: string } {
+  if (logPath === undefined) return { stdout: "", stderr: "" };
   if (!isAbsolute(logPath))
     throw new ContainerdError("InvalidArgument", op, `log path ${JSON.stringify(logPath)} must be absolute`);
-  return pathToFileURL(logPath).href;
+  const path = normalize(logPath);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    closeSync(openSync(path, "a", 0o640));
+  } catch (e) {
+    throw new ContainerdError(
+      "InvalidArgument",
+      op,
+      `cannot create log file ${path}: ${(e as Error).message}`,
+    );
+  }
+  // (path.join would normalise the "/./" away)
+  return { stdout: path, stderr: `${dirname(path)}/./${basename(path)}` };
 }
 
 function exit(status: number, at: Parameters<typeof toDate>[0]): ExitStatus {
@@ -83,12 +106,12 @@ export class TasksApi {
   /** Creates the container's task (its init process, not started yet). */
   async create(containerId: string, options: CreateTaskOptions = {}): Promise<TaskInfo> {
     const op = `tasks.create ${JSON.stringify(containerId)}`;
-    const out = stdio(op, options.logPath);
+    const io = logStdio(op, options.logPath);
     const res = await this.conn.call(op, () =>
       this.conn
         .client(Tasks)
         .create(
-          { containerId, rootfs: (options.rootfs ?? []).map(mountToPb), stdout: out, stderr: out },
+          { containerId, rootfs: (options.rootfs ?? []).map(mountToPb), ...io },
           this.conn.options(options, { timeoutMs: Math.max(this.conn.timeoutMs, 30_000) }),
         ),
     );
@@ -187,14 +210,11 @@ export class TasksApi {
       user: { ...base.user, uid: options.uid ?? base.user.uid, gid: options.gid ?? base.user.gid },
       terminal: false,
     };
-    const out = stdio(op, options.logPath);
+    const io = logStdio(op, options.logPath);
     await this.conn.call(op, () =>
       this.conn
         .client(Tasks)
-        .exec(
-          { containerId, execId, stdout: out, stderr: out, spec: processToAny(process) },
-          this.conn.options(options),
-        ),
+        .exec({ containerId, execId, ...io, spec: processToAny(process) }, this.conn.options(options)),
     );
   }
 
