@@ -155,6 +155,50 @@ describe("machined in container mode", () => {
   }, 30_000);
 });
 
+describe("machined in container mode, config from a URL", () => {
+  test("bronze.config= from --cmdline: retried after a failure, saved to STATE, used at the next start", async () => {
+    const text = readFileSync(join(TESTDATA, "worker.yaml"), "utf8");
+    const paths: string[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(req) {
+        paths.push(new URL(req.url).pathname);
+        return paths.length === 1 ? new Response("warming up", { status: 503 }) : new Response(text);
+      },
+    });
+    const cmdline = `bronze.platform=container bronze.config=http://127.0.0.1:${server.port}/worker.yaml`;
+    const start = () =>
+      Bun.spawn(["bun", MAIN, "--root", root, "--cmdline", cmdline], { stdout: "pipe", stderr: "pipe" });
+    let proc = start();
+    try {
+      let out = lineReader(proc.stdout);
+      await out.waitFor(/\[boot\] sequence finished/, 15_000);
+      expect(
+        out.lines.some((l) => l.includes("attempt 1 failed: HTTP 503") && l.includes("retrying in 1000 ms")),
+      ).toBe(true);
+      expect(out.lines.some((l) => l.includes("boot finished: node worker-1 configured"))).toBe(true);
+      expect(paths).toEqual(["/worker.yaml", "/worker.yaml"]);
+      expect(readFileSync(join(root, "state/config.yaml"), "utf8")).toBe(text);
+      proc.kill("SIGTERM");
+      expect(await proc.exited).toBe(0);
+
+      // Second start: the config comes from STATE, the server is not asked again.
+      proc = start();
+      out = lineReader(proc.stdout);
+      await out.waitFor(/\[boot\] sequence finished/, 15_000);
+      expect(out.lines.some((l) => l.includes("config: using the config from STATE"))).toBe(true);
+      expect(paths).toHaveLength(2);
+      proc.kill("SIGTERM");
+      expect(await proc.exited).toBe(0);
+    } finally {
+      proc.kill("SIGKILL");
+      server.stop(true);
+      for (const pid of processesMentioning(root)) process.kill(pid, "SIGKILL");
+    }
+  }, 30_000);
+});
+
 describe("the multi-call entry", () => {
   test("apid and trustd are not in this build yet", async () => {
     for (const name of ["apid", "trustd"]) {
