@@ -1,7 +1,7 @@
 /**
  * The real DHCP transport: a UDP socket bound to 0.0.0.0:68 on one interface (SO_BINDTODEVICE) that may
- * broadcast (SO_BROADCAST), through bun:ffi. Non-blocking; `receive` polls every few milliseconds so PID
- * 1's event loop never blocks.
+ * broadcast (SO_BROADCAST), through bun:ffi. Non-blocking; `receive` polls (5 ms doubling to 200 ms) so
+ * PID 1's event loop never blocks.
  */
 import { type Clock, systemClock } from "../clock.ts";
 import { formatCall } from "../sys/sys-error.ts";
@@ -34,8 +34,10 @@ export interface DhcpSocketOptions {
   readonly port?: number;
   /** Server port; default 67. */
   readonly serverPort?: number;
-  /** How often `receive` looks for a datagram; default 20 ms. */
+  /** How often `receive` looks for a datagram: first after this many ms (default 5), doubling to `maxPollMs`. */
   readonly pollMs?: number;
+  /** Longest pause between two looks (default 200 ms), so a long wait costs few wake-ups. */
+  readonly maxPollMs?: number;
   /** Used only for the poll waits; default the system clock. */
   readonly clock?: Clock;
 }
@@ -55,6 +57,7 @@ export class DhcpSocket implements DhcpTransport {
   readonly #libc: LibcNet;
   readonly #serverPort: number;
   readonly #pollMs: number;
+  readonly #maxPollMs: number;
   readonly #clock: Clock;
   readonly #buffer = new Uint8Array(4096);
   #closed = false;
@@ -64,7 +67,8 @@ export class DhcpSocket implements DhcpTransport {
     this.#libc = libc;
     this.interfaceName = interfaceName;
     this.#serverPort = options.serverPort ?? DHCP_SERVER_PORT;
-    this.#pollMs = options.pollMs ?? 20;
+    this.#pollMs = options.pollMs ?? 5;
+    this.#maxPollMs = options.maxPollMs ?? 200;
     this.#clock = options.clock ?? systemClock;
     const fd = libc.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) throw lastError(libc, formatCall("socket", [{ raw: "AF_INET" }, { raw: "SOCK_DGRAM" }, 0]));
@@ -101,6 +105,7 @@ export class DhcpSocket implements DhcpTransport {
 
   async receive(timeoutMs: number, signal?: AbortSignal): Promise<Uint8Array | undefined> {
     const deadline = this.#clock.monotonic() + timeoutMs;
+    let pause = this.#pollMs;
     for (;;) {
       if (this.#closed || signal?.aborted) return undefined;
       const n = Number(
@@ -111,7 +116,8 @@ export class DhcpSocket implements DhcpTransport {
       if (err.errno !== EAGAIN && err.errno !== EINTR) throw err;
       const left = deadline - this.#clock.monotonic();
       if (left <= 0) return undefined;
-      if (!(await this.#clock.sleep(Math.min(this.#pollMs, left), signal))) return undefined;
+      if (!(await this.#clock.sleep(Math.min(pause, left), signal))) return undefined;
+      pause = Math.min(this.#maxPollMs, pause * 2);
     }
   }
 

@@ -157,6 +157,7 @@ function scriptedDhcp() {
         new Promise<DhcpLease>((resolve, reject) => {
           entry.resolve = (l) => {
             current = l;
+            ctx.onLease(l);
             resolve(l);
           };
           entry.reject = reject;
@@ -235,6 +236,9 @@ test("a lease slower than dhcpTimeoutMs is reported pending and rewrites resolv.
   dhcp.started[0]?.resolve(lease("eth0", "10.0.0.5", ["10.0.0.53"]));
   await settle();
   expect(readFileSync(join(root, "etc/resolv.conf"), "utf8")).toContain("nameserver 10.0.0.53\n");
+  // A renewal with other DNS servers rewrites it again.
+  dhcp.started[0]?.ctx.onLease(lease("eth0", "10.0.0.5", ["10.0.0.54"]));
+  expect(readFileSync(join(root, "etc/resolv.conf"), "utf8")).toContain("nameserver 10.0.0.54\n");
 });
 
 test("failures name the interface and the config path; the rest still happens", async () => {

@@ -46,6 +46,8 @@ export interface DhcpStartContext {
   readonly clock: Clock;
   readonly hostname: string | undefined;
   readonly log: (message: string) => void;
+  /** Call after each lease is applied (first and renewed), so resolv.conf can follow DNS changes. */
+  readonly onLease: (lease: DhcpLease) => void;
 }
 
 /** Default route metric for static routes without one (as Talos). */
@@ -131,7 +133,10 @@ function defaultDhcpClient(ctx: DhcpStartContext): DhcpHandle {
     transport: new DhcpSocket(ctx.link.name),
     clock: ctx.clock,
     ...(ctx.hostname === undefined ? {} : { hostname: ctx.hostname }),
-    apply: (lease, previous) => applyLease(rtnl, lease, previous),
+    apply: (lease, previous) => {
+      applyLease(rtnl, lease, previous);
+      ctx.onLease(lease);
+    },
     expire: (lease) => removeLease(rtnl, lease),
     log: ctx.log,
   });
@@ -150,6 +155,8 @@ interface Target {
   link?: Link;
   dhcpState?: DhcpState;
   client?: DhcpHandle;
+  /** The latest lease applied on this link. */
+  lease?: DhcpLease;
 }
 
 function targetsFrom(
@@ -252,7 +259,7 @@ export async function configureNetwork(options: ConfigureNetworkOptions = {}): P
   const hostname = options.network?.hostname;
   let resolvConf: NetworkSummary["resolvConf"];
   const writeResolv = () => {
-    const leases = targets.flatMap((t) => (t.client?.lease === undefined ? [] : [t.client.lease]));
+    const leases = targets.flatMap((t) => (t.lease === undefined ? [] : [t.lease]));
     step("*", "machine.network.nameservers", () => {
       const settings = chooseResolvers(options.network?.nameservers, leases);
       const path = writeResolvConf(root, renderResolvConf(settings), options.resolvConfPath);
@@ -266,7 +273,19 @@ export async function configureNetwork(options: ConfigureNetworkOptions = {}): P
       const link = t.link;
       const path = t.path === "machine.network" ? t.path : `${t.path}.dhcp`;
       try {
-        t.client = (options.createDhcpClient ?? defaultDhcpClient)({ link, rtnl, clock, hostname, log });
+        // Leases applied after the first pass (late first leases, renewals) rewrite resolv.conf.
+        const onLease = (lease: DhcpLease) => {
+          t.lease = lease;
+          if (finished) writeResolv();
+        };
+        t.client = (options.createDhcpClient ?? defaultDhcpClient)({
+          link,
+          rtnl,
+          clock,
+          hostname,
+          log,
+          onLease,
+        });
       } catch (err) {
         t.dhcpState = "failed";
         fail(t.name, path, err);
@@ -276,8 +295,7 @@ export async function configureNetwork(options: ConfigureNetworkOptions = {}): P
       const first = t.client.start().then(
         (lease) => {
           t.dhcpState = "bound";
-          // A lease that arrives after the wait still updates resolv.conf.
-          if (finished) writeResolv();
+          t.lease ??= lease;
           return lease;
         },
         (err: unknown) => {
@@ -341,7 +359,7 @@ export async function configureNetwork(options: ConfigureNetworkOptions = {}): P
         const dst = r.destination === "0.0.0.0/0" || r.destination === "::/0" ? "default" : r.destination;
         return `${dst}${r.gateway === undefined ? "" : ` via ${r.gateway}`}${r.metric === undefined ? "" : ` metric ${r.metric}`}`;
       });
-    const lease = t.client?.lease;
+    const lease = t.client?.lease ?? t.lease;
     return {
       name: t.name,
       path: t.path,
