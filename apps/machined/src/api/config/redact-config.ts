@@ -31,7 +31,7 @@ export function redactConfig(text: string): string {
         if (key === undefined || !SECRET_KEY.test(key)) return;
         if (isScalar(pair.value) && pair.value.value !== null && String(pair.value.value) !== "") {
           pair.value.value = REDACTED;
-          pair.value.type = "PLAIN";
+          pair.value.type = "QUOTE_DOUBLE"; // a plain * would start an alias
         }
       },
     });
