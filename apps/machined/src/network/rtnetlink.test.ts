@@ -120,6 +120,20 @@ test("adds and deletes a default route via a gateway with a metric", () => {
   expect(ns.ipJson<Array<{ dst: string }>>(["route"]).map((x) => x.dst)).not.toContain("default");
 });
 
+test("adds an IPv6 default route and lists it", () => {
+  const r = run([
+    { op: "addAddress", args: ["v0", "fd78::5/64"] },
+    { op: "addRoute", args: [{ destination: "::/0", gateway: "fd78::1", dev: "v0", metric: 300 }] },
+    { op: "listRoutes", args: [6] },
+  ]);
+  expect(r.slice(0, 2).every((x) => x.ok)).toBe(true);
+  const routes = ns.ipJson<Array<{ dst: string; gateway?: string; metric?: number }>>(["-6", "route"]);
+  expect(routes).toContainEqual(expect.objectContaining({ dst: "default", gateway: "fd78::1", metric: 300 }));
+  expect(value<Array<{ destination: string; gateway?: string }>>(r[2])).toContainEqual(
+    expect.objectContaining({ destination: "::/0", gateway: "fd78::1", metric: 300 }),
+  );
+});
+
 test("a duplicate address is EEXIST, naming the request", () => {
   const r = run([
     { op: "addAddress", args: ["v0", "10.79.0.5/24"] },
