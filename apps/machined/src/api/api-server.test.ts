@@ -1,0 +1,207 @@
+// The real thing: HTTP/2 cleartext on a unix socket, called with connect-node's gRPC transport.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { BRONZE_VERSION, MachineService, ROLE_HEADER, type Role } from "@bronze/api";
+import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { InProcessRunner } from "../services/in-process-runner.ts";
+import type { LogSink } from "../services/service.ts";
+import { type ApiServer, ApiServerError, startApiServer } from "./api-server.ts";
+import { type Fixture, makeFixture } from "./testing/api-fixture.ts";
+
+let f: Fixture;
+let server: ApiServer;
+let socketPath: string;
+let sink: LogSink | undefined;
+
+beforeAll(async () => {
+  f = makeFixture();
+  socketPath = join(f.dir, "run", "machine.sock");
+  f.supervisor.register({
+    id: "echo",
+    dependsOn: [],
+    restart: "forever",
+    runner: new InProcessRunner(async ({ signal, log }) => {
+      sink = log;
+      log.line("stdout", "echo started");
+      await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
+    }),
+  });
+  f.supervisor.start("echo");
+  await f.supervisor.waitFor("echo", (s) => s.state === "Running");
+  f.store.save(
+    "version: v1alpha1\nmachine:\n  type: worker\n  token: abcdef.0123456789abcdef\ncluster:\n  secret: c2VjcmV0\n",
+  );
+  mkdirSync(join(f.ctx.filesRoot, "etc"));
+  writeFileSync(join(f.ctx.filesRoot, "etc", "hosts"), "127.0.0.1 localhost\n");
+  server = await startApiServer({ socketPath, context: f.ctx, closeGraceMs: 500 });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await f?.cleanup();
+});
+
+function withRole(role: Role): Interceptor {
+  return (next) => (req) => {
+    req.header.set(ROLE_HEADER, role);
+    return next(req);
+  };
+}
+
+function client(role: Role, protocol: "grpc" | "connect" = "grpc") {
+  const options = {
+    baseUrl: "http://localhost",
+    httpVersion: "2" as const,
+    nodeOptions: { createConnection: () => connect(socketPath) },
+    interceptors: [withRole(role)],
+  };
+  const transport = protocol === "grpc" ? createGrpcTransport(options) : createConnectTransport(options);
+  return createClient(MachineService, transport);
+}
+
+async function failure(p: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await p;
+  } catch (e) {
+    return ConnectError.from(e);
+  }
+  throw new Error("expected a failure");
+}
+
+test("the socket is mode 0600", () => {
+  const st = statSync(socketPath);
+  expect(st.isSocket()).toBe(true);
+  expect(st.mode & 0o777).toBe(0o600);
+});
+
+test("Version over gRPC and over the Connect protocol", async () => {
+  const v = await client("os:reader").version({});
+  expect(v.version?.tag).toBe(BRONZE_VERSION);
+  expect(v.platform).toBe("container");
+  const c = await client("os:reader", "connect").version({});
+  expect(c.version?.tag).toBe(BRONZE_VERSION);
+});
+
+test("Logs of a real supervised service: the tail, then live lines", async () => {
+  const abort = new AbortController();
+  const seen: string[] = [];
+  const reading = (async () => {
+    try {
+      for await (const m of client("os:reader").logs(
+        { id: "echo", follow: true, tailLines: -1 },
+        { signal: abort.signal },
+      )) {
+        seen.push(...m.lines.map((l) => l.text));
+        if (seen.length === 1) sink?.line("stdout", "live over the socket");
+        if (seen.length === 2) abort.abort();
+      }
+    } catch (e) {
+      if (ConnectError.from(e).code !== Code.Canceled) throw e;
+    }
+  })();
+  await reading;
+  expect(seen).toEqual(["echo started", "live over the socket"]);
+});
+
+test("a reader may not Reboot nor Read", async () => {
+  const reboot = await failure(client("os:reader").reboot({}));
+  expect(reboot.code).toBe(Code.PermissionDenied);
+  expect(reboot.rawMessage).toContain("os:reader may not call /bronze.machine.v1.MachineService/Reboot");
+  const read = await failure(
+    (async () => {
+      for await (const _ of client("os:reader").read({ path: "/etc/hosts" })) {
+        // nothing
+      }
+    })(),
+  );
+  expect(read.code).toBe(Code.PermissionDenied);
+  expect(read.rawMessage).toContain("/bronze.machine.v1.MachineService/Read");
+  expect(f.sequencer.calls).toEqual([]);
+  // An admin reads.
+  const chunks = [];
+  for await (const c of client("os:admin").read({ path: "/etc/hosts" })) chunks.push(c.data);
+  expect(Buffer.concat(chunks).toString()).toBe("127.0.0.1 localhost\n");
+});
+
+test("GetConfiguration is redacted for a reader, not for an admin", async () => {
+  const reader = await client("os:reader").getConfiguration({});
+  const text = new TextDecoder().decode(reader.data);
+  expect(reader.redacted).toBe(true);
+  expect(text).not.toContain("abcdef.0123456789abcdef");
+  expect(text).not.toContain("c2VjcmV0");
+  expect(text).toContain('token: "******"');
+  const admin = await client("os:admin").getConfiguration({});
+  expect(new TextDecoder().decode(admin.data)).toContain("abcdef.0123456789abcdef");
+});
+
+test("a missing role header is Unauthenticated", async () => {
+  const transport = createGrpcTransport({
+    baseUrl: "http://localhost",
+    httpVersion: "2",
+    nodeOptions: { createConnection: () => connect(socketPath) },
+  });
+  const err = await failure(createClient(MachineService, transport).version({}));
+  expect(err.code).toBe(Code.Unauthenticated);
+});
+
+test("a stale socket file (left by a crash) is replaced; a non-socket file is refused", async () => {
+  const stale = join(f.dir, "run", "stale.sock");
+  // A process that listens then dies without cleaning up leaves its socket file behind.
+  const crashed = Bun.spawnSync([
+    process.execPath,
+    "-e",
+    `require("node:net").createServer().listen(${JSON.stringify(stale)}, () => process.exit(0))`,
+  ]);
+  expect(crashed.exitCode).toBe(0);
+  expect(statSync(stale).isSocket()).toBe(true);
+  const s = await startApiServer({ socketPath: stale, context: f.ctx, closeGraceMs: 100 });
+  const transport = createGrpcTransport({
+    baseUrl: "http://localhost",
+    httpVersion: "2",
+    nodeOptions: { createConnection: () => connect(stale) },
+    interceptors: [withRole("os:reader")],
+  });
+  expect((await createClient(MachineService, transport).hostname({})).hostname).toBe("node-1");
+  await s.close();
+  const regular = join(f.dir, "run", "not-a-socket");
+  writeFileSync(regular, "keep me");
+  const err = await startApiServer({ socketPath: regular, context: f.ctx }).catch((e) => e);
+  expect(err).toBeInstanceOf(ApiServerError);
+  expect((err as ApiServerError).code).toBe("NotASocket");
+  expect(readFileSync(regular, "utf8")).toBe("keep me");
+});
+
+test("close ends followers and removes the socket", async () => {
+  const path = join(f.dir, "run", "closing.sock");
+  const s = await startApiServer({ socketPath: path, context: f.ctx, closeGraceMs: 2000 });
+  const transport = createGrpcTransport({
+    baseUrl: "http://localhost",
+    httpVersion: "2",
+    nodeOptions: { createConnection: () => connect(path) },
+    interceptors: [withRole("os:reader")],
+  });
+  const follower = (async () => {
+    let lines = 0;
+    try {
+      for await (const m of createClient(MachineService, transport).logs({
+        id: "echo",
+        follow: true,
+        tailLines: 1,
+      })) {
+        lines += m.lines.length;
+      }
+      return `ended after ${lines}`;
+    } catch (e) {
+      return `failed: ${ConnectError.from(e).code}`;
+    }
+  })();
+  await Bun.sleep(50);
+  const started = performance.now();
+  await s.close();
+  expect(performance.now() - started).toBeLessThan(1500);
+  expect(await follower).toBe("ended after 1");
+  expect(() => statSync(path)).toThrow(/ENOENT/);
+});
