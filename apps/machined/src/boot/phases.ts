@@ -43,8 +43,11 @@ export interface SequenceDeps {
   readonly args: KernelArgs;
   readonly platform: Platform;
   readonly paths: NodePaths;
-  /** Network bring-up (DHCP, addresses, routes); gets the config when one is stored already. */
-  readonly network: (config: MachineConfig | undefined) => Promise<void>;
+  /**
+   * Network bring-up (DHCP, addresses, routes); gets the config when one is stored already, and the
+   * sequence's signal (aborted when a forced shutdown cancels the boot).
+   */
+  readonly network: (config: MachineConfig | undefined, signal: AbortSignal) => Promise<void>;
   readonly fetch: FetchFn;
   readonly variables: UrlVariableProviders;
   /** The system services to register and start, given what the boot found. */
@@ -56,6 +59,8 @@ export interface SequenceDeps {
   /** Container mode's `--config FILE`: used before the store. */
   readonly providedConfig?: ProvidedConfig;
   readonly fetchRetry?: Partial<FetchRetry>;
+  /** How long a forced shutdown waits for a cancelled boot's running task to end (default 10 s). */
+  readonly cancelTimeoutMs?: number;
   /** How long the boot waits for each started service to be up (default 60 s). */
   readonly serviceStartTimeoutMs?: number;
   /** Reset: erases the node's state (STATE and /var contents). */
@@ -170,7 +175,7 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
     },
     {
       name: "network",
-      tasks: [task("network", () => deps.network(state.config))],
+      tasks: [task("network", ({ signal }) => deps.network(state.config, signal))],
     },
     {
       name: "config",

@@ -160,3 +160,13 @@ describe("SequenceLock", () => {
     lock.acquire("shutdown")();
   });
 });
+
+test("forceRelease frees the lock, and the old holder's release cannot free its successor", () => {
+  const lock = new SequenceLock();
+  const releaseBoot = lock.acquire("boot");
+  lock.forceRelease();
+  expect(lock.running).toBeUndefined();
+  lock.acquire("shutdown");
+  releaseBoot();
+  expect(lock.running).toBe("shutdown");
+});

@@ -73,16 +73,24 @@ export class SequenceLock {
     return this.#running;
   }
 
+  #holder = 0;
+
   /** Takes the lock for `name` or throws SequenceLockedError; returns the release function. */
   acquire(name: SequenceName): () => void {
     if (this.#running !== undefined) throw new SequenceLockedError(name, this.#running);
     this.#running = name;
-    let released = false;
+    const holder = ++this.#holder;
     return () => {
-      if (released) return;
-      released = true;
+      // A holder released by force (or twice) must not release its successor.
+      if (this.#holder !== holder || this.#running === undefined) return;
       this.#running = undefined;
     };
+  }
+
+  /** Frees the lock whoever holds it (a forced shutdown whose cancelled sequence does not end). */
+  forceRelease(): void {
+    this.#running = undefined;
+    this.#holder++;
   }
 }
 

@@ -264,7 +264,9 @@ describe("the sequence lock", () => {
         }),
     });
     const boot = t.sequencer.boot();
-    for (let i = 0; i < 50 && t.sequencer.running === undefined; i++) await Bun.sleep(1);
+    const networkStarted = () => t.lines.includes("[boot] phase network: task network started");
+    for (let i = 0; i < 500 && !networkStarted(); i++) await Bun.sleep(1);
+    expect(networkStarted()).toBe(true);
     expect(t.sequencer.running).toBe("boot");
 
     const refused = await t.sequencer.reboot().catch((e) => e);
@@ -281,6 +283,21 @@ describe("the sequence lock", () => {
     await shutdown;
     expect(t.sys.rebooted).toBe("poweroff");
     expect(t.record).toEqual([]); // the boot never reached its services
+  });
+
+  test("a forced shutdown goes on when the cancelled boot's task ignores its signal", async () => {
+    const t = setup({ network: () => new Promise<void>(() => {}), cancelTimeoutMs: 5000 });
+    void t.sequencer.boot().catch(() => {});
+    const networkStarted = () => t.lines.includes("[boot] phase network: task network started");
+    for (let i = 0; i < 500 && !networkStarted(); i++) await Bun.sleep(1);
+    expect(networkStarted()).toBe(true);
+    const shutdown = t.sequencer.shutdown({ force: true });
+    await t.clock.advance(4999);
+    expect(t.sys.rebooted).toBeUndefined();
+    await t.clock.advance(1);
+    await shutdown;
+    expect(t.sys.rebooted).toBe("poweroff");
+    expect(t.lines).toContain("[shutdown] the boot sequence did not stop within 5000 ms: going on");
   });
 
   test("start() returns once the sequence runs, in the background", async () => {

@@ -120,7 +120,20 @@ export class Sequencer {
     if (options.force && current !== undefined && current.name === "boot") {
       this.#deps.log(`[${kind}] cancelling the running ${current.name} sequence`);
       current.abort.abort();
-      await current.done;
+      // A task that ignores its signal must not keep the node from shutting down.
+      const timeoutMs = this.#deps.cancelTimeoutMs ?? 10_000;
+      const stopWaiting = new AbortController();
+      const ended = await Promise.race([
+        current.done.then(() => true),
+        this.#deps.clock.sleep(timeoutMs, stopWaiting.signal).then(() => false),
+      ]);
+      stopWaiting.abort();
+      if (!ended) {
+        this.#deps.log(
+          `[${kind}] the ${current.name} sequence did not stop within ${timeoutMs} ms: going on`,
+        );
+        this.#lock.forceRelease();
+      }
     }
     return this.#run(kind, () => shutdownPhases(this.#deps, kind));
   }
