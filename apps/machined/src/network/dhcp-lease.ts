@@ -28,7 +28,8 @@ export interface DhcpLease {
   readonly acquiredAt: number;
 }
 
-export type DhcpErrorCode = "timeout" | "nak" | "bad_lease" | "stopped" | "expired";
+/** bad_lease: an ACK that cannot make a lease; stopped: stop() came before a lease. */
+export type DhcpErrorCode = "bad_lease" | "stopped";
 
 /** Failures of the DHCP client, naming the interface. */
 export class DhcpError extends Error {
