@@ -27,6 +27,17 @@ describe("x509 names", () => {
     expect(tagOf("café")).toBe(0x0c);
   });
 
+  test("byte for byte what @peculiar/x509 wrote for the same names (so issuers of existing CAs still match)", () => {
+    const names = [
+      [{ CN: ["bronze"] }],
+      [{ O: ["Bronze Inc"] }, { CN: ["bronze"] }],
+      [{ O: ["os:admin", "extra"] }, { CN: ["admin"] }],
+      [{ O: ["système"] }, { CN: ["nœud_1"] }],
+    ];
+    for (const name of names)
+      expect(hex(encodeName(name))).toBe(hex(new Uint8Array(new x509.Name(name).toArrayBuffer())));
+  });
+
   test("a multi-valued RDN keeps its order; x509 and our reader agree on text and values", () => {
     const der = encodeName([{ O: ["os:admin", "extra"] }, { CN: ["admin"] }]);
     expect(formatName(der)).toBe("O=os:admin+O=extra, CN=admin");

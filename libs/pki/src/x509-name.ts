@@ -25,8 +25,11 @@ function directoryString(value: string): Uint8Array {
 }
 
 /**
- * DER Name. An RDN with several values (`O` with two organizations) keeps them in the order given, which is
- * the order they are read back in (the previous @peculiar/x509-made certificates did the same).
+ * DER Name, byte for byte what @peculiar/x509 wrote before. An RDN with several values (`O` with two
+ * organizations) keeps them in the order given, the order they are read back in. Strict DER sorts SET OF
+ * members (X.690 §11.6, as Go does): strict parsers (Python `cryptography`) reject such multi-valued RDNs, openssl,
+ * Go and x509 accept them. Only certificates with several organizations are concerned; sorting would be
+ * `derSetOf` below, but it changes the order `inspectCertificate().organizations` reports.
  */
 export function encodeName(name: NameSpec): Uint8Array<ArrayBuffer> {
   const rdns = name.map((rdn) => {
