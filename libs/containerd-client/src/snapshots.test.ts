@@ -16,7 +16,7 @@ test("prepare, mounts, commit, view, stat, usage, list, remove on overlayfs", as
   const info = await s.stat("base");
   expect(info.kind).toBe("committed");
   expect(info.labels["containerd.io/gc.root"]).toBe("t");
-  const view = await s.view("base-view", "base");
+  const view = await s.view("base-view", "base", { labels: { "containerd.io/gc.root": "t" } });
   expect(view[0]?.options).toContain("ro");
   expect((await s.stat("base-view")).parent).toBe("base");
   expect(await s.usage("base")).toEqual({ bytes: expect.any(Number), inodes: expect.any(Number) });
