@@ -140,7 +140,6 @@ test("GetConfiguration is redacted for a reader, not for an admin", async () => 
 test("a missing role header is Unauthenticated", async () => {
   const transport = createGrpcTransport({
     baseUrl: "http://localhost",
-    httpVersion: "2",
     nodeOptions: { createConnection: () => connect(socketPath) },
   });
   const err = await failure(createClient(MachineService, transport).version({}));
@@ -160,7 +159,6 @@ test("a stale socket file (left by a crash) is replaced; a non-socket file is re
   const s = await startApiServer({ socketPath: stale, context: f.ctx, closeGraceMs: 100 });
   const transport = createGrpcTransport({
     baseUrl: "http://localhost",
-    httpVersion: "2",
     nodeOptions: { createConnection: () => connect(stale) },
     interceptors: [withRole("os:reader")],
   });
@@ -179,7 +177,6 @@ test("close ends followers and removes the socket", async () => {
   const s = await startApiServer({ socketPath: path, context: f.ctx, closeGraceMs: 2000 });
   const transport = createGrpcTransport({
     baseUrl: "http://localhost",
-    httpVersion: "2",
     nodeOptions: { createConnection: () => connect(path) },
     interceptors: [withRole("os:reader")],
   });

@@ -22,7 +22,6 @@ test("the API runs as the supervised 'machined' service: healthy once serving, s
   expect(status.up).toBe(true);
   const transport = createGrpcTransport({
     baseUrl: "http://localhost",
-    httpVersion: "2",
     nodeOptions: { createConnection: () => connect(socketPath) },
     interceptors: [
       (next) => (req) => {
