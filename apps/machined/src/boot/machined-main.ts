@@ -12,6 +12,7 @@ import { containerdService } from "./containerd-service.ts";
 import { type MachinedFlags, parseMachinedFlags } from "./entry-args.ts";
 import { parseKernelArgs } from "./kernel-args.ts";
 import { nodePaths } from "./node-paths.ts";
+import { installProcessGuards } from "./process-guards.ts";
 import { Sequencer } from "./sequencer.ts";
 import { sysfsUrlVariables } from "./url-variables.ts";
 
@@ -49,12 +50,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
   }
 
   // PID 1 must never die: report and carry on.
-  process.on("uncaughtException", (err) =>
-    log(`uncaught exception (machined keeps running): ${describe(err)}`),
-  );
-  process.on("unhandledRejection", (err) =>
-    log(`unhandled rejection (machined keeps running): ${describe(err)}`),
-  );
+  installProcessGuards(process, log);
 
   const sys = new LibcSys();
   const args = parseKernelArgs(flags.cmdline ?? (flags.platform === "container" ? "" : sys.readCmdline()));
