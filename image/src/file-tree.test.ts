@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { materializeTree, type TreeEntry, textFile, toCpioEntries } from "./file-tree.ts";
+import { materializeTree, type TreeEntry, textFile, toCpioEntries, treeDigest } from "./file-tree.ts";
 
 describe("file tree", () => {
   const dir = mkdtempSync(join(tmpdir(), "bronze-tree-"));
@@ -48,5 +48,23 @@ describe("file tree", () => {
     const tool = cpio.find((e) => e.path === "/usr/bin/tool");
     expect(tool?.type === "file" && new TextDecoder().decode(tool.data)).toBe("binary");
     expect(cpio).toHaveLength(4);
+  });
+
+  test("treeDigest changes with content, mode, target and parameters, not with order", () => {
+    const base = treeDigest(entries, "zstd 9");
+    expect(base).toMatch(/^[0-9a-f]{64}$/);
+    expect(treeDigest([...entries].reverse(), "zstd 9")).toBe(base);
+    expect(treeDigest(entries, "zstd 3")).not.toBe(base);
+    expect(treeDigest([...entries.slice(1), textFile("/usr/bin/tool", "binary", 0o755)], "zstd 9")).toBe(
+      base,
+    );
+    expect(treeDigest([...entries.slice(1), textFile("/usr/bin/tool", "binary", 0o700)], "zstd 9")).not.toBe(
+      base,
+    );
+    expect(treeDigest([...entries.slice(1), textFile("/usr/bin/tool", "binarY", 0o755)], "zstd 9")).not.toBe(
+      base,
+    );
+    const relinked = entries.map((e) => (e.type === "symlink" ? { ...e, target: "/lib/other.so" } : e));
+    expect(treeDigest(relinked, "zstd 9")).not.toBe(base);
   });
 });

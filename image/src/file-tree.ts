@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   copyFileSync,
@@ -81,4 +82,41 @@ export function materializeTree(entries: readonly TreeEntry[], dir: string): voi
         throw new ImageError("BadInput", `tree: device node ${rel} cannot be written to a directory tree`);
     }
   }
+}
+
+/**
+ * A digest of everything the tree is made of (paths, types, modes, link targets, device numbers,
+ * file contents), for caching what is built from it. `extra` adds the builder's own parameters.
+ */
+export function treeDigest(
+  entries: readonly TreeEntry[],
+  extra: string,
+  read: (path: string) => Uint8Array = (p) => readFileSync(p),
+): string {
+  const hash = createHash("sha256");
+  hash.update(`${extra}\n`);
+  const sorted = [...entries]
+    .map((e) => [normalizeCpioPath(e.path), e] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [path, e] of sorted) {
+    let detail: string;
+    switch (e.type) {
+      case "dir":
+        detail = e.mode.toString(8);
+        break;
+      case "file": {
+        const data = "source" in e ? read(e.source) : e.data;
+        detail = `${e.mode.toString(8)} ${createHash("sha256").update(data).digest("hex")}`;
+        break;
+      }
+      case "symlink":
+        detail = JSON.stringify(e.target);
+        break;
+      case "char":
+        detail = `${e.mode.toString(8)} ${e.major}:${e.minor}`;
+        break;
+    }
+    hash.update(`${JSON.stringify(path)} ${e.type} ${detail}\n`);
+  }
+  return hash.digest("hex");
 }

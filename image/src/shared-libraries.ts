@@ -28,7 +28,14 @@ export function resolveSharedLibraries(
   const queue: Array<{ soname: string; neededBy: string }> = [];
   for (const binary of binaries) {
     const info = readElfDynamic(binary.bytes, binary.name);
-    if (info.interpreter) interpreters.add(info.interpreter);
+    if (info.interpreter) {
+      interpreters.add(info.interpreter);
+      // the interpreter is a library too (ld.so is not always in DT_NEEDED)
+      queue.push({
+        soname: info.interpreter.slice(info.interpreter.lastIndexOf("/") + 1),
+        neededBy: binary.name,
+      });
+    }
     for (const soname of info.needed) queue.push({ soname, neededBy: binary.name });
   }
   while (queue.length > 0) {

@@ -1,0 +1,117 @@
+import type { TreeEntry } from "./file-tree.ts";
+import { textFile } from "./file-tree.ts";
+import { formatModulesDep, type ModulesDep } from "./module-deps.ts";
+import type { ResolvedLibraries } from "./shared-libraries.ts";
+
+/**
+ * Where things live in the initramfs and the squashfs root: the contract between the image build
+ * and stage 1 / machined.
+ *
+ * initramfs:  /init (the shim) execs /stage1 (the multi-call binary, argv[0] "/stage1");
+ *             /rootfs.sqsh; /lib/modules/<abi>/{kernel/...,modules.dep,modules.load}
+ *             (modules.load: one path a line, relative to that directory, in load order);
+ *             glibc under /lib/x86_64-linux-gnu; empty /proc /sys /dev /newroot /tmp; /dev/console.
+ * rootfs:     /sbin/init (the same binary), containerd, its runc shim, runc, etcd, CA bundle, /etc.
+ */
+export const STAGE1_PATH = "/stage1";
+export const STAGE1_ARGV: readonly string[] = ["/stage1"];
+export const ROOTFS_IMAGE_PATH = "/rootfs.sqsh";
+export const NEWROOT_PATH = "/newroot";
+export const LIBRARY_DIR = "/lib/x86_64-linux-gnu";
+export const CA_BUNDLE_PATH = "/etc/ssl/certs/ca-certificates.crt";
+
+/** The libraries as regular files in LIBRARY_DIR, and each interpreter as a symlink into it. */
+export function libraryEntries(resolved: ResolvedLibraries): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  for (const [soname, source] of resolved.libraries) {
+    entries.push({ type: "file", path: `${LIBRARY_DIR}/${soname}`, mode: 0o755, source });
+  }
+  for (const interpreter of resolved.interpreters) {
+    const base = interpreter.slice(interpreter.lastIndexOf("/") + 1);
+    if (`${LIBRARY_DIR}/${base}` !== interpreter) {
+      entries.push({ type: "symlink", path: interpreter, target: `${LIBRARY_DIR}/${base}` });
+    }
+  }
+  return entries;
+}
+
+export interface InitramfsInputs {
+  readonly shim: Uint8Array;
+  /** Host path of the compiled multi-call binary. */
+  readonly stage1: string;
+  readonly libraries: ResolvedLibraries;
+  readonly abi: string;
+  /** Host path of the unpacked `lib/modules/<abi>` directory. */
+  readonly moduleDir: string;
+  /** Module paths relative to moduleDir, in load order. */
+  readonly modules: readonly string[];
+  readonly modulesDep: ModulesDep;
+  /** Host path of rootfs.sqsh. */
+  readonly rootfs: string;
+}
+
+export function initramfsTree(inputs: InitramfsInputs): TreeEntry[] {
+  const moduleBase = `/lib/modules/${inputs.abi}`;
+  return [
+    { type: "file", path: "/init", mode: 0o755, data: inputs.shim },
+    { type: "file", path: STAGE1_PATH, mode: 0o755, source: inputs.stage1 },
+    { type: "file", path: ROOTFS_IMAGE_PATH, mode: 0o644, source: inputs.rootfs },
+    ...libraryEntries(inputs.libraries),
+    ...inputs.modules.map(
+      (m): TreeEntry => ({
+        type: "file",
+        path: `${moduleBase}/${m}`,
+        mode: 0o644,
+        source: `${inputs.moduleDir}/${m}`,
+      }),
+    ),
+    textFile(`${moduleBase}/modules.dep`, formatModulesDep(inputs.modulesDep, inputs.modules)),
+    textFile(`${moduleBase}/modules.load`, inputs.modules.map((m) => `${m}\n`).join("")),
+    { type: "dir", path: "/proc", mode: 0o555 },
+    { type: "dir", path: "/sys", mode: 0o555 },
+    { type: "dir", path: "/dev", mode: 0o755 },
+    { type: "char", path: "/dev/console", mode: 0o600, major: 5, minor: 1 },
+    { type: "dir", path: NEWROOT_PATH, mode: 0o755 },
+    { type: "dir", path: "/tmp", mode: 0o1777 },
+  ];
+}
+
+export interface RootfsInputs {
+  /** Host paths. */
+  readonly node: string;
+  readonly containerd: string;
+  readonly containerdShim: string;
+  readonly runc: string;
+  readonly etcd: string;
+  readonly libraries: ResolvedLibraries;
+  /** Root-relative path => content (the /etc skeleton). */
+  readonly etc: ReadonlyMap<string, string>;
+  readonly caBundle: string;
+}
+
+/** Mount points and state directories: empty in the image, filled at boot. */
+export const ROOTFS_MOUNT_POINTS: ReadonlyArray<readonly [path: string, mode: number]> = [
+  ["/proc", 0o555],
+  ["/sys", 0o555],
+  ["/dev", 0o755],
+  ["/system", 0o755],
+  ["/var", 0o755],
+  ["/run", 0o755],
+  ["/tmp", 0o1777],
+  ["/etc/kubernetes", 0o755],
+];
+
+export function rootfsTree(inputs: RootfsInputs): TreeEntry[] {
+  return [
+    { type: "file", path: "/sbin/init", mode: 0o755, source: inputs.node },
+    { type: "file", path: "/usr/bin/containerd", mode: 0o755, source: inputs.containerd },
+    { type: "file", path: "/usr/bin/containerd-shim-runc-v2", mode: 0o755, source: inputs.containerdShim },
+    { type: "file", path: "/usr/sbin/runc", mode: 0o755, source: inputs.runc },
+    { type: "symlink", path: "/usr/bin/runc", target: "../sbin/runc" },
+    { type: "file", path: "/usr/bin/etcd", mode: 0o755, source: inputs.etcd },
+    ...libraryEntries(inputs.libraries),
+    ...[...inputs.etc].map(([path, text]) => textFile(path, text)),
+    textFile(CA_BUNDLE_PATH, inputs.caBundle),
+    ...ROOTFS_MOUNT_POINTS.map(([path, mode]): TreeEntry => ({ type: "dir", path, mode })),
+  ];
+}
