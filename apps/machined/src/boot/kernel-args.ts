@@ -128,7 +128,7 @@ const oneOf =
 const BRONZE_CHECKS: Readonly<Record<keyof BronzeArgs, Checker>> = {
   config: (v) =>
     v === null || v === ""
-      ? `needs a URL, e.g. bronze.config=http://10.0.0.1/$${"{mac}"}.yaml`
+      ? `needs a URL, e.g. bronze.config=http://10.0.0.1/\${mac}.yaml`
       : configUrlProblem(v),
   platform: oneOf(PLATFORMS),
   hostname: (v) => (v === null ? "needs a value, e.g. bronze.hostname=node-1" : hostnameProblem(v)),
