@@ -80,9 +80,9 @@ function assertSansAllowed(sans: SubjectAltNames, allowedSans: readonly string[]
 }
 
 /**
- * Verifies a CSR and signs it with `ca`. The request is parsed and its signature checked with @peculiar/x509
- * (loaded on first use); the certificate is encoded by certificate-encoder.ts. Only the subject CN and O (unless stripped) and the DNS/IP SANs are
- * taken from the request; usage, validity and every other extension are decided here.
+ * Verifies a CSR and signs it with `ca`. Only the subject CN and O (unless stripped) and the DNS/IP SANs are
+ * taken from the request; usage, validity and every other extension are decided here. The request is parsed and
+ * its signature checked with @peculiar/x509 (loaded on first use); the certificate is certificate-encoder.ts's.
  */
 export async function signCSR(options: SignCSROptions): Promise<string> {
   extendedKeyUsages(options.usage);
