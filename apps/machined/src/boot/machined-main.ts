@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Clock, systemClock } from "../clock.ts";
 import { ConfigStore } from "../config/config-store.ts";
+import { configureNetwork } from "../network/network-configurator.ts";
 import { createBunSpawn } from "../services/bun-spawn.ts";
 import { Supervisor } from "../services/supervisor.ts";
 import { ChildTracker } from "../sys/child-tracker.ts";
@@ -110,9 +111,24 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     args,
     platform,
     paths,
-    network: async () => {
-      if (container) log("container mode: the host's network is used as it is");
-      else log("network: no network stack is wired into this build yet");
+    network: async (config) => {
+      if (container) {
+        log("container mode: the host's network is used as it is");
+        return;
+      }
+      // /etc is the read-only squashfs: resolv.conf lives in /system/etc (the image links /etc/resolv.conf there).
+      const network = await configureNetwork({
+        network: config?.machine.network,
+        root: paths.system,
+        resolvConfPath: "etc/resolv.conf",
+        clock,
+        log,
+      });
+      for (const i of network.interfaces) {
+        const dhcp = i.dhcp === undefined ? "" : ` (DHCP ${i.dhcp.state})`;
+        log(`network: ${i.name}: ${i.addresses.length > 0 ? i.addresses.join(", ") : "no address"}${dhcp}`);
+      }
+      if (network.failures.length > 0) log(`network: ${network.failures.length} problem(s), see above`);
     },
     fetch: (url, init) => fetch(url, init),
     variables: sysfsUrlVariables(() => sequencer.state.hostname),
