@@ -85,3 +85,15 @@ test("Copy streams a tar archive that tar(1) extracts", async () => {
   expect(readFileSync(join(out, "etc", "hosts"), "utf8")).toBe("127.0.0.1 localhost\n");
   expect(readFileSync(join(out, "etc", "deep", "er", "x"), "utf8")).toBe("x");
 });
+
+test("Read of a /proc file (stat size 0) returns its content, on the real root", async () => {
+  const real = makeFixture({ filesRoot: "/" });
+  try {
+    const chunks = await all(real.client("os:admin").read({ path: "/proc/version" }));
+    const text = Buffer.concat(chunks.map((c) => c.data)).toString();
+    expect(text).toStartWith("Linux version ");
+    expect(text).toBe(readFileSync("/proc/version", "utf8"));
+  } finally {
+    await real.cleanup();
+  }
+});
