@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { settle } from "../../services/fake-clock.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
-import { DMESG_BATCH, DMESG_POLL_MS } from "./dmesg.ts";
+import { DMESG_BATCH, DMESG_BATCH_BYTES, DMESG_POLL_MS } from "./dmesg.ts";
 
 const f = makeFixture();
 afterAll(() => f.cleanup());
@@ -60,5 +60,16 @@ test("a kernel log that cannot be opened is reported", async () => {
   })().catch((e) => ConnectError.from(e));
   expect((err as ConnectError).code).toBe(Code.PermissionDenied);
   expect((err as ConnectError).rawMessage).toContain("opening the kernel log");
+  await g.cleanup();
+});
+
+test("long records make smaller messages", async () => {
+  const g = makeFixture();
+  const text = "k".repeat(4000);
+  for (let i = 0; i < 40; i++) g.kmsg.records.push(`6,${i},${i},-;${text}`);
+  const sizes = [];
+  for await (const m of g.client("os:reader").dmesg({})) sizes.push(m.messages.length);
+  expect(sizes.reduce((a, b) => a + b, 0)).toBe(40);
+  expect(Math.max(...sizes)).toBeLessThanOrEqual(Math.ceil(DMESG_BATCH_BYTES / 4000));
   await g.cleanup();
 });

@@ -5,21 +5,30 @@ import { parseKmsgRecord } from "../kmsg/kmsg-record.ts";
 import type { KmsgReader, KmsgSource } from "../kmsg/kmsg-source.ts";
 import type { HandlerOptions, MachineServiceImpl } from "./handler-types.ts";
 
-/** Records per message when draining the kernel buffer. */
+/** Most records per message when draining the kernel buffer. */
 export const DMESG_BATCH = 256;
+/** About the most text per message (DESIGN.md §8: Bun's HTTP/2 stalls on messages over ~64 KiB). */
+export const DMESG_BATCH_BYTES = 32 * 1024;
 /** How often a follower looks for new records (/dev/kmsg is read non-blocking). */
 export const DMESG_POLL_MS = 250;
 
 type Message = Omit<KernelMessage, "$typeName">;
 
-/** Every record available now, parsed (malformed ones skipped). */
-function drain(reader: KmsgReader, max = Number.POSITIVE_INFINITY): Message[] {
+/** Records available now, parsed (malformed ones skipped), up to `max` of them or about `maxBytes`. */
+function drain(
+  reader: KmsgReader,
+  max = Number.POSITIVE_INFINITY,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Message[] {
   const out: Message[] = [];
-  while (out.length < max) {
+  let bytes = 0;
+  while (out.length < max && bytes < maxBytes) {
     const record = reader.read();
     if (record === undefined) break;
     const parsed = parseKmsgRecord(record);
-    if (parsed !== undefined) out.push(parsed);
+    if (parsed === undefined) continue;
+    out.push(parsed);
+    bytes += parsed.message.length;
   }
   return out;
 }
@@ -42,7 +51,8 @@ export function dmesgHandlers(
         // With tail, skip what the kernel buffer holds already: only new messages.
         if (req.tail) drain(reader);
         for (;;) {
-          for (let batch = drain(reader, DMESG_BATCH); batch.length > 0; batch = drain(reader, DMESG_BATCH)) {
+          const next = () => drain(reader, DMESG_BATCH, DMESG_BATCH_BYTES);
+          for (let batch = next(); batch.length > 0; batch = next()) {
             yield { messages: batch };
           }
           if (!req.follow) return;

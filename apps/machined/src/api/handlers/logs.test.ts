@@ -3,7 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { InProcessRunner } from "../../services/in-process-runner.ts";
 import type { LogSink } from "../../services/service.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
-import { LOG_BATCH, tailCount } from "./logs.ts";
+import { batches, LOG_BATCH, LOG_BATCH_BYTES, tailCount } from "./logs.ts";
 
 const f = makeFixture();
 afterAll(() => f.cleanup());
@@ -101,4 +101,19 @@ test("unknown service: NotFound", async () => {
   })().catch((e) => ConnectError.from(e));
   expect((err as ConnectError).code).toBe(Code.NotFound);
   expect((err as ConnectError).rawMessage).toContain("unknown service ghost");
+});
+
+test("batches are bounded by lines and by bytes", () => {
+  const line = (text: string) => ({ seq: 1, time: 0, stream: "stdout" as const, text });
+  const small = Array.from({ length: 1001 }, () => line("x"));
+  expect([...batches(small)].map((b) => b.length)).toEqual([LOG_BATCH, LOG_BATCH, 1]);
+  const big = Array.from({ length: 10 }, () => line("y".repeat(10_000)));
+  const sizes = [...batches(big)].map((b) => b.reduce((n, l) => n + l.text.length, 0));
+  expect(sizes.every((s) => s <= LOG_BATCH_BYTES)).toBe(true);
+  expect(sizes.reduce((a, b) => a + b, 0)).toBe(100_000);
+  // A single line larger than the bound still goes out, alone.
+  expect([...batches([line("z".repeat(LOG_BATCH_BYTES * 2)), line("a")])].map((b) => b.length)).toEqual([
+    1, 1,
+  ]);
+  expect([...batches([])]).toEqual([]);
 });

@@ -6,8 +6,29 @@ import type { Supervisor } from "../../services/supervisor.ts";
 import { toConnectError } from "../api-errors.ts";
 import type { HandlerOptions, MachineServiceImpl } from "./handler-types.ts";
 
-/** Lines per message when sending what is already in the buffer. */
+/** Most lines per message when sending what is already in the buffer. */
 export const LOG_BATCH = 500;
+/**
+ * Most text per message (about): DESIGN.md §8, Bun's HTTP/2 stalls on streamed messages larger than
+ * ~64 KiB, and apid relays these messages with Bun.
+ */
+export const LOG_BATCH_BYTES = 32 * 1024;
+
+/** Splits lines into batches of at most LOG_BATCH lines and about LOG_BATCH_BYTES of text. */
+export function* batches(lines: readonly LogLine[]): Generator<LogLine[]> {
+  let batch: LogLine[] = [];
+  let bytes = 0;
+  for (const line of lines) {
+    if (batch.length > 0 && (batch.length === LOG_BATCH || bytes + line.text.length > LOG_BATCH_BYTES)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(line);
+    bytes += line.text.length;
+  }
+  if (batch.length > 0) yield batch;
+}
 
 type Reply = Omit<LogsResponse, "$typeName">;
 
@@ -44,22 +65,21 @@ export function logHandlers(
       }
       const tail = tailCount(req.tailLines, req.follow);
       if (!req.follow) {
-        const lines = buffer.tail(tail);
-        for (let i = 0; i < lines.length; i += LOG_BATCH) yield toReply(lines.slice(i, i + LOG_BATCH));
+        for (const batch of batches(buffer.tail(tail))) yield toReply(batch);
         return;
       }
       const signal = AbortSignal.any([ctx.signal, options.shutdown]);
       // follow() snapshots the tail and subscribes in one synchronous step (the loop's first next()),
       // so no line is lost or repeated between the two; the tail lines go out in batches.
       let initial = Math.min(tail, buffer.length);
-      let batch: LogLine[] = [];
+      let pending: LogLine[] = [];
       for await (const line of buffer.follow({ tail, signal, maxQueue: initial + 1000 })) {
         if (initial > 0) {
-          batch.push(line);
+          pending.push(line);
           initial--;
-          if (batch.length === LOG_BATCH || initial === 0) {
-            yield toReply(batch);
-            batch = [];
+          if (initial === 0) {
+            for (const batch of batches(pending)) yield toReply(batch);
+            pending = [];
           }
           continue;
         }
