@@ -1,5 +1,6 @@
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { release } from "node:os";
+import { join, resolve } from "node:path";
 import { type Clock, systemClock } from "../clock.ts";
 import { ConfigStore } from "../config/config-store.ts";
 import { configureNetwork } from "../network/network-configurator.ts";
@@ -146,6 +147,20 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
       reaper.stop();
       log(`exiting with code ${code}`);
       process.exit(code);
+    },
+    modules: {
+      dir: join("/lib/modules", release()),
+      fs: {
+        readText(path) {
+          try {
+            return readFileSync(path, "utf8");
+          } catch {
+            return undefined;
+          }
+        },
+        openRead: (path) => openSync(path, "r"),
+        close: (fd) => closeSync(fd),
+      },
     },
     ...(flags.configUrl !== undefined ? { configUrl: flags.configUrl } : {}),
     ...(provided !== undefined ? { providedConfig: provided } : {}),

@@ -4,6 +4,7 @@ import type { MachineConfig } from "@bronze/config-schema";
 import type { Clock } from "../clock.ts";
 import type { ServiceDefinition } from "../services/service.ts";
 import type { Supervisor } from "../services/supervisor.ts";
+import { loadModules, type ModuleFs } from "../stage1/module-loader.ts";
 import { MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID } from "../sys/constants.ts";
 import type { RebootCommand, Sys } from "../sys/sys.ts";
 import { SysError } from "../sys/sys-error.ts";
@@ -63,6 +64,8 @@ export interface SequenceDeps {
   readonly cancelTimeoutMs?: number;
   /** How long the boot waits for each started service to be up (default 60 s). */
   readonly serviceStartTimeoutMs?: number;
+  /** Where machine.kernel.modules are loaded from (`/lib/modules/<release>` of the root). */
+  readonly modules?: { readonly fs: ModuleFs; readonly dir: string };
   /** Reset: erases the node's state (STATE and /var contents). */
   readonly wipe?: () => Promise<void> | void;
 }
@@ -198,6 +201,40 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
           if (acquired.mode === "maintenance") {
             log(`maintenance mode: ${acquired.reason}; apply a config with osctl apply-config --insecure`);
           }
+        }),
+      ],
+    },
+    {
+      name: "kernelModules",
+      tasks: [
+        task("kernelModules", ({ log }) => {
+          const modules = state.config?.machine.kernel?.modules ?? [];
+          if (modules.length === 0) return;
+          if (isContainer(deps)) {
+            log("container mode: machine.kernel.modules are not loaded (the host's kernel is not ours)");
+            return;
+          }
+          const source = deps.modules;
+          if (source === undefined) {
+            log("machine.kernel.modules: this build cannot load modules");
+            return;
+          }
+          // One at a time: a module that cannot be loaded is reported and does not stop the others.
+          modules.forEach((m, i) => {
+            try {
+              loadModules({
+                sys,
+                fs: source.fs,
+                moduleDir: source.dir,
+                requests: [{ name: m.name.replaceAll("-", "_"), params: (m.parameters ?? []).join(" ") }],
+                log,
+              });
+            } catch (err) {
+              log(
+                `machine.kernel.modules[${i}] ${m.name}: ${err instanceof Error ? err.message : String(err)}`,
+              );
+            }
+          });
         }),
       ],
     },

@@ -134,6 +134,7 @@ describe("boot", () => {
       "loadStoredConfig",
       "network",
       "acquireConfig",
+      "kernelModules",
       "hostname",
       "sysctls",
       "machineFiles",
@@ -141,6 +142,51 @@ describe("boot", () => {
     ]);
     expect(t.lines.some((l) => l.includes("sysctl") && l.includes("not applied"))).toBe(true);
     expect(t.lines).toContain("[boot] startServices: boot finished: node cp-1 configured");
+    await t.supervisor.stopAll();
+  });
+
+  test("machine.kernel.modules are loaded with their dependencies; a missing one is reported, not fatal", async () => {
+    const dir = "/lib/modules/6.1.0";
+    const files: Record<string, string> = {
+      [`${dir}/modules.dep`]: [
+        "kernel/net/bridge/bridge.ko: kernel/net/llc/llc.ko",
+        "kernel/net/llc/llc.ko:",
+        "kernel/net/bridge/br_netfilter.ko: kernel/net/bridge/bridge.ko kernel/net/llc/llc.ko",
+        "",
+      ].join("\n"),
+      [`${dir}/kernel/net/bridge/bridge.ko`]: "",
+      [`${dir}/kernel/net/llc/llc.ko`]: "",
+      [`${dir}/kernel/net/bridge/br_netfilter.ko`]: "",
+    };
+    const fds: string[] = [];
+    const t = setup({
+      modules: {
+        dir,
+        fs: {
+          readText: (path) => files[path],
+          openRead: (path) => fds.push(path) - 1,
+          close: () => {},
+        },
+      },
+    });
+    t.store.save(CONTROLPLANE);
+    await t.sequencer.boot();
+    expect(t.sys.callsOf("finitModule")).toEqual([
+      [0, "", 0],
+      [1, "", 0],
+      [2, "", 0],
+    ]);
+    expect(fds.map((p) => p.slice(dir.length + 1))).toEqual([
+      "kernel/net/llc/llc.ko",
+      "kernel/net/bridge/bridge.ko",
+      "kernel/net/bridge/br_netfilter.ko",
+    ]);
+    expect(
+      t.lines.some((l) =>
+        l.includes("machine.kernel.modules[1] nf_conntrack: module nf_conntrack is neither"),
+      ),
+    ).toBe(true);
+    expect(t.record).toEqual(["a started", "b started"]);
     await t.supervisor.stopAll();
   });
 

@@ -16,15 +16,21 @@ export interface ModuleLoad {
   readonly params: string;
 }
 
-export type ModuleErrorCode = "UnknownModule" | "BadModulesDep" | "BadModuleList";
+export type ModuleErrorCode =
+  | "UnknownModule"
+  | "BadModulesDep"
+  | "BadModuleList"
+  | "MissingModulesDep"
+  | "LoadFailed";
 
 export class ModuleError extends Error {
   override readonly name = "ModuleError";
   constructor(
     readonly code: ModuleErrorCode,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

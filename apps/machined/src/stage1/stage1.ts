@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import { MODULE_INIT_COMPRESSED_FILE, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY } from "../sys/constants.ts";
+import { MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY } from "../sys/constants.ts";
 import { switchRoot } from "../sys/switch-root.ts";
 import type { Sys } from "../sys/sys.ts";
-import { SysError } from "../sys/sys-error.ts";
-import { parseModuleList, parseModulesBuiltin, parseModulesDep, resolveModuleOrder } from "./modules.ts";
+import { loadModules } from "./module-loader.ts";
+import { parseModuleList } from "./modules.ts";
 
 /** The few file operations stage 1 needs (injected: tests never touch the host). */
 export interface Stage1Fs {
@@ -52,8 +52,6 @@ export class Stage1Error extends Error {
   }
 }
 
-const EEXIST = "EEXIST";
-
 function step<T>(name: Stage1Step, fn: () => T): T {
   try {
     return fn();
@@ -94,31 +92,13 @@ export function runStage1(options: Stage1Options): never {
       log(`stage1: no ${listPath}: no modules to load`);
       return;
     }
-    const dir = join("/lib/modules", options.kernelRelease);
-    const depText = fs.readText(join(dir, "modules.dep"));
-    if (depText === undefined) throw new Error(`${join(dir, "modules.dep")} is missing`);
-    const builtin = parseModulesBuiltin(fs.readText(join(dir, "modules.builtin")) ?? "");
-    const { loads, builtin: skipped } = resolveModuleOrder(
-      parseModuleList(list, listPath),
-      parseModulesDep(depText),
-      builtin,
-    );
-    for (const name of skipped) log(`stage1: module ${name} is built into the kernel`);
-    for (const m of loads) {
-      const fd = fs.openRead(join(dir, m.path));
-      try {
-        const flags = /\.ko\.(xz|zst|gz)$/.test(m.path) ? MODULE_INIT_COMPRESSED_FILE : 0;
-        sys.finitModule(fd, m.params, flags);
-        log(`stage1: loaded ${m.name}`);
-      } catch (err) {
-        if (!(err instanceof SysError && err.code === EEXIST)) {
-          throw new Error(`loading module ${m.name} (${m.path}): ${(err as Error).message}`, { cause: err });
-        }
-        log(`stage1: ${m.name} was already loaded`);
-      } finally {
-        fs.close(fd);
-      }
-    }
+    loadModules({
+      sys,
+      fs,
+      moduleDir: join("/lib/modules", options.kernelRelease),
+      requests: parseModuleList(list, listPath),
+      log: (line) => log(`stage1: ${line}`),
+    });
   });
 
   step("rootfs", () => {
