@@ -126,6 +126,19 @@ test("a reader may not Reboot nor Read", async () => {
   expect(Buffer.concat(chunks).toString()).toBe("127.0.0.1 localhost\n");
 });
 
+test("Read and Copy stream megabytes over the socket intact", async () => {
+  const data = Buffer.alloc(5 * 1024 * 1024);
+  for (let i = 0; i < data.length; i += 4) data.writeUInt32LE(i, i);
+  writeFileSync(join(f.ctx.filesRoot, "etc", "big.bin"), data);
+  const chunks: Uint8Array[] = [];
+  for await (const c of client("os:admin").read({ path: "/etc/big.bin" })) chunks.push(c.data);
+  expect(Buffer.compare(Buffer.concat(chunks), data)).toBe(0);
+  let archived = 0;
+  for await (const c of client("os:admin").copy({ rootPath: "/etc" })) archived += c.data.length;
+  expect(archived).toBeGreaterThan(data.length);
+  expect(archived % 512).toBe(0);
+});
+
 test("GetConfiguration is redacted for a reader, not for an admin", async () => {
   const reader = await client("os:reader").getConfiguration({});
   const text = new TextDecoder().decode(reader.data);

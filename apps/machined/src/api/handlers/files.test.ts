@@ -97,3 +97,14 @@ test("Read of a /proc file (stat size 0) returns its content, on the real root",
     await real.cleanup();
   }
 });
+
+test("a files root that does not exist is reported, naming it", async () => {
+  const g = makeFixture({ filesRoot: "/nonexistent/sandbox" });
+  try {
+    const err = await failure(g.client("os:admin").list({ root: "/" }));
+    expect(err.code).toBe(Code.NotFound);
+    expect(err.rawMessage).toContain("/nonexistent/sandbox");
+  } finally {
+    await g.cleanup();
+  }
+});

@@ -8,9 +8,9 @@ import { CHUNK_BYTES, tarStream } from "../files/tar-stream.ts";
 import { walk } from "../files/walk.ts";
 import type { HandlerOptions, MachineServiceImpl } from "./handler-types.ts";
 
-function resolve(root: FilesRoot, path: string, method: string): ResolvedPath {
+function resolve(root: () => FilesRoot, path: string, method: string): ResolvedPath {
   try {
-    return root.resolve(path);
+    return root().resolve(path);
   } catch (error) {
     if (error instanceof FilesRootError) {
       const code = error.code === "NotFound" ? Code.NotFound : Code.PermissionDenied;
@@ -54,7 +54,7 @@ export function fileHandlers(
   };
   return {
     async *list(req, ctx) {
-      const target = resolve(getRoot(), req.root, "List");
+      const target = resolve(getRoot, req.root, "List");
       const depth = req.maxDepth < 0 ? Number.POSITIVE_INFINITY : Math.max(1, req.maxDepth);
       const signal = AbortSignal.any([ctx.signal, options.shutdown]);
       try {
@@ -64,7 +64,7 @@ export function fileHandlers(
       }
     },
     async *read(req, ctx) {
-      const target = resolve(getRoot(), req.path, "Read");
+      const target = resolve(getRoot, req.path, "Read");
       let file: Awaited<ReturnType<typeof open>>;
       try {
         file = await open(target.host, "r");
@@ -93,7 +93,7 @@ export function fileHandlers(
       }
     },
     async *copy(req, ctx) {
-      const target = resolve(getRoot(), req.rootPath, "Copy");
+      const target = resolve(getRoot, req.rootPath, "Copy");
       const signal = AbortSignal.any([ctx.signal, options.shutdown]);
       try {
         for await (const data of tarStream(target.host, target.visible, signal)) yield { data };
