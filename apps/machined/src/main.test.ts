@@ -208,6 +208,12 @@ describe("the multi-call entry", () => {
     }
   });
 
+  test("stage1 refuses to run unless it is PID 1", async () => {
+    const proc = Bun.spawn(["bun", MAIN], { argv0: "stage1", stdout: "pipe", stderr: "pipe" });
+    expect(await proc.exited).toBe(2);
+    expect(await new Response(proc.stderr).text()).toContain("stage1: runs as PID 1 in the initramfs only");
+  });
+
   test("bad flags exit 2 with the reason", async () => {
     const proc = Bun.spawn(["bun", MAIN, "--platform", "vmware"], { stdout: "pipe", stderr: "pipe" });
     expect(await proc.exited).toBe(2);

@@ -26,6 +26,11 @@ function log(line: string): void {
 
 /** Stage 1 on a real initramfs. PID 1 cannot exit: a failure is printed and the process waits. */
 export function stage1Main(): void {
+  if (process.pid !== 1) {
+    // It mounts over /sys and /dev and deletes the root's files: never on a running system.
+    process.stderr.write(`stage1: runs as PID 1 in the initramfs only (this is pid ${process.pid})\n`);
+    process.exit(2);
+  }
   try {
     runStage1({ sys: new LibcSys(), fs: nodeFs, log, kernelRelease: release() });
   } catch (err) {
