@@ -223,6 +223,17 @@ describe("the multi-call entry", () => {
     const noRoot = Bun.spawn(["bun", MAIN, "--platform", "container"], { stdout: "pipe", stderr: "pipe" });
     expect(await noRoot.exited).toBe(2);
     expect(await new Response(noRoot.stderr).text()).toContain("container mode needs --root DIR");
+    const noFile = Bun.spawn(
+      ["bun", MAIN, "--platform", "container", "--root", root, "--config", join(root, "nope.yaml")],
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    expect(await noFile.exited).toBe(2);
+    expect(await new Response(noFile.stderr).text()).toContain(
+      `cannot read --config ${join(root, "nope.yaml")}`,
+    );
     // Not PID 1 and not container mode: refuse rather than mount over this host's /var and /run.
     const host = Bun.spawn(["bun", MAIN, "--cmdline", "slab_nomerge pti=on"], {
       stdout: "pipe",

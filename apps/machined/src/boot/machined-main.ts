@@ -99,7 +99,12 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     try {
       provided = { text: readFileSync(flags.config, "utf8"), origin: flags.config };
     } catch (err) {
-      log(`cannot read --config ${flags.config}: ${(err as Error).message}`);
+      const why = `cannot read --config ${flags.config}: ${(err as Error).message}`;
+      if (process.pid !== 1) {
+        process.stderr.write(`machined: ${why}\n`);
+        process.exit(2);
+      }
+      log(why);
     }
   }
 
