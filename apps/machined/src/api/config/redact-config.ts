@@ -40,8 +40,3 @@ export function redactConfig(text: string): string {
   // Each document keeps its own "---" marker.
   return out.join("");
 }
-
-/** Whether a mapping key names a secret (exported for tests and callers that check fields). */
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
-}
