@@ -1,5 +1,5 @@
-import { isIP, isIPv4, isIPv6 } from "node:net";
 import { derContextPrimitive, derSequence, ia5Bytes } from "./der-writer.ts";
+import { formatIpAddress, parseIpAddress } from "./ip-address.ts";
 import { PkiError } from "./pki-error.ts";
 import type { Extension } from "./x509-extensions.ts";
 import { loadX509 } from "./x509-loader.ts";
@@ -20,15 +20,14 @@ export function normalizeDnsName(name: string, where = "dnsNames"): string {
 /** Canonical text form of an IPv4 or IPv6 address (IPv6 compressed, lowercase, RFC 5952). */
 export function normalizeIpAddress(address: string, where = "ipAddresses"): string {
   const trimmed = typeof address === "string" ? address.trim().replace(/^\[(.*)\]$/, "$1") : "";
-  const version = isIP(trimmed);
-  if (version === 4) return trimmed;
-  if (version === 6) return new URL(`http://[${trimmed}]/`).hostname.slice(1, -1);
+  const parsed = parseIpAddress(trimmed);
+  if (parsed) return formatIpAddress(parsed.bytes);
   throw new PkiError("invalid-argument", `${where}: ${JSON.stringify(address)} is not a valid IP address`);
 }
 
 /** A SAN given as either an IP address or a DNS name, normalised. */
 export function normalizeSan(san: string, where: string): { kind: "ip" | "dns"; value: string } {
-  if (typeof san === "string" && isIP(san.trim().replace(/^\[(.*)\]$/, "$1")) !== 0) {
+  if (typeof san === "string" && parseIpAddress(san.trim().replace(/^\[(.*)\]$/, "$1"))) {
     return { kind: "ip", value: normalizeIpAddress(san, where) };
   }
   return { kind: "dns", value: normalizeDnsName(san, where) };
@@ -60,33 +59,9 @@ export function normalizeSubjectAltNames(
 
 /** The 4 or 16 bytes of an IPv4 or IPv6 address in text form (IPv6 may end in a dotted IPv4). */
 export function ipAddressBytes(address: string): Uint8Array {
-  if (isIPv4(address)) return Uint8Array.from(address.split(".").map(Number));
-  if (!isIPv6(address)) {
-    throw new PkiError("invalid-argument", `${JSON.stringify(address)} is not a valid IP address`);
-  }
-  let text = address;
-  let dottedTail: number[] | undefined;
-  const lastColon = text.lastIndexOf(":");
-  if (text.includes(".", lastColon)) {
-    dottedTail = text
-      .slice(lastColon + 1)
-      .split(".")
-      .map(Number);
-    text = `${text.slice(0, lastColon + 1)}0:0`;
-  }
-  const groups = (part: string | undefined) =>
-    part === undefined || part === "" ? [] : part.split(":").map((group) => Number.parseInt(group, 16));
-  const [head, tail] = text.split("::");
-  const left = groups(head);
-  const right = groups(tail);
-  const words = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
-  const bytes = new Uint8Array(16);
-  words.forEach((word, i) => {
-    bytes[2 * i] = word >> 8;
-    bytes[2 * i + 1] = word & 0xff;
-  });
-  if (dottedTail) bytes.set(dottedTail, 12);
-  return bytes;
+  const parsed = parseIpAddress(address);
+  if (!parsed) throw new PkiError("invalid-argument", `${JSON.stringify(address)} is not a valid IP address`);
+  return parsed.bytes;
 }
 
 /**
@@ -114,8 +89,10 @@ export function readSubjectAltNames(
   const x509 = loadX509();
   for (const { type, value } of new x509.GeneralNames(extension.value).toJSON()) {
     if (type === "dns") result.dnsNames.push(value);
-    else if (type === "ip") result.ipAddresses.push(isIP(value) ? normalizeIpAddress(value) : value);
-    else result.others.push(`${type}:${value}`);
+    else if (type === "ip") {
+      const parsed = parseIpAddress(value);
+      result.ipAddresses.push(parsed ? formatIpAddress(parsed.bytes) : value);
+    } else result.others.push(`${type}:${value}`);
   }
   return result;
 }
