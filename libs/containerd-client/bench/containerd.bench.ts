@@ -17,7 +17,7 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 const RUNS = arg("--runs", 20);
-const IMPORTS = arg("--imports", 3);
+const IMPORTS = arg("--imports", 5);
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
@@ -103,6 +103,33 @@ try {
   const runLib = stats(lib);
   const runCtr = stats(viaCtr);
 
+  // Where a lib run's time goes: the same steps as run(), timed one by one.
+  const phases: Record<string, number[]> = {};
+  for (let i = 0; i < Math.min(RUNS, 10); i++) {
+    const id = `phases-${i}`;
+    let t = performance.now();
+    const mark = (name: string) => {
+      const now = performance.now();
+      phases[name] = [...(phases[name] ?? []), now - t];
+      t = now;
+    };
+    await client.createContainer({ id, image: busybox.name, args: ["/bin/true"] });
+    mark("createContainer (lease, snapshot, record)");
+    const container = await client.containers.get(id);
+    const rootfs = await client.snapshots.mounts(container.snapshotKey);
+    t = performance.now();
+    await client.tasks.create(id, { rootfs, logPath: log });
+    mark("tasks.create (shim start + runc create)");
+    await client.tasks.start(id);
+    mark("tasks.start (runc start)");
+    await client.tasks.wait(id);
+    mark("tasks.wait");
+    await client.tasks.remove(id);
+    mark("tasks.remove (runc delete + shim exit)");
+    await Promise.all([client.containers.remove(id), client.snapshots.remove(id).catch(() => {})]);
+    mark("record + snapshot removal");
+  }
+
   // 3. Import of a ~20 MB image: busybox plus 20 MB of random bytes (random, so gzip cannot shrink it).
   // Every import gets a tarball of its own (fresh content), and the image is removed (garbage
   // collected synchronously) between imports, so no import finds blobs or snapshots already there.
@@ -140,6 +167,9 @@ try {
   console.log(`  lib  p50 ${ms(runLib.p50)}  p90 ${ms(runLib.p90)}  min ${ms(runLib.min)}`);
   console.log(`  ctr  p50 ${ms(runCtr.p50)}  p90 ${ms(runCtr.p90)}  min ${ms(runCtr.min)}`);
   console.log(`  ctr/lib ${runRatio.toFixed(2)}x  (target >= 2x: ${runRatio >= 2 ? "met" : "NOT met"})`);
+  console.log("  where a lib run's time goes (p50 of each step):");
+  for (const [name, samples] of Object.entries(phases))
+    console.log(`    ${name.padEnd(44)} ${ms(stats(samples).p50)}`);
   console.log(`unary round trip (Version), 1000 calls:`);
   console.log(
     `  p50 ${ms(v.p50)}  p99 ${ms(v.p99)}  min ${ms(v.min)}  (target p50 < 1 ms: ${v.p50 < 1 ? "met" : "NOT met"})`,
