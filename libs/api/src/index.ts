@@ -151,5 +151,12 @@ export {
   type StatsResponse,
   StatsResponseSchema,
 } from "./gen/bronze/machine/v1/system_pb.ts";
+export {
+  type CertificateRequest,
+  CertificateRequestSchema,
+  type CertificateResponse,
+  CertificateResponseSchema,
+  SecurityService,
+} from "./gen/bronze/security/v1/security_pb.ts";
 export { isAllowed, isRole, METHOD_ROLES, ROLE_HEADER, ROLES, type Role } from "./roles.ts";
 export { BRONZE_VERSION } from "./version.ts";
