@@ -47,6 +47,8 @@ export interface BuildOptions {
   readonly run: RunTool;
   readonly log: (line: string) => void;
   readonly now?: () => number;
+  /** Reuse rootfs.sqsh / initramfs.zst built from identical inputs (default true). */
+  readonly outputCache?: boolean;
 }
 
 export interface BuildResult {
@@ -190,7 +192,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     });
     const squashfsOptions = { ...options.squashfs, sourceDateEpoch: options.sourceDateEpoch };
     const key = treeDigest(tree, mksquashfsArgs("", "", squashfsOptions).join(" "));
-    if (outputs.restore("rootfs", key, rootfsOut)) note("cached");
+    if (options.outputCache !== false && outputs.restore("rootfs", key, rootfsOut)) note("cached");
     else {
       const staging = join(work, "rootfs");
       materializeTree(tree, staging);
@@ -222,7 +224,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     for (const chunk of chunks) hash.update(chunk);
     const key = hash.digest("hex");
     const cpioSize = chunks.reduce((n, c) => n + c.length, 0);
-    if (outputs.restore("initramfs", key, initramfsOut)) note("cached");
+    if (options.outputCache !== false && outputs.restore("initramfs", key, initramfsOut)) note("cached");
     else {
       const cpioPath = join(work, "initramfs.cpio");
       await Bun.write(cpioPath, new Blob(chunks));

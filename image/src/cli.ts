@@ -14,6 +14,7 @@ export interface BuildCommand {
   readonly version: string;
   readonly initramfsZstdLevel: number;
   readonly squashfs: { readonly compressor: SquashfsCompressor; readonly level?: number };
+  readonly outputCache: boolean;
 }
 
 export const USAGE = `usage: bun image/src/main.ts build [options]
@@ -25,7 +26,8 @@ export const USAGE = `usage: bun image/src/main.ts build [options]
   --source-date-epoch N       timestamp of every file (default $SOURCE_DATE_EPOCH, else 0)
   --zstd-level N              initramfs zstd level, 1..19 (default 3)
   --squashfs-comp zstd|lz4    rootfs compressor (default zstd)
-  --squashfs-level N          rootfs zstd level, 1..22 (default 9)`;
+  --squashfs-level N          rootfs zstd level, 1..22 (default 9)
+  --no-output-cache           rebuild rootfs.sqsh and initramfs.zst even if the inputs are unchanged`;
 
 function integer(
   value: string | undefined,
@@ -60,9 +62,9 @@ export function parseBuildCommand(
   const [command, ...rest] = argv;
   if (command !== "build")
     throw new ImageError("BadInput", `unknown command ${JSON.stringify(command ?? "")}\n${USAGE}`);
-  let values: Record<string, string | undefined>;
+  let parsed: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({
+    parsed = parseArgs({
       args: [...rest],
       strict: true,
       allowPositionals: false,
@@ -76,11 +78,14 @@ export function parseBuildCommand(
         "zstd-level": { type: "string" },
         "squashfs-comp": { type: "string" },
         "squashfs-level": { type: "string" },
+        "no-output-cache": { type: "boolean" },
       },
-    }).values as Record<string, string | undefined>;
+    }).values;
   } catch (cause) {
     throw new ImageError("BadInput", `${(cause as Error).message}\n${USAGE}`, { cause });
   }
+  const values: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(parsed)) if (typeof value === "string") values[key] = value;
   const comp = values["squashfs-comp"] ?? "zstd";
   if (comp !== "zstd" && comp !== "lz4") {
     throw new ImageError("BadInput", `--squashfs-comp must be zstd or lz4, got ${JSON.stringify(comp)}`);
@@ -108,5 +113,6 @@ export function parseBuildCommand(
       comp === "zstd"
         ? { compressor: "zstd", level: integer(values["squashfs-level"], "--squashfs-level", 1, 22, 9) }
         : { compressor: "lz4" },
+    outputCache: parsed["no-output-cache"] !== true,
   };
 }

@@ -10,7 +10,7 @@ import type { ResolvedLibraries } from "./shared-libraries.ts";
  * initramfs:  /init (the shim) execs /stage1 (the multi-call binary, argv[0] "/stage1");
  *             /rootfs.sqsh; /lib/modules/<abi>/{kernel/...,modules.dep,modules.load}
  *             (modules.load: one path a line, relative to that directory, in load order);
- *             glibc under /lib/x86_64-linux-gnu; empty /proc /sys /dev /newroot /tmp; /dev/console.
+ *             glibc under /lib/x86_64-linux-gnu; empty /proc /sys /newroot /tmp; /dev/{console,kmsg,null}.
  * rootfs:     /sbin/init (the same binary), containerd, its runc shim, runc, etcd, CA bundle, /etc.
  */
 export const STAGE1_PATH = "/stage1";
@@ -71,6 +71,9 @@ export function initramfsTree(inputs: InitramfsInputs): TreeEntry[] {
     { type: "dir", path: "/sys", mode: 0o555 },
     { type: "dir", path: "/dev", mode: 0o755 },
     { type: "char", path: "/dev/console", mode: 0o600, major: 5, minor: 1 },
+    // the last console= (tty0 by default) is /dev/console; /dev/kmsg reaches every console
+    { type: "char", path: "/dev/kmsg", mode: 0o644, major: 1, minor: 11 },
+    { type: "char", path: "/dev/null", mode: 0o666, major: 1, minor: 3 },
     { type: "dir", path: NEWROOT_PATH, mode: 0o755 },
     { type: "dir", path: "/tmp", mode: 0o1777 },
   ];

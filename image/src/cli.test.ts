@@ -1,0 +1,63 @@
+import { describe, expect, test } from "bun:test";
+import { parseBuildCommand } from "./cli.ts";
+
+const repoRoot = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+const entry = `${repoRoot}/image/test/fixtures/hello-init.ts`;
+const context = { cwd: `${repoRoot}/image`, repoRoot, env: {} };
+
+describe("parseBuildCommand", () => {
+  test("defaults: qemu, _out and .cache/image under the repo, zstd levels, output cache on", () => {
+    const command = parseBuildCommand(["build", "--node-entry", "test/fixtures/hello-init.ts"], context);
+    expect(command.profile.name).toBe("qemu");
+    expect(command.outDir).toBe(`${repoRoot}/_out`);
+    expect(command.cacheDir).toBe(`${repoRoot}/.cache/image`);
+    expect(command.nodeEntry).toBe(entry);
+    expect(command.sourceDateEpoch).toBe(0);
+    expect(command.version).toBe("dev");
+    expect(command.initramfsZstdLevel).toBe(3);
+    expect(command.squashfs).toEqual({ compressor: "zstd", level: 9 });
+    expect(command.outputCache).toBe(true);
+  });
+
+  test("options, relative to the working directory; SOURCE_DATE_EPOCH from the environment", () => {
+    const command = parseBuildCommand(
+      [
+        "build",
+        "--profile",
+        "metal",
+        "--out",
+        "o",
+        "--node-entry",
+        entry,
+        "--squashfs-comp",
+        "lz4",
+        "--no-output-cache",
+      ],
+      { ...context, env: { SOURCE_DATE_EPOCH: "1700000000" } },
+    );
+    expect(command.profile.name).toBe("metal");
+    expect(command.outDir).toBe(`${repoRoot}/image/o`);
+    expect(command.squashfs).toEqual({ compressor: "lz4" });
+    expect(command.sourceDateEpoch).toBe(1700000000);
+    expect(command.outputCache).toBe(false);
+  });
+
+  test("bad input is named", () => {
+    const e = ["--node-entry", entry];
+    expect(() => parseBuildCommand(["bake"], context)).toThrow('unknown command "bake"');
+    expect(() => parseBuildCommand(["build", ...e, "--profile", "aws"], context)).toThrow(
+      'unknown profile "aws"',
+    );
+    expect(() => parseBuildCommand(["build", ...e, "--zstd-level", "30"], context)).toThrow(
+      '--zstd-level must be an integer in 1..19, got "30"',
+    );
+    expect(() => parseBuildCommand(["build", ...e, "--squashfs-comp", "xz"], context)).toThrow("zstd or lz4");
+    expect(() => parseBuildCommand(["build", ...e, "--frobnicate"], context)).toThrow(/frobnicate/);
+    expect(() => parseBuildCommand(["build", "--node-entry", "nope.ts"], context)).toThrow(
+      /nope\.ts does not exist/,
+    );
+    expect(() =>
+      parseBuildCommand(["build", ...e], { ...context, env: { SOURCE_DATE_EPOCH: "yesterday" } }),
+    ).toThrow("SOURCE_DATE_EPOCH must be an integer");
+  });
+});

@@ -1,0 +1,51 @@
+// One image built with the hello-init test entry, shared by the build and boot tests (bun runs the
+// test files of a package in one process). Uses the repository's package cache (.cache/image), so
+// only the first run on a machine downloads anything.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type BuildResult, buildImage } from "../src/build.ts";
+import { PROFILES } from "../src/profiles.ts";
+import { runTool } from "../src/run-tool.ts";
+
+export const REPO_ROOT = resolve(import.meta.dir, "../..");
+export const CACHE_DIR = join(REPO_ROOT, ".cache/image");
+export const HELLO_ENTRY = join(import.meta.dir, "fixtures/hello-init.ts");
+export const SOURCE_DATE_EPOCH = 1700000000;
+
+export interface BuiltImage extends BuildResult {
+  readonly outDir: string;
+  readonly log: readonly string[];
+  readonly seconds: number;
+}
+
+export async function buildTestImage(outDir: string, outputCache = true): Promise<BuiltImage> {
+  const log: string[] = [];
+  const started = performance.now();
+  const result = await buildImage({
+    profile: PROFILES.qemu,
+    outDir,
+    cacheDir: CACHE_DIR,
+    nodeEntry: HELLO_ENTRY,
+    sourceDateEpoch: SOURCE_DATE_EPOCH,
+    version: "test",
+    initramfsZstdLevel: 3,
+    squashfs: { compressor: "zstd", level: 9 },
+    run: runTool,
+    log: (line) => log.push(line),
+    outputCache,
+  });
+  return { ...result, outDir, log, seconds: (performance.now() - started) / 1000 };
+}
+
+let shared: Promise<BuiltImage> | undefined;
+
+/** The shared image (built once per test process, into a temporary directory removed at exit). */
+export function sharedTestImage(): Promise<BuiltImage> {
+  if (shared === undefined) {
+    const outDir = mkdtempSync(join(tmpdir(), "bronze-image-"));
+    process.on("exit", () => rmSync(outDir, { recursive: true, force: true }));
+    shared = buildTestImage(outDir);
+  }
+  return shared;
+}
