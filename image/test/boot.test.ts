@@ -1,10 +1,10 @@
 // Boots the built kernel + initramfs under QEMU (TCG, -cpu max for Bun's AVX) with the hello-init
 // entry as stage 1: the shim must mount /proc and exec it, it must print on the serial console and
 // power the machine off, which ends QEMU.
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { sharedTestImage } from "./image-fixture.ts";
+import { releaseSharedTestImage, sharedTestImage } from "./image-fixture.ts";
 
 const BOOT_TIMEOUT_MS = 120_000;
 // Measured minimum for this layout (stage 1 + a rootfs.sqsh holding the binary again): 512 MB fails
@@ -12,6 +12,8 @@ const BOOT_TIMEOUT_MS = 120_000;
 const GUEST_MEMORY_MB = 768;
 
 describe("QEMU boot", () => {
+  afterAll(releaseSharedTestImage);
+
   test(
     "the shim runs stage 1, which prints on ttyS0 and powers off",
     async () => {

@@ -6,12 +6,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ARTIFACTS } from "../src/build.ts";
 import { sha256Hex } from "../src/manifest.ts";
-import { buildTestImage, SOURCE_DATE_EPOCH, sharedTestImage } from "./image-fixture.ts";
+import {
+  buildTestImage,
+  releaseSharedTestImage,
+  SOURCE_DATE_EPOCH,
+  sharedTestImage,
+} from "./image-fixture.ts";
 
 const LONG = 300_000;
 const dirs: string[] = [];
-afterAll(() => {
+afterAll(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  await releaseSharedTestImage();
 });
 function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -40,12 +40,17 @@ export async function buildTestImage(outDir: string, outputCache = true): Promis
 
 let shared: Promise<BuiltImage> | undefined;
 
-/** The shared image (built once per test process, into a temporary directory removed at exit). */
+/** The shared image (built once, into a temporary directory, until released). */
 export function sharedTestImage(): Promise<BuiltImage> {
-  if (shared === undefined) {
-    const outDir = mkdtempSync(join(tmpdir(), "bronze-image-"));
-    process.on("exit", () => rmSync(outDir, { recursive: true, force: true }));
-    shared = buildTestImage(outDir);
-  }
+  shared ??= buildTestImage(mkdtempSync(join(tmpdir(), "bronze-image-")));
   return shared;
+}
+
+/** Removes the shared image (each test file's afterAll); a later sharedTestImage() rebuilds it, warm. */
+export async function releaseSharedTestImage(): Promise<void> {
+  if (shared === undefined) return;
+  const image = shared;
+  shared = undefined;
+  const { outDir } = await image.catch(() => ({ outDir: undefined }));
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
 }
