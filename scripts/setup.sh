@@ -13,6 +13,8 @@ DEB_PACKAGES=(
   golang-github-containerd-containerd-dev golang-github-gogo-protobuf-dev golang-github-gogo-googleapis-dev
   # apps/machined: loop-device and mount tests (mkfs.ext4), network tests in namespaces with a real DHCP server
   e2fsprogs util-linux iproute2 dnsmasq-base
+  # image/: squashfs root, zstd initramfs, depmod for the kernel's modules.dep, QEMU boot tests
+  squashfs-tools zstd kmod qemu-system-x86
 )
 
 missing=()
