@@ -1,5 +1,6 @@
 // Builds the control-plane and worker machine configs (v1alpha1 documents, as plain data) from a
 // secrets bundle. Workers get certificates only, never CA keys or control-plane-only settings.
+import type { MachineConfig } from "@bronze/config-schema";
 import { encodePemBase64, type SecretsBundle } from "@bronze/pki";
 import {
   DEFAULT_CNI,
@@ -21,9 +22,10 @@ export interface GenerateInput {
   kubernetesVersion: string;
 }
 
+/** Typed as the schema's output, so the compiler checks every field the generator writes. */
 export interface GeneratedConfigs {
-  controlplane: Record<string, unknown>;
-  worker: Record<string, unknown>;
+  controlplane: MachineConfig;
+  worker: MachineConfig;
 }
 
 const b64 = encodePemBase64;
@@ -54,7 +56,7 @@ export function generateMachineConfigs(input: GenerateInput): GeneratedConfigs {
     token: secrets.secrets.bootstraptoken,
   };
 
-  const controlplane = {
+  const controlplane: MachineConfig = {
     version: "v1alpha1",
     machine: {
       type: "controlplane",
@@ -75,7 +77,7 @@ export function generateMachineConfigs(input: GenerateInput): GeneratedConfigs {
     },
   };
 
-  const worker = {
+  const worker: MachineConfig = {
     version: "v1alpha1",
     machine: {
       type: "worker",

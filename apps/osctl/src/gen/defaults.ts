@@ -6,7 +6,7 @@ export const DEFAULT_INSTALL_DISK = "/dev/sda";
 export const DEFAULT_POD_SUBNETS = ["10.244.0.0/16"];
 export const DEFAULT_SERVICE_SUBNETS = ["10.96.0.0/12"];
 export const DEFAULT_DNS_DOMAIN = "cluster.local";
-export const DEFAULT_CNI = "flannel";
+export const DEFAULT_CNI = "flannel" as const;
 
 /** etcd's image is built at image-build time from Debian's etcd-server and imported at boot. */
 export const ETCD_IMAGE = "localhost/bronze/etcd:v3.4.23";
