@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { MachineConfigSchema, validateConfig, stringifyConfig } from "@bronze/config-schema";
+import { MachineConfigSchema, stringifyConfig, validateConfig } from "@bronze/config-schema";
 import { generateSecretsBundle } from "@bronze/pki";
 import { generateMachineConfigs } from "./config-generator.ts";
 
