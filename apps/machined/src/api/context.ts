@@ -1,4 +1,5 @@
 import type { Mode } from "@bronze/config-schema";
+import type { ContainerdClient } from "@bronze/containerd-client";
 import type { Clock } from "../clock.ts";
 import type { ConfigStore } from "../config/config-store.ts";
 import type { Supervisor } from "../services/supervisor.ts";
@@ -27,6 +28,16 @@ export interface MachineApiContext {
   readonly filesRoot: string;
   readonly statfs: StatFs;
   readonly kmsg: KmsgSource;
+  /**
+   * containerd's client working in a namespace (Containers, Stats of a namespace); absent when this
+   * machined has no containerd to ask. Rejects (ContainerdError Unavailable) while containerd is down.
+   */
+  readonly containerd?: (namespace: string) => Promise<ContainerdClient>;
+  /**
+   * Where the supervisor puts services' cgroups (`<cgroupRoot>/<service id>`, see ProcessRunner);
+   * absent when services run without cgroups (container mode): Stats then has no service to report.
+   */
+  readonly cgroupRoot?: string;
   /** Applies a saved config without a reboot (NO_REBOOT and TRY modes, and TRY's revert). */
   readonly onConfigChanged: (config: string) => Promise<void>;
   /** Asks for a reboot into the saved config (AUTO mode); resolves once the reboot is under way. */

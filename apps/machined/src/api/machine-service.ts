@@ -1,6 +1,7 @@
 import { closeOnAbort } from "./close-on-abort.ts";
 import type { MachineApiContext } from "./context.ts";
 import { configurationHandlers } from "./handlers/configuration.ts";
+import { containersHandlers } from "./handlers/containers.ts";
 import { dmesgHandlers } from "./handlers/dmesg.ts";
 import { eventHandlers } from "./handlers/events.ts";
 import { fileHandlers } from "./handlers/files.ts";
@@ -8,6 +9,7 @@ import type { HandlerOptions, MachineServiceImpl } from "./handlers/handler-type
 import { logHandlers } from "./handlers/logs.ts";
 import { powerHandlers } from "./handlers/power.ts";
 import { serviceHandlers } from "./handlers/services.ts";
+import { statsHandlers } from "./handlers/stats.ts";
 import { systemInfoHandlers } from "./handlers/system-info.ts";
 import { unimplementedHandlers } from "./handlers/unimplemented.ts";
 import { versionHandlers } from "./handlers/version.ts";
@@ -24,6 +26,8 @@ export function createMachineService(ctx: MachineApiContext, options: HandlerOpt
     ...fileHandlers(ctx.filesRoot, options),
     ...configurationHandlers(ctx, options),
     ...powerHandlers(ctx.sequencer),
+    ...containersHandlers(ctx),
+    ...statsHandlers(ctx),
     ...unimplementedHandlers(),
   };
   const end = options.shutdown;

@@ -1,26 +1,11 @@
 import { unimplemented } from "../api-errors.ts";
 import type { MachineServiceImpl } from "./handler-types.ts";
 
-type Pending =
-  | "containers"
-  | "stats"
-  | "reset"
-  | "upgrade"
-  | "rollback"
-  | "bootstrap"
-  | "etcdMembers"
-  | "etcdSnapshot"
-  | "kubeconfig";
+type Pending = "reset" | "upgrade" | "rollback" | "bootstrap" | "etcdMembers" | "etcdSnapshot" | "kubeconfig";
 
 /** Methods of the API that later issues implement: they say so (Unimplemented), never fake data. */
 export function unimplementedHandlers(): Pick<MachineServiceImpl, Pending> {
   return {
-    containers: () => {
-      throw unimplemented("Containers", "machined does not query containerd yet");
-    },
-    stats: () => {
-      throw unimplemented("Stats", "cgroup statistics are not collected yet");
-    },
     reset: () => {
       throw unimplemented("Reset", "wiping the node is not supported yet");
     },
