@@ -8,6 +8,7 @@ type Commands = {
   "gen-secrets": typeof import("./commands/gen-secrets.ts");
   "machineconfig-patch": typeof import("./commands/machineconfig-patch.ts");
   validate: typeof import("./commands/validate.ts");
+  version: typeof import("./commands/version.ts");
 };
 
 /** True inside a `bun build --compile` binary, whose modules live under /$bunfs/. */

@@ -2,6 +2,8 @@
 // light commands do not pay for loading the PKI and config libraries.
 import { BRONZE_VERSION } from "@bronze/api";
 import { Command } from "commander";
+import type { NodeGlobals } from "./client/node-client.ts";
+import { parseDuration } from "./client/node-flags.ts";
 import type { Io } from "./io.ts";
 import { loadCommand } from "./load-command.ts";
 import {
@@ -207,12 +209,52 @@ function addConfigCommands(program: Command, io: Io): void {
     });
 }
 
+const outputFlag = ["-o, --output <format>", "table, json or yaml", parseOutputFormat, "table"] as const;
+
+function nodeGlobals(command: Command, io: Io): NodeGlobals {
+  const globals = command.optsWithGlobals<GlobalOptions & NodeGlobals>();
+  return {
+    osconfig: resolveOsconfigPath(globals.osconfig, io),
+    context: globals.context,
+    endpoints: globals.endpoints,
+    nodes: globals.nodes,
+    timeout: globals.timeout,
+  };
+}
+
+/** Commands that call the nodes' API through apid (`-e`, `-n`, `--timeout`). */
+function addNodeCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
+  program
+    .command("version")
+    .description("print the client's version and each node's")
+    .option(...outputFlag)
+    .action(async (options, cmd: Command) => {
+      const { version } = await loadCommand("version");
+      setExitCode(await version(options, nodeGlobals(cmd, io), io));
+    });
+}
+
 export function buildProgram(io: Io, setExitCode: ExitCodeSink): Command {
   const program = new Command("osctl")
     .description("Bronze's command-line tool: generate and validate configs, operate nodes over the mTLS API")
     .version(BRONZE_VERSION, "--version", "print osctl's version")
     .option("--osconfig <path>", "client config file (default $OSCONFIG, then ~/.osctl/config)")
     .option("--context <name>", "context to use instead of the current one")
+    .option(
+      "-e, --endpoints <endpoints>",
+      "apid endpoints to talk to (comma list; default: the context's)",
+      collect(true),
+    )
+    .option(
+      "-n, --nodes <nodes>",
+      "nodes to run the command on (comma list; default: the context's)",
+      collect(true),
+    )
+    .option(
+      "--timeout <duration>",
+      "deadline of each call (default 30s), or the bound of a wait (e.g. 90s, 10m)",
+      parseDuration("--timeout"),
+    )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({
@@ -266,5 +308,6 @@ export function buildProgram(io: Io, setExitCode: ExitCodeSink): Command {
     });
 
   addConfigCommands(program, io);
+  addNodeCommands(program, io, setExitCode);
   return program;
 }

@@ -1,0 +1,138 @@
+// A real MachineService server for osctl's end-to-end tests: HTTP/2 over TLS with client
+// certificates signed by a fresh OS CA (@bronze/pki), the role taken from the client certificate's
+// Organization and checked with libs/api's isAllowed, as apid does. Handlers are the test's own.
+import http2 from "node:http2";
+import type { TLSSocket } from "node:tls";
+import { isAllowed, isRole, MachineService, type Role } from "@bronze/api";
+import { generateCA, issueCertificate, issueClientCertificate } from "@bronze/pki";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  createContextKey,
+  createContextValues,
+  type Interceptor,
+  type ServiceImpl,
+} from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { stringify } from "yaml";
+
+export const ROLE_KEY = createContextKey<Role | undefined>(undefined, { description: "caller role" });
+
+export interface CallRecord {
+  method: string;
+  node: string | null;
+  role: Role | undefined;
+}
+
+export interface ApiServerFixture {
+  /** "127.0.0.1:<port>" */
+  endpoint: string;
+  port: number;
+  ca: string;
+  /** Client certificates and keys per role, PEM. */
+  clients: Record<"os:admin" | "os:reader" | "os:operator", { crt: string; key: string }>;
+  calls: CallRecord[];
+  /** Writes an osconfig for a role into `path` with the given endpoints and nodes. */
+  osconfig(role: "os:admin" | "os:reader" | "os:operator", endpoints: string[], nodes?: string[]): string;
+  close(): Promise<void>;
+}
+
+const b64 = (pem: string) => Buffer.from(pem).toString("base64");
+
+function roleOf(socket: TLSSocket | undefined): Role | undefined {
+  const subject = socket?.getPeerCertificate?.()?.subject as { O?: string | string[] } | undefined;
+  const org = Array.isArray(subject?.O) ? subject?.O[0] : subject?.O;
+  return org && isRole(org) ? org : undefined;
+}
+
+export async function startApiServerFixture(
+  impl: Partial<ServiceImpl<typeof MachineService>>,
+  options: { requireClientCert?: boolean; serverCert?: { crt: string; key: string } } = {},
+): Promise<ApiServerFixture> {
+  const ca = await generateCA({ commonName: "test-os", organization: "test-os" });
+  const server =
+    options.serverCert ??
+    (await issueCertificate({
+      ca,
+      commonName: "node",
+      usage: "server",
+      ipAddresses: ["127.0.0.1"],
+      dnsNames: ["localhost"],
+    }));
+  const [admin, reader, operator] = await Promise.all(
+    (["os:admin", "os:reader", "os:operator"] as const).map((role) => issueClientCertificate(ca, { role })),
+  );
+  const calls: CallRecord[] = [];
+  const requireClientCert = options.requireClientCert ?? true;
+
+  const authorize: Interceptor = (next) => async (req) => {
+    const method = `/${req.service.typeName}/${req.method.name}`;
+    const role = req.contextValues.get(ROLE_KEY);
+    calls.push({ method: req.method.name, node: req.header.get("x-bronze-node"), role });
+    if (requireClientCert) {
+      if (!role) throw new ConnectError("no client certificate role", Code.Unauthenticated);
+      if (!isAllowed(method, role))
+        throw new ConnectError(`${role} may not call ${req.method.name}`, Code.PermissionDenied);
+    }
+    return next(req);
+  };
+  const handler = connectNodeAdapter({
+    routes: (router: ConnectRouter) => {
+      router.service(MachineService, impl);
+    },
+    interceptors: [authorize],
+    contextValues: (req) => createContextValues().set(ROLE_KEY, roleOf(req.socket as TLSSocket)),
+  });
+  const srv = http2.createSecureServer(
+    requireClientCert
+      ? {
+          requestCert: true,
+          rejectUnauthorized: true,
+          ca: ca.crt,
+          cert: server.crt,
+          key: server.key,
+          allowHTTP1: false,
+        }
+      : { cert: server.crt, key: server.key },
+    handler,
+  );
+  const sessions = new Set<http2.ServerHttp2Session>();
+  srv.on("session", (s) => {
+    sessions.add(s);
+    s.on("close", () => sessions.delete(s));
+    s.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  const address = srv.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  const clients = {
+    "os:admin": admin,
+    "os:reader": reader,
+    "os:operator": operator,
+  } as ApiServerFixture["clients"];
+  return {
+    endpoint: `127.0.0.1:${port}`,
+    port,
+    ca: ca.crt,
+    clients,
+    calls,
+    osconfig: (role, endpoints, nodes = []) =>
+      stringify({
+        context: "test",
+        contexts: {
+          test: {
+            endpoints,
+            nodes,
+            ca: b64(ca.crt),
+            crt: b64(clients[role].crt),
+            key: b64(clients[role].key),
+          },
+        },
+      }),
+    close: async () => {
+      for (const s of sessions) s.destroy();
+      await new Promise<void>((resolve) => srv.close(() => resolve()));
+    },
+  };
+}
