@@ -11,6 +11,7 @@ DEB_PACKAGES=(
   # libs/containerd-client: a real containerd for its tests, and the protos it is generated from
   containerd runc busybox-static
   golang-github-containerd-containerd-dev golang-github-gogo-protobuf-dev golang-github-gogo-googleapis-dev
+  golang-github-containerd-cgroups-dev
   # apps/machined: loop-device and mount tests (mkfs.ext4), network tests in namespaces with a real DHCP server
   e2fsprogs util-linux iproute2 dnsmasq-base
   # image/: squashfs root, zstd initramfs, depmod for the kernel's modules.dep, QEMU boot tests
