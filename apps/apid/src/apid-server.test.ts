@@ -1,0 +1,301 @@
+// apid over real TLS on 127.0.0.1, in front of machined stand-ins on unix sockets.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { connect as tlsConnect } from "node:tls";
+import { BRONZE_VERSION, ROLE_HEADER } from "@bronze/api";
+import { type CertificateAndKey, issueCertificate } from "@bronze/pki";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type ApidFixture, startApidFixture } from "../test/apid-fixture.ts";
+import { startApid } from "./apid-server.ts";
+
+let f: ApidFixture;
+
+beforeAll(async () => {
+  f = await startApidFixture();
+});
+
+afterAll(async () => {
+  await f?.close();
+});
+
+async function failure(p: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await p;
+  } catch (e) {
+    return ConnectError.from(e);
+  }
+  throw new Error("expected a failure");
+}
+
+async function drain<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const m of stream) out.push(m);
+  return out;
+}
+
+test("Version over gRPC, Connect+JSON and gRPC-web on the same port", async () => {
+  for (const protocol of ["grpc", "connect", "grpc-web"] as const) {
+    const v = await f.client(f.cp, f.pki.reader, protocol).version({});
+    expect(v.version?.tag).toBe(BRONZE_VERSION);
+    expect(v.platform).toBe("container");
+  }
+  expect(f.cpMachined.calls.at(-1)).toMatchObject({ role: "os:reader", forwarded: null });
+});
+
+test("each role against a read, an operate and an admin method", async () => {
+  const matrix: [string, CertificateAndKey, boolean, boolean, boolean][] = [
+    ["os:reader", f.pki.reader, true, false, false],
+    ["os:operator", f.pki.operator, true, true, false],
+    ["os:admin", f.pki.admin, true, true, true],
+  ];
+  for (const [role, cert, version, reboot, read] of matrix) {
+    const c = f.client(f.cp, cert);
+    expect((await c.version({})).version?.tag).toBe(BRONZE_VERSION);
+    expect(f.cpMachined.calls.at(-1)?.role).toBe(role);
+    const before = f.cpMachined.reboots();
+    if (reboot) {
+      await c.reboot({});
+      expect(f.cpMachined.reboots()).toBe(before + 1);
+    } else {
+      const e = await failure(c.reboot({}));
+      expect(e.code).toBe(Code.PermissionDenied);
+      expect(e.rawMessage).toBe(`${role} may not call /bronze.machine.v1.MachineService/Reboot`);
+      expect(f.cpMachined.reboots()).toBe(before);
+    }
+    const reading = drain(c.read({ path: "/etc/hosts" }));
+    if (read && version) {
+      const chunks = await reading;
+      expect(Buffer.concat(chunks.map((m) => m.data)).toString()).toBe("127.0.0.1 localhost\n");
+    } else {
+      const e = await failure(reading);
+      expect(e.code).toBe(Code.PermissionDenied);
+      expect(e.rawMessage).toBe(`${role} may not call /bronze.machine.v1.MachineService/Read`);
+    }
+  }
+});
+
+/** Whether the TLS handshake with `cert` leaves a usable connection ("open") or apid drops it. */
+function handshake(port: number, cert: CertificateAndKey | undefined): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({
+      host: "127.0.0.1",
+      port,
+      ca: f.pki.ca.crt,
+      cert: cert?.crt,
+      key: cert?.key,
+      ALPNProtocols: ["h2"],
+    });
+    const timer = setTimeout(() => {
+      resolve("open");
+      socket.destroy();
+    }, 300);
+    const refused = (why: string) => {
+      clearTimeout(timer);
+      resolve(`refused ${why}`);
+    };
+    socket.on("error", (e) => refused(e.message));
+    socket.on("close", () => refused("(closed)"));
+    socket.on("data", () => {});
+  });
+}
+
+test("no certificate, another CA's, an expired one, a serverAuth-only one: refused before machined", async () => {
+  const seen = f.cpMachined.calls.length;
+  expect(await handshake(f.cp.port, f.pki.reader)).toBe("open");
+  expect(await handshake(f.cp.port, undefined)).toContain("CERTIFICATE_REQUIRED");
+  for (const cert of [f.pki.fromOtherCa, f.pki.expired, f.pki.serverAuthOnly]) {
+    expect(await handshake(f.cp.port, cert)).toStartWith("refused");
+  }
+  for (const cert of [undefined, f.pki.fromOtherCa, f.pki.expired, f.pki.serverAuthOnly]) {
+    const e = await failure(f.client(f.cp, cert).version({}));
+    expect(e).toBeInstanceOf(ConnectError);
+  }
+  expect(f.cpMachined.calls.length).toBe(seen);
+  // A good certificate still works afterwards.
+  expect((await f.client(f.cp, f.pki.reader).hostname({})).hostname).toBe("cp-1");
+});
+
+test("a client-sent role header is replaced by the certificate's role", async () => {
+  const e = await failure(
+    f.client(f.cp, f.pki.reader).reboot({}, { headers: { [ROLE_HEADER]: "os:admin" } }),
+  );
+  expect(e.code).toBe(Code.PermissionDenied);
+  await f.client(f.cp, f.pki.reader).version({}, { headers: { [ROLE_HEADER]: "os:admin" } });
+  expect(f.cpMachined.calls.at(-1)?.role).toBe("os:reader");
+});
+
+test("the impersonator certificate calls nothing directly", async () => {
+  const e = await failure(f.client(f.cp, f.pki.impersonator).version({}));
+  expect(e.code).toBe(Code.PermissionDenied);
+  expect(e.rawMessage).toContain(
+    "os:impersonator may not call /bronze.machine.v1.MachineService/Version directly",
+  );
+});
+
+test("x-bronze-node: the control plane forwards to the worker's apid, carrying the role", async () => {
+  const node = `127.0.0.1:${f.worker.port}`;
+  let header: Headers | undefined;
+  const v = await f
+    .client(f.cp, f.pki.operator)
+    .hostname({}, { headers: { "x-bronze-node": node }, onHeader: (h) => (header = h) });
+  expect(v.hostname).toBe("worker-1");
+  expect(header?.get("x-bronze-node")).toBe(node);
+  expect(f.workerMachined.calls.at(-1)).toMatchObject({
+    method: "/bronze.machine.v1.MachineService/Hostname",
+    role: "os:operator",
+    forwarded: null,
+  });
+  // The role is checked on the way out and again at the node: an operator reboots, a reader does not.
+  const before = f.workerMachined.reboots();
+  await f.client(f.cp, f.pki.operator).reboot({}, { headers: { "x-bronze-node": node } });
+  expect(f.workerMachined.reboots()).toBe(before + 1);
+  const e = await failure(f.client(f.cp, f.pki.reader).reboot({}, { headers: { "x-bronze-node": node } }));
+  expect(e.code).toBe(Code.PermissionDenied);
+  expect(f.workerMachined.reboots()).toBe(before + 1);
+  // A stream through two apids.
+  const lines = (
+    await drain(f.client(f.cp, f.pki.admin).logs({ id: "echo" }, { headers: { "x-bronze-node": node } }))
+  ).flatMap((m) => m.lines.map((l) => l.text));
+  expect(lines).toEqual(["first line", "second line"]);
+});
+
+test("a reader reading a file through a forward is refused", async () => {
+  const node = `127.0.0.1:${f.worker.port}`;
+  const seen = f.workerMachined.calls.length;
+  const e = await failure(
+    drain(f.client(f.cp, f.pki.reader).read({ path: "/etc/hosts" }, { headers: { "x-bronze-node": node } })),
+  );
+  expect(e.code).toBe(Code.PermissionDenied);
+  expect(f.workerMachined.calls.length).toBe(seen);
+});
+
+test("a worker (no impersonator certificate) refuses to forward", async () => {
+  const e = await failure(
+    f.client(f.worker, f.pki.admin).version({}, { headers: { "x-bronze-node": `127.0.0.1:${f.cp.port}` } }),
+  );
+  expect(e.code).toBe(Code.FailedPrecondition);
+  expect(e.rawMessage).toContain("no impersonator certificate (only control-plane nodes forward calls)");
+});
+
+test("a forwarded call is not forwarded again", async () => {
+  const e = await failure(
+    f.client(f.worker, f.pki.impersonator).version(
+      {},
+      {
+        headers: {
+          "x-bronze-node": `127.0.0.1:${f.cp.port}`,
+          "x-bronze-forwarded": "1",
+          [ROLE_HEADER]: "os:admin",
+        },
+      },
+    ),
+  );
+  expect(e.code).toBe(Code.FailedPrecondition);
+  expect(e.rawMessage).toContain("never forwarded again");
+});
+
+test("Logs follow passes through, and a client going away cancels the stream at machined", async () => {
+  const log = join(f.logDir, "follow.log");
+  writeFileSync(log, "one\n");
+  const abort = new AbortController();
+  const seen: string[] = [];
+  const reading = (async () => {
+    try {
+      for await (const m of f
+        .client(f.cp, f.pki.reader)
+        .logs({ id: "follow", follow: true }, { signal: abort.signal })) {
+        seen.push(...m.lines.map((l) => l.text));
+        if (seen.length === 1) writeFileSync(log, "one\ntwo\n");
+        if (seen.length === 2) abort.abort();
+      }
+    } catch (e) {
+      if (ConnectError.from(e).code !== Code.Canceled) throw e;
+    }
+  })();
+  await reading;
+  expect(seen).toEqual(["one", "two"]);
+  const deadline = Date.now() + 5000;
+  while (f.cpMachined.followers() > 0 && Date.now() < deadline) await Bun.sleep(20);
+  expect(f.cpMachined.followers()).toBe(0);
+});
+
+function servedCertificate(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect(
+      {
+        host: "127.0.0.1",
+        port,
+        ca: f.pki.ca.crt,
+        cert: f.pki.reader.crt,
+        key: f.pki.reader.key,
+        ALPNProtocols: ["h2"],
+      },
+      () => {
+        const cert = socket.getPeerCertificate();
+        socket.destroy();
+        resolve(`${cert.subject.CN} ${cert.fingerprint256}`);
+      },
+    );
+    socket.on("error", reject);
+  });
+}
+
+test("a renewed server certificate is served without a restart", async () => {
+  const before = await servedCertificate(f.cp.port);
+  expect(before.startsWith("node ")).toBe(true);
+  const renewed = await issueCertificate({
+    ca: f.pki.ca,
+    commonName: "node-renewed",
+    usage: "server",
+    ipAddresses: ["127.0.0.1"],
+  });
+  const reloads = f.cp.reloads();
+  writeFileSync(join(f.cpPkiDir, "server.key"), renewed.key);
+  writeFileSync(join(f.cpPkiDir, "server.crt"), renewed.crt);
+  const deadline = Date.now() + 5000;
+  while (f.cp.reloads() === reloads && Date.now() < deadline) await Bun.sleep(20);
+  expect(f.cp.reloads()).toBeGreaterThan(reloads);
+  expect((await servedCertificate(f.cp.port)).startsWith("node-renewed ")).toBe(true);
+  expect((await f.client(f.cp, f.pki.reader).version({})).version?.tag).toBe(BRONZE_VERSION);
+});
+
+test("maintenance mode: self-signed, no client certificate, a few methods, fingerprint printed", async () => {
+  const lines: string[] = [];
+  const m = await startApid({
+    host: "127.0.0.1",
+    port: 0,
+    machinedSocket: f.cpMachined.socketPath,
+    mode: { kind: "maintenance", hostname: "fresh" },
+    log: (line) => lines.push(line),
+  });
+  try {
+    expect(m.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(lines).toContain(`apid: maintenance mode, certificate fingerprint sha256:${m.fingerprint}`);
+    const fp = await new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect({ host: "127.0.0.1", port: m.port, rejectUnauthorized: false }, () => {
+        resolve(socket.getPeerCertificate().fingerprint256.replaceAll(":", "").toLowerCase());
+        socket.destroy();
+      });
+      socket.on("error", reject);
+    });
+    expect(fp).toBe(m.fingerprint as string);
+    const { createGrpcTransport } = await import("@connectrpc/connect-node");
+    const { createClient } = await import("@connectrpc/connect");
+    const { MachineService } = await import("@bronze/api");
+    const transport = createGrpcTransport({
+      baseUrl: `https://127.0.0.1:${m.port}`,
+      nodeOptions: { rejectUnauthorized: false },
+    });
+    const c = createClient(MachineService, transport);
+    expect((await c.version({})).version?.tag).toBe(BRONZE_VERSION);
+    expect(f.cpMachined.calls.at(-1)?.role).toBe("os:reader");
+    await c.applyConfiguration({});
+    expect(f.cpMachined.calls.at(-1)).toMatchObject({ role: "os:admin" });
+    const e = await failure(drain(c.read({ path: "/etc/hosts" })));
+    expect(e.code).toBe(Code.PermissionDenied);
+    expect(e.rawMessage).toContain("not available in maintenance mode");
+  } finally {
+    await m.close();
+  }
+});

@@ -1,0 +1,182 @@
+import http2 from "node:http2";
+import type { TLSSocket } from "node:tls";
+import { MachineService } from "@bronze/api";
+import { createContextKey, createContextValues, type Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { ApidError } from "./apid-error.ts";
+import { authorizeCall } from "./authorize-call.ts";
+import { createMaintenanceCertificate } from "./maintenance-certificate.ts";
+import { PeerIdentityCache } from "./peer-identity.ts";
+import { type ApidPki, readPkiDir } from "./pki-files.ts";
+import { type PkiWatcher, watchPkiDir } from "./pki-watcher.ts";
+import { DECISION_KEY, registerProxy } from "./proxy-service.ts";
+import { type ForwardingIdentity, Upstreams } from "./upstreams.ts";
+
+export type ApidMode =
+  | { readonly kind: "secure"; readonly pkiDir: string; readonly pollMs?: number }
+  | { readonly kind: "maintenance"; readonly hostname: string };
+
+export interface ApidOptions {
+  readonly host: string;
+  /** 0 for any free port (tests). */
+  readonly port: number;
+  readonly machinedSocket: string;
+  readonly mode: ApidMode;
+  /** Console lines (the maintenance fingerprint, certificate reloads). */
+  readonly log?: (line: string) => void;
+  readonly onInternalError?: (error: unknown) => void;
+  /** How long close() lets calls in flight finish before cutting them (default 5 s). */
+  readonly closeGraceMs?: number;
+}
+
+export interface Apid {
+  readonly port: number;
+  /** Maintenance mode: the SHA-256 fingerprint (hex) of the self-signed certificate. */
+  readonly fingerprint: string | undefined;
+  /** Resolves after the served certificates changed this many times (tests). */
+  readonly reloads: () => number;
+  close(): Promise<void>;
+}
+
+interface PeerCertificate {
+  readonly fingerprint: string;
+  readonly der: Uint8Array;
+}
+
+const PEER_KEY = createContextKey<PeerCertificate | undefined>(undefined, {
+  description: "client certificate",
+});
+
+function peerCertificateOf(req: { socket: unknown }): PeerCertificate | undefined {
+  const socket = req.socket as Partial<TLSSocket> | null;
+  const cert = socket?.getPeerCertificate?.();
+  if (cert === undefined || cert === null || cert.raw === undefined || cert.raw.length === 0)
+    return undefined;
+  return { fingerprint: cert.fingerprint256, der: cert.raw };
+}
+
+function forwardingIdentity(pki: ApidPki): ForwardingIdentity | undefined {
+  return pki.impersonator === undefined ? undefined : { ca: pki.ca, impersonator: pki.impersonator };
+}
+
+/**
+ * apid: MachineService over HTTP/2 + TLS (Connect, gRPC and gRPC-web), authorised by client certificate
+ * and passed through to machined's socket or to another node's apid. In maintenance mode: a self-signed
+ * certificate, no client certificates, a few methods.
+ */
+export async function startApid(options: ApidOptions): Promise<Apid> {
+  const log = options.log ?? (() => {});
+  const maintenance = options.mode.kind === "maintenance";
+  let pki: ApidPki | undefined;
+  let fingerprint: string | undefined;
+  let tlsOptions: http2.SecureServerOptions;
+  if (options.mode.kind === "secure") {
+    pki = readPkiDir(options.mode.pkiDir);
+    tlsOptions = {
+      cert: pki.server.crt,
+      key: pki.server.key,
+      ca: pki.ca,
+      requestCert: true,
+      rejectUnauthorized: true,
+    };
+  } else {
+    const cert = await createMaintenanceCertificate(options.mode.hostname);
+    fingerprint = cert.fingerprint;
+    tlsOptions = { cert: cert.crt, key: cert.key, requestCert: false };
+  }
+
+  const upstreams = new Upstreams(options.machinedSocket, pki && forwardingIdentity(pki));
+  const peers = new PeerIdentityCache();
+  const authorize: Interceptor = (next) => (req) => {
+    const peer = req.contextValues.get(PEER_KEY);
+    const decision = authorizeCall({
+      method: `/${req.service.typeName}/${req.method.name}`,
+      header: req.header,
+      peer: peer && peers.identify(peer.fingerprint, peer.der),
+      maintenance,
+      canForward: upstreams.canForward,
+    });
+    req.contextValues.set(DECISION_KEY, decision);
+    return next(req);
+  };
+  const handler = connectNodeAdapter({
+    routes: (router) => registerProxy(router, MachineService, upstreams),
+    interceptors: [authorize],
+    contextValues: (req) => {
+      const values = createContextValues();
+      values.set(PEER_KEY, peerCertificateOf(req));
+      return values;
+    },
+  });
+
+  const server = http2.createSecureServer({ ...tlsOptions, allowHTTP1: true }, handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+    session.on("error", (error) => options.onInternalError?.(error));
+  });
+  // Failed handshakes (no certificate, another CA, expired) are the clients' problem, not ours.
+  server.on("tlsClientError", () => {});
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) =>
+      reject(
+        new ApidError("Listen", `cannot listen on ${options.host}:${options.port}: ${error.message}`, {
+          cause: error,
+        }),
+      );
+    server.once("error", onError);
+    server.listen(options.port, options.host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+  server.on("error", (error) => options.onInternalError?.(error));
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : options.port;
+
+  let reloads = 0;
+  let watcher: PkiWatcher | undefined;
+  if (options.mode.kind === "secure" && pki !== undefined) {
+    watcher = watchPkiDir({
+      dir: options.mode.pkiDir,
+      current: pki,
+      pollMs: options.mode.pollMs,
+      onChange: (next) => {
+        server.setSecureContext({ cert: next.server.crt, key: next.server.key, ca: next.ca });
+        upstreams.setIdentity(forwardingIdentity(next));
+        reloads++;
+        log("apid: certificates reloaded");
+      },
+      onError: (error) => log(`apid: keeping the current certificates: ${(error as Error).message}`),
+    });
+  } else if (fingerprint !== undefined) {
+    log(`apid: maintenance mode, certificate fingerprint sha256:${fingerprint}`);
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    fingerprint,
+    reloads: () => reloads,
+    close(): Promise<void> {
+      closing ??= (async () => {
+        watcher?.close();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const session of sessions) session.close();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timedOut = new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), options.closeGraceMs ?? 5000);
+        });
+        if (await Promise.race([closed.then(() => false), timedOut])) {
+          for (const session of sessions) session.destroy();
+          await closed;
+        }
+        clearTimeout(timer);
+        upstreams.close();
+      })();
+      return closing;
+    },
+  };
+}

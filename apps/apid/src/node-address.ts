@@ -1,0 +1,50 @@
+import { isIP } from "node:net";
+import { APID_PORT } from "./headers.ts";
+
+export interface NodeAddress {
+  /** A hostname, an IPv4 address or an IPv6 address (without brackets). */
+  readonly host: string;
+  readonly port: number;
+}
+
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/**
+ * Parses an `x-bronze-node` value: `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address;
+ * the port defaults to apid's. Returns an error message instead when the value is not an address.
+ */
+export function parseNodeAddress(value: string): NodeAddress | string {
+  const text = value.trim();
+  const bad = (why: string) => `invalid node address ${JSON.stringify(value)}: ${why}`;
+  if (text === "") return bad("empty");
+  let host = text;
+  let portText: string | undefined;
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
+  if (bracketed) {
+    host = bracketed[1] ?? "";
+    portText = bracketed[2];
+    if (isIP(host) !== 6) return bad("brackets must hold an IPv6 address");
+  } else if (isIP(text) === 6) {
+    host = text;
+  } else {
+    const colon = text.lastIndexOf(":");
+    if (colon >= 0) {
+      host = text.slice(0, colon);
+      portText = text.slice(colon + 1);
+    }
+    if (isIP(host) !== 4 && !HOSTNAME.test(host)) return bad("not a hostname nor an IP address");
+  }
+  let port = APID_PORT;
+  if (portText !== undefined) {
+    if (!/^\d{1,5}$/.test(portText)) return bad(`port ${JSON.stringify(portText)} is not a number`);
+    port = Number(portText);
+    if (port < 1 || port > 65535) return bad(`port ${port} is out of range`);
+  }
+  return { host, port };
+}
+
+/** `host:port`, with brackets around IPv6 addresses: a URL authority. */
+export function formatNodeAddress(address: NodeAddress): string {
+  const host = isIP(address.host) === 6 ? `[${address.host}]` : address.host;
+  return `${host}:${address.port}`;
+}

@@ -1,0 +1,56 @@
+import { isRole, type Role } from "@bronze/api";
+import { encodePem, inspectCertificate } from "@bronze/pki";
+
+/** Who a client certificate (already verified against the OS CA by the TLS handshake) says the caller is. */
+export type PeerIdentity =
+  | { readonly role: Role; readonly subject: string }
+  | { readonly problem: string; readonly subject: string };
+
+/**
+ * The role of a client certificate: its one Organization that is a role. The certificate must carry the
+ * clientAuth extended key usage. The chain and the validity dates are the TLS handshake's to check.
+ */
+export function identifyPeer(der: Uint8Array): PeerIdentity {
+  let info: ReturnType<typeof inspectCertificate>;
+  try {
+    info = inspectCertificate(encodePem("CERTIFICATE", der));
+  } catch (error) {
+    return { problem: `unreadable client certificate: ${(error as Error).message}`, subject: "" };
+  }
+  const subject = info.subject;
+  if (!info.extendedKeyUsages.includes("clientAuth")) {
+    return { problem: `client certificate "${subject}" lacks the clientAuth key usage`, subject };
+  }
+  const roles = info.organizations.filter(isRole);
+  const [role] = roles;
+  if (role === undefined || roles.length !== 1) {
+    const found = info.organizations.length === 0 ? "none" : info.organizations.join(", ");
+    return {
+      problem: `client certificate "${subject}" must name exactly one role as its Organization (found: ${found})`,
+      subject,
+    };
+  }
+  return { role, subject };
+}
+
+/** Identities of recently seen certificates, by SHA-256 fingerprint (a handshake per call is common). */
+export class PeerIdentityCache {
+  readonly #entries = new Map<string, PeerIdentity>();
+  constructor(readonly capacity = 1024) {}
+
+  identify(fingerprint: string, der: Uint8Array): PeerIdentity {
+    const known = this.#entries.get(fingerprint);
+    if (known !== undefined) return known;
+    const identity = identifyPeer(der);
+    if (this.#entries.size >= this.capacity) {
+      const oldest = this.#entries.keys().next();
+      if (!oldest.done) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(fingerprint, identity);
+    return identity;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}

@@ -1,0 +1,102 @@
+import { ROLE_HEADER } from "@bronze/api";
+import type { DescMethod, DescMethodStreaming, DescMethodUnary, DescService } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  createContextKey,
+  type HandlerContext,
+  type Transport,
+} from "@connectrpc/connect";
+import { createAsyncIterable } from "@connectrpc/connect/protocol";
+import type { CallDecision } from "./authorize-call.ts";
+import { closeOnAbort } from "./close-on-abort.ts";
+import { FORWARDED_HEADER, NODE_HEADER } from "./headers.ts";
+import { formatNodeAddress } from "./node-address.ts";
+
+/** The authorised decision for the call, set by apid's interceptor before the handler runs. */
+export const DECISION_KEY = createContextKey<CallDecision | undefined>(undefined, {
+  description: "apid call decision",
+});
+
+export interface ProxyTargets {
+  readonly machined: Transport;
+  node(address: Extract<CallDecision["target"], { kind: "node" }>["node"]): Transport | undefined;
+}
+
+interface Upstream {
+  readonly transport: Transport;
+  readonly header: Headers;
+}
+
+function upstreamFor(ctx: HandlerContext, targets: ProxyTargets): Upstream {
+  const decision = ctx.values.get(DECISION_KEY);
+  if (decision === undefined) throw new ConnectError("call was not authorised", Code.Internal);
+  const header = new Headers();
+  header.set(ROLE_HEADER, decision.role);
+  if (decision.target.kind === "machined") return { transport: targets.machined, header };
+  const label = formatNodeAddress(decision.target.node);
+  const transport = targets.node(decision.target.node);
+  if (transport === undefined) {
+    throw new ConnectError(
+      `cannot forward to ${label}: no impersonator certificate`,
+      Code.FailedPrecondition,
+    );
+  }
+  header.set(FORWARDED_HEADER, "1");
+  ctx.responseHeader.set(NODE_HEADER, label);
+  return { transport, header };
+}
+
+function unaryHandler(method: DescMethodUnary, targets: ProxyTargets) {
+  return async (req: unknown, ctx: HandlerContext) => {
+    const { transport, header } = upstreamFor(ctx, targets);
+    const res = await transport.unary(method, ctx.signal, ctx.timeoutMs(), header, req as never);
+    return res.message;
+  };
+}
+
+function serverStreamHandler(method: DescMethodStreaming, targets: ProxyTargets) {
+  return (req: unknown, ctx: HandlerContext) => {
+    const pass = async function* () {
+      const { transport, header } = upstreamFor(ctx, targets);
+      // The upstream call shares the caller's signal: a caller going away cancels it.
+      const res = await transport.stream(
+        method,
+        ctx.signal,
+        ctx.timeoutMs(),
+        header,
+        createAsyncIterable([req as never]),
+      );
+      // Pulled one message at a time as the caller's stream takes them: HTTP/2 flow control
+      // holds the upstream back when the caller reads slowly.
+      yield* res.message;
+    };
+    return closeOnAbort(pass(), ctx.signal);
+  };
+}
+
+/**
+ * Registers every method of `service` as a pass-through to the decided upstream (machined or another
+ * node's apid), generated from the service descriptor. Only unary and server-streaming methods exist
+ * in Bronze's API; another kind is answered Unimplemented.
+ */
+export function registerProxy(router: ConnectRouter, service: DescService, targets: ProxyTargets): void {
+  for (const method of service.methods as DescMethod[]) {
+    switch (method.methodKind) {
+      case "unary":
+        router.rpc(method, unaryHandler(method as DescMethodUnary, targets) as never);
+        break;
+      case "server_streaming":
+        router.rpc(method, serverStreamHandler(method as DescMethodStreaming, targets) as never);
+        break;
+      default:
+        router.rpc(method, (() => {
+          throw new ConnectError(
+            `${method.name}: ${method.methodKind} calls are not proxied`,
+            Code.Unimplemented,
+          );
+        }) as never);
+    }
+  }
+}
