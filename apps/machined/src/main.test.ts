@@ -116,7 +116,7 @@ describe("machined in container mode", () => {
       expect(code).toBe(0);
       expect(out.lines.some((l) => l.includes("SIGTERM: shutting down"))).toBe(true);
       expect(out.lines.some((l) => /service containerd: Finished/.test(l))).toBe(true);
-      expect(out.lines.some((l) => l.includes("[shutdown] stopAllServices: stopped 1 service(s)"))).toBe(
+      expect(out.lines.some((l) => l.includes("[shutdown] stopAllServices: stopped 2 service(s)"))).toBe(
         true,
       );
       expect(out.lines.at(-1)).toContain("exiting with code 0");

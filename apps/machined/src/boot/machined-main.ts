@@ -1,19 +1,30 @@
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { release } from "node:os";
+import { hostname as kernelHostname, release } from "node:os";
 import { join, resolve } from "node:path";
+import { machineApiService } from "../api/api-service.ts";
+import type { MachineApiContext } from "../api/context.ts";
+import { deviceKmsgSource } from "../api/kmsg/kmsg-source.ts";
+import { hostStatfs } from "../api/statfs.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import { ConfigStore } from "../config/config-store.ts";
 import { configureNetwork } from "../network/network-configurator.ts";
 import { createBunSpawn } from "../services/bun-spawn.ts";
+import type { ServiceDefinition } from "../services/service.ts";
 import { Supervisor } from "../services/supervisor.ts";
 import { ChildTracker } from "../sys/child-tracker.ts";
 import { LibcSys } from "../sys/libc-sys.ts";
 import { Reaper } from "../sys/reaper.ts";
 import type { Sys } from "../sys/sys.ts";
+import { apiSequencer } from "./api-sequencer.ts";
+import { enableServiceControllers } from "./cgroup-controllers.ts";
+import { configChangeApplier } from "./config-change.ts";
+import { containerdConnector } from "./containerd-connector.ts";
 import { containerdService } from "./containerd-service.ts";
 import { type MachinedFlags, parseMachinedFlags } from "./entry-args.ts";
+import { revertInterruptedTrial } from "./interrupted-trial.ts";
 import { parseKernelArgs } from "./kernel-args.ts";
 import { nodePaths } from "./node-paths.ts";
+import type { NodeState } from "./phases.ts";
 import { installProcessGuards } from "./process-guards.ts";
 import { Sequencer } from "./sequencer.ts";
 import { sysfsUrlVariables } from "./url-variables.ts";
@@ -24,7 +35,13 @@ export interface MachinedRuntime {
   readonly sequencer: Sequencer;
   readonly reaper: Reaper;
   readonly store: ConfigStore;
+  /** What the machine API serves (registered as the "machined" service once the boot starts services). */
+  readonly api: MachineApiContext;
 }
+
+/** Where services' cgroups live on a real node (the cgroup2 hierarchy is mounted by the boot). */
+const CGROUP_HIERARCHY = "/sys/fs/cgroup";
+const SERVICES_CGROUP = "system";
 
 function consoleLog(line: string): void {
   process.stdout.write(`${new Date().toISOString()} machined: ${line}\n`);
@@ -93,6 +110,12 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     log(`service ${e.service}: ${e.state}${e.message ? ` (${e.message})` : ""}`),
   );
   const store = new ConfigStore(paths.state);
+  // A config applied in try mode that machined did not live to confirm or revert: revert it now.
+  try {
+    revertInterruptedTrial(store, log);
+  } catch (err) {
+    log(`config: cannot revert the interrupted trial: ${describe(err)}`);
+  }
 
   let provided: { text: string; origin: string } | undefined;
   if (flags.config !== undefined) {
@@ -107,6 +130,32 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
       log(why);
     }
   }
+
+  // Services run in <hierarchy>/system/<id> on a real node; in container mode they stay in machined's.
+  const cgroupRoot = container ? undefined : join(CGROUP_HIERARCHY, SERVICES_CGROUP);
+  let cgroupsReady = false;
+  /** The system services for what the boot found: machined's own API first, then containerd. */
+  const systemServices = (state: NodeState): ServiceDefinition[] => {
+    if (!container && !cgroupsReady) {
+      cgroupsReady = true;
+      for (const p of enableServiceControllers(CGROUP_HIERARCHY, SERVICES_CGROUP)) log(`cgroups: ${p}`);
+    }
+    return [
+      machineApiService({
+        socketPath: paths.machinedSocket,
+        context: api,
+        onInternalError: (err) => log(`api: ${describe(err)}`),
+      }),
+      containerdService({
+        paths,
+        spawn,
+        clock,
+        container,
+        ...(cgroupRoot !== undefined ? { cgroupRoot } : {}),
+        ...(state.config?.machine.env !== undefined ? { env: state.config.machine.env } : {}),
+      }),
+    ];
+  };
 
   const sequencer: Sequencer = new Sequencer({
     sys,
@@ -138,18 +187,10 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     },
     fetch: (url, init) => fetch(url, init),
     variables: sysfsUrlVariables(() => sequencer.state.hostname),
-    services: (state) => [
-      containerdService({
-        paths,
-        spawn,
-        clock,
-        container,
-        ...(container ? {} : { cgroupRoot: "/sys/fs/cgroup/system" }),
-        ...(state.config?.machine.env !== undefined ? { env: state.config.machine.env } : {}),
-      }),
-    ],
+    services: (state) => systemServices(state),
     exit: (code) => {
       reaper.stop();
+      containerd.close();
       log(`exiting with code ${code}`);
       process.exit(code);
     },
@@ -170,6 +211,33 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     ...(flags.configUrl !== undefined ? { configUrl: flags.configUrl } : {}),
     ...(provided !== undefined ? { providedConfig: provided } : {}),
   });
+
+  const containerd = containerdConnector(paths.containerdSocket);
+  const api: MachineApiContext = {
+    supervisor,
+    store,
+    clock,
+    sequencer: apiSequencer(sequencer),
+    platform,
+    maintenance: () => sequencer.state.mode === "maintenance",
+    hostname: () => sequencer.state.hostname ?? kernelHostname(),
+    procRoot: "/proc",
+    filesRoot: paths.root,
+    statfs: hostStatfs,
+    kmsg: deviceKmsgSource(),
+    containerd: (namespace) => containerd.client(namespace),
+    ...(cgroupRoot !== undefined ? { cgroupRoot } : {}),
+    onConfigChanged: configChangeApplier({
+      platform,
+      args,
+      state: sequencer.state,
+      supervisor,
+      services: (state) => systemServices(state),
+      ...(container ? {} : { setHostname: (name: string) => sys.sethostname(name) }),
+      log,
+    }),
+    requestReboot: () => apiSequencer(sequencer).reboot(),
+  };
 
   if (container) {
     let stopping = false;
@@ -193,5 +261,5 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     log(`boot stopped: ${(err as Error).message}`);
     log("machined keeps running: it supervises and reaps, and waits for the API");
   });
-  return { sys, supervisor, sequencer, reaper, store };
+  return { sys, supervisor, sequencer, reaper, store, api };
 }

@@ -1,0 +1,57 @@
+import { formatIssue, type Mode, validateConfig } from "@bronze/config-schema";
+import type { ServiceDefinition } from "../services/service.ts";
+import type { Supervisor } from "../services/supervisor.ts";
+import type { KernelArgs } from "./kernel-args.ts";
+import { chooseHostname, type NodeState } from "./phases.ts";
+
+export class ConfigChangeError extends Error {
+  override readonly name = "ConfigChangeError";
+  readonly code = "Invalid";
+}
+
+export interface ConfigChangeDeps {
+  readonly platform: Mode;
+  readonly args: KernelArgs;
+  readonly state: NodeState;
+  readonly supervisor: Pick<Supervisor, "has" | "register" | "start">;
+  /** The system services the node should run in a state (the boot's list). */
+  readonly services: (state: NodeState) => ServiceDefinition[];
+  /** Sets the kernel's hostname (absent in container mode, where the host's is left alone). */
+  readonly setHostname?: (name: string) => void;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * What machined does when the API saved a config to apply without a reboot (no-reboot and try modes,
+ * and a try's revert): the node leaves maintenance mode, takes the hostname, and starts the system
+ * services the new config calls for that are not running yet. Services already running keep going.
+ */
+export function configChangeApplier(deps: ConfigChangeDeps): (text: string) => Promise<void> {
+  return async (text) => {
+    const result = validateConfig(text, { mode: deps.platform });
+    if (!result.ok || result.config === undefined) {
+      throw new ConfigChangeError(
+        `the saved config is not valid: ${result.errors.map((e) => formatIssue(e)).join("; ")}`,
+      );
+    }
+    const { state } = deps;
+    const wasMaintenance = state.mode === "maintenance";
+    state.config = result.config;
+    state.mode = "configured";
+    state.maintenanceReason = undefined;
+    const hostname = chooseHostname(result.config, deps.args);
+    if (hostname !== undefined && hostname !== state.hostname) {
+      deps.setHostname?.(hostname);
+      state.hostname = hostname;
+      deps.log(`config: hostname ${hostname}`);
+    }
+    const added = deps.services(state).filter((d) => !deps.supervisor.has(d.id));
+    deps.supervisor.register(...added);
+    for (const d of added) deps.supervisor.start(d.id);
+    deps.log(
+      `config: applied without a reboot${wasMaintenance ? " (leaving maintenance mode)" : ""}${
+        added.length > 0 ? `; starting ${added.map((d) => d.id).join(", ")}` : ""
+      }`,
+    );
+  };
+}

@@ -1,0 +1,154 @@
+// machined for real in container mode (the multi-call entry, a real containerd), driven through its
+// machine API socket the way apid will: gRPC over HTTP/2 on the unix socket, the role in a header.
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BRONZE_VERSION, MachineService, ROLE_HEADER } from "@bronze/api";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { ConfigStore } from "../config/config-store.ts";
+
+const MAIN = join(import.meta.dir, "../main.ts");
+const TESTDATA = join(import.meta.dir, "../../../../libs/config-schema/testdata");
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), "mdapi-"));
+});
+afterEach(() => {
+  for (const pid of processesMentioning(root)) process.kill(pid, "SIGKILL");
+  rmSync(root, { recursive: true, force: true });
+});
+
+function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) pids.push(Number(entry));
+    } catch {}
+  }
+  return pids;
+}
+
+/** The child's stdout as lines, and a wait for the first line matching a pattern. */
+function lines(stream: ReadableStream<Uint8Array>) {
+  const all: string[] = [];
+  let wake: () => void = () => {};
+  const done = (async () => {
+    const decoder = new TextDecoder();
+    let rest = "";
+    for await (const chunk of stream) {
+      const parts = (rest + decoder.decode(chunk, { stream: true })).split("\n");
+      rest = parts.pop() ?? "";
+      all.push(...parts);
+      wake();
+    }
+  })();
+  return {
+    all,
+    done,
+    async waitFor(pattern: RegExp, timeoutMs: number): Promise<string> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = all.find((l) => pattern.test(l));
+        if (found !== undefined) return found;
+        if (Date.now() > deadline) throw new Error(`no line matching ${pattern}:\n${all.join("\n")}`);
+        await Promise.race([new Promise<void>((r) => (wake = r)), Bun.sleep(100)]);
+      }
+    },
+  };
+}
+
+function apiClient(socketPath: string) {
+  return createClient(
+    MachineService,
+    createGrpcTransport({
+      baseUrl: "http://localhost",
+      nodeOptions: { createConnection: () => connect(socketPath) },
+      interceptors: [
+        (next) => (req) => {
+          req.header.set(ROLE_HEADER, "os:admin");
+          return next(req);
+        },
+      ],
+    }),
+  );
+}
+
+test("the machine API on <root>/system/run/machined/machine.sock: Version, ServiceList, Logs, Containers, Shutdown", async () => {
+  const proc = Bun.spawn(
+    ["bun", MAIN, "--platform", "container", "--root", root, "--config", join(TESTDATA, "worker.yaml")],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  const out = lines(proc.stdout);
+  try {
+    await out.waitFor(/\[boot\] sequence finished in \d+ ms/, 20_000);
+    const socketPath = join(root, "system/run/machined/machine.sock");
+    expect(statSync(socketPath).isSocket()).toBe(true);
+    expect(statSync(socketPath).mode & 0o777).toBe(0o600);
+    const api = apiClient(socketPath);
+
+    const version = await api.version({});
+    expect(version.version?.tag).toBe(BRONZE_VERSION);
+    expect(version.platform).toBe("container");
+    expect(version.maintenance).toBe(false);
+    expect((await api.hostname({})).hostname).toBe("worker-1");
+
+    const services = (await api.serviceList({})).services.map((s) => [s.id, s.state, s.runner, s.up]);
+    expect(services).toEqual([
+      ["machined", "Running", "in-process", true],
+      ["containerd", "Running", "process", true],
+    ]);
+
+    const logLines: string[] = [];
+    for await (const res of api.logs({ id: "containerd", tailLines: -1 })) {
+      logLines.push(...res.lines.map((l) => l.text));
+    }
+    expect(logLines.some((l) => l.includes("containerd successfully booted"))).toBe(true);
+    expect(logLines.length).toBeGreaterThan(5);
+
+    // containerd under the sandbox answers through the API; nothing runs in its system namespace yet.
+    expect((await api.containers({})).containers).toEqual([]);
+    // Container mode: services have no cgroups of their own, so there is nothing to report.
+    expect((await api.stats({})).stats).toEqual([]);
+
+    const shutdown = await api.shutdown({});
+    expect(shutdown.$typeName).toBe("bronze.machine.v1.ShutdownResponse");
+    expect(await proc.exited).toBe(0);
+    await out.done;
+    expect(out.all.some((l) => l.includes("[shutdown] stopAllServices: stopped 2 service(s)"))).toBe(true);
+    expect(out.all.at(-1)).toContain("exiting with code 0");
+    expect(processesMentioning(root)).toEqual([]);
+  } finally {
+    proc.kill("SIGKILL");
+  }
+}, 40_000);
+
+test("a try-mode config left on trial by a previous run is reverted before the boot uses it", async () => {
+  const worker = readFileSync(join(TESTDATA, "worker.yaml"), "utf8");
+  const tried = worker.replace("hostname: worker-1", "hostname: tried-1");
+  expect(tried).not.toBe(worker);
+  const store = new ConfigStore(join(root, "state"));
+  store.save(worker);
+  store.saveForTrial(tried);
+  const proc = Bun.spawn(["bun", MAIN, "--platform", "container", "--root", root], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const out = lines(proc.stdout);
+  try {
+    await out.waitFor(/\[boot\] sequence finished/, 20_000);
+    expect(out.all.some((l) => l.includes("a config on trial was never confirmed"))).toBe(true);
+    expect(store.current()).toBe(worker);
+    expect((await apiClient(join(root, "system/run/machined/machine.sock")).hostname({})).hostname).toBe(
+      "worker-1",
+    );
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+  } finally {
+    proc.kill("SIGKILL");
+  }
+}, 40_000);
