@@ -3,6 +3,12 @@
 // the PKI, zod or yaml; from source the same call imports the .ts file.
 type Commands = {
   config: typeof import("./commands/config.ts");
+  configuration: typeof import("./commands/configuration.ts");
+  files: typeof import("./commands/files.ts");
+  logs: typeof import("./commands/logs.ts");
+  power: typeof import("./commands/power.ts");
+  services: typeof import("./commands/services.ts");
+  "system-info": typeof import("./commands/system-info.ts");
   "gen-config": typeof import("./commands/gen-config.ts");
   "gen-pki": typeof import("./commands/gen-pki.ts");
   "gen-secrets": typeof import("./commands/gen-secrets.ts");

@@ -25,6 +25,8 @@ export interface NodeGlobals {
 }
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+/** How long `reboot --wait` and `health` wait unless --timeout says otherwise. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60_000;
 
 export interface NodeSession {
   client: MachineClient;
