@@ -37,15 +37,17 @@ const UNTRUSTED = new Set([
   "CERT_UNTRUSTED",
 ]);
 
-function errorCodeOf(error: unknown): string | undefined {
+/** The first string `code` (errno, TLS) along the cause chain, with that error's message. */
+function systemErrorOf(error: unknown): { code?: string; message: string } {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string") return code;
+    if (typeof code === "string") return { code, message: messageOf(e) };
   }
-  return undefined;
+  return { message: messageOf(error) };
 }
 
 function messageOf(error: unknown): string {
+  if (error instanceof ConnectError) return error.rawMessage;
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -55,8 +57,7 @@ export function describeTransportError(
   endpoint: string,
   timeoutMs?: number,
 ): string | undefined {
-  const code = errorCodeOf(error);
-  const message = messageOf(error);
+  const { code, message } = systemErrorOf(error);
   if (code === "ECONNREFUSED")
     return `cannot connect to ${endpoint}: connection refused (is apid running there?)`;
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `cannot resolve the endpoint ${endpoint}`;

@@ -1,6 +1,7 @@
 // A real MachineService server for osctl's end-to-end tests: HTTP/2 over TLS with client
 // certificates signed by a fresh OS CA (@bronze/pki), the role taken from the client certificate's
 // Organization and checked with libs/api's isAllowed, as apid does. Handlers are the test's own.
+import { X509Certificate } from "node:crypto";
 import http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { isAllowed, isRole, MachineService, type Role } from "@bronze/api";
@@ -33,7 +34,9 @@ export interface ApiServerFixture {
   /** Client certificates and keys per role, PEM. */
   clients: Record<"os:admin" | "os:reader" | "os:operator", { crt: string; key: string }>;
   calls: CallRecord[];
-  /** Writes an osconfig for a role into `path` with the given endpoints and nodes. */
+  /** SHA-256 fingerprint of the server certificate, as openssl prints it (AB:CD:...). */
+  serverFingerprint: string;
+  /** The text of an osconfig for a role, with the given endpoints and nodes. */
   osconfig(role: "os:admin" | "os:reader" | "os:operator", endpoints: string[], nodes?: string[]): string;
   close(): Promise<void>;
 }
@@ -117,6 +120,7 @@ export async function startApiServerFixture(
     ca: ca.crt,
     clients,
     calls,
+    serverFingerprint: new X509Certificate(server.crt).fingerprint256,
     osconfig: (role, endpoints, nodes = []) =>
       stringify({
         context: "test",

@@ -1,0 +1,40 @@
+import { expect, test } from "bun:test";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { failed, fanOut, NODE_HEADER, succeeded } from "./fan-out.ts";
+
+test("one call per node, concurrently, each with its node header", async () => {
+  const started: string[] = [];
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const pending = fanOut({ endpoint: "ep", nodes: ["a", "b", "c"] }, async (n) => {
+    started.push(n.headers[NODE_HEADER] ?? "");
+    await gate; // every call must have started before any finishes: they run concurrently
+    return n.node.toUpperCase();
+  });
+  await Promise.resolve();
+  expect(started).toEqual(["a", "b", "c"]);
+  release();
+  expect(await pending).toEqual([
+    { node: "a", value: "A" },
+    { node: "b", value: "B" },
+    { node: "c", value: "C" },
+  ]);
+});
+
+test("no nodes: one call without the header, labelled with the endpoint", async () => {
+  const results = await fanOut({ endpoint: "10.0.0.10", nodes: [] }, async (n) => n.headers);
+  expect(results).toEqual([{ node: "10.0.0.10", value: {} }]);
+});
+
+test("a failing node is reported with its translated error; the others still answer", async () => {
+  const results = await fanOut({ endpoint: "ep", nodes: ["ok", "bad"] }, async (n) => {
+    if (n.node === "bad") throw new ConnectError("os:reader may not call Reboot", Code.PermissionDenied);
+    return 1;
+  });
+  expect(succeeded(results)).toEqual([{ node: "ok", value: 1 }]);
+  expect(failed(results)).toEqual([
+    { node: "bad", error: "permission denied: os:reader may not call Reboot" },
+  ]);
+});
