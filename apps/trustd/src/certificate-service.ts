@@ -1,0 +1,97 @@
+import { isIPv4 } from "node:net";
+import {
+  type CertificateRequest,
+  type CertificateResponse,
+  CertificateResponseSchema,
+  type SecurityService,
+} from "@bronze/api";
+import { PkiError, signCSR } from "@bronze/pki";
+import { create } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  createContextKey,
+  type HandlerContext,
+  type ServiceImpl,
+} from "@connectrpc/connect";
+import { TOKEN_HEADER, tokenMatches } from "./token.ts";
+
+/** The caller's address (the TCP peer), set by the server for each call. */
+export const PEER_ADDRESS_KEY = createContextKey<string | undefined>(undefined, {
+  description: "peer address",
+});
+
+export interface CertificateServiceOptions {
+  /** The OS CA (PEM) that signs. */
+  readonly ca: () => { readonly crt: string; readonly key: string };
+  /** The machine token. */
+  readonly token: () => string;
+  /** Names any node may claim besides its own address (e.g. the cluster's certSANs). */
+  readonly extraSans?: readonly string[];
+  /** Validity of the issued certificates (default 365 days). */
+  readonly validityDays?: number;
+  readonly now?: () => Date;
+}
+
+/** `::ffff:10.0.0.2` (IPv4 on a dual-stack socket) is 10.0.0.2. */
+export function normalizePeerAddress(address: string): string {
+  const mapped = /^::ffff:(.+)$/i.exec(address)?.[1];
+  return mapped !== undefined && isIPv4(mapped) ? mapped : address;
+}
+
+/**
+ * What a node may put in its apid server certificate: the address it calls trustd from, and the
+ * extra names every node may claim. Nothing else: a node cannot get a certificate for another node.
+ */
+export function allowedSansFor(peerAddress: string | undefined, extra: readonly string[] = []): string[] {
+  return [...(peerAddress === undefined ? [] : [normalizePeerAddress(peerAddress)]), ...extra];
+}
+
+function translate(error: unknown): ConnectError {
+  if (error instanceof PkiError) {
+    if (error.code === "san-not-allowed") return new ConnectError(error.message, Code.PermissionDenied);
+    if (
+      error.code === "invalid-csr" ||
+      error.code === "invalid-pem" ||
+      error.code === "unsupported-algorithm"
+    ) {
+      return new ConnectError(error.message, Code.InvalidArgument);
+    }
+  }
+  return new ConnectError(`cannot sign: ${(error as Error).message}`, Code.Internal);
+}
+
+/** bronze.security.v1.SecurityService: Certificate(CSR) → serverAuth certificate + CA, for the token holder. */
+export function createCertificateService(
+  options: CertificateServiceOptions,
+): ServiceImpl<typeof SecurityService> {
+  return {
+    async certificate(req: CertificateRequest, ctx: HandlerContext): Promise<CertificateResponse> {
+      const given = ctx.requestHeader.get(TOKEN_HEADER);
+      if (given === null || given === "") {
+        throw new ConnectError(`missing ${TOKEN_HEADER} header (the machine token)`, Code.Unauthenticated);
+      }
+      if (!tokenMatches(options.token(), given)) {
+        throw new ConnectError("the machine token is not valid", Code.Unauthenticated);
+      }
+      if (req.csr.length === 0) throw new ConnectError("csr: empty", Code.InvalidArgument);
+      const ca = options.ca();
+      let crt: string;
+      try {
+        crt = await signCSR({
+          ca,
+          csrPem: new TextDecoder().decode(req.csr),
+          usage: "server",
+          stripOrganizations: true,
+          allowedSans: allowedSansFor(ctx.values.get(PEER_ADDRESS_KEY), options.extraSans),
+          validityDays: options.validityDays,
+          now: options.now?.(),
+        });
+      } catch (error) {
+        throw translate(error);
+      }
+      const encoder = new TextEncoder();
+      return create(CertificateResponseSchema, { ca: encoder.encode(ca.crt), crt: encoder.encode(crt) });
+    },
+  };
+}
