@@ -10,19 +10,20 @@ import { messageData, printNodeResults, reportErrors } from "../client/node-outp
 import type { Io } from "../io.ts";
 import type { OutputFormat } from "../output/output-format.ts";
 
-const TYPES: Record<number, string> = {
-  26411: "s",
-  21609: "L",
-  16807: "-",
-  14406: "b",
-  9604: "d",
-  4802: "c",
-  2401: "p",
-};
+/** File type bits of st_mode (S_IFMT) and ls's letter for each. */
+const TYPES = new Map<number, string>([
+  [0o140000, "s"],
+  [0o120000, "L"],
+  [0o100000, "-"],
+  [0o060000, "b"],
+  [0o040000, "d"],
+  [0o020000, "c"],
+  [0o010000, "p"],
+]);
 
 /** `drwxr-xr-x` from st_mode (with setuid/setgid/sticky as s/S, t/T, like ls). */
 export function formatMode(mode: number): string {
-  const type = TYPES[mode & 0o170000] ?? "?";
+  const type = TYPES.get(mode & 0o170000) ?? "?";
   const bits = "rwxrwxrwx".split("").map((c, i) => (mode & (1 << (8 - i)) ? c : "-"));
   const special = (index: number, flag: number, set: string) => {
     if (!(mode & flag)) return;
