@@ -27,12 +27,39 @@ test("--help on every command exits 0 and describes it", async () => {
     ["config", "merge"],
     ["config", "remove"],
     ["config", "info"],
+    ["version"],
+    ["services"],
+    ["service"],
+    ["health"],
+    ["logs"],
+    ["dmesg"],
+    ["events"],
+    ["containers"],
+    ["processes"],
+    ["memory"],
+    ["mounts"],
+    ["stats"],
+    ["ls"],
+    ["read"],
+    ["cp"],
+    ["get"],
+    ["get", "config"],
+    ["apply-config"],
+    ["reboot"],
+    ["shutdown"],
   ];
   for (const command of commands) {
     const res = await osctl(io, ...command, "--help");
     expect({ command, code: res.code }).toEqual({ command, code: 0 });
     expect(res.stdout).toContain(`Usage: osctl ${command.join(" ")}`.trim());
   }
+});
+
+test("ps is containers' alias", async () => {
+  const res = await osctl(io, "ps", "--help");
+  expect(res.code).toBe(0);
+  expect(res.stdout).toContain("Usage: osctl containers|ps [options]");
+  expect(res.stdout).toContain("-k, --kubernetes");
 });
 
 test("--version prints the release", async () => {

@@ -11,7 +11,7 @@ afterAll(() => server.close());
 
 test("fingerprints are accepted with or without colons, any case, sha256: prefix", () => {
   const hex = "AB".repeat(32);
-  expect(normalizeFingerprint("ab:".repeat(31) + "ab")).toBe(hex);
+  expect(normalizeFingerprint(`${"ab:".repeat(31)}ab`)).toBe(hex);
   expect(normalizeFingerprint(`sha256:${hex.toLowerCase()}`)).toBe(hex);
   let caught: unknown;
   try {

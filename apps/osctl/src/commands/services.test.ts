@@ -2,14 +2,15 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ServiceInfo, ServiceInfoSchema } from "@bronze/api";
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ApiServerFixture, startApiServerFixture } from "../testing/api-server-fixture.ts";
 import { createTestIo, osctl } from "../testing/test-io.ts";
 import { health, unhealthy } from "./services.ts";
 
-const svc = (init: Partial<ServiceInfo>) => create(ServiceInfoSchema, init);
+const svc = (init: MessageInitShape<typeof ServiceInfoSchema>): ServiceInfo =>
+  create(ServiceInfoSchema, init);
 let server: ApiServerFixture;
 const io = createTestIo();
 let admin = "";
