@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BRONZE_VERSION, MachineService, ROLE_HEADER } from "@bronze/api";
+import { ApplyMode, BRONZE_VERSION, MachineService, ROLE_HEADER } from "@bronze/api";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ConfigStore } from "../config/config-store.ts";
@@ -148,6 +148,44 @@ test("a try-mode config left on trial by a previous run is reverted before the b
     );
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(0);
+  } finally {
+    proc.kill("SIGKILL");
+  }
+}, 40_000);
+
+test("maintenance mode: a config applied without a reboot configures the node; an AUTO apply reboots (exits)", async () => {
+  const worker = readFileSync(join(TESTDATA, "worker.yaml"), "utf8");
+  const proc = Bun.spawn(["bun", MAIN, "--platform", "container", "--root", root], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const out = lines(proc.stdout);
+  try {
+    await out.waitFor(/boot finished in maintenance mode/, 20_000);
+    const api = apiClient(join(root, "system/run/machined/machine.sock"));
+    expect((await api.version({})).maintenance).toBe(true);
+    const applied = await api.applyConfiguration({
+      data: new TextEncoder().encode(worker),
+      mode: ApplyMode.NO_REBOOT,
+    });
+    expect(applied.modeDetails).toBe("Applied without a reboot");
+    expect((await api.version({})).maintenance).toBe(false);
+    expect((await api.hostname({})).hostname).toBe("worker-1");
+    expect(
+      out.all.some((l) => l.includes("config: applied without a reboot (leaving maintenance mode)")),
+    ).toBe(true);
+
+    const changed = worker.replace("hostname: worker-1", "hostname: worker-2");
+    const auto = await api.applyConfiguration({
+      data: new TextEncoder().encode(changed),
+      mode: ApplyMode.AUTO,
+    });
+    expect(auto.modeDetails).toBe("Rebooting to apply the config");
+    // Container mode: a reboot ends the process cleanly; the new config is in STATE for the next start.
+    expect(await proc.exited).toBe(0);
+    expect(new ConfigStore(join(root, "state")).current()).toBe(changed);
+    await out.done;
+    expect(out.all.some((l) => l.includes("container mode: reboot ends the machined process"))).toBe(true);
   } finally {
     proc.kill("SIGKILL");
   }
