@@ -151,10 +151,8 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const modules = await progress.step("kernel modules", (note) => {
     const depPath = join(moduleDir, "modules.dep");
     const dep = parseModulesDep(readFileSync(depPath, "utf8"), depPath);
-    const builtinPath = join(moduleDir, "modules.builtin");
-    const builtin = existsSync(builtinPath)
-      ? parseModulesBuiltin(readFileSync(builtinPath, "utf8"))
-      : new Set<string>();
+    const builtinPath = mustExist(join(moduleDir, "modules.builtin"), kernel.package);
+    const builtin = parseModulesBuiltin(readFileSync(builtinPath, "utf8"));
     const resolved = resolveModules(dep, profile.modules, builtin);
     note(
       `${resolved.load.length} to load${resolved.builtin.length ? `, built in: ${resolved.builtin.join(" ")}` : ""}`,
@@ -217,6 +215,8 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       moduleDir,
       modules: modules.load,
       modulesDep: modules.dep,
+      moduleRequests: profile.modules,
+      modulesBuiltin: join(moduleDir, "modules.builtin"),
       rootfs: rootfsOut,
     });
     const chunks = writeCpio(toCpioEntries(tree), { mtime: options.sourceDateEpoch });

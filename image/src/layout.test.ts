@@ -43,6 +43,8 @@ describe("layout", () => {
       moduleDir: "/u/k/lib/modules/6.1.0-1-cloud-amd64",
       modules: ["kernel/a.ko", "kernel/b.ko"],
       modulesDep: dep,
+      moduleRequests: ["b"],
+      modulesBuiltin: "/u/k/lib/modules/6.1.0-1-cloud-amd64/modules.builtin",
       rootfs: "/o/rootfs.sqsh",
     });
     const at = (p: string) => tree.find((e) => e.path === p);
@@ -56,6 +58,11 @@ describe("layout", () => {
     expect(load?.type === "file" && "data" in load && new TextDecoder().decode(load.data)).toBe(
       "kernel/a.ko\nkernel/b.ko\n",
     );
+    const list = at("/etc/bronze/modules");
+    expect(list?.type === "file" && "data" in list && new TextDecoder().decode(list.data)).toBe("b\n");
+    expect(at("/lib/modules/6.1.0-1-cloud-amd64/modules.builtin")).toMatchObject({
+      source: "/u/k/lib/modules/6.1.0-1-cloud-amd64/modules.builtin",
+    });
     expect(at("/dev/console")).toEqual({
       type: "char",
       path: "/dev/console",

@@ -8,8 +8,9 @@ import type { ResolvedLibraries } from "./shared-libraries.ts";
  * and stage 1 / machined.
  *
  * initramfs:  /init (the shim) execs /stage1 (the multi-call binary, argv[0] "/stage1");
- *             /rootfs.sqsh; /lib/modules/<abi>/{kernel/...,modules.dep,modules.load}
- *             (modules.load: one path a line, relative to that directory, in load order);
+ *             /rootfs.sqsh; /etc/bronze/modules (the module names to load, one a line);
+ *             /lib/modules/<abi>/{kernel/...,modules.dep,modules.builtin,modules.load}
+ *             (modules.dep: the shipped modules only; modules.load: their paths in load order);
  *             glibc under /lib/x86_64-linux-gnu; empty /proc /sys /newroot /tmp; /dev/{console,kmsg,null}.
  * rootfs:     /sbin/init (the same binary), containerd, its runc shim, runc, etcd, CA bundle, /etc.
  */
@@ -19,6 +20,8 @@ export const ROOTFS_IMAGE_PATH = "/rootfs.sqsh";
 export const NEWROOT_PATH = "/newroot";
 export const LIBRARY_DIR = "/lib/x86_64-linux-gnu";
 export const CA_BUNDLE_PATH = "/etc/ssl/certs/ca-certificates.crt";
+/** What stage 1 loads (one module name a line), resolved by it against modules.dep. */
+export const MODULE_LIST_PATH = "/etc/bronze/modules";
 
 /** The libraries as regular files in LIBRARY_DIR, and each interpreter as a symlink into it. */
 export function libraryEntries(resolved: ResolvedLibraries): TreeEntry[] {
@@ -46,6 +49,10 @@ export interface InitramfsInputs {
   /** Module paths relative to moduleDir, in load order. */
   readonly modules: readonly string[];
   readonly modulesDep: ModulesDep;
+  /** The module names stage 1 is asked to load (`/etc/bronze/modules`), as the profile lists them. */
+  readonly moduleRequests: readonly string[];
+  /** Host path of the kernel's modules.builtin, shipped as is (stage 1 skips built-in modules). */
+  readonly modulesBuiltin: string;
   /** Host path of rootfs.sqsh. */
   readonly rootfs: string;
 }
@@ -67,6 +74,8 @@ export function initramfsTree(inputs: InitramfsInputs): TreeEntry[] {
     ),
     textFile(`${moduleBase}/modules.dep`, formatModulesDep(inputs.modulesDep, inputs.modules)),
     textFile(`${moduleBase}/modules.load`, inputs.modules.map((m) => `${m}\n`).join("")),
+    { type: "file", path: `${moduleBase}/modules.builtin`, mode: 0o644, source: inputs.modulesBuiltin },
+    textFile(MODULE_LIST_PATH, inputs.moduleRequests.map((m) => `${m}\n`).join("")),
     { type: "dir", path: "/proc", mode: 0o555 },
     { type: "dir", path: "/sys", mode: 0o555 },
     { type: "dir", path: "/dev", mode: 0o755 },
