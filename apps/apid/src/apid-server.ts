@@ -114,7 +114,8 @@ export async function startApid(options: ApidOptions): Promise<Apid> {
   server.on("session", (session) => {
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
-    session.on("error", (error) => options.onInternalError?.(error));
+    // A client going away mid-session (GOAWAY/RST with CANCEL, a reset socket) is not apid's error.
+    session.on("error", () => {});
   });
   // Failed handshakes (no certificate, another CA, expired) are the clients' problem, not ours.
   server.on("tlsClientError", () => {});

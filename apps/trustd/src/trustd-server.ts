@@ -66,7 +66,8 @@ export async function startTrustd(options: TrustdOptions): Promise<Trustd> {
   server.on("session", (session) => {
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
-    session.on("error", (error) => options.onInternalError?.(error));
+    // A client going away mid-session (GOAWAY/RST with CANCEL, a reset socket) is not trustd's error.
+    session.on("error", () => {});
   });
   server.on("tlsClientError", () => {});
   await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,235 @@
+// apid figures (`bun run bench` in apps/apid; `--duration SECONDS` for the concurrency run, default 30):
+// - proxy overhead: Version p50/p99 through apid (mTLS, gRPC) against machined's socket directly;
+// - log streaming throughput through apid, against the same Logs call on the socket and a plain file read;
+// - concurrency: 200 clients calling Version and 20 following logs at once: errors and p99.
+// machined is the test stand-in (a real HTTP/2 server on a unix socket) and apid the real main.ts,
+// each in its own process; the clients run here.
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { MachineService, ROLE_HEADER } from "@bronze/api";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { makePki, writePkiDir } from "../test/pki-fixture.ts";
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    duration: { type: "string", default: "30" },
+    calls: { type: "string", default: "3000" },
+    "log-mb": { type: "string", default: "64" },
+  },
+});
+const durationS = Number(values.duration);
+const calls = Number(values.calls);
+const logMb = Number(values["log-mb"]);
+
+const dir = mkdtempSync(join(tmpdir(), "apid-bench-"));
+const logDir = join(dir, "log");
+const filesRoot = join(dir, "files");
+mkdirSync(logDir);
+mkdirSync(filesRoot);
+const pki = await makePki();
+const pkiDir = join(dir, "pki");
+writePkiDir(pkiDir, { ca: pki.ca, server: pki.server });
+const socketPath = join(dir, "machine.sock");
+
+async function startProcess(args: string[], ready: RegExp) {
+  const proc = Bun.spawn([process.execPath, ...args], { stdout: "pipe", stderr: "inherit" });
+  const reader = proc.stdout.getReader();
+  let out = "";
+  while (!ready.test(out)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${args[0]} exited before it was ready: ${out}`);
+    out += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return { proc, out };
+}
+
+const standIn = await startProcess(
+  [join(import.meta.dir, "stand-in-process.ts"), socketPath, logDir, filesRoot],
+  /ready/,
+);
+const apid = await startProcess(
+  [
+    join(import.meta.dir, "../src/main.ts"),
+    "--listen",
+    "127.0.0.1:0",
+    "--machined-socket",
+    socketPath,
+    "--pki-dir",
+    pkiDir,
+  ],
+  /serving on 127\.0\.0\.1:(\d+)/,
+);
+const port = Number(/serving on 127\.0\.0\.1:(\d+)/.exec(apid.out)?.[1]);
+
+const managers: Http2SessionManager[] = [];
+function viaApid() {
+  const baseUrl = `https://127.0.0.1:${port}`;
+  const sessionManager = new Http2SessionManager(baseUrl, undefined, {
+    ca: pki.ca.crt,
+    cert: pki.reader.crt,
+    key: pki.reader.key,
+  });
+  managers.push(sessionManager);
+  return createClient(MachineService, createGrpcTransport({ baseUrl, sessionManager }));
+}
+function direct() {
+  const sessionManager = new Http2SessionManager("http://localhost", undefined, {
+    createConnection: () => connect(socketPath),
+  });
+  managers.push(sessionManager);
+  return createClient(
+    MachineService,
+    createGrpcTransport({
+      baseUrl: "http://localhost",
+      sessionManager,
+      interceptors: [
+        (next) => (req) => {
+          req.header.set(ROLE_HEADER, "os:reader");
+          return next(req);
+        },
+      ],
+    }),
+  );
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+const ms = (n: number) => `${n.toFixed(3)} ms`;
+
+async function latencies(client: ReturnType<typeof direct>, n: number): Promise<number[]> {
+  for (let i = 0; i < 200; i++) await client.version({});
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await client.version({});
+    out.push(performance.now() - t);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+try {
+  // 1. Proxy overhead, interleaved in rounds so both see the same machine load.
+  const apidClient = viaApid();
+  const directClient = direct();
+  const a: number[] = [];
+  const d: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    d.push(...(await latencies(directClient, calls / 3)));
+    a.push(...(await latencies(apidClient, calls / 3)));
+  }
+  a.sort((x, y) => x - y);
+  d.sort((x, y) => x - y);
+  const added = percentile(a, 50) - percentile(d, 50);
+  console.log(`proxy overhead (Version, ${calls} sequential calls each, gRPC):`);
+  console.log(`  machined socket directly  p50 ${ms(percentile(d, 50))}  p99 ${ms(percentile(d, 99))}`);
+  console.log(`  through apid (mTLS)       p50 ${ms(percentile(a, 50))}  p99 ${ms(percentile(a, 99))}`);
+  console.log(`  apid adds p50 ${ms(added)} (target <= 0.5 ms: ${added <= 0.5 ? "met" : "NOT met"})`);
+
+  // 2. Log streaming throughput.
+  const line = `${"x".repeat(99)}\n`;
+  const chunk = line.repeat(10_000);
+  const bigLog = join(logDir, "big.log");
+  writeFileSync(bigLog, "");
+  const total = logMb * 1024 * 1024;
+  for (let written = 0; written < total; written += chunk.length) appendFileSync(bigLog, chunk);
+  async function streamed(client: ReturnType<typeof direct>): Promise<{ mbps: number; lines: number }> {
+    const t = performance.now();
+    let lines = 0;
+    let bytes = 0;
+    for await (const m of client.logs({ id: "big" })) {
+      lines += m.lines.length;
+      for (const l of m.lines) bytes += l.text.length + 1;
+    }
+    return { mbps: bytes / 1024 / 1024 / ((performance.now() - t) / 1000), lines };
+  }
+  const t0 = performance.now();
+  let localLines = 0;
+  let localBytes = 0;
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const part of Bun.file(bigLog).stream()) {
+    const text = rest + decoder.decode(part, { stream: true });
+    const cut = text.lastIndexOf("\n") + 1;
+    for (const l of text.slice(0, cut).split("\n")) {
+      if (l !== "") {
+        localLines++;
+        localBytes += l.length + 1;
+      }
+    }
+    rest = text.slice(cut);
+  }
+  const localMbps = localBytes / 1024 / 1024 / ((performance.now() - t0) / 1000);
+  const directLogs = await streamed(directClient);
+  const apidLogs = await streamed(apidClient);
+  if (apidLogs.lines !== localLines || directLogs.lines !== localLines) {
+    throw new Error(
+      `line counts differ: file ${localLines}, socket ${directLogs.lines}, apid ${apidLogs.lines}`,
+    );
+  }
+  console.log(`log streaming (${logMb} MiB, ${localLines} lines, no follow):`);
+  console.log(`  reading the file locally (lines)  ${localMbps.toFixed(1)} MiB/s`);
+  console.log(`  Logs on machined's socket         ${directLogs.mbps.toFixed(1)} MiB/s`);
+  console.log(
+    `  Logs through apid                 ${apidLogs.mbps.toFixed(1)} MiB/s = ${((100 * apidLogs.mbps) / localMbps).toFixed(1)}% of the local read, ${((100 * apidLogs.mbps) / directLogs.mbps).toFixed(1)}% of the socket (target >= 50% of local: ${apidLogs.mbps >= localMbps / 2 ? "met" : "NOT met"})`,
+  );
+  rmSync(bigLog);
+
+  // 3. Concurrency: 200 Version clients and 20 log followers, each on its own connection.
+  const followLog = join(logDir, "busy.log");
+  writeFileSync(followLog, "start\n");
+  const writer = setInterval(() => appendFileSync(followLog, `tick ${Date.now()}\n`), 10);
+  const stop = new AbortController();
+  const errors: string[] = [];
+  const versionTimes: number[] = [];
+  let followedLines = 0;
+  const deadline = Date.now() + durationS * 1000;
+  const callers = Array.from({ length: 200 }, async () => {
+    const client = viaApid();
+    while (Date.now() < deadline) {
+      const t = performance.now();
+      try {
+        await client.version({});
+        versionTimes.push(performance.now() - t);
+      } catch (e) {
+        errors.push(`Version: ${ConnectError.from(e).message}`);
+      }
+    }
+  });
+  const followers = Array.from({ length: 20 }, async () => {
+    const client = viaApid();
+    try {
+      for await (const m of client.logs(
+        { id: "busy", follow: true, tailLines: 1 },
+        { signal: stop.signal },
+      )) {
+        followedLines += m.lines.length;
+      }
+    } catch (e) {
+      const err = ConnectError.from(e);
+      if (err.code !== Code.Canceled) errors.push(`Logs: ${err.message}`);
+    }
+  });
+  await Promise.all(callers);
+  stop.abort();
+  await Promise.all(followers);
+  clearInterval(writer);
+  versionTimes.sort((x, y) => x - y);
+  console.log(`concurrency (${durationS} s: 200 clients calling Version, 20 following logs):`);
+  console.log(
+    `  ${versionTimes.length} Version calls (${(versionTimes.length / durationS).toFixed(0)}/s), p50 ${ms(percentile(versionTimes, 50))}, p99 ${ms(percentile(versionTimes, 99))}; ${followedLines} log lines followed; errors: ${errors.length}`,
+  );
+  for (const e of [...new Set(errors)].slice(0, 5)) console.log(`  error: ${e}`);
+} finally {
+  for (const m of managers) m.abort();
+  apid.proc.kill("SIGTERM");
+  standIn.proc.kill("SIGTERM");
+  await Promise.all([apid.proc.exited, standIn.proc.exited]);
+  rmSync(dir, { recursive: true, force: true });
+}
