@@ -1,13 +1,19 @@
 import { resolve } from "node:path";
 import { buildImage } from "./build.ts";
-import { parseBuildCommand } from "./cli.ts";
+import { parseBuildCommand, USAGE } from "./cli.ts";
 import { ImageError } from "./image-error.ts";
 import { runTool } from "./run-tool.ts";
 
 const repoRoot = resolve(import.meta.dir, "../..");
 
+const args = process.argv.slice(2);
+if (args.length === 0 || args.includes("--help") || args.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
 try {
-  const command = parseBuildCommand(process.argv.slice(2), {
+  const command = parseBuildCommand(args, {
     cwd: process.cwd(),
     repoRoot,
     env: process.env,
