@@ -51,3 +51,42 @@ test("errors keep their exit codes and messages in the binary", () => {
   expect(invalid.stderr).toMatch(/bad\.yaml:\d+:\d+: error: machine\.type/);
   expect(run("validate", "--config", "bad.yaml").code).toBe(2);
 });
+
+test("node commands from the binary: mTLS calls, per-node errors, usage errors across bundles", async () => {
+  const { startApiServerFixture } = await import("../src/testing/api-server-fixture.ts");
+  const server = await startApiServerFixture({
+    version: (_req, ctx) => ({ version: { tag: `v-${ctx.requestHeader.get("x-bronze-node")}` } }),
+    containers: (req) => ({
+      containers: [{ namespace: req.namespace, id: "c1", image: "i", pid: 7, status: "RUNNING" }],
+    }),
+  });
+  try {
+    writeFileSync(join(dir, "node-osconfig"), server.osconfig("os:reader", [server.endpoint], ["n1"]));
+    const runAsync = async (...args: string[]) => {
+      const proc = Bun.spawn([binary, "--osconfig", "node-osconfig", ...args], {
+        cwd: dir,
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const [stdout, stderr, code] = await Promise.all([
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ]);
+      return { code, stdout, stderr };
+    };
+    const version = await runAsync("version", "-o", "json");
+    expect(version.code).toBe(0);
+    expect(JSON.parse(version.stdout).nodes[0].version.tag).toBe("v-n1");
+    const ps = await runAsync("ps", "-k", "-n", "a,b");
+    expect(ps.stdout).toContain("NODE   NAMESPACE   ID   IMAGE   PID   STATUS\na      k8s.io      c1");
+    const denied = await runAsync("reboot");
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toBe("error: n1: permission denied: os:reader may not call Reboot\n");
+    const usage = await runAsync("apply-config", "-f", "x.yaml", "--insecure", "-n", "a");
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("--insecure needs --cert-fingerprint");
+  } finally {
+    await server.close();
+  }
+});

@@ -9,7 +9,18 @@ const outfile = process.argv[2] ?? resolve(app, "../../dist/osctl");
 const commands = readdirSync(join(app, "src/commands"))
   .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
   .map((f) => `src/commands/${f}`);
-const argv = ["bun", "build", "--compile", "--minify", "--bytecode", "--format=esm", "--sourcemap=none"];
+// --root=src pins the embedded layout (/$bunfs/root/commands/<name>.js, what load-command.ts
+// imports): left to itself Bun picked the package directory once there were more entry points.
+const argv = [
+  "bun",
+  "build",
+  "--compile",
+  "--minify",
+  "--bytecode",
+  "--format=esm",
+  "--sourcemap=none",
+  "--root=src",
+];
 const proc = Bun.spawnSync([...argv, "src/main.ts", ...commands, "--outfile", outfile], {
   cwd: app,
   stdout: "inherit",
