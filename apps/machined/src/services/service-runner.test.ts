@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { promiseResolved } from "./condition.ts";
 import { ControlledRunner } from "./controlled-runner.ts";
 import { FakeClock, settle } from "./fake-clock.ts";
-import type { RunContext, RunHandle, Runner, ServiceDefinition } from "./service.ts";
-import { type DependencyView, ServiceRunner } from "./service-runner.ts";
+import type { ExitStatus, RunContext, RunHandle, Runner, ServiceDefinition } from "./service.ts";
+import { ABANDON_MARGIN_MS, type DependencyView, ServiceRunner } from "./service-runner.ts";
 import type { ServiceEvent } from "./service-state.ts";
 
 function make(def: Partial<ServiceDefinition> & { id?: string }, deps?: DependencyView) {
@@ -23,6 +23,11 @@ function make(def: Partial<ServiceDefinition> & { id?: string }, deps?: Dependen
     },
   );
   return { clock, events, internal, logged, runner };
+}
+
+/** A run that never exits by itself and whose stop() does what it is told (throw, reject...). */
+function stubbornRun(stop: () => Promise<ExitStatus>): RunHandle {
+  return { pid: 4242, exited: new Promise<ExitStatus>(() => {}), stop };
 }
 
 describe("ServiceRunner", () => {
@@ -111,6 +116,50 @@ describe("ServiceRunner", () => {
     await runner.settled();
     expect(events.at(-1)).toMatchObject({ state: "Failed", message: "Failed to start: sync boom" });
     expect(logged).toEqual(["Failed to start: sync boom"]);
+  });
+
+  test("a runner whose stop throws synchronously still stops: the run is abandoned after its grace", async () => {
+    const { runner, clock, events, internal } = make({
+      runner: {
+        kind: "stubborn",
+        start: async () =>
+          stubbornRun(() => {
+            throw new Error("cannot reach containerd");
+          }),
+      },
+    });
+    runner.start();
+    await settle();
+    expect(runner.status.state).toBe("Running");
+    const stopped = runner.stop();
+    await settle();
+    expect(internal.map(String)).toEqual(["Error: cannot reach containerd"]);
+    await clock.advance(1000 + ABANDON_MARGIN_MS);
+    await stopped;
+    expect(events.at(-1)?.message).toContain("abandoned");
+  });
+
+  test("a runner whose stop rejects and whose run never exits does not hang the stop", async () => {
+    const { runner, clock, events } = make({
+      runner: {
+        kind: "stubborn",
+        start: async () => stubbornRun(() => Promise.reject(new Error("no answer"))),
+      },
+    });
+    runner.start();
+    await settle();
+    let done = false;
+    const stopped = runner.stop().then(() => {
+      done = true;
+    });
+    await clock.advance(1000);
+    expect(done).toBe(false);
+    await clock.advance(ABANDON_MARGIN_MS);
+    await stopped;
+    expect(done).toBe(true);
+    expect(events.at(-1)?.message).toBe(
+      `Stopped: Did not exit within ${1000 + ABANDON_MARGIN_MS} ms of being stopped; abandoned`,
+    );
   });
 
   test("event times come from the clock", async () => {

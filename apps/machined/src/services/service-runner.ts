@@ -36,7 +36,13 @@ interface Lifecycle {
   stopping: boolean;
   graceMs: number;
   done: Promise<void>;
+  /** Resolves when a stopped run has outlived its grace period plus a margin: it is given up on. */
+  abandoned: Promise<ExitStatus>;
+  abandon(exit: ExitStatus): void;
 }
+
+/** How long past its grace period a run that will not exit is waited for before it is abandoned. */
+export const ABANDON_MARGIN_MS = 2000;
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -110,11 +116,14 @@ export class ServiceRunner {
   /** Starts a lifecycle unless one is in progress; returns whether it started one. */
   start(): boolean {
     if (this.#life !== undefined) return false;
+    const abandoned = Promise.withResolvers<ExitStatus>();
     const life: Lifecycle = {
       abort: new AbortController(),
       stopping: false,
       graceMs: this.definition.stopGraceMs ?? this.#o.stopGraceMs,
       done: Promise.resolve(),
+      abandoned: abandoned.promise,
+      abandon: abandoned.resolve,
     };
     this.#life = life;
     this.#policy.reset();
@@ -145,10 +154,30 @@ export class ServiceRunner {
       const handle = this.#handle;
       if (handle !== undefined) {
         this.#transition("Stopping", `Stopping (grace period ${life.graceMs} ms)`);
-        handle.stop(life.graceMs).catch((err) => this.#o.onInternalError?.(err));
+        // A runner's stop may throw synchronously or never make its run exit: neither may
+        // hold up the stop of this service, nor the shutdown waiting on it.
+        Promise.resolve()
+          .then(() => handle.stop(life.graceMs))
+          .catch((err) => this.#o.onInternalError?.(err));
+        this.#abandonAfterGrace(life);
       }
     }
     await life.done;
+  }
+
+  /** Gives up on a stopped run that outlives its grace period (the timer ends with the lifecycle). */
+  #abandonAfterGrace(life: Lifecycle): void {
+    const margin = life.graceMs + ABANDON_MARGIN_MS;
+    const timer = new AbortController();
+    void life.done.finally(() => timer.abort());
+    void this.#o.clock.sleep(margin, timer.signal).then((elapsed) => {
+      if (elapsed)
+        life.abandon({
+          code: null,
+          signal: null,
+          error: `Did not exit within ${margin} ms of being stopped; abandoned`,
+        });
+    });
   }
 
   /** Resolves when the current lifecycle (if any) has ended. */
@@ -265,7 +294,13 @@ export class ServiceRunner {
     }
     if (life.abort.signal.aborted) {
       // Stop was requested while the runner was starting.
-      const exit = await handle.stop(life.graceMs);
+      this.#abandonAfterGrace(life);
+      const stopped = Promise.resolve()
+        .then(() => handle.stop(life.graceMs))
+        .catch(
+          (err): ExitStatus => ({ code: null, signal: null, error: `Failed to stop: ${errorMessage(err)}` }),
+        );
+      const exit = await Promise.race([stopped, life.abandoned]);
       this.#lastExit = exit;
       return { exit, durationMs: clock.monotonic() - started, healthy: false };
     }
@@ -293,7 +328,7 @@ export class ServiceRunner {
       }).catch((err) => this.#o.onInternalError?.(err));
     }
 
-    const exit = await handle.exited;
+    const exit = await Promise.race([handle.exited, life.abandoned]);
     stopHealth.abort();
     this.#handle = undefined;
     this.#lastExit = exit;
