@@ -13,6 +13,7 @@ import type { CallDecision } from "./authorize-call.ts";
 import { closeOnAbort } from "./close-on-abort.ts";
 import { FORWARDED_HEADER, NODE_HEADER } from "./headers.ts";
 import { formatNodeAddress } from "./node-address.ts";
+import { needsDecodedResponse, opaqueMethod, rewrapOpaque } from "./opaque-response.ts";
 
 /** The authorised decision for the call, set by apid's interceptor before the handler runs. */
 export const DECISION_KEY = createContextKey<CallDecision | undefined>(undefined, {
@@ -49,20 +50,26 @@ function upstreamFor(ctx: HandlerContext, targets: ProxyTargets): Upstream {
 }
 
 function unaryHandler(method: DescMethodUnary, targets: ProxyTargets) {
+  const opaque = opaqueMethod(method);
   return async (req: unknown, ctx: HandlerContext) => {
     const { transport, header } = upstreamFor(ctx, targets);
-    const res = await transport.unary(method, ctx.signal, ctx.timeoutMs(), header, req as never);
-    return res.message;
+    if (needsDecodedResponse(ctx.requestHeader.get("content-type"))) {
+      return (await transport.unary(method, ctx.signal, ctx.timeoutMs(), header, req as never)).message;
+    }
+    const res = await transport.unary(opaque, ctx.signal, ctx.timeoutMs(), header, req as never);
+    return rewrapOpaque(method.output, res.message);
   };
 }
 
 function serverStreamHandler(method: DescMethodStreaming, targets: ProxyTargets) {
+  const opaque = opaqueMethod(method);
   return (req: unknown, ctx: HandlerContext) => {
+    const decoded = needsDecodedResponse(ctx.requestHeader.get("content-type"));
     const pass = async function* () {
       const { transport, header } = upstreamFor(ctx, targets);
       // The upstream call shares the caller's signal: a caller going away cancels it.
       const res = await transport.stream(
-        method,
+        decoded ? method : opaque,
         ctx.signal,
         ctx.timeoutMs(),
         header,
@@ -70,7 +77,8 @@ function serverStreamHandler(method: DescMethodStreaming, targets: ProxyTargets)
       );
       // Pulled one message at a time as the caller's stream takes them: HTTP/2 flow control
       // holds the upstream back when the caller reads slowly.
-      yield* res.message;
+      if (decoded) yield* res.message;
+      else for await (const message of res.message) yield rewrapOpaque(method.output, message);
     };
     return closeOnAbort(pass(), ctx.signal);
   };
@@ -78,7 +86,8 @@ function serverStreamHandler(method: DescMethodStreaming, targets: ProxyTargets)
 
 /**
  * Registers every method of `service` as a pass-through to the decided upstream (machined or another
- * node's apid), generated from the service descriptor. Only unary and server-streaming methods exist
+ * node's apid), generated from the service descriptor. Binary responses pass through undecoded
+ * (opaque-response.ts); JSON ones are decoded and re-encoded. Only unary and server-streaming methods exist
  * in Bronze's API; another kind is answered Unimplemented.
  */
 export function registerProxy(router: ConnectRouter, service: DescService, targets: ProxyTargets): void {
