@@ -220,6 +220,28 @@ test("Logs follow passes through, and a client going away cancels the stream at 
   expect(f.cpMachined.followers()).toBe(0);
 });
 
+test("a slow reader holds machined back (backpressure), and Logs streams as Connect JSON too", async () => {
+  const big = join(f.logDir, "big.log");
+  writeFileSync(big, `${"y".repeat(199)}\n`.repeat(250_000)); // 50 MB
+  const start = f.cpMachined.logBytesRead();
+  const abort = new AbortController();
+  const stream = f.client(f.cp, f.pki.reader).logs({ id: "big" }, { signal: abort.signal });
+  const it = stream[Symbol.asyncIterator]();
+  expect((await it.next()).done).toBe(false);
+  await Bun.sleep(500);
+  // Without backpressure the stand-in would have read all 50 MB by now.
+  const read = f.cpMachined.logBytesRead() - start;
+  expect(read).toBeLessThan(20 * 1024 * 1024);
+  abort.abort();
+  await it.next().catch(() => undefined);
+  const deadline = Date.now() + 5000;
+  while (f.cpMachined.followers() > 0 && Date.now() < deadline) await Bun.sleep(20);
+  expect(f.cpMachined.followers()).toBe(0);
+
+  const json = await drain(f.client(f.cp, f.pki.reader, "connect").logs({ id: "echo" }));
+  expect(json.flatMap((m) => m.lines.map((l) => l.text))).toEqual(["first line", "second line"]);
+});
+
 function servedCertificate(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = tlsConnect(

@@ -30,6 +30,8 @@ export interface MachinedStandIn {
   /** Logs followers currently open (to see cancellation reach machined). */
   followers(): number;
   reboots(): number;
+  /** Bytes the Logs handlers have read from their files so far. */
+  logBytesRead(): number;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startMachinedStandIn(options: {
   const calls: StandInCall[] = [];
   let followers = 0;
   let reboots = 0;
+  let logBytesRead = 0;
   const shutdown = new AbortController();
 
   const authorize: Interceptor = (next) => (req) => {
@@ -110,6 +113,7 @@ export async function startMachinedStandIn(options: {
                 const buffer = Buffer.alloc(Math.min(size - offset, 1024 * 1024));
                 const { bytesRead } = await file.read(buffer, 0, buffer.length, offset);
                 offset += bytesRead;
+                logBytesRead += bytesRead;
                 const text = pending + buffer.subarray(0, bytesRead).toString("utf8");
                 const cut = text.lastIndexOf("\n") + 1;
                 pending = text.slice(cut);
@@ -145,6 +149,7 @@ export async function startMachinedStandIn(options: {
     calls,
     followers: () => followers,
     reboots: () => reboots,
+    logBytesRead: () => logBytesRead,
     async close() {
       shutdown.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
