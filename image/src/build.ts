@@ -19,7 +19,7 @@ import { materializeTree, toCpioEntries, treeDigest } from "./file-tree.ts";
 import { ImageError } from "./image-error.ts";
 import { buildInitShim } from "./init-shim.ts";
 import { parseKernelAbi } from "./kernel-abi.ts";
-import { initramfsTree, rootfsTree, STAGE1_ARGV, STAGE1_PATH } from "./layout.ts";
+import { compactInitramfsTree, initramfsTree, rootfsTree, STAGE1_ARGV, STAGE1_PATH } from "./layout.ts";
 import { formatManifest, type Manifest, manifestFile } from "./manifest.ts";
 import { parseModulesBuiltin, parseModulesDep, resolveModules } from "./module-deps.ts";
 import { compileNodeBinary } from "./node-binary.ts";
@@ -47,9 +47,16 @@ export interface BuildOptions {
   readonly run: RunTool;
   readonly log: (line: string) => void;
   readonly now?: () => number;
+  /**
+   * `stage1` (DESIGN §2, default): the shim execs the binary in the initramfs, which mounts the root.
+   * `compact`: the shim mounts the root itself and execs /sbin/init from it; no Bun in the initramfs.
+   */
+  readonly initramfsLayout?: InitramfsLayout;
   /** Reuse rootfs.sqsh / initramfs.zst built from identical inputs (default true). */
   readonly outputCache?: boolean;
 }
+
+export type InitramfsLayout = "stage1" | "compact";
 
 export interface BuildResult {
   readonly manifest: Manifest;
@@ -205,20 +212,23 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   });
 
   const initramfsOut = join(outDir, "initramfs.zst");
+  const layout = options.initramfsLayout ?? "stage1";
   await progress.step("initramfs", async (note) => {
-    const libraries = resolveSharedLibraries([{ name: STAGE1_PATH, bytes: nodeBytes }], lookup);
-    const tree = initramfsTree({
-      shim: buildInitShim({ path: STAGE1_PATH, argv: STAGE1_ARGV }),
-      stage1: node,
-      libraries,
-      abi: kernel.abi,
-      moduleDir,
-      modules: modules.load,
-      modulesDep: modules.dep,
-      moduleRequests: profile.modules,
-      modulesBuiltin: join(moduleDir, "modules.builtin"),
-      rootfs: rootfsOut,
-    });
+    const tree =
+      layout === "compact"
+        ? compactInitramfsTree({ abi: kernel.abi, moduleDir, modules: modules.load, rootfs: rootfsOut })
+        : initramfsTree({
+            shim: buildInitShim({ path: STAGE1_PATH, argv: STAGE1_ARGV }),
+            stage1: node,
+            libraries: resolveSharedLibraries([{ name: STAGE1_PATH, bytes: nodeBytes }], lookup),
+            abi: kernel.abi,
+            moduleDir,
+            modules: modules.load,
+            modulesDep: modules.dep,
+            moduleRequests: profile.modules,
+            modulesBuiltin: join(moduleDir, "modules.builtin"),
+            rootfs: rootfsOut,
+          });
     const chunks = writeCpio(toCpioEntries(tree), { mtime: options.sourceDateEpoch });
     const hash = createHash("sha256").update(zstdArgs("", "", options.initramfsZstdLevel).join(" "));
     for (const chunk of chunks) hash.update(chunk);
@@ -235,7 +245,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       outputs.store("initramfs", key, initramfsOut);
     }
     note(
-      `${(cpioSize / 1e6).toFixed(1)} MB -> ${(Bun.file(initramfsOut).size / 1e6).toFixed(1)} MB, zstd -${options.initramfsZstdLevel}`,
+      `${layout}, ${(cpioSize / 1e6).toFixed(1)} MB -> ${(Bun.file(initramfsOut).size / 1e6).toFixed(1)} MB, zstd -${options.initramfsZstdLevel}`,
     );
   });
 
@@ -250,6 +260,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const manifest = await progress.step("manifest", () => {
     const manifest: Manifest = {
       profile: profile.name,
+      initramfs: layout,
       version: options.version,
       sourceDateEpoch: options.sourceDateEpoch,
       kernel,

@@ -17,6 +17,7 @@ describe("parseBuildCommand", () => {
     expect(command.initramfsZstdLevel).toBe(3);
     expect(command.squashfs).toEqual({ compressor: "zstd", level: 9 });
     expect(command.outputCache).toBe(true);
+    expect(command.initramfsLayout).toBe("stage1");
   });
 
   test("options, relative to the working directory; SOURCE_DATE_EPOCH from the environment", () => {
@@ -32,6 +33,8 @@ describe("parseBuildCommand", () => {
         "--squashfs-comp",
         "lz4",
         "--no-output-cache",
+        "--initramfs",
+        "compact",
       ],
       { ...context, env: { SOURCE_DATE_EPOCH: "1700000000" } },
     );
@@ -40,6 +43,7 @@ describe("parseBuildCommand", () => {
     expect(command.squashfs).toEqual({ compressor: "lz4" });
     expect(command.sourceDateEpoch).toBe(1700000000);
     expect(command.outputCache).toBe(false);
+    expect(command.initramfsLayout).toBe("compact");
   });
 
   test("bad input is named", () => {
@@ -52,6 +56,9 @@ describe("parseBuildCommand", () => {
       '--zstd-level must be an integer in 1..19, got "30"',
     );
     expect(() => parseBuildCommand(["build", ...e, "--squashfs-comp", "xz"], context)).toThrow("zstd or lz4");
+    expect(() => parseBuildCommand(["build", ...e, "--initramfs", "big"], context)).toThrow(
+      "stage1 or compact",
+    );
     expect(() => parseBuildCommand(["build", ...e, "--frobnicate"], context)).toThrow(/frobnicate/);
     expect(() => parseBuildCommand(["build", "--node-entry", "nope.ts"], context)).toThrow(
       /nope\.ts does not exist/,

@@ -15,6 +15,7 @@ export interface BuildCommand {
   readonly initramfsZstdLevel: number;
   readonly squashfs: { readonly compressor: SquashfsCompressor; readonly level?: number };
   readonly outputCache: boolean;
+  readonly initramfsLayout: "stage1" | "compact";
 }
 
 export const USAGE = `usage: bun image/src/main.ts build [options]
@@ -27,6 +28,8 @@ export const USAGE = `usage: bun image/src/main.ts build [options]
   --zstd-level N              initramfs zstd level, 1..19 (default 3)
   --squashfs-comp zstd|lz4    rootfs compressor (default zstd)
   --squashfs-level N          rootfs zstd level, 1..22 (default 9)
+  --initramfs stage1|compact  stage1: the binary in the initramfs mounts the root (default);
+                              compact: /init mounts it and execs /sbin/init (no Bun in the initramfs)
   --no-output-cache           rebuild rootfs.sqsh and initramfs.zst even if the inputs are unchanged`;
 
 function integer(
@@ -79,6 +82,7 @@ export function parseBuildCommand(
         "squashfs-comp": { type: "string" },
         "squashfs-level": { type: "string" },
         "no-output-cache": { type: "boolean" },
+        initramfs: { type: "string" },
       },
     }).values;
   } catch (cause) {
@@ -89,6 +93,13 @@ export function parseBuildCommand(
   const comp = values["squashfs-comp"] ?? "zstd";
   if (comp !== "zstd" && comp !== "lz4") {
     throw new ImageError("BadInput", `--squashfs-comp must be zstd or lz4, got ${JSON.stringify(comp)}`);
+  }
+  const initramfsLayout = values.initramfs ?? "stage1";
+  if (initramfsLayout !== "stage1" && initramfsLayout !== "compact") {
+    throw new ImageError(
+      "BadInput",
+      `--initramfs must be stage1 or compact, got ${JSON.stringify(initramfsLayout)}`,
+    );
   }
   const fromCwd = (p: string) => resolve(context.cwd, p);
   const nodeEntry = values["node-entry"]
@@ -114,5 +125,6 @@ export function parseBuildCommand(
         ? { compressor: "zstd", level: integer(values["squashfs-level"], "--squashfs-level", 1, 22, 9) }
         : { compressor: "lz4" },
     outputCache: parsed["no-output-cache"] !== true,
+    initramfsLayout,
   };
 }

@@ -67,6 +67,7 @@ describe("cpio writer", () => {
       { type: "file", path: "/lib/modules/x.ko", mode: 0o644, data: enc.encode("ko") },
       { type: "symlink", path: "/lib64/ld.so", target: "/lib/ld-2.so" },
       { type: "char", path: "/dev/console", mode: 0o600, major: 5, minor: 1 },
+      { type: "block", path: "/dev/loop0", mode: 0o660, major: 7, minor: 0 },
       { type: "dir", path: "/proc", mode: 0o555 },
       { type: "file", path: "/init", mode: 0o755, data: enc.encode("ELF") },
     ];
@@ -74,6 +75,7 @@ describe("cpio writer", () => {
     expect(records.map((r) => r.name)).toEqual([
       "dev",
       "dev/console",
+      "dev/loop0",
       "init",
       "lib",
       "lib/modules",
@@ -82,12 +84,14 @@ describe("cpio writer", () => {
       "lib64/ld.so",
       "proc",
     ]);
-    expect(records.map((r) => r.ino)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(records.map((r) => r.ino)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(new Set(records.map((r) => r.mtime))).toEqual(new Set([1700000000]));
     const by = new Map(records.map((r) => [r.name, r]));
     expect(by.get("dev")?.mode).toBe(0o040755);
     expect(by.get("dev/console")?.mode).toBe(0o020600);
     expect(by.get("dev/console")?.rdev).toBe("5,1");
+    expect(by.get("dev/loop0")?.mode).toBe(0o060660);
+    expect(by.get("dev/loop0")?.rdev).toBe("7,0");
     expect(by.get("lib64/ld.so")?.mode).toBe(0o120777);
     expect(by.get("lib64/ld.so")?.data).toBe("/lib/ld-2.so");
     expect(by.get("proc")?.mode).toBe(0o040555);

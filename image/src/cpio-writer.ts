@@ -11,7 +11,7 @@ export type CpioEntry =
   | { readonly type: "file"; readonly path: string; readonly mode: number; readonly data: Uint8Array }
   | { readonly type: "symlink"; readonly path: string; readonly target: string }
   | {
-      readonly type: "char";
+      readonly type: "char" | "block";
       readonly path: string;
       readonly mode: number;
       readonly major: number;
@@ -27,6 +27,7 @@ const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
 const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
 const TRAILER = "TRAILER!!!";
 export const CPIO_HEADER_SIZE = 110;
 
@@ -127,9 +128,10 @@ function toRecord(entry: CpioEntry, name: string): Record {
         rdevMinor: 0,
       };
     case "char":
+    case "block":
       return {
         name,
-        mode: S_IFCHR | checkMode(entry.mode, name),
+        mode: (entry.type === "char" ? S_IFCHR : S_IFBLK) | checkMode(entry.mode, name),
         nlink: 1,
         data: new Uint8Array(0),
         rdevMajor: entry.major,

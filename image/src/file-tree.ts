@@ -20,7 +20,7 @@ export type TreeEntry =
   | { readonly type: "file"; readonly path: string; readonly mode: number; readonly data: Uint8Array }
   | { readonly type: "symlink"; readonly path: string; readonly target: string }
   | {
-      readonly type: "char";
+      readonly type: "char" | "block";
       readonly path: string;
       readonly mode: number;
       readonly major: number;
@@ -79,6 +79,7 @@ export function materializeTree(entries: readonly TreeEntry[], dir: string): voi
         symlinkSync(entry.target, target);
         break;
       case "char":
+      case "block":
         throw new ImageError("BadInput", `tree: device node ${rel} cannot be written to a directory tree`);
     }
   }
@@ -113,6 +114,7 @@ export function treeDigest(
         detail = JSON.stringify(e.target);
         break;
       case "char":
+      case "block":
         detail = `${e.mode.toString(8)} ${e.major}:${e.minor}`;
         break;
     }

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { initramfsTree, libraryEntries, ROOTFS_MOUNT_POINTS, rootfsTree } from "./layout.ts";
+import {
+  compactInitramfsTree,
+  initramfsTree,
+  libraryEntries,
+  ROOTFS_MOUNT_POINTS,
+  rootfsTree,
+} from "./layout.ts";
 import { parseModulesDep } from "./module-deps.ts";
 
 const libraries = {
@@ -99,5 +105,42 @@ describe("layout", () => {
     expect(paths).toContain("/etc/ssl/certs/ca-certificates.crt");
     for (const [p] of ROOTFS_MOUNT_POINTS) expect(paths).toContain(p);
     expect(paths.filter((p) => /\/(sh|bash|busybox|ls|cat)$/.test(p))).toEqual([]);
+  });
+
+  test("compact initramfs: the mount shim, the image, the modules and the loop device; no Bun, no glibc", () => {
+    const tree = compactInitramfsTree({
+      abi: "6.1.0-1-cloud-amd64",
+      moduleDir: "/u/k/lib/modules/6.1.0-1-cloud-amd64",
+      modules: ["kernel/loop.ko", "kernel/squashfs.ko"],
+      rootfs: "/o/rootfs.sqsh",
+    });
+    const paths = tree.map((e) => e.path).sort();
+    expect(paths).toEqual([
+      "/dev",
+      "/dev/console",
+      "/dev/kmsg",
+      "/dev/loop0",
+      "/dev/null",
+      "/init",
+      "/lib/modules/6.1.0-1-cloud-amd64/kernel/loop.ko",
+      "/lib/modules/6.1.0-1-cloud-amd64/kernel/squashfs.ko",
+      "/newroot",
+      "/rootfs.sqsh",
+    ]);
+    const init = tree.find((e) => e.path === "/init");
+    const text = init?.type === "file" && "data" in init ? new TextDecoder().decode(init.data) : "";
+    // the shim carries the module paths in load order, then the image and /sbin/init
+    const loop = text.indexOf("/lib/modules/6.1.0-1-cloud-amd64/kernel/loop.ko");
+    expect(loop).toBeGreaterThan(0);
+    expect(text.indexOf("/lib/modules/6.1.0-1-cloud-amd64/kernel/squashfs.ko")).toBeGreaterThan(loop);
+    expect(text).toContain("/rootfs.sqsh\0/dev/loop0\0/newroot\0");
+    expect(text).toContain("/sbin/init\0");
+    expect(tree.find((e) => e.path === "/dev/loop0")).toEqual({
+      type: "block",
+      path: "/dev/loop0",
+      mode: 0o600,
+      major: 7,
+      minor: 0,
+    });
   });
 });

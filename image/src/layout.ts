@@ -1,6 +1,7 @@
 import type { TreeEntry } from "./file-tree.ts";
 import { textFile } from "./file-tree.ts";
 import { formatModulesDep, type ModulesDep } from "./module-deps.ts";
+import { buildMountShim } from "./mount-shim.ts";
 import type { ResolvedLibraries } from "./shared-libraries.ts";
 
 /**
@@ -88,6 +89,54 @@ export function initramfsTree(inputs: InitramfsInputs): TreeEntry[] {
   ];
 }
 
+export interface CompactInitramfsInputs {
+  readonly abi: string;
+  /** Host path of the unpacked `lib/modules/<abi>` directory. */
+  readonly moduleDir: string;
+  /** Module paths relative to moduleDir, in load order. */
+  readonly modules: readonly string[];
+  /** Host path of rootfs.sqsh. */
+  readonly rootfs: string;
+}
+
+export const LOOP_DEVICE_PATH = "/dev/loop0";
+export const INIT_PATH = "/sbin/init";
+
+/**
+ * The compact initramfs: no Bun, no glibc. Its /init (the mount shim) loads the modules, mounts
+ * rootfs.sqsh as the root and execs /sbin/init from it, with /proc, /sys and /dev mounted; stage 1
+ * is skipped, so machined starts directly (its argv[0] is /sbin/init).
+ */
+export function compactInitramfsTree(inputs: CompactInitramfsInputs): TreeEntry[] {
+  const moduleBase = `/lib/modules/${inputs.abi}`;
+  const shim = buildMountShim({
+    modules: inputs.modules.map((m) => `${moduleBase}/${m}`),
+    image: ROOTFS_IMAGE_PATH,
+    loopDevice: LOOP_DEVICE_PATH,
+    newRoot: NEWROOT_PATH,
+    init: INIT_PATH,
+    argv: [INIT_PATH],
+  });
+  return [
+    { type: "file", path: "/init", mode: 0o755, data: shim },
+    { type: "file", path: ROOTFS_IMAGE_PATH, mode: 0o644, source: inputs.rootfs },
+    ...inputs.modules.map(
+      (m): TreeEntry => ({
+        type: "file",
+        path: `${moduleBase}/${m}`,
+        mode: 0o644,
+        source: `${inputs.moduleDir}/${m}`,
+      }),
+    ),
+    { type: "dir", path: "/dev", mode: 0o755 },
+    { type: "char", path: "/dev/console", mode: 0o600, major: 5, minor: 1 },
+    { type: "char", path: "/dev/kmsg", mode: 0o644, major: 1, minor: 11 },
+    { type: "char", path: "/dev/null", mode: 0o666, major: 1, minor: 3 },
+    { type: "block", path: LOOP_DEVICE_PATH, mode: 0o600, major: 7, minor: 0 },
+    { type: "dir", path: NEWROOT_PATH, mode: 0o755 },
+  ];
+}
+
 export interface RootfsInputs {
   /** Host paths. */
   readonly node: string;
@@ -115,7 +164,7 @@ export const ROOTFS_MOUNT_POINTS: ReadonlyArray<readonly [path: string, mode: nu
 
 export function rootfsTree(inputs: RootfsInputs): TreeEntry[] {
   return [
-    { type: "file", path: "/sbin/init", mode: 0o755, source: inputs.node },
+    { type: "file", path: INIT_PATH, mode: 0o755, source: inputs.node },
     { type: "file", path: "/usr/bin/containerd", mode: 0o755, source: inputs.containerd },
     { type: "file", path: "/usr/bin/containerd-shim-runc-v2", mode: 0o755, source: inputs.containerdShim },
     { type: "file", path: "/usr/sbin/runc", mode: 0o755, source: inputs.runc },

@@ -16,6 +16,7 @@ describe("manifest", () => {
   test("formatting sorts files and packages and is stable", () => {
     const manifest: Manifest = {
       profile: "qemu",
+      initramfs: "stage1",
       version: "dev",
       sourceDateEpoch: 1,
       kernel: { package: "linux-image-6.1.0-56-cloud-amd64", abi: "6.1.0-56-cloud-amd64" },

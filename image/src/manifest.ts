@@ -9,6 +9,8 @@ export interface ManifestFile {
 /** `_out/manifest.json`: what was built from what, and every artifact's size and sha256. */
 export interface Manifest {
   readonly profile: string;
+  /** The initramfs layout: `stage1` or `compact`. */
+  readonly initramfs: string;
   readonly version: string;
   readonly sourceDateEpoch: number;
   readonly kernel: { readonly package: string; readonly abi: string };

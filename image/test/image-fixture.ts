@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type BuildResult, buildImage } from "../src/build.ts";
+import { type BuildResult, buildImage, type InitramfsLayout } from "../src/build.ts";
 import { PROFILES } from "../src/profiles.ts";
 import { runTool } from "../src/run-tool.ts";
 
@@ -19,7 +19,11 @@ export interface BuiltImage extends BuildResult {
   readonly seconds: number;
 }
 
-export async function buildTestImage(outDir: string, outputCache = true): Promise<BuiltImage> {
+export async function buildTestImage(
+  outDir: string,
+  outputCache = true,
+  initramfsLayout: InitramfsLayout = "stage1",
+): Promise<BuiltImage> {
   const log: string[] = [];
   const started = performance.now();
   const result = await buildImage({
@@ -34,6 +38,7 @@ export async function buildTestImage(outDir: string, outputCache = true): Promis
     run: runTool,
     log: (line) => log.push(line),
     outputCache,
+    initramfsLayout,
   });
   return { ...result, outDir, log, seconds: (performance.now() - started) / 1000 };
 }
