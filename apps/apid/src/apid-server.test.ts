@@ -160,6 +160,13 @@ test("x-bronze-node: the control plane forwards to the worker's apid, carrying t
   expect(lines).toEqual(["first line", "second line"]);
 });
 
+test("forwarding to a node that refuses connections is Unavailable", async () => {
+  const e = await failure(
+    f.client(f.cp, f.pki.reader).version({}, { headers: { "x-bronze-node": "127.0.0.1:1" } }),
+  );
+  expect(e.code).toBe(Code.Unavailable);
+});
+
 test("a reader reading a file through a forward is refused", async () => {
   const node = `127.0.0.1:${f.worker.port}`;
   const seen = f.workerMachined.calls.length;
