@@ -31,9 +31,9 @@ export interface ApidOptions {
 
 export interface Apid {
   readonly port: number;
-  /** Maintenance mode: the SHA-256 fingerprint (hex) of the self-signed certificate. */
+  /** Maintenance mode: the SHA-256 fingerprint (hex) of its throwaway certificate. */
   readonly fingerprint: string | undefined;
-  /** Resolves after the served certificates changed this many times (tests). */
+  /** How many times new certificates from the pki dir have been put in service. */
   readonly reloads: () => number;
   close(): Promise<void>;
 }

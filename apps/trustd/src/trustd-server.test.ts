@@ -2,7 +2,14 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createCSR, generateKeyPair, inspectCertificate, verifyCertificate } from "@bronze/pki";
+import { connect as tlsConnect } from "node:tls";
+import {
+  createCSR,
+  generateKeyPair,
+  inspectCertificate,
+  issueCertificate,
+  verifyCertificate,
+} from "@bronze/pki";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { startTrustdFixture, TOKEN, type TrustdFixture } from "../test/trustd-fixture.ts";
 
@@ -127,4 +134,38 @@ test("a new token file is picked up without a restart", async () => {
   const old = await failure(f.client().certificate(body, { headers: { "x-bronze-token": TOKEN } }));
   expect(old.code).toBe(Code.Unauthenticated);
   writeFileSync(join(f.dir, "token"), TOKEN);
+});
+
+function servedCommonName(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect(
+      {
+        host: "127.0.0.1",
+        port: f.trustd.port,
+        ca: f.ca.crt,
+        checkServerIdentity: () => undefined,
+        ALPNProtocols: ["h2"],
+      },
+      () => {
+        resolve(String(socket.getPeerCertificate().subject.CN));
+        socket.destroy();
+      },
+    );
+    socket.on("error", reject);
+  });
+}
+
+test("a renewed server certificate is served without a restart", async () => {
+  expect(await servedCommonName()).toBe("cp-1");
+  const renewed = await issueCertificate({
+    ca: f.ca,
+    commonName: "cp-1-renewed",
+    usage: "server",
+    ipAddresses: ["127.0.0.1"],
+  });
+  writeFileSync(join(f.dir, "server.key"), renewed.key);
+  writeFileSync(join(f.dir, "server.crt"), renewed.crt);
+  const deadline = Date.now() + 5000;
+  while ((await servedCommonName()) !== "cp-1-renewed" && Date.now() < deadline) await Bun.sleep(50);
+  expect(await servedCommonName()).toBe("cp-1-renewed");
 });
