@@ -65,7 +65,7 @@ describe("QEMU boot", () => {
     async () => {
       const dir = mkdtempSync(join(tmpdir(), "bronze-compact-"));
       dirs.push(dir);
-      const image = await buildTestImage(dir, true, "compact");
+      const image = await buildTestImage(dir, { initramfsLayout: "compact" });
       expect(image.manifest.initramfs).toBe("compact");
       const { console, code, context } = await boot(image, 384);
       expect(console, context).toMatch(/loop0: detected capacity change/);

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ARTIFACTS } from "../src/build.ts";
 import { sha256Hex } from "../src/manifest.ts";
+import { PROFILES } from "../src/profiles.ts";
 import {
   buildTestImage,
   releaseSharedTestImage,
@@ -168,7 +169,7 @@ describe("image build", () => {
     "reproducible: a full rebuild (no output cache) is byte-identical; a warm build takes seconds",
     async () => {
       const first = await sharedTestImage();
-      const rebuilt = await buildTestImage(tempDir("bronze-rebuild-"), false);
+      const rebuilt = await buildTestImage(tempDir("bronze-rebuild-"), { outputCache: false });
       expect(rebuilt.log.filter((l) => l.includes("cached"))).toEqual([]);
       expect(rebuilt.manifest.files).toEqual(first.manifest.files);
       expect(readFileSync(join(rebuilt.outDir, "manifest.json"), "utf8")).toBe(
@@ -181,6 +182,37 @@ describe("image build", () => {
       expect(warm.log[1]).toContain(", 0 downloaded)");
       expect(warm.manifest.files).toEqual(first.manifest.files);
       expect(warm.seconds).toBeLessThan(30);
+    },
+    LONG,
+  );
+
+  test(
+    "metal profile: the generic kernel, and disk and NIC modules with their dependencies in the initramfs",
+    async () => {
+      const qemu = await sharedTestImage();
+      const image = await buildTestImage(tempDir("bronze-metal-"), { profile: PROFILES.metal });
+      expect(image.manifest.kernel.package).toMatch(/^linux-image-\d+\.\d+\.\d+-\d+-amd64$/);
+      expect(image.manifest.cmdline).toEndWith(" bronze.platform=metal");
+      // same userland: the same rootfs
+      expect(image.manifest.files.find((f) => f.name === "rootfs.sqsh")).toEqual(
+        qemu.manifest.files.find((f) => f.name === "rootfs.sqsh"),
+      );
+      const listing = await sh(`zstd -dc ${image.outDir}/initramfs.zst | busybox cpio -t 2>/dev/null`);
+      for (const m of [
+        "ahci",
+        "nvme",
+        "e1000e",
+        "igb",
+        "ixgbe",
+        "virtio_blk",
+        "squashfs",
+        "overlay",
+        "loop",
+      ]) {
+        expect(listing.out).toMatch(new RegExp(`/${m}\\.ko$`, "m"));
+      }
+      expect(listing.out).toMatch(/\/libata\.ko$/m); // ahci's dependency
+      expect(listing.out).toContain(`lib/modules/${image.manifest.kernel.abi}/modules.load`);
     },
     LONG,
   );

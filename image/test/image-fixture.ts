@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type BuildResult, buildImage, type InitramfsLayout } from "../src/build.ts";
-import { PROFILES } from "../src/profiles.ts";
+import { PROFILES, type Profile } from "../src/profiles.ts";
 import { runTool } from "../src/run-tool.ts";
 
 export const REPO_ROOT = resolve(import.meta.dir, "../..");
@@ -19,15 +19,17 @@ export interface BuiltImage extends BuildResult {
   readonly seconds: number;
 }
 
-export async function buildTestImage(
-  outDir: string,
-  outputCache = true,
-  initramfsLayout: InitramfsLayout = "stage1",
-): Promise<BuiltImage> {
+export interface TestBuildOptions {
+  readonly outputCache?: boolean;
+  readonly initramfsLayout?: InitramfsLayout;
+  readonly profile?: Profile;
+}
+
+export async function buildTestImage(outDir: string, options: TestBuildOptions = {}): Promise<BuiltImage> {
   const log: string[] = [];
   const started = performance.now();
   const result = await buildImage({
-    profile: PROFILES.qemu,
+    profile: options.profile ?? PROFILES.qemu,
     outDir,
     cacheDir: CACHE_DIR,
     nodeEntry: HELLO_ENTRY,
@@ -37,8 +39,8 @@ export async function buildTestImage(
     squashfs: { compressor: "zstd", level: 9 },
     run: runTool,
     log: (line) => log.push(line),
-    outputCache,
-    initramfsLayout,
+    outputCache: options.outputCache ?? true,
+    initramfsLayout: options.initramfsLayout ?? "stage1",
   });
   return { ...result, outDir, log, seconds: (performance.now() - started) / 1000 };
 }
