@@ -1,5 +1,13 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildMountShim, MOUNT_SHIM_FAILED_STATUS } from "./mount-shim.ts";
@@ -83,6 +91,13 @@ describe("buildMountShim", () => {
       const run = await sh(`unshare --mount --pid --fork chroot ${root} /init`);
       expect(run.err).toBe("bronze-init: open /lib/modules/none/missing.ko failed\n");
       expect(run.code).toBe(MOUNT_SHIM_FAILED_STATUS);
+      // with a /dev/kmsg to write to (here a plain file), the message goes there too
+      writeFileSync(join(root, "dev/kmsg"), "");
+      const again = await sh(`unshare --mount --pid --fork chroot ${root} /init`);
+      expect(again.code).toBe(MOUNT_SHIM_FAILED_STATUS);
+      expect(readFileSync(join(root, "dev/kmsg"), "utf8")).toBe(
+        "bronze-init: open /lib/modules/none/missing.ko failed\n",
+      );
     });
   });
 });

@@ -9,7 +9,8 @@ import { Asm } from "./x86-asm.ts";
  *   chdir(newRoot); mount(".", "/", MS_MOVE); chroot("."); chdir("/")
  *   mount proc on /proc, sysfs on /sys, devtmpfs on /dev (in the new root)
  *   execve(init, argv, the kernel's envp)
- * Any failure prints `bronze-init: <step> failed` on stderr and exits 127 (a kernel panic that names it).
+ * Any failure prints `bronze-init: <step> failed` on stderr and /dev/kmsg and exits 127 (a kernel
+ * panic, after the message that names the step).
  */
 export interface MountShimOptions {
   /** Absolute module paths in the initramfs, in load order. */
@@ -38,6 +39,7 @@ const SYS = {
   finitModule: 313,
 };
 const O_RDONLY = 0;
+const O_WRONLY = 1;
 const O_RDWR = 2;
 const O_CLOEXEC = 0x80000;
 const LOOP_SET_FD = 0x4c00;
@@ -139,8 +141,17 @@ export function buildMountShim(options: MountShimOptions): Uint8Array {
       .movImm("rdx", new TextEncoder().encode(message).length)
       .jump("die");
   }
-  asm.label("die").movImm("rdi", 2).movImm("rax", SYS.write).syscall();
-  asm.movImm("rdi", MOUNT_SHIM_FAILED_STATUS).movImm("rax", SYS.exitGroup).syscall();
+  // stderr is /dev/console, only the last console= device: say it to /dev/kmsg as well (every console)
+  asm.label("die").movReg("r12", "rsi").movReg("r13", "rdx");
+  asm.movImm("rdi", 2).movImm("rax", SYS.write).syscall();
+  asm
+    .leaRip("rdi", "kmsg")
+    .movImm("rsi", O_WRONLY | O_CLOEXEC)
+    .movImm("rax", SYS.open)
+    .syscall();
+  asm.jumpIfNegative("exit").movReg("rdi", "rax").movReg("rsi", "r12").movReg("rdx", "r13");
+  asm.movImm("rax", SYS.write).syscall();
+  asm.label("exit").movImm("rdi", MOUNT_SHIM_FAILED_STATUS).movImm("rax", SYS.exitGroup).syscall();
 
   // data
   options.modules.forEach((path, i) => {
@@ -154,7 +165,7 @@ export function buildMountShim(options: MountShimOptions): Uint8Array {
     .string("slash", "/");
   asm.string("proc", "proc").string("procDir", "/proc").string("sysfs", "sysfs").string("sysDir", "/sys");
   asm.string("devtmpfs", "devtmpfs").string("devDir", "/dev").string("devMode", "mode=0755");
-  asm.string("init", options.init);
+  asm.string("init", options.init).string("kmsg", "/dev/kmsg");
   options.argv.forEach((arg, i) => {
     asm.string(`arg${i}`, arg);
   });
