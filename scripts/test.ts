@@ -2,6 +2,7 @@
 // ./scripts, streams their output, and ends with one plain summary line ("N passed, N failed")
 // summed over all of them, so CI logs show the total at a glance.
 export {};
+
 let passed = 0;
 let failed = 0;
 

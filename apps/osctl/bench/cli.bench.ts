@@ -108,7 +108,7 @@ function opensslPki(): number {
 
 try {
   const build = Bun.spawnSync(["bun", "run", "build"], {
-    cwd: import.meta.dir + "/..",
+    cwd: `${import.meta.dir}/..`,
     stdout: "ignore",
     stderr: "inherit",
   });
