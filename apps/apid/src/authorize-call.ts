@@ -1,6 +1,5 @@
-import { isAllowed, isRole, ROLE_HEADER, type Role } from "@bronze/api";
+import { FORWARDED_HEADER, isAllowed, isRole, NODE_HEADER, ROLE_HEADER, type Role } from "@bronze/api";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { FORWARDED_HEADER, NODE_HEADER } from "./headers.ts";
 import { type NodeAddress, parseNodeAddress } from "./node-address.ts";
 import type { PeerIdentity } from "./peer-identity.ts";
 

@@ -1,8 +1,8 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { ApidError } from "./apid-error.ts";
+import { APID_PORT } from "./apid-port.ts";
 import { startApid } from "./apid-server.ts";
-import { APID_PORT } from "./headers.ts";
 import { parseListenAddress } from "./listen-address.ts";
 
 export const APID_USAGE = `usage: apid [--listen 0.0.0.0:${APID_PORT}] --machined-socket PATH (--pki-dir DIR | --maintenance)

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { APID_PORT } from "./headers.ts";
+import { APID_PORT } from "./apid-port.ts";
 
 export interface NodeAddress {
   /** A hostname, an IPv4 address or an IPv6 address (without brackets). */

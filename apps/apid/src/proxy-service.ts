@@ -1,4 +1,4 @@
-import { ROLE_HEADER } from "@bronze/api";
+import { FORWARDED_HEADER, NODE_HEADER, ROLE_HEADER } from "@bronze/api";
 import type { DescMethod, DescMethodStreaming, DescMethodUnary, DescService } from "@bufbuild/protobuf";
 import {
   Code,
@@ -11,7 +11,6 @@ import {
 import { createAsyncIterable } from "@connectrpc/connect/protocol";
 import type { CallDecision } from "./authorize-call.ts";
 import { closeOnAbort } from "./close-on-abort.ts";
-import { FORWARDED_HEADER, NODE_HEADER } from "./headers.ts";
 import { formatNodeAddress } from "./node-address.ts";
 import { needsDecodedResponse, opaqueMethod, rewrapOpaque } from "./opaque-response.ts";
 

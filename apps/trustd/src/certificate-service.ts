@@ -4,6 +4,7 @@ import {
   type CertificateResponse,
   CertificateResponseSchema,
   type SecurityService,
+  TOKEN_HEADER,
 } from "@bronze/api";
 import { PkiError, signCSR } from "@bronze/pki";
 import { create } from "@bufbuild/protobuf";
@@ -14,7 +15,7 @@ import {
   type HandlerContext,
   type ServiceImpl,
 } from "@connectrpc/connect";
-import { TOKEN_HEADER, tokenMatches } from "./token.ts";
+import { tokenMatches } from "./token.ts";
 
 /** The caller's address (the TCP peer), set by the server for each call. */
 export const PEER_ADDRESS_KEY = createContextKey<string | undefined>(undefined, {

@@ -1,8 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 
-/** The request header that carries the machine token. */
-export const TOKEN_HEADER = "x-bronze-token";
-
 /**
  * Whether `given` is the machine token, in constant time whatever either holds: both are hashed first,
  * so neither the length nor the content of the token leaks through timing.

@@ -27,6 +27,10 @@ export {
   ApplyConfigurationResponseSchema,
   ApplyMode,
   ApplyModeSchema,
+  type GenerateClientConfigurationRequest,
+  GenerateClientConfigurationRequestSchema,
+  type GenerateClientConfigurationResponse,
+  GenerateClientConfigurationResponseSchema,
   type GetConfigurationRequest,
   GetConfigurationRequestSchema,
   type GetConfigurationResponse,
@@ -158,5 +162,6 @@ export {
   CertificateResponseSchema,
   SecurityService,
 } from "./gen/bronze/security/v1/security_pb.ts";
-export { isAllowed, isRole, METHOD_ROLES, ROLE_HEADER, ROLES, type Role } from "./roles.ts";
+export { FORWARDED_HEADER, NODE_HEADER, ROLE_HEADER, TOKEN_HEADER } from "./headers.ts";
+export { isAllowed, isRole, METHOD_ROLES, ROLES, type Role } from "./roles.ts";
 export { BRONZE_VERSION } from "./version.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { MachineService } from "./gen/bronze/machine/v1/machine_pb.ts";
-import { isAllowed, isRole, METHOD_ROLES, ROLE_HEADER, ROLES } from "./roles.ts";
+import { isAllowed, isRole, METHOD_ROLES, ROLES } from "./roles.ts";
 
 const path = (name: string) => `/${MachineService.typeName}/${name}`;
 
@@ -43,6 +43,7 @@ describe("role table", () => {
       "Kubeconfig",
       "EtcdSnapshot",
       "ApplyConfiguration",
+      "GenerateClientConfiguration",
       "Reboot",
       "Reset",
       "Upgrade",
@@ -64,8 +65,11 @@ describe("role table", () => {
     expect(isAllowed("constructor", "os:operator")).toBe(false);
   });
 
-  test("roles and the header name", () => {
-    expect(ROLE_HEADER).toBe("x-bronze-role");
+  test("minting client certificates is for admins only", () => {
+    expect(METHOD_ROLES[path("GenerateClientConfiguration")]).toEqual(["os:admin"]);
+  });
+
+  test("roles", () => {
     expect(ROLES.every(isRole)).toBe(true);
     expect(isRole("os:root")).toBe(false);
     expect(isRole("")).toBe(false);

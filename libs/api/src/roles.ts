@@ -1,13 +1,10 @@
 // Who may call what (DESIGN.md §4). Both apid and machined enforce this table: apid before
-// forwarding, machined on its socket from the role apid passes in ROLE_HEADER.
+// forwarding, machined on its socket from the role apid passes in ROLE_HEADER (headers.ts).
 
 /** A client certificate's Organization. */
 export type Role = "os:admin" | "os:operator" | "os:reader" | "os:impersonator";
 
 export const ROLES: readonly Role[] = ["os:admin", "os:operator", "os:reader", "os:impersonator"];
-
-/** The header apid sets on calls it forwards to machined: the caller's verified role. */
-export const ROLE_HEADER = "x-bronze-role";
 
 const M = "/bronze.machine.v1.MachineService/";
 
@@ -45,6 +42,8 @@ export const METHOD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   // Readers get the config with its secrets redacted.
   [`${M}GetConfiguration`]: READ,
   [`${M}ApplyConfiguration`]: ADMIN,
+  // Mints credentials signed by the OS CA: only an admin may hand out access.
+  [`${M}GenerateClientConfiguration`]: ADMIN,
   [`${M}Reboot`]: OPERATE,
   [`${M}Shutdown`]: OPERATE,
   [`${M}Reset`]: ADMIN,

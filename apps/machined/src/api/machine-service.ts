@@ -1,5 +1,6 @@
 import { closeOnAbort } from "./close-on-abort.ts";
 import type { MachineApiContext } from "./context.ts";
+import { clientConfigurationHandlers } from "./handlers/client-configuration.ts";
 import { configurationHandlers } from "./handlers/configuration.ts";
 import { containersHandlers } from "./handlers/containers.ts";
 import { dmesgHandlers } from "./handlers/dmesg.ts";
@@ -25,6 +26,7 @@ export function createMachineService(ctx: MachineApiContext, options: HandlerOpt
     ...systemInfoHandlers(ctx),
     ...fileHandlers(ctx.filesRoot, options),
     ...configurationHandlers(ctx, options),
+    ...clientConfigurationHandlers(ctx),
     ...powerHandlers(ctx.sequencer),
     ...containersHandlers(ctx),
     ...statsHandlers(ctx),

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
+import { NODE_HEADER } from "@bronze/api";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { failed, fanOut, NODE_HEADER, succeeded } from "./fan-out.ts";
+import { failed, fanOut, succeeded } from "./fan-out.ts";
 
 test("one call per node, concurrently, each with its node header", async () => {
   const started: string[] = [];

@@ -1,9 +1,8 @@
 // One call per node, concurrently, through the one endpoint: the `x-bronze-node` header names the
 // node apid forwards to (no header when no node is given: the endpoint's own node answers). Each
 // node's result or error is collected; one failing does not stop the others.
+import { NODE_HEADER } from "@bronze/api";
 import { describeError } from "./node-error.ts";
-
-export const NODE_HEADER = "x-bronze-node";
 
 export type NodeResult<T> = { node: string; value: T } | { node: string; error: string };
 

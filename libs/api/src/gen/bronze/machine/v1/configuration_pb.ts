@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bronze/machine/v1/configuration.proto.
  */
 export const file_bronze_machine_v1_configuration: GenFile = /*@__PURE__*/
-  fileDesc("CiVicm9uemUvbWFjaGluZS92MS9jb25maWd1cmF0aW9uLnByb3RvEhFicm9uemUubWFjaGluZS52MSIZChdHZXRDb25maWd1cmF0aW9uUmVxdWVzdCI6ChhHZXRDb25maWd1cmF0aW9uUmVzcG9uc2USDAoEZGF0YRgBIAEoDBIQCghyZWRhY3RlZBgCIAEoCCKWAQoZQXBwbHlDb25maWd1cmF0aW9uUmVxdWVzdBIMCgRkYXRhGAEgASgMEioKBG1vZGUYAiABKA4yHC5icm9uemUubWFjaGluZS52MS5BcHBseU1vZGUSLgoLdHJ5X3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDwoHZHJ5X3J1bhgEIAEoCCKPAQoaQXBwbHlDb25maWd1cmF0aW9uUmVzcG9uc2USKgoEbW9kZRgBIAEoDjIcLmJyb256ZS5tYWNoaW5lLnYxLkFwcGx5TW9kZRIUCgxtb2RlX2RldGFpbHMYAiABKAkSEAoId2FybmluZ3MYAyADKAkSDAoEZGlmZhgEIAEoCRIPCgdkcnlfcnVuGAUgASgIKoEBCglBcHBseU1vZGUSGgoWQVBQTFlfTU9ERV9VTlNQRUNJRklFRBAAEhMKD0FQUExZX01PREVfQVVUTxABEhgKFEFQUExZX01PREVfTk9fUkVCT09UEAISFQoRQVBQTFlfTU9ERV9TVEFHRUQQAxISCg5BUFBMWV9NT0RFX1RSWRAEYgZwcm90bzM", [file_google_protobuf_duration]);
+  fileDesc("CiVicm9uemUvbWFjaGluZS92MS9jb25maWd1cmF0aW9uLnByb3RvEhFicm9uemUubWFjaGluZS52MSIZChdHZXRDb25maWd1cmF0aW9uUmVxdWVzdCI6ChhHZXRDb25maWd1cmF0aW9uUmVzcG9uc2USDAoEZGF0YRgBIAEoDBIQCghyZWRhY3RlZBgCIAEoCCKWAQoZQXBwbHlDb25maWd1cmF0aW9uUmVxdWVzdBIMCgRkYXRhGAEgASgMEioKBG1vZGUYAiABKA4yHC5icm9uemUubWFjaGluZS52MS5BcHBseU1vZGUSLgoLdHJ5X3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDwoHZHJ5X3J1bhgEIAEoCCKPAQoaQXBwbHlDb25maWd1cmF0aW9uUmVzcG9uc2USKgoEbW9kZRgBIAEoDjIcLmJyb256ZS5tYWNoaW5lLnYxLkFwcGx5TW9kZRIUCgxtb2RlX2RldGFpbHMYAiABKAkSEAoId2FybmluZ3MYAyADKAkSDAoEZGlmZhgEIAEoCRIPCgdkcnlfcnVuGAUgASgIIl8KIkdlbmVyYXRlQ2xpZW50Q29uZmlndXJhdGlvblJlcXVlc3QSDQoFcm9sZXMYASADKAkSKgoHY3J0X3R0bBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJLCiNHZW5lcmF0ZUNsaWVudENvbmZpZ3VyYXRpb25SZXNwb25zZRIKCgJjYRgBIAEoDBILCgNjcnQYAiABKAwSCwoDa2V5GAMgASgMKoEBCglBcHBseU1vZGUSGgoWQVBQTFlfTU9ERV9VTlNQRUNJRklFRBAAEhMKD0FQUExZX01PREVfQVVUTxABEhgKFEFQUExZX01PREVfTk9fUkVCT09UEAISFQoRQVBQTFlfTU9ERV9TVEFHRUQQAxISCg5BUFBMWV9NT0RFX1RSWRAEYgZwcm90bzM", [file_google_protobuf_duration]);
 
 /**
  * @generated from message bronze.machine.v1.GetConfigurationRequest
@@ -135,6 +135,66 @@ export type ApplyConfigurationResponse = Message<"bronze.machine.v1.ApplyConfigu
  */
 export const ApplyConfigurationResponseSchema: GenMessage<ApplyConfigurationResponse> = /*@__PURE__*/
   messageDesc(file_bronze_machine_v1_configuration, 3);
+
+/**
+ * @generated from message bronze.machine.v1.GenerateClientConfigurationRequest
+ */
+export type GenerateClientConfigurationRequest = Message<"bronze.machine.v1.GenerateClientConfigurationRequest"> & {
+  /**
+   * The roles of the new client certificate (its Organization); exactly one of os:admin,
+   * os:operator, os:reader.
+   *
+   * @generated from field: repeated string roles = 1;
+   */
+  roles: string[];
+
+  /**
+   * How long the certificate is valid (1 minute to 10 years; default 1 year).
+   *
+   * @generated from field: google.protobuf.Duration crt_ttl = 2;
+   */
+  crtTtl?: Duration | undefined;
+};
+
+/**
+ * Describes the message bronze.machine.v1.GenerateClientConfigurationRequest.
+ * Use `create(GenerateClientConfigurationRequestSchema)` to create a new message.
+ */
+export const GenerateClientConfigurationRequestSchema: GenMessage<GenerateClientConfigurationRequest> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_configuration, 4);
+
+/**
+ * @generated from message bronze.machine.v1.GenerateClientConfigurationResponse
+ */
+export type GenerateClientConfigurationResponse = Message<"bronze.machine.v1.GenerateClientConfigurationResponse"> & {
+  /**
+   * The OS CA certificate (PEM): what the client trusts apid's certificate with.
+   *
+   * @generated from field: bytes ca = 1;
+   */
+  ca: Uint8Array;
+
+  /**
+   * The new client certificate (PEM), signed by the OS CA.
+   *
+   * @generated from field: bytes crt = 2;
+   */
+  crt: Uint8Array;
+
+  /**
+   * The new certificate's private key (PEM).
+   *
+   * @generated from field: bytes key = 3;
+   */
+  key: Uint8Array;
+};
+
+/**
+ * Describes the message bronze.machine.v1.GenerateClientConfigurationResponse.
+ * Use `create(GenerateClientConfigurationResponseSchema)` to create a new message.
+ */
+export const GenerateClientConfigurationResponseSchema: GenMessage<GenerateClientConfigurationResponse> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_configuration, 5);
 
 /**
  * ApplyMode is how a new machine config takes effect.
