@@ -3,6 +3,7 @@
 // the PKI, zod or yaml; from source the same call imports the .ts file.
 type Commands = {
   config: typeof import("./commands/config.ts");
+  "config-new": typeof import("./commands/config-new.ts");
   configuration: typeof import("./commands/configuration.ts");
   files: typeof import("./commands/files.ts");
   logs: typeof import("./commands/logs.ts");

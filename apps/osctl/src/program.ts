@@ -207,6 +207,29 @@ function addConfigCommands(program: Command, io: Io): void {
       configRemove(configTarget(cmd, io), name, io);
     });
   config
+    .command("new")
+    .description(
+      "ask the node for a new client certificate with a role; write an osconfig with it (control planes only)",
+    )
+    .argument("<output-file>", "osconfig file to write")
+    .option(
+      "--roles <role>",
+      "role of the new certificate: os:admin, os:operator or os:reader",
+      collect(true),
+      [],
+    )
+    .option(
+      "--crt-ttl <duration>",
+      "how long the certificate is valid, 1m to 87600h (default 87600h)",
+      parseDuration("--crt-ttl"),
+      87_600 * 3_600_000, // Talos's default; program.ts loads no command module eagerly
+    )
+    .option("--force", "overwrite an existing file", false)
+    .action(async (file: string, options, cmd: Command) => {
+      const { configNew } = await loadCommand("config-new");
+      await configNew(file, options, nodeGlobals(cmd, io), io);
+    });
+  config
     .command("info")
     .description("show the current context: endpoints, nodes, roles and certificate expiry")
     .option(...format)

@@ -27,6 +27,7 @@ test("--help on every command exits 0 and describes it", async () => {
     ["config", "merge"],
     ["config", "remove"],
     ["config", "info"],
+    ["config", "new"],
     ["version"],
     ["services"],
     ["service"],

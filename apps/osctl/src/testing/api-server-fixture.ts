@@ -1,11 +1,13 @@
 // A real MachineService server for osctl's end-to-end tests: HTTP/2 over TLS with client
 // certificates signed by a fresh OS CA (@bronze/pki), the role taken from the client certificate's
-// Organization and checked with libs/api's isAllowed, as apid does. Handlers are the test's own.
+// Organization and checked with libs/api's isAllowed, as apid does. Handlers are the test's own,
+// but for GenerateClientConfiguration, which signs with the fixture's CA as a control plane does.
 import { X509Certificate } from "node:crypto";
 import http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { isAllowed, isRole, MachineService, type Role } from "@bronze/api";
-import { generateCA, issueCertificate, issueClientCertificate } from "@bronze/pki";
+import { type CertificateAndKey, generateCA, issueCertificate, issueClientCertificate } from "@bronze/pki";
+import { durationMs } from "@bufbuild/protobuf/wkt";
 import {
   Code,
   ConnectError,
@@ -31,6 +33,8 @@ export interface ApiServerFixture {
   endpoint: string;
   port: number;
   ca: string;
+  /** The OS CA with its key. */
+  caAndKey: CertificateAndKey;
   /** Client certificates and keys per role, PEM. */
   clients: Record<"os:admin" | "os:reader" | "os:operator", { crt: string; key: string }>;
   calls: CallRecord[];
@@ -47,6 +51,25 @@ function roleOf(socket: TLSSocket | undefined): Role | undefined {
   const subject = socket?.getPeerCertificate?.()?.subject as { O?: string | string[] } | undefined;
   const org = Array.isArray(subject?.O) ? subject?.O[0] : subject?.O;
   return org && isRole(org) ? org : undefined;
+}
+
+/** GenerateClientConfiguration signing with `ca`, one role per certificate (as machined does). */
+function mintingHandler(ca: CertificateAndKey): Partial<ServiceImpl<typeof MachineService>> {
+  const enc = new TextEncoder();
+  return {
+    async generateClientConfiguration(req) {
+      const [role] = req.roles;
+      if (role === undefined || req.roles.length > 1 || role === "os:impersonator") {
+        throw new ConnectError(
+          `roles: expected one client role, got ${req.roles.join(", ")}`,
+          Code.InvalidArgument,
+        );
+      }
+      const validityDays = req.crtTtl ? durationMs(req.crtTtl) / 86_400_000 : 365;
+      const issued = await issueClientCertificate(ca, { role, validityDays });
+      return { ca: enc.encode(ca.crt), crt: enc.encode(issued.crt), key: enc.encode(issued.key) };
+    },
+  };
 }
 
 export async function startApiServerFixture(
@@ -82,7 +105,7 @@ export async function startApiServerFixture(
   };
   const handler = connectNodeAdapter({
     routes: (router: ConnectRouter) => {
-      router.service(MachineService, impl);
+      router.service(MachineService, { ...mintingHandler(ca), ...impl });
     },
     interceptors: [authorize],
     contextValues: (req) => createContextValues().set(ROLE_KEY, roleOf(req.socket as TLSSocket)),
@@ -118,6 +141,7 @@ export async function startApiServerFixture(
     endpoint: `127.0.0.1:${port}`,
     port,
     ca: ca.crt,
+    caAndKey: ca,
     clients,
     calls,
     serverFingerprint: new X509Certificate(server.crt).fingerprint256,
