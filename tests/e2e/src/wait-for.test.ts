@@ -1,0 +1,41 @@
+import { expect, test } from "bun:test";
+import { waitFor } from "./wait-for.ts";
+
+test("returns the first defined value", async () => {
+  let calls = 0;
+  const value = await waitFor(async () => (++calls === 3 ? "up" : undefined), {
+    what: "thing",
+    timeoutMs: 5000,
+    intervalMs: 1,
+  });
+  expect(value).toBe("up");
+  expect(calls).toBe(3);
+});
+
+test("times out with what was awaited and the probe's last error", async () => {
+  const wait = waitFor(
+    async () => {
+      throw new Error("connection refused");
+    },
+    { what: "apid", timeoutMs: 30, intervalMs: 5 },
+  );
+  await expect(wait).rejects.toThrow(/^apid: not within 30 ms \(last: connection refused\)$/);
+});
+
+test("abandons as soon as told why", async () => {
+  let probes = 0;
+  const wait = waitFor(
+    async () => {
+      probes++;
+      return undefined;
+    },
+    {
+      what: "node",
+      timeoutMs: 60_000,
+      intervalMs: 1,
+      abandon: () => (probes >= 2 ? "exited with 1" : undefined),
+    },
+  );
+  await expect(wait).rejects.toThrow("node: gave up: exited with 1 (last: not yet)");
+  expect(probes).toBe(2);
+});

@@ -1,0 +1,39 @@
+// Polls until a condition holds, for end-to-end tests waiting on a real process.
+
+export class WaitError extends Error {
+  override readonly name = "WaitError";
+  readonly code = "Timeout";
+}
+
+export interface WaitOptions {
+  /** What is awaited, for the error message. */
+  what: string;
+  timeoutMs: number;
+  intervalMs?: number;
+  /** Ends the wait early (e.g. the process under test exited); the error says why. */
+  abandon?: () => string | undefined;
+}
+
+/**
+ * Calls `probe` until it returns a value other than undefined; throws WaitError after `timeoutMs`
+ * with the last reason the probe gave (its thrown error's message).
+ */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  let last = "never probed";
+  for (;;) {
+    const gone = options.abandon?.();
+    if (gone !== undefined) throw new WaitError(`${options.what}: gave up: ${gone} (last: ${last})`);
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+      last = "not yet";
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    if (Date.now() >= deadline) {
+      throw new WaitError(`${options.what}: not within ${options.timeoutMs} ms (last: ${last})`);
+    }
+    await Bun.sleep(options.intervalMs ?? 250);
+  }
+}
