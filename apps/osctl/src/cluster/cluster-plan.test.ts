@@ -1,0 +1,117 @@
+import { expect, test } from "bun:test";
+import { applyPatches, stringifyConfig } from "@bronze/config-schema";
+import { generateSecretsBundle } from "@bronze/pki";
+import { parse } from "yaml";
+import { generateMachineConfigs } from "../gen/config-generator.ts";
+import { KUBERNETES_VERSION } from "../gen/defaults.ts";
+import {
+  accelerators,
+  ClusterPlanError,
+  nodeCmdline,
+  nodePatch,
+  planCluster,
+  qemuArgv,
+} from "./cluster-plan.ts";
+
+const input = {
+  name: "demo",
+  controlplanes: 1,
+  workers: 2,
+  memoryMb: 1024,
+  cpus: 1,
+  apidPorts: [4001, 4002, 4003],
+};
+
+test("nodes: names, roles, addresses, ports; MACs unique and deterministic per cluster", () => {
+  const plan = planCluster(input);
+  expect(plan.nodes.map((n) => [n.name, n.role, n.clusterIp, n.apidPort])).toEqual([
+    ["demo-controlplane-1", "controlplane", "10.5.0.2", 4001],
+    ["demo-worker-1", "worker", "10.5.0.3", 4002],
+    ["demo-worker-2", "worker", "10.5.0.4", 4003],
+  ]);
+  expect(plan.endpoint).toBe("https://10.5.0.2:6443");
+  const macs = plan.nodes.flatMap((n) => [n.mac, n.clusterMac]);
+  expect(new Set(macs).size).toBe(6);
+  for (const mac of macs) expect(mac).toMatch(/^52:54(:[0-9a-f]{2}){4}$/);
+  expect(planCluster(input)).toEqual(plan);
+  const other = planCluster({ ...input, name: "other" });
+  expect(other.nodes[0]?.mac).not.toBe(plan.nodes[0]?.mac);
+  expect(other.multicast).not.toBe(plan.multicast);
+  expect(plan.multicast).toMatch(/^230\.\d+\.\d+\.\d+:\d+$/);
+});
+
+test("bad input is named", () => {
+  expect(() => planCluster({ ...input, name: "Bad_Name" })).toThrow(ClusterPlanError);
+  expect(() => planCluster({ ...input, controlplanes: 0 })).toThrow("--controlplanes");
+  expect(() => planCluster({ ...input, workers: -1 })).toThrow("--workers");
+  expect(() => planCluster({ ...input, apidPorts: [1, 1, 2] })).toThrow("distinct apid ports");
+});
+
+test("kernel command line: the image's, the config URL with a literal ${mac}, the hostname, ttyS0 last", () => {
+  const plan = planCluster(input);
+  const node = plan.nodes[1];
+  if (!node) throw new Error("no node");
+  const line = nodeCmdline(
+    "console=ttyS0 console=tty0 slab_nomerge pti=on bronze.config=http://x/\n",
+    4100,
+    node,
+  );
+  expect(line).toBe(
+    "console=ttyS0 console=tty0 slab_nomerge pti=on bronze.config=http://10.0.2.2:4100/config?mac=${mac} bronze.hostname=demo-worker-1 console=ttyS0",
+  );
+});
+
+test("QEMU argv: accelerators, two NICs (apid forward; shared multicast network), serial log and pid file", () => {
+  const plan = planCluster(input);
+  const node = plan.nodes[0];
+  if (!node) throw new Error("no node");
+  const argv = qemuArgv({
+    plan,
+    node,
+    assets: { kernel: "/o/vmlinuz", initrd: "/o/initramfs.zst", cmdline: "console=ttyS0" },
+    configPort: 4100,
+    accelerators: accelerators(true),
+    serialLog: "/s/serial.log",
+    pidFile: "/s/qemu.pid",
+  });
+  const after = (flag: string) => argv.filter((_, i) => argv[i - 1] === flag);
+  expect(argv[0]).toBe("qemu-system-x86_64");
+  expect(after("-accel")).toEqual(["kvm", "tcg"]);
+  expect(after("-m")).toEqual(["1024"]);
+  expect(after("-cpu")).toEqual(["max"]);
+  expect(after("-serial")).toEqual(["file:/s/serial.log"]);
+  expect(after("-kernel")).toEqual(["/o/vmlinuz"]);
+  expect(after("-netdev")).toEqual([
+    "user,id=host,hostfwd=tcp:127.0.0.1:4001-:50000",
+    `socket,id=cluster,mcast=${plan.multicast}`,
+  ]);
+  expect(after("-device")).toEqual([
+    `virtio-net-pci,netdev=host,mac=${node.mac}`,
+    `virtio-net-pci,netdev=cluster,mac=${node.clusterMac}`,
+  ]);
+  expect(accelerators(false)).toEqual(["tcg"]);
+});
+
+test("the node patch gives a valid config: hostname, DHCP on eth0, static address on eth1", async () => {
+  const plan = planCluster(input);
+  const node = plan.nodes[2];
+  if (!node) throw new Error("no node");
+  const configs = generateMachineConfigs({
+    clusterName: "demo",
+    endpoint: plan.endpoint,
+    secrets: await generateSecretsBundle({ now: new Date() }),
+    installDisk: "/dev/vda",
+    additionalSans: [],
+    kubernetesVersion: KUBERNETES_VERSION,
+  });
+  const base = stringifyConfig(configs.worker);
+  const patched = parse(applyPatches(base, [nodePatch(plan, node)], { mode: "qemu" }));
+  expect(patched.machine.network).toEqual({
+    hostname: "demo-worker-2",
+    interfaces: [
+      { interface: "eth0", dhcp: true },
+      { interface: "eth1", addresses: ["10.5.0.4/24"] },
+    ],
+  });
+  expect(patched.machine.certSANs).toEqual(["127.0.0.1", "10.5.0.4"]);
+});

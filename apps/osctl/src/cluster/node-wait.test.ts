@@ -1,0 +1,117 @@
+import { expect, test } from "bun:test";
+import { type NodeProbes, NodeWaitError, type WaitClock, waitForNode } from "./node-wait.ts";
+
+function fakeClock(): WaitClock & { t: number } {
+  const clock = {
+    t: 0,
+    now: () => clock.t,
+    sleep: async (ms: number) => {
+      clock.t += ms;
+    },
+  };
+  return clock;
+}
+
+/** Serial output that grows with the (fake) time: each line appears at its second. */
+function scripted(
+  lines: [number, string][],
+  clock: { t: number },
+  extra: Partial<NodeProbes> = {},
+): NodeProbes {
+  return {
+    serial: () =>
+      lines
+        .filter(([at]) => at * 1000 <= clock.t)
+        .map(([, l]) => l)
+        .join("\r\n"),
+    alive: () => true,
+    tlsAnswers: async () => false,
+    version: async () => {
+      throw new Error("unavailable");
+    },
+    ...extra,
+  };
+}
+
+const BOOT: [number, string][] = [
+  [1, "[    0.000000] Linux version 6.1.0-28-cloud-amd64"],
+  [5, "2026-01-01T00:00:00Z machined: starting (pid 1, platform qemu)"],
+  [
+    8,
+    "machined: [boot] acquireConfig: config: downloaded from http://10.0.2.2:4000/config?mac=52%3A54 and saved",
+  ],
+  [9, "machined: [boot] startServices: service containerd is up"],
+  [10, "machined: [boot] sequence finished in 5000 ms"],
+];
+
+test("reports each step once, in order, and reaches the API when apid answers", async () => {
+  const clock = fakeClock();
+  const steps: string[] = [];
+  const outcome = await waitForNode(
+    scripted([...BOOT, [9, "service apid: Running"]], clock, {
+      tlsAnswers: async () => clock.t >= 12_000,
+      version: async () => "v0.1.0",
+    }),
+    { timeoutMs: 60_000, clock, progress: (stage, message) => steps.push(`${stage}: ${message}`) },
+  );
+  expect(outcome).toEqual({ stage: "api", detail: "version v0.1.0" });
+  expect(steps).toEqual([
+    "kernel: kernel booting",
+    "machined: machined started",
+    "config: config downloaded from http://10.0.2.2:4000/config?mac=52%3A54",
+    "containerd: containerd up",
+    "booted: boot sequence finished",
+    "apid-tls: apid answers TLS",
+    "api: API answers over mTLS (version v0.1.0)",
+  ]);
+});
+
+test("stops at the end of the boot when machined starts no apid", async () => {
+  const clock = fakeClock();
+  const outcome = await waitForNode(scripted(BOOT, clock), { timeoutMs: 60_000, clock, progress: () => {} });
+  expect(outcome.stage).toBe("booted");
+  expect(clock.t).toBe(10_000);
+});
+
+test("maintenance mode stops once apid answers TLS", async () => {
+  const clock = fakeClock();
+  const outcome = await waitForNode(
+    scripted(
+      [
+        [1, "machined: starting"],
+        [3, "config: attempt 1 failed: 404; entering maintenance mode"],
+        [4, "service apid: Running"],
+      ],
+      clock,
+      { tlsAnswers: async () => clock.t >= 6_000 },
+    ),
+    { timeoutMs: 60_000, clock, progress: () => {} },
+  );
+  expect(outcome.stage).toBe("maintenance");
+});
+
+test("timeout, exit and boot failure name the last step reached", async () => {
+  const clock = fakeClock();
+  const timeout = waitForNode(scripted(BOOT.slice(0, 2), clock), {
+    timeoutMs: 20_000,
+    clock,
+    progress: () => {},
+  });
+  await expect(timeout).rejects.toMatchObject({ code: "Timeout", stage: "machined" });
+
+  const clock2 = fakeClock();
+  const exited = waitForNode(
+    { ...scripted(BOOT.slice(0, 1), clock2), alive: () => clock2.t < 3_000 },
+    { timeoutMs: 20_000, clock: clock2, progress: () => {} },
+  );
+  await expect(exited).rejects.toThrow("QEMU exited (last step: kernel)");
+
+  const clock3 = fakeClock();
+  const panic = waitForNode(scripted([...BOOT.slice(0, 1), [2, "Kernel panic - not syncing"]], clock3), {
+    timeoutMs: 20_000,
+    clock: clock3,
+    progress: () => {},
+  });
+  await expect(panic).rejects.toBeInstanceOf(NodeWaitError);
+  await expect(panic).rejects.toThrow("boot failed: Kernel panic");
+});
