@@ -2,12 +2,14 @@
 // embedded entry point (see scripts/build.ts), so `osctl --help` and light commands never load
 // the PKI, zod or yaml; from source the same call imports the .ts file.
 type Commands = {
+  cluster: typeof import("./commands/cluster.ts");
   config: typeof import("./commands/config.ts");
   "config-new": typeof import("./commands/config-new.ts");
   configuration: typeof import("./commands/configuration.ts");
   files: typeof import("./commands/files.ts");
   logs: typeof import("./commands/logs.ts");
   power: typeof import("./commands/power.ts");
+  pxe: typeof import("./commands/pxe.ts");
   services: typeof import("./commands/services.ts");
   "system-info": typeof import("./commands/system-info.ts");
   "gen-config": typeof import("./commands/gen-config.ts");

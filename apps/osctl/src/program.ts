@@ -453,6 +453,68 @@ function addNodeCommands(program: Command, io: Io, setExitCode: ExitCodeSink): v
     });
 }
 
+/** Network boot (`pxe serve`) and local QEMU clusters (`cluster create|destroy|show`). */
+function addClusterCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
+  program
+    .command("pxe")
+    .description("network boot")
+    .command("serve")
+    .description("serve the image's assets, an iPXE script per machine and the machine configs over HTTP")
+    .requiredOption("--assets <dir>", "the image's artifacts (vmlinuz, initramfs.zst, boot.ipxe)")
+    .requiredOption("--configs <dir>", "machine configs: <mac>.yaml, <uuid>.yaml or default.yaml")
+    .option("--listen <addr:port>", "address to listen on", "0.0.0.0:8080")
+    .option("--base-url <url>", "URL the nodes reach this server at (default: from the Host header)")
+    .action(async (options) => {
+      const { pxeServe } = await loadCommand("pxe");
+      await pxeServe(options, io);
+    });
+
+  const cluster = program.command("cluster").description("local Bronze clusters in QEMU");
+  const name = ["--name <name>", "cluster name", "bronze"] as const;
+  cluster
+    .command("create")
+    .description("boot a local cluster in QEMU, serve its configs and wait until the nodes answer")
+    .option(...name)
+    .option("--controlplanes <n>", "control-plane nodes", parseInteger("--controlplanes"), 1)
+    .option("--workers <n>", "worker nodes", parseInteger("--workers"), 1)
+    .option("--boot <method>", "kernel (direct kernel boot), pxe or disk", "kernel")
+    .option("--memory <mb>", "guest RAM per node in MB", parseInteger("--memory"), 1024)
+    .option("--cpus <n>", "vCPUs per node", parseInteger("--cpus"), 1)
+    .option("--assets <dir>", "the image's artifacts (bun image/src/main.ts build --profile qemu)", "_out")
+    .option("--config-patch <patch>", "patch for every node's config (repeatable)", collect(false), [])
+    .option(
+      "--config-patch-control-plane <patch>",
+      "patch for control planes (repeatable)",
+      collect(false),
+      [],
+    )
+    .option("--config-patch-worker <patch>", "patch for workers (repeatable)", collect(false), [])
+    .option("--no-wait", "do not wait for the nodes")
+    .addHelpText("after", "\n--timeout bounds the wait (default 10m).")
+    .action(async (options, cmd: Command) => {
+      const { clusterCreate } = await loadCommand("cluster");
+      const globals = cmd.optsWithGlobals<GlobalOptions & { timeout?: number }>();
+      setExitCode(await clusterCreate({ ...options, timeout: globals.timeout }, globals, io));
+    });
+  cluster
+    .command("destroy")
+    .description("stop every process of a local cluster, remove its state and its context")
+    .option(...name)
+    .action(async (options) => {
+      const { clusterDestroy } = await loadCommand("cluster");
+      setExitCode(await clusterDestroy(options, io));
+    });
+  cluster
+    .command("show")
+    .description("list a local cluster's nodes and whether they run")
+    .option(...name)
+    .option(...outputFlag)
+    .action(async (options) => {
+      const { clusterShow } = await loadCommand("cluster");
+      setExitCode(clusterShow(options, io));
+    });
+}
+
 export function buildProgram(io: Io, setExitCode: ExitCodeSink): Command {
   const program = new Command("osctl")
     .description("Bronze's command-line tool: generate and validate configs, operate nodes over the mTLS API")
@@ -528,5 +590,6 @@ export function buildProgram(io: Io, setExitCode: ExitCodeSink): Command {
 
   addConfigCommands(program, io);
   addNodeCommands(program, io, setExitCode);
+  addClusterCommands(program, io, setExitCode);
   return program;
 }

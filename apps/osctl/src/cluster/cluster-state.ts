@@ -20,6 +20,7 @@ const ClusterStateSchema = z.strictObject({
   createdAt: z.string(),
   boot: z.enum(["kernel", "pxe", "disk"]),
   osconfig: z.string(),
+  context: z.string(),
   server: z.strictObject({ pid: z.number().int(), port: z.number().int(), log: z.string() }),
   nodes: z.array(NodeStateSchema),
 });
