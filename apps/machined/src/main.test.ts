@@ -116,7 +116,8 @@ describe("machined in container mode", () => {
       expect(code).toBe(0);
       expect(out.lines.some((l) => l.includes("SIGTERM: shutting down"))).toBe(true);
       expect(out.lines.some((l) => /service containerd: Finished/.test(l))).toBe(true);
-      expect(out.lines.some((l) => l.includes("[shutdown] stopAllServices: stopped 2 service(s)"))).toBe(
+      // machined, containerd, the certificates (waiting for the control plane's trustd) and apid.
+      expect(out.lines.some((l) => l.includes("[shutdown] stopAllServices: stopped 4 service(s)"))).toBe(
         true,
       );
       expect(out.lines.at(-1)).toContain("exiting with code 0");
@@ -200,13 +201,46 @@ describe("machined in container mode, config from a URL", () => {
 });
 
 describe("the multi-call entry", () => {
-  test("apid and trustd are not in this build yet", async () => {
+  test("apid and trustd are applets of the entry point (their usage, by argv0)", async () => {
     for (const name of ["apid", "trustd"]) {
-      const proc = Bun.spawn(["bun", MAIN], { argv0: name, stdout: "pipe", stderr: "pipe" });
-      expect(await proc.exited).toBe(1);
-      expect(await new Response(proc.stderr).text()).toBe(`${name}: not yet implemented in this build\n`);
+      const proc = Bun.spawn(["bun", MAIN, "--help"], { argv0: name, stdout: "pipe", stderr: "pipe" });
+      expect(await proc.exited).toBe(0);
+      expect(await new Response(proc.stdout).text()).toStartWith(`usage: ${name} [--listen 0.0.0.0:`);
     }
   });
+
+  test("the compiled binary dispatches on argv0 (/usr/bin/apid, trustd) and is machined otherwise", async () => {
+    const binary = join(root, "bronze-node");
+    const build = Bun.spawnSync(
+      ["bun", "build", "--compile", "--sourcemap=none", MAIN, "--outfile", binary],
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    expect(build.exitCode).toBe(0);
+    const run = async (argv0: string, args: string[]) => {
+      const proc = Bun.spawn([binary, ...args], { argv0, stdout: "pipe", stderr: "pipe" });
+      const code = await proc.exited;
+      return {
+        code,
+        out: await new Response(proc.stdout).text(),
+        err: await new Response(proc.stderr).text(),
+      };
+    };
+    expect(await run("/usr/bin/apid", ["--help"])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining("usage: apid"),
+    });
+    expect(await run("trustd", ["--help"])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining("usage: trustd"),
+    });
+    expect(await run("bronze-node", ["--platform", "vmware"])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("--platform must be one of"),
+    });
+  }, 30_000);
 
   test("stage1 refuses to run unless it is PID 1", async () => {
     const proc = Bun.spawn(["bun", MAIN], { argv0: "stage1", stdout: "pipe", stderr: "pipe" });

@@ -16,8 +16,14 @@ switch (applet) {
     stage1Main();
     break;
   }
-  case "apid":
-  case "trustd":
-    process.stderr.write(`${applet}: not yet implemented in this build\n`);
-    process.exit(1);
+  case "apid": {
+    const { main } = await import("../../apid/src/main.ts");
+    process.exit(await main(rest));
+    break;
+  }
+  case "trustd": {
+    const { main } = await import("../../trustd/src/main.ts");
+    process.exit(await main(rest));
+    break;
+  }
 }

@@ -33,6 +33,15 @@ describe("parseMachinedFlags", () => {
     ).toEqual({ platform: "container", root: "/tmp/n", cmdline: "a=1 b", config: "w.yaml" });
     expect(parseMachinedFlags([])).toEqual({});
   });
+  test("--node-binary and the ports of apid and trustd", () => {
+    expect(
+      parseMachinedFlags(["--node-binary", "/x/bronze-node", "--apid-port", "52000", "--trustd-port=52001"]),
+    ).toEqual({
+      nodeBinary: "/x/bronze-node",
+      apidPort: 52000,
+      trustdPort: 52001,
+    });
+  });
   test("--config takes a URL too", () => {
     expect(parseMachinedFlags(["--config", "http://10.0.0.1/x.yaml"])).toEqual({
       configUrl: "http://10.0.0.1/x.yaml",
@@ -46,6 +55,8 @@ describe("parseMachinedFlags", () => {
       [["stray"], 'unexpected argument "stray"'],
       [["--root", "a", "--root", "b"], "--root is given twice"],
       [["--config", "a.yaml", "--config-url", "http://x/"], "not both"],
+      [["--apid-port", "0"], "--apid-port must be a TCP port, 1 to 65535"],
+      [["--trustd-port", "http"], "--trustd-port must be a TCP port"],
     ];
     for (const [argv, message] of cases) {
       let err: unknown;

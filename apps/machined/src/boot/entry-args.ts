@@ -38,6 +38,11 @@ export interface MachinedFlags {
   readonly config?: string;
   /** A config URL (container mode), like bronze.config=. */
   readonly configUrl?: string;
+  /** The multi-call binary apid and trustd run from (container mode; a node uses its own). */
+  readonly nodeBinary?: string;
+  /** apid's and trustd's TCP ports (container mode; default 50000 and 50001). */
+  readonly apidPort?: number;
+  readonly trustdPort?: number;
 }
 
 export class EntryArgsError extends Error {
@@ -46,14 +51,31 @@ export class EntryArgsError extends Error {
 }
 
 const USAGE =
-  "usage: machined [--platform metal|qemu|container] [--root DIR] [--cmdline ARGS] [--config FILE | --config-url URL]";
+  "usage: machined [--platform metal|qemu|container] [--root DIR] [--cmdline ARGS] [--config FILE | --config-url URL] [--node-binary PATH] [--apid-port N] [--trustd-port N]";
+
+function port(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535)
+    throw new EntryArgsError(`--${flag} must be a TCP port, 1 to 65535 (got ${JSON.stringify(value)})`);
+  return n;
+}
 
 const isUrl = (value: string) => /^https?:\/\//.test(value);
 
 /** Parses machined's own flags (`--flag value` or `--flag=value`). */
 export function parseMachinedFlags(argv: readonly string[]): MachinedFlags {
   const flags: Record<string, string> = {};
-  const known = ["platform", "root", "cmdline", "config", "config-url"];
+  const known = [
+    "platform",
+    "root",
+    "cmdline",
+    "config",
+    "config-url",
+    "node-binary",
+    "apid-port",
+    "trustd-port",
+  ];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (!arg.startsWith("--"))
@@ -80,8 +102,13 @@ export function parseMachinedFlags(argv: readonly string[]): MachinedFlags {
   if (flags.config !== undefined && flags["config-url"] !== undefined) {
     throw new EntryArgsError("give --config or --config-url, not both");
   }
+  const apidPort = port("apid-port", flags["apid-port"]);
+  const trustdPort = port("trustd-port", flags["trustd-port"]);
   return {
     ...(platform !== undefined ? { platform: platform as Platform } : {}),
+    ...(flags["node-binary"] !== undefined ? { nodeBinary: flags["node-binary"] } : {}),
+    ...(apidPort !== undefined ? { apidPort } : {}),
+    ...(trustdPort !== undefined ? { trustdPort } : {}),
     ...(flags.root !== undefined ? { root: flags.root } : {}),
     ...(flags.cmdline !== undefined ? { cmdline: flags.cmdline } : {}),
     // --config takes a file, or a URL like bronze.config=.

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { hostname as kernelHostname, release } from "node:os";
+import { hostname as kernelHostname, networkInterfaces, release } from "node:os";
 import { join, resolve } from "node:path";
 import { machineApiService } from "../api/api-service.ts";
 import type { MachineApiContext } from "../api/context.ts";
@@ -8,6 +8,8 @@ import { hostStatfs } from "../api/statfs.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import { ConfigStore } from "../config/config-store.ts";
 import { configureNetwork } from "../network/network-configurator.ts";
+import { interfaceAddresses } from "../pki/node-sans.ts";
+import { PKI_SERVICE_ID, pkiService } from "../pki/pki-service.ts";
 import { createBunSpawn } from "../services/bun-spawn.ts";
 import type { ServiceDefinition } from "../services/service.ts";
 import { Supervisor } from "../services/supervisor.ts";
@@ -16,6 +18,7 @@ import { LibcSys } from "../sys/libc-sys.ts";
 import { Reaper } from "../sys/reaper.ts";
 import type { Sys } from "../sys/sys.ts";
 import { apiSequencer } from "./api-sequencer.ts";
+import { apidService } from "./apid-service.ts";
 import { enableServiceControllers } from "./cgroup-controllers.ts";
 import { configChangeApplier } from "./config-change.ts";
 import { containerdConnector } from "./containerd-connector.ts";
@@ -23,10 +26,14 @@ import { containerdService } from "./containerd-service.ts";
 import { type MachinedFlags, parseMachinedFlags } from "./entry-args.ts";
 import { revertInterruptedTrial } from "./interrupted-trial.ts";
 import { parseKernelArgs } from "./kernel-args.ts";
+import { resolveNodeBinary } from "./node-binary.ts";
 import { nodePaths } from "./node-paths.ts";
 import type { NodeState } from "./phases.ts";
 import { installProcessGuards } from "./process-guards.ts";
 import { Sequencer } from "./sequencer.ts";
+import { APID_USER, TRUSTD_USER } from "./service-rootfs.ts";
+import { SYSTEM_NAMESPACE, sandboxNamespace, secretsDir } from "./system-containers.ts";
+import { trustdService } from "./trustd-service.ts";
 import { sysfsUrlVariables } from "./url-variables.ts";
 
 export interface MachinedRuntime {
@@ -134,7 +141,48 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
   // Services run in <hierarchy>/system/<id> on a real node; in container mode they stay in machined's.
   const cgroupRoot = container ? undefined : join(CGROUP_HIERARCHY, SERVICES_CGROUP);
   let cgroupsReady = false;
-  /** The system services for what the boot found: machined's own API first, then containerd. */
+  const nodeBinary = resolveNodeBinary({
+    container,
+    flag: flags.nodeBinary,
+    execPath: process.execPath,
+    moduleDir: import.meta.dir,
+  });
+  if (container) log(`node binary for apid and trustd: ${nodeBinary ?? "none (pass --node-binary PATH)"}`);
+  // runc keeps its state in one host-wide directory per namespace (/run/containerd/runc/<namespace>/<id>):
+  // sandboxes on one host (tests, node:dev) each get their own system namespace, or they kill each
+  // other's apid. The machine API still calls it "system".
+  const systemNamespace = container ? sandboxNamespace(paths.root) : SYSTEM_NAMESPACE;
+  const containers = {
+    paths,
+    client: () => containerd.client(systemNamespace),
+    nodeBinary,
+    clock,
+  };
+  /** apid, trustd and the certificates they need, for what the boot found (DESIGN.md §3). */
+  const apiServices = (state: NodeState): ServiceDefinition[] => {
+    if (state.mode === "maintenance")
+      return [apidService({ ...containers, port: flags.apidPort, maintenance: true })];
+    const config = state.config;
+    if (config === undefined) return [];
+    const controlPlane = config.machine.ca?.key !== undefined && config.machine.ca.key !== "";
+    return [
+      pkiService({
+        apidDir: secretsDir(paths, "apid"),
+        trustdDir: secretsDir(paths, "trustd"),
+        owners: { apid: APID_USER, trustd: TRUSTD_USER },
+        config: () => sequencer.state.config,
+        hostname: () => sequencer.state.hostname ?? kernelHostname(),
+        addresses: () => interfaceAddresses(networkInterfaces()),
+        clock,
+        ...(flags.trustdPort !== undefined ? { trustdPort: flags.trustdPort } : {}),
+      }),
+      apidService({ ...containers, port: flags.apidPort, maintenance: false, pkiService: PKI_SERVICE_ID }),
+      ...(controlPlane
+        ? [trustdService({ ...containers, port: flags.trustdPort, pkiService: PKI_SERVICE_ID })]
+        : []),
+    ];
+  };
+  /** The system services for what the boot found: machined's own API first, then containerd, apid, trustd. */
   const systemServices = (state: NodeState): ServiceDefinition[] => {
     if (!container && !cgroupsReady) {
       cgroupsReady = true;
@@ -154,6 +202,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
         ...(cgroupRoot !== undefined ? { cgroupRoot } : {}),
         ...(state.config?.machine.env !== undefined ? { env: state.config.machine.env } : {}),
       }),
+      ...apiServices(state),
     ];
   };
 
@@ -188,6 +237,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     fetch: (url, init) => fetch(url, init),
     variables: sysfsUrlVariables(() => sequencer.state.hostname),
     services: (state) => systemServices(state),
+    notAwaited: [PKI_SERVICE_ID, "apid", "trustd"],
     exit: (code) => {
       reaper.stop();
       containerd.close();
@@ -225,7 +275,8 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     filesRoot: paths.root,
     statfs: hostStatfs,
     kmsg: deviceKmsgSource(),
-    containerd: (namespace) => containerd.client(namespace),
+    containerd: (namespace) =>
+      containerd.client(namespace === SYSTEM_NAMESPACE ? systemNamespace : namespace),
     ...(cgroupRoot !== undefined ? { cgroupRoot } : {}),
     onConfigChanged: configChangeApplier({
       platform,

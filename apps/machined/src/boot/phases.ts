@@ -62,6 +62,11 @@ export interface SequenceDeps {
   readonly fetchRetry?: Partial<FetchRetry>;
   /** How long a forced shutdown waits for a cancelled boot's running task to end (default 10 s). */
   readonly cancelTimeoutMs?: number;
+  /**
+   * Services the boot starts without waiting for them to be up (apid, trustd and the node's
+   * certificates may wait long: for a control plane, a node binary, the network).
+   */
+  readonly notAwaited?: readonly string[];
   /** How long the boot waits for each started service to be up (default 60 s). */
   readonly serviceStartTimeoutMs?: number;
   /** Where machine.kernel.modules are loaded from (`/lib/modules/<release>` of the root). */
@@ -279,6 +284,7 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
           for (const d of definitions) deps.supervisor.start(d.id);
           const timeoutMs = deps.serviceStartTimeoutMs ?? 60_000;
           for (const d of definitions) {
+            if (deps.notAwaited?.includes(d.id)) continue;
             const wait = new AbortController();
             const onAbort = () => wait.abort();
             signal.addEventListener("abort", onAbort, { once: true });

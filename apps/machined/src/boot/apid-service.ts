@@ -1,0 +1,69 @@
+import { chmodSync, chownSync, existsSync } from "node:fs";
+import { dirname } from "node:path";
+import type { ServiceDefinition } from "../services/service.ts";
+import { APID_USER } from "./service-rootfs.ts";
+import {
+  type SystemContainerDeps,
+  secretsDir,
+  systemContainerRunner,
+  tcpHealthCheck,
+} from "./system-containers.ts";
+
+export const APID_PORT = 50000;
+const MACHINED_SOCKET_DIR = "/system/run/machined";
+const PKI_DIR = "/system/secrets/apid";
+
+export interface ApidServiceOptions extends SystemContainerDeps {
+  /** Default 50000 (container mode picks others for tests). */
+  readonly port?: number | undefined;
+  /** No config yet: a self-signed certificate and a small API (DESIGN.md §2). */
+  readonly maintenance: boolean;
+  /** The service that writes apid's certificates (not in maintenance mode). */
+  readonly pkiService?: string;
+}
+
+/**
+ * apid as a system container: `/usr/bin/apid --listen 0.0.0.0:<port> --machined-socket … --pki-dir …`
+ * (or `--maintenance`), as uid 50, with machined's socket directory and its secrets mounted. Depends
+ * on containerd, on machined's API and on its certificates.
+ */
+export function apidService(options: ApidServiceOptions): ServiceDefinition {
+  const port = options.port ?? APID_PORT;
+  const socket = options.paths.machinedSocket;
+  const pkiArgs = options.maintenance ? ["--maintenance"] : ["--pki-dir", PKI_DIR];
+  return {
+    id: "apid",
+    dependsOn: [
+      "containerd",
+      "machined",
+      ...(options.maintenance || options.pkiService === undefined ? [] : [options.pkiService]),
+    ],
+    restart: "forever",
+    backoff: { initialMs: 1000, maxMs: 30_000, factor: 2, resetAfterMs: 60_000 },
+    stopGraceMs: 10_000,
+    healthCheck: tcpHealthCheck(port),
+    runner: systemContainerRunner(options, {
+      id: "apid",
+      user: APID_USER,
+      args: [
+        "--listen",
+        `0.0.0.0:${port}`,
+        "--machined-socket",
+        `${MACHINED_SOCKET_DIR}/machine.sock`,
+        ...pkiArgs,
+      ],
+      mounts: [
+        { source: dirname(socket), destination: MACHINED_SOCKET_DIR, readOnly: true },
+        ...(options.maintenance
+          ? []
+          : [{ source: secretsDir(options.paths, "apid"), destination: PKI_DIR, readOnly: true }]),
+      ],
+      // machined's socket is root's (0600): apid's group may connect to it.
+      beforeStart: () => {
+        if (!existsSync(socket)) return;
+        chownSync(socket, 0, APID_USER.gid);
+        chmodSync(socket, 0o660);
+      },
+    }),
+  };
+}
