@@ -115,3 +115,18 @@ test("timeout, exit and boot failure name the last step reached", async () => {
   await expect(panic).rejects.toBeInstanceOf(NodeWaitError);
   await expect(panic).rejects.toThrow("boot failed: Kernel panic");
 });
+
+test("a service that keeps failing to start ends the wait with its reason", async () => {
+  const clock = fakeClock();
+  const restart = (n: number) =>
+    `machined: service apid: Waiting (Failed to start: cannot start container apid: stat /etc/resolv.conf: no such file; restarting in 1000 ms (attempt ${n}))`;
+  const wait = waitForNode(
+    scripted([...BOOT.slice(0, 4), [12, restart(1)], [14, restart(2)], [16, restart(3)]], clock),
+    { timeoutMs: 60_000, clock, progress: () => {} },
+  );
+  await expect(wait).rejects.toMatchObject({ code: "BootFailed", stage: "containerd" });
+  await expect(wait).rejects.toThrow(
+    "service apid failed to start 3 times: cannot start container apid: stat /etc/resolv.conf: no such file",
+  );
+  expect(clock.t).toBe(16_000);
+});

@@ -60,6 +60,19 @@ const SERIAL_STEPS: { stage: NodeStage; pattern: RegExp; message: string }[] = [
 
 const FAILURES = [/Kernel panic/, /\[boot\] sequence failed[^\n]*/, /bronze-init: [^\n]*failed/];
 
+/** A service the node needs for its API that keeps failing to start: no use waiting for the timeout. */
+const SERVICE_RESTART =
+  /service (containerd|apid|trustd): Waiting \(Failed to start: ([^\n]*?); restarting in \d+ ms \(attempt (\d+)\)\)/g;
+export const GIVE_UP_AFTER_ATTEMPTS = 3;
+
+function failingService(serial: string): string | undefined {
+  for (const match of serial.matchAll(SERVICE_RESTART)) {
+    if (Number(match[3]) >= GIVE_UP_AFTER_ATTEMPTS)
+      return `service ${match[1]} failed to start ${match[3]} times: ${match[2]}`;
+  }
+  return undefined;
+}
+
 export interface WaitOptions {
   timeoutMs: number;
   pollMs?: number;
@@ -90,6 +103,8 @@ export async function waitForNode(probes: NodeProbes, options: WaitOptions): Pro
       const match = failure.exec(serial);
       if (match) throw new NodeWaitError("BootFailed", last, `boot failed: ${match[0].trim()}`);
     }
+    const failing = failingService(serial);
+    if (failing !== undefined) throw new NodeWaitError("BootFailed", last, failing);
     const apidInImage = /service apid/.test(serial);
     if (seen.has("machined") && (await probes.tlsAnswers())) {
       reach("apid-tls", "apid answers TLS");

@@ -61,12 +61,24 @@ function selfArgv(): string[] {
   return isCompiled ? [process.execPath] : [process.execPath, resolve(import.meta.dir, "../main.ts")];
 }
 
+/**
+ * KVM only when /dev/kvm opens and the CPU shows VT-x/AMD-V: a /dev/kvm without them (a guest
+ * without nested virtualisation) makes `-cpu max` abort on its first MSR write.
+ */
 function kvmUsable(): boolean {
   try {
     closeSync(openSync("/dev/kvm", "r+"));
-    return true;
+    return /^flags\s*:.*\b(vmx|svm)\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
   } catch {
     return false;
+  }
+}
+
+function tail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
   }
 }
 
@@ -316,7 +328,10 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
       if (!node) return;
       if (outcome instanceof Error) {
         failed++;
-        io.stderr(`${node.name}: ${outcome.message}; serial log: ${node.serialLog}\n`);
+        const qemuLog = tail(join(dir, node.name, "qemu.log"), 5);
+        io.stderr(
+          `${node.name}: ${outcome.message}; serial log: ${node.serialLog}\n${qemuLog ? `${qemuLog}\n` : ""}`,
+        );
       } else io.stdout(`${node.name}: ${outcome.stage === "api" ? "ready" : "up"}: ${outcome.detail}\n`);
     });
   }
