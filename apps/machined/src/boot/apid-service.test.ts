@@ -1,0 +1,206 @@
+// apid and trustd for real: machined in container mode with a control-plane config, a real containerd,
+// apid and trustd in containers from a freshly compiled multi-call binary; an os:admin client calls
+// Version over mTLS on apid's port, a joining node asks trustd for a certificate with the token.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BRONZE_VERSION, MachineService, SecurityService } from "@bronze/api";
+import {
+  createCSR,
+  decodePemBase64,
+  generateKeyPair,
+  inspectCertificate,
+  issueClientCertificate,
+} from "@bronze/pki";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { parseAllDocuments } from "yaml";
+import { sandboxNamespace } from "./system-containers.ts";
+
+const MAIN = join(import.meta.dir, "../main.ts");
+const CONTROLPLANE = join(import.meta.dir, "../../../../libs/config-schema/testdata/controlplane.yaml");
+
+let dir: string;
+let binary: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "bronze-apid-svc-"));
+  binary = join(dir, "bronze-node");
+  const build = Bun.spawnSync(["bun", "build", "--compile", "--sourcemap=none", MAIN, "--outfile", binary], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  if (build.exitCode !== 0) throw new Error(`cannot compile the node binary: ${build.stderr.toString()}`);
+});
+
+afterAll(() => {
+  for (const pid of processesMentioning(dir)) process.kill(pid, "SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) pids.push(Number(entry));
+    } catch {}
+  }
+  return pids;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+}
+
+function lines(stream: ReadableStream<Uint8Array>) {
+  const all: string[] = [];
+  const done = (async () => {
+    const decoder = new TextDecoder();
+    let rest = "";
+    for await (const chunk of stream) {
+      const parts = (rest + decoder.decode(chunk, { stream: true })).split("\n");
+      rest = parts.pop() ?? "";
+      all.push(...parts);
+    }
+  })();
+  return { all, done };
+}
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${what} within ${timeoutMs} ms (last error: ${String(last)})`);
+    await Bun.sleep(200);
+  }
+}
+
+test("a control plane runs apid and trustd in containers; Version over mTLS; shutdown leaves nothing", async () => {
+  const config = parseAllDocuments(readFileSync(CONTROLPLANE, "utf8"))[0]?.toJS();
+  const ca = { crt: decodePemBase64(config.machine.ca.crt), key: decodePemBase64(config.machine.ca.key) };
+  const token: string = config.machine.token;
+  const root = join(dir, "root");
+  const [apidPort, trustdPort] = [await freePort(), await freePort()];
+  const proc = Bun.spawn(
+    [
+      "bun",
+      MAIN,
+      "--platform",
+      "container",
+      "--root",
+      root,
+      "--config",
+      CONTROLPLANE,
+      "--node-binary",
+      binary,
+      "--apid-port",
+      String(apidPort),
+      "--trustd-port",
+      String(trustdPort),
+    ],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  const out = lines(proc.stdout);
+  const admin = await issueClientCertificate(ca, { role: "os:admin" });
+  const baseUrl = `https://127.0.0.1:${apidPort}`;
+  const sessions = new Http2SessionManager(baseUrl, undefined, {
+    ca: ca.crt,
+    cert: admin.crt,
+    key: admin.key,
+  });
+  const api = createClient(MachineService, createGrpcTransport({ baseUrl, sessionManager: sessions }));
+  try {
+    // apid answers over mTLS once it is up (the supervisor's view is checked through it).
+    const services = await eventually(
+      "apid and trustd Running",
+      async () => {
+        const list = (await api.serviceList({})).services;
+        const state = (id: string) => list.find((s) => s.id === id);
+        return state("apid")?.state === "Running" && state("trustd")?.state === "Running" ? list : undefined;
+      },
+      40_000,
+    );
+    expect(services.map((s) => [s.id, s.runner])).toEqual([
+      ["machined", "in-process"],
+      ["containerd", "process"],
+      ["pki", "in-process"],
+      ["apid", "containerd"],
+      ["trustd", "containerd"],
+    ]);
+    const version = await api.version({});
+    expect(version.version?.tag).toBe(BRONZE_VERSION);
+    expect(version.platform).toBe("container");
+    expect(version.maintenance).toBe(false);
+
+    // apid's certificate: the node's, signed by the OS CA, naming the loopback address and certSANs.
+    const served = inspectCertificate(readFileSync(join(root, "system/secrets/apid/server.crt"), "utf8"));
+    expect(served.ipAddresses).toContain("127.0.0.1");
+    expect(served.ipAddresses).toContain("10.0.0.10");
+    expect(served.dnsNames).toContain("cp.bronze.example");
+    expect(statSync(join(root, "system/secrets/apid/server.key")).uid).toBe(50);
+
+    // The containers, as the machine API lists them ("system" is the sandbox's namespace).
+    const containers = (await api.containers({ namespace: "system" })).containers;
+    expect(containers.map((c) => [c.id, c.status]).sort()).toEqual([
+      ["apid", "RUNNING"],
+      ["trustd", "RUNNING"],
+    ]);
+    // They run as their own uids, with no capabilities.
+    for (const c of containers) {
+      const status = readFileSync(`/proc/${c.pid}/status`, "utf8");
+      expect(status).toMatch(c.id === "apid" ? /^Uid:\s+50\s/m : /^Uid:\s+51\s/m);
+      expect(status).toMatch(/^CapEff:\s+0+$/m);
+    }
+
+    // trustd signs a joining node's CSR when it presents the token.
+    const trustdUrl = `https://127.0.0.1:${trustdPort}`;
+    const trustdSessions = new Http2SessionManager(trustdUrl, undefined, { ca: ca.crt });
+    const security = createClient(
+      SecurityService,
+      createGrpcTransport({ baseUrl: trustdUrl, sessionManager: trustdSessions }),
+    );
+    const keys = await generateKeyPair();
+    const csr = await createCSR({
+      privateKeyPem: keys.privateKeyPem,
+      commonName: "worker-9",
+      ipAddresses: ["127.0.0.1"],
+    });
+    const signed = await security.certificate(
+      { csr: new TextEncoder().encode(csr) },
+      { headers: { "x-bronze-token": token } },
+    );
+    expect(inspectCertificate(new TextDecoder().decode(signed.crt)).commonName).toBe("worker-9");
+    trustdSessions.abort();
+
+    const containerPids = containers.map((c) => c.pid);
+    await api.shutdown({});
+    expect(await proc.exited).toBe(0);
+    await out.done;
+    expect(out.all.some((l) => l.includes("[shutdown] stopAllServices: stopped 5 service(s)"))).toBe(true);
+    for (const pid of containerPids) expect(() => process.kill(pid, 0)).toThrow();
+    expect(processesMentioning(root)).toEqual([]);
+    // runc's state for the sandbox's namespace is gone too.
+    const runcState = join("/run/containerd/runc", sandboxNamespace(root));
+    expect(readdirSync(runcState)).toEqual([]);
+  } finally {
+    sessions.abort();
+    proc.kill("SIGKILL");
+  }
+}, 90_000);
