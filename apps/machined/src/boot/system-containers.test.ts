@@ -1,0 +1,141 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ContainerdClient, CreateContainerOptions } from "@bronze/containerd-client";
+import { RunnerError } from "../services/runner-error.ts";
+import { apidService } from "./apid-service.ts";
+import { nodePaths } from "./node-paths.ts";
+import { SYSTEM_CONTAINER_MEMORY_BYTES, sandboxNamespace } from "./system-containers.ts";
+import { trustdService } from "./trustd-service.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "bronze-sys-ctr-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A containerd stand-in recording the container it is asked to create, then failing the start. */
+function recordingClient() {
+  const created: Array<CreateContainerOptions> = [];
+  const client = {
+    removeContainer: async () => {},
+    createContainer: async (o: CreateContainerOptions) => {
+      created.push(o);
+      return {};
+    },
+    startTask: async () => {
+      throw new Error("no containerd here");
+    },
+  } as unknown as ContainerdClient;
+  return { created, client };
+}
+
+const log = { line: () => {} };
+
+test("apid: uid 50, no capabilities, read-only root, memory limit, host network, binary and mounts", async () => {
+  const paths = nodePaths(join(dir, "node"));
+  const { created, client } = recordingClient();
+  const service = apidService({
+    paths,
+    client: async () => client,
+    nodeBinary: process.execPath,
+    port: 52000,
+    maintenance: false,
+    pkiService: "pki",
+  });
+  expect(service.dependsOn).toEqual(["containerd", "machined", "pki"]);
+  await expect(service.runner.start({ id: "apid", log })).rejects.toBeInstanceOf(RunnerError);
+  const spec = created[0];
+  expect(spec).toMatchObject({
+    rootfs: join(paths.system, "rootfs/apid"),
+    readOnlyRootfs: true,
+    uid: 50,
+    gid: 50,
+    capabilities: [],
+    memoryLimitBytes: SYSTEM_CONTAINER_MEMORY_BYTES,
+    hostNetwork: true,
+    args: [
+      "/usr/bin/apid",
+      "--listen",
+      "0.0.0.0:52000",
+      "--machined-socket",
+      "/system/run/machined/machine.sock",
+      "--pki-dir",
+      "/system/secrets/apid",
+    ],
+  });
+  expect(spec?.mounts).toContainEqual({
+    source: process.execPath,
+    destination: "/usr/bin/apid",
+    readOnly: true,
+  });
+  expect(spec?.mounts).toContainEqual({
+    source: join(paths.system, "secrets/apid"),
+    destination: "/system/secrets/apid",
+    readOnly: true,
+  });
+});
+
+test("apid in maintenance mode: --maintenance, no secrets, no certificates to wait for", async () => {
+  const { created, client } = recordingClient();
+  const service = apidService({
+    paths: nodePaths(join(dir, "maint")),
+    client: async () => client,
+    nodeBinary: process.execPath,
+    maintenance: true,
+    pkiService: "pki",
+  });
+  expect(service.dependsOn).toEqual(["containerd", "machined"]);
+  await expect(service.runner.start({ id: "apid", log })).rejects.toThrow("no containerd here");
+  expect(created[0]?.args).toEqual([
+    "/usr/bin/apid",
+    "--listen",
+    "0.0.0.0:50000",
+    "--machined-socket",
+    "/system/run/machined/machine.sock",
+    "--maintenance",
+  ]);
+});
+
+test("trustd: uid 51, its secrets, the token file, on 50001 by default", async () => {
+  const paths = nodePaths(join(dir, "cp"));
+  const { created, client } = recordingClient();
+  const service = trustdService({
+    paths,
+    client: async () => client,
+    nodeBinary: process.execPath,
+    pkiService: "pki",
+  });
+  expect(service.dependsOn).toEqual(["containerd", "pki"]);
+  await expect(service.runner.start({ id: "trustd", log })).rejects.toBeInstanceOf(RunnerError);
+  expect(created[0]).toMatchObject({
+    uid: 51,
+    gid: 51,
+    capabilities: [],
+    args: [
+      "/usr/bin/trustd",
+      "--listen",
+      "0.0.0.0:50001",
+      "--pki-dir",
+      "/system/secrets/trustd",
+      "--token-file",
+      "/system/secrets/trustd/token",
+    ],
+  });
+});
+
+test("without the node binary the service fails naming the flag and the build", async () => {
+  const { created, client } = recordingClient();
+  const paths = nodePaths(join(dir, "nobin"));
+  for (const nodeBinary of [undefined, join(dir, "missing/bronze-node")]) {
+    const service = trustdService({ paths, client: async () => client, nodeBinary, pkiService: "pki" });
+    const start = service.runner.start({ id: "trustd", log });
+    await expect(start).rejects.toBeInstanceOf(RunnerError);
+    await expect(start).rejects.toThrow("build it with `bun run build:node` or pass --node-binary PATH");
+  }
+  expect(created).toEqual([]);
+});
+
+test("each sandbox has its own system namespace", () => {
+  expect(sandboxNamespace("/tmp/a")).toMatch(/^system-[0-9a-f]{12}$/);
+  expect(sandboxNamespace("/tmp/a")).toBe(sandboxNamespace("/tmp/a"));
+  expect(sandboxNamespace("/tmp/a")).not.toBe(sandboxNamespace("/tmp/b"));
+});
