@@ -1,4 +1,4 @@
-// Runs every package's tests through turbo, then the tests of the shared build scripts in
+// Runs every package's tests (unit, real components, and tests/e2e's end-to-end tests) through turbo, then the tests of the shared build scripts in
 // ./scripts, streams their output, and ends with one plain summary line ("N passed, N failed")
 // summed over all of them, so CI logs show the total at a glance.
 export {};
@@ -37,6 +37,7 @@ const turbo = await run([
   "turbo",
   "run",
   "test",
+  "test:e2e",
   "--concurrency=1",
   "--continue",
   "--output-logs=full",
