@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BRONZE_VERSION, MachineService, SecurityService } from "@bronze/api";
+import { ApplyMode, BRONZE_VERSION, MachineService, SecurityService } from "@bronze/api";
 import {
   createCSR,
   decodePemBase64,
@@ -200,6 +200,82 @@ test("a control plane runs apid and trustd in containers; Version over mTLS; shu
     const runcState = join("/run/containerd/runc", sandboxNamespace(root));
     expect(readdirSync(runcState)).toEqual([]);
   } finally {
+    sessions.abort();
+    proc.kill("SIGKILL");
+  }
+}, 90_000);
+
+test("maintenance mode: apid serves without client certificates; an applied config restarts it with mTLS", async () => {
+  const text = readFileSync(CONTROLPLANE, "utf8");
+  const config = parseAllDocuments(text)[0]?.toJS();
+  const ca = { crt: decodePemBase64(config.machine.ca.crt), key: decodePemBase64(config.machine.ca.key) };
+  const root = join(dir, "maintenance-root");
+  const [apidPort, trustdPort] = [await freePort(), await freePort()];
+  const proc = Bun.spawn(
+    [
+      "bun",
+      MAIN,
+      "--platform",
+      "container",
+      "--root",
+      root,
+      "--node-binary",
+      binary,
+      "--apid-port",
+      String(apidPort),
+      "--trustd-port",
+      String(trustdPort),
+    ],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  const out = lines(proc.stdout);
+  const baseUrl = `https://127.0.0.1:${apidPort}`;
+  const insecureSessions = new Http2SessionManager(baseUrl, undefined, { rejectUnauthorized: false });
+  const insecure = createClient(
+    MachineService,
+    createGrpcTransport({ baseUrl, sessionManager: insecureSessions }),
+  );
+  const admin = await issueClientCertificate(ca, { role: "os:admin" });
+  const sessions = new Http2SessionManager(baseUrl, undefined, {
+    ca: ca.crt,
+    cert: admin.crt,
+    key: admin.key,
+  });
+  const api = createClient(MachineService, createGrpcTransport({ baseUrl, sessionManager: sessions }));
+  try {
+    const version = await eventually("apid in maintenance mode", () => insecure.version({}), 40_000);
+    expect(version.maintenance).toBe(true);
+    const applied = await insecure.applyConfiguration({
+      data: new TextEncoder().encode(text),
+      mode: ApplyMode.NO_REBOOT,
+    });
+    expect(applied.modeDetails).toContain("without a reboot");
+    insecureSessions.abort();
+    // apid comes back with the node's certificate and asks for client certificates.
+    const secure = await eventually(
+      "apid serving with the node's certificates",
+      async () => {
+        const v = await api.version({});
+        return v.maintenance ? undefined : v;
+      },
+      40_000,
+    );
+    expect(secure.version?.tag).toBe(BRONZE_VERSION);
+    expect(out.all.some((l) => l.includes("restarting apid out of maintenance mode"))).toBe(true);
+    await eventually(
+      "trustd Running",
+      async () =>
+        (await api.serviceList({})).services.find((s) => s.id === "trustd")?.state === "Running"
+          ? true
+          : undefined,
+      30_000,
+    );
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+    await out.done;
+    expect(processesMentioning(root)).toEqual([]);
+  } finally {
+    insecureSessions.abort();
     sessions.abort();
     proc.kill("SIGKILL");
   }

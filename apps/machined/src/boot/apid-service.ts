@@ -16,8 +16,11 @@ const PKI_DIR = "/system/secrets/apid";
 export interface ApidServiceOptions extends SystemContainerDeps {
   /** Default 50000 (container mode picks others for tests). */
   readonly port?: number | undefined;
-  /** No config yet: a self-signed certificate and a small API (DESIGN.md §2). */
-  readonly maintenance: boolean;
+  /**
+   * No config yet: a self-signed certificate and a small API (DESIGN.md §2). A function is asked at
+   * each start (a node leaving maintenance mode restarts apid to serve with its certificates).
+   */
+  readonly maintenance: boolean | (() => boolean);
   /** The service that writes apid's certificates (not in maintenance mode). */
   readonly pkiService?: string;
 }
@@ -30,19 +33,21 @@ export interface ApidServiceOptions extends SystemContainerDeps {
 export function apidService(options: ApidServiceOptions): ServiceDefinition {
   const port = options.port ?? APID_PORT;
   const socket = options.paths.machinedSocket;
-  const pkiArgs = options.maintenance ? ["--maintenance"] : ["--pki-dir", PKI_DIR];
+  const maintenance = () =>
+    typeof options.maintenance === "function" ? options.maintenance() : options.maintenance;
+  const startsInMaintenance = maintenance();
   return {
     id: "apid",
     dependsOn: [
       "containerd",
       "machined",
-      ...(options.maintenance || options.pkiService === undefined ? [] : [options.pkiService]),
+      ...(startsInMaintenance || options.pkiService === undefined ? [] : [options.pkiService]),
     ],
     restart: "forever",
     backoff: { initialMs: 1000, maxMs: 30_000, factor: 2, resetAfterMs: 60_000 },
     stopGraceMs: 10_000,
     healthCheck: tcpHealthCheck(port),
-    runner: systemContainerRunner(options, {
+    runner: systemContainerRunner(options, () => ({
       id: "apid",
       user: APID_USER,
       args: [
@@ -50,11 +55,11 @@ export function apidService(options: ApidServiceOptions): ServiceDefinition {
         `0.0.0.0:${port}`,
         "--machined-socket",
         `${MACHINED_SOCKET_DIR}/machine.sock`,
-        ...pkiArgs,
+        ...(maintenance() ? ["--maintenance"] : ["--pki-dir", PKI_DIR]),
       ],
       mounts: [
         { source: dirname(socket), destination: MACHINED_SOCKET_DIR, readOnly: true },
-        ...(options.maintenance
+        ...(maintenance()
           ? []
           : [{ source: secretsDir(options.paths, "apid"), destination: PKI_DIR, readOnly: true }]),
       ],
@@ -64,6 +69,6 @@ export function apidService(options: ApidServiceOptions): ServiceDefinition {
         chownSync(socket, 0, APID_USER.gid);
         chmodSync(socket, 0o660);
       },
-    }),
+    })),
   };
 }

@@ -160,8 +160,9 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
   };
   /** apid, trustd and the certificates they need, for what the boot found (DESIGN.md §3). */
   const apiServices = (state: NodeState): ServiceDefinition[] => {
+    const maintenance = () => sequencer.state.mode === "maintenance";
     if (state.mode === "maintenance")
-      return [apidService({ ...containers, port: flags.apidPort, maintenance: true })];
+      return [apidService({ ...containers, port: flags.apidPort, maintenance })];
     const config = state.config;
     if (config === undefined) return [];
     const controlPlane = config.machine.ca?.key !== undefined && config.machine.ca.key !== "";
@@ -176,7 +177,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
         clock,
         ...(flags.trustdPort !== undefined ? { trustdPort: flags.trustdPort } : {}),
       }),
-      apidService({ ...containers, port: flags.apidPort, maintenance: false, pkiService: PKI_SERVICE_ID }),
+      apidService({ ...containers, port: flags.apidPort, maintenance, pkiService: PKI_SERVICE_ID }),
       ...(controlPlane
         ? [trustdService({ ...containers, port: flags.trustdPort, pkiService: PKI_SERVICE_ID })]
         : []),
@@ -278,17 +279,38 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     containerd: (namespace) =>
       containerd.client(namespace === SYSTEM_NAMESPACE ? systemNamespace : namespace),
     ...(cgroupRoot !== undefined ? { cgroupRoot } : {}),
-    onConfigChanged: configChangeApplier({
-      platform,
-      args,
-      state: sequencer.state,
-      supervisor,
-      services: (state) => systemServices(state),
-      ...(container ? {} : { setHostname: (name: string) => sys.sethostname(name) }),
-      log,
-    }),
+    onConfigChanged: leavingMaintenanceRestartsApid(
+      configChangeApplier({
+        platform,
+        args,
+        state: sequencer.state,
+        supervisor,
+        services: (state) => systemServices(state),
+        ...(container ? {} : { setHostname: (name: string) => sys.sethostname(name) }),
+        log,
+      }),
+    ),
     requestReboot: () => apiSequencer(sequencer).reboot(),
   };
+
+  /**
+   * A node leaving maintenance mode without a reboot: once its certificates are written, apid restarts
+   * to serve with them (in the background: the ApplyConfiguration call it carries has been answered).
+   */
+  function leavingMaintenanceRestartsApid(apply: (text: string) => Promise<void>) {
+    return async (text: string) => {
+      const wasMaintenance = sequencer.state.mode === "maintenance";
+      await apply(text);
+      if (!wasMaintenance || !supervisor.has("apid") || !supervisor.has(PKI_SERVICE_ID)) return;
+      void supervisor
+        .waitFor(PKI_SERVICE_ID, (s) => s.up)
+        .then(() => {
+          log("config: the node's certificates are ready: restarting apid out of maintenance mode");
+          return supervisor.restart("apid");
+        })
+        .catch((err) => log(`config: cannot restart apid: ${describe(err)}`));
+    };
+  }
 
   if (container) {
     let stopping = false;

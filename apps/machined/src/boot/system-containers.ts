@@ -63,15 +63,18 @@ export interface SystemContainerSpec {
  */
 export function systemContainerRunner(
   deps: SystemContainerDeps,
-  spec: SystemContainerSpec,
+  specOrFn: SystemContainerSpec | (() => SystemContainerSpec),
 ): ContainerdRunner {
-  const rootfs = join(deps.paths.system, "rootfs", spec.id);
-  const program = `/usr/bin/${spec.id}`;
+  const specAt = typeof specOrFn === "function" ? specOrFn : () => specOrFn;
+  const first = specAt();
+  const rootfs = join(deps.paths.system, "rootfs", first.id);
+  const program = `/usr/bin/${first.id}`;
   return new ContainerdRunner({
     client: deps.client,
-    logPath: join(deps.paths.system, "run/logs", `${spec.id}.log`),
+    logPath: join(deps.paths.system, "run/logs", `${first.id}.log`),
     ...(deps.clock !== undefined ? { clock: deps.clock } : {}),
     container(): Omit<CreateContainerOptions, "id"> {
+      const spec = specAt();
       const binary = deps.nodeBinary;
       if (binary === undefined || !existsSync(binary)) {
         throw new NodeBinaryMissingError(
