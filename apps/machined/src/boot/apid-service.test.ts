@@ -37,8 +37,24 @@ beforeAll(() => {
 
 afterAll(() => {
   for (const pid of processesMentioning(dir)) process.kill(pid, "SIGKILL");
+  // A failed test kills machined, containerd and the shims: their containers' processes would outlive them.
+  for (const root of [join(dir, "root"), join(dir, "maintenance-root")]) {
+    for (const pid of processesInNamespace(sandboxNamespace(root))) process.kill(pid, "SIGKILL");
+  }
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** Pids of processes in containerd's cgroups of a namespace (`/<namespace>/<id>`). */
+function processesInNamespace(namespace: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cgroup`, "utf8").includes(`/${namespace}/`)) pids.push(Number(entry));
+    } catch {}
+  }
+  return pids;
+}
 
 function processesMentioning(text: string): number[] {
   const pids: number[] = [];
