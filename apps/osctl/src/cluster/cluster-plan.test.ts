@@ -8,6 +8,7 @@ import {
   accelerators,
   ClusterPlanError,
   nodeCmdline,
+  nodeIpxeScript,
   nodePatch,
   planCluster,
   qemuArgv,
@@ -68,7 +69,10 @@ test("QEMU argv: accelerators, two NICs (apid forward; shared multicast network)
   const argv = qemuArgv({
     plan,
     node,
-    assets: { kernel: "/o/vmlinuz", initrd: "/o/initramfs.zst", cmdline: "console=ttyS0" },
+    boot: {
+      method: "kernel",
+      assets: { kernel: "/o/vmlinuz", initrd: "/o/initramfs.zst", cmdline: "console=ttyS0" },
+    },
     configPort: 4100,
     accelerators: accelerators(true),
     serialLog: "/s/serial.log",
@@ -90,6 +94,35 @@ test("QEMU argv: accelerators, two NICs (apid forward; shared multicast network)
     `virtio-net-pci,netdev=cluster,mac=${node.clusterMac}`,
   ]);
   expect(accelerators(false)).toEqual(["tcg"]);
+});
+
+test("PXE boot: no kernel, the script URL as slirp's boot file, no option ROM on the cluster NIC", () => {
+  const plan = planCluster(input);
+  const node = plan.nodes[1];
+  if (!node) throw new Error("no node");
+  const argv = qemuArgv({
+    plan,
+    node,
+    boot: { method: "pxe", scriptUrl: `http://10.0.2.2:4100/boot.ipxe?mac=${node.mac}` },
+    configPort: 4100,
+    accelerators: ["tcg"],
+    serialLog: "/s/serial.log",
+    pidFile: "/s/qemu.pid",
+  });
+  const after = (flag: string) => argv.filter((_, i) => argv[i - 1] === flag);
+  expect(argv).not.toContain("-kernel");
+  expect(after("-boot")).toEqual(["n"]);
+  expect(after("-netdev")[0]).toBe(
+    `user,id=host,hostfwd=tcp:127.0.0.1:4002-:50000,bootfile=http://10.0.2.2:4100/boot.ipxe?mac=${node.mac}`,
+  );
+  expect(after("-device")[1]).toBe(`virtio-net-pci,netdev=cluster,mac=${node.clusterMac},romfile=`);
+  expect(nodeIpxeScript("console=ttyS0 pti=on", 4100, node).split("\n")).toEqual([
+    "#!ipxe",
+    `kernel http://10.0.2.2:4100/assets/vmlinuz initrd=initramfs.zst ${nodeCmdline("console=ttyS0 pti=on", 4100, node)}`,
+    "initrd http://10.0.2.2:4100/assets/initramfs.zst",
+    "boot",
+    "",
+  ]);
 });
 
 test("the node patch gives a valid config: hostname, DHCP on eth0, static address on eth1", async () => {

@@ -138,10 +138,13 @@ export function nodeCmdline(image: string, configPort: number, node: NodePlan): 
   ].join(" ");
 }
 
+/** How a node boots: QEMU loads the kernel itself, or the NIC's iPXE fetches a script over HTTP. */
+export type QemuBoot = { method: "kernel"; assets: QemuBootAssets } | { method: "pxe"; scriptUrl: string };
+
 export interface QemuArgvInput {
   plan: ClusterPlan;
   node: NodePlan;
-  assets: QemuBootAssets;
+  boot: QemuBoot;
   configPort: number;
   /** Accelerators to try in order, e.g. ["kvm", "tcg"]. */
   accelerators: string[];
@@ -150,7 +153,8 @@ export interface QemuArgvInput {
 }
 
 export function qemuArgv(input: QemuArgvInput): string[] {
-  const { plan, node } = input;
+  const { plan, node, boot } = input;
+  const userNet = `user,id=host,hostfwd=tcp:127.0.0.1:${node.apidPort}-:${APID_PORT}`;
   return [
     "qemu-system-x86_64",
     ...["-name", node.name],
@@ -159,13 +163,37 @@ export function qemuArgv(input: QemuArgvInput): string[] {
     ...["-display", "none", "-vga", "none", "-monitor", "none"],
     ...["-serial", `file:${input.serialLog}`],
     ...["-pidfile", input.pidFile],
-    ...["-kernel", input.assets.kernel, "-initrd", input.assets.initrd],
-    ...["-append", nodeCmdline(input.assets.cmdline, input.configPort, node)],
-    ...["-netdev", `user,id=host,hostfwd=tcp:127.0.0.1:${node.apidPort}-:${APID_PORT}`],
+    ...(boot.method === "kernel"
+      ? [
+          ...["-kernel", boot.assets.kernel, "-initrd", boot.assets.initrd],
+          ...["-append", nodeCmdline(boot.assets.cmdline, input.configPort, node)],
+          ...["-netdev", userNet],
+        ]
+      : // slirp's DHCP hands the script's URL to the NIC's iPXE ROM as the boot file.
+        ["-boot", "n", "-netdev", `${userNet},bootfile=${boot.scriptUrl}`]),
     ...["-device", `virtio-net-pci,netdev=host,mac=${node.mac}`],
     ...["-netdev", `socket,id=cluster,mcast=${plan.multicast}`],
-    ...["-device", `virtio-net-pci,netdev=cluster,mac=${node.clusterMac}`],
+    // No option ROM on the cluster NIC: only the first NIC network-boots.
+    ...[
+      "-device",
+      `virtio-net-pci,netdev=cluster,mac=${node.clusterMac}${boot.method === "pxe" ? ",romfile=" : ""}`,
+    ],
   ];
+}
+
+/**
+ * The iPXE script of a node booted with `--boot pxe`: the assets from the config server and the
+ * same kernel command line as a direct kernel boot (iPXE expands `${mac}` itself).
+ */
+export function nodeIpxeScript(imageCmdline: string, configPort: number, node: NodePlan): string {
+  const base = `http://${HOST_FROM_GUEST}:${configPort}/assets`;
+  return [
+    "#!ipxe",
+    `kernel ${base}/vmlinuz initrd=initramfs.zst ${nodeCmdline(imageCmdline, configPort, node)}`,
+    `initrd ${base}/initramfs.zst`,
+    "boot",
+    "",
+  ].join("\n");
 }
 
 /** KVM when /dev/kvm can be opened (QEMU falls back to the next accelerator if it still fails). */

@@ -11,7 +11,9 @@ import {
   accelerators,
   type ClusterPlan,
   ClusterPlanError,
+  HOST_FROM_GUEST,
   type NodePlan,
+  nodeIpxeScript,
   nodePatch,
   planCluster,
   qemuArgv,
@@ -130,11 +132,9 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
   const started = Date.now();
   if (options.boot === "disk")
     throw usageError("--boot disk: not available yet (the image has no disk image yet); use --boot kernel");
-  if (options.boot === "pxe")
-    throw usageError(
-      "--boot pxe: not available yet in `cluster create`; use --boot kernel (or `osctl pxe serve`)",
-    );
-  if (options.boot !== "kernel") throw usageError(`--boot: "${options.boot}" (expected kernel, pxe or disk)`);
+  if (options.boot !== "kernel" && options.boot !== "pxe")
+    throw usageError(`--boot: "${options.boot}" (expected kernel, pxe or disk)`);
+  const bootMethod: "kernel" | "pxe" = options.boot;
   if (!Bun.which(QEMU))
     throw new CliError("not-found", `${QEMU} is not installed (Debian: apt-get install qemu-system-x86)`);
 
@@ -192,6 +192,11 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
     writeFileSync(join(configs, `${node.mac}.yaml`), patchNodeConfig(base[node.role], plan, node), {
       mode: 0o600,
     });
+    if (bootMethod === "pxe")
+      writeFileSync(
+        join(configs, `${node.mac}.ipxe`),
+        nodeIpxeScript(assets.cmdline, serverPort as number, node),
+      );
   }
   io.stdout(`generated configs for ${total} node(s) in ${configs}\n`);
 
@@ -234,7 +239,7 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
   const state: ClusterState = {
     name: plan.name,
     createdAt: io.now().toISOString(),
-    boot: "kernel",
+    boot: bootMethod,
     osconfig: osconfigPath,
     context: contextName,
     server: { pid: server.pid, port: serverPort as number, log: serverLog },
@@ -254,7 +259,13 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
     const argv = qemuArgv({
       plan,
       node,
-      assets,
+      boot:
+        bootMethod === "kernel"
+          ? { method: "kernel", assets }
+          : {
+              method: "pxe",
+              scriptUrl: `http://${HOST_FROM_GUEST}:${serverPort}/boot.ipxe?mac=${node.mac}`,
+            },
       configPort: serverPort as number,
       accelerators: accel,
       serialLog,
