@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${mac} and ${base-url} are iPXE and machined variables, not templates
 import { expect, test } from "bun:test";
 import { applyPatches, stringifyConfig } from "@bronze/config-schema";
 import { generateSecretsBundle } from "@bronze/pki";
@@ -138,7 +139,7 @@ test("the node patch gives a valid config: hostname, DHCP on eth0, static addres
     kubernetesVersion: KUBERNETES_VERSION,
   });
   const base = stringifyConfig(configs.worker);
-  const patched = parse(applyPatches(base, [nodePatch(plan, node)], { mode: "qemu" }));
+  const patched = parse(applyPatches(base, [nodePatch(node)], { mode: "qemu" }));
   expect(patched.machine.network).toEqual({
     hostname: "demo-worker-2",
     interfaces: [

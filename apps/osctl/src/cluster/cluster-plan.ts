@@ -205,7 +205,7 @@ export function accelerators(kvmUsable: boolean): string[] {
  * The config patch of a node: its hostname, DHCP on the user-mode NIC (eth0) and its static
  * address on the shared network (eth1).
  */
-export function nodePatch(plan: ClusterPlan, node: NodePlan): string {
+export function nodePatch(node: NodePlan): string {
   return JSON.stringify({
     machine: {
       network: {

@@ -101,9 +101,9 @@ function checkAssets(dir: string) {
   };
 }
 
-function patchNodeConfig(base: string, plan: ClusterPlan, node: NodePlan): string {
+function patchNodeConfig(base: string, node: NodePlan): string {
   try {
-    return applyPatches(base, [nodePatch(plan, node)], { mode: "qemu" });
+    return applyPatches(base, [nodePatch(node)], { mode: "qemu" });
   } catch (error) {
     if (error instanceof ConfigError)
       throw new CliError(
@@ -189,7 +189,7 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
     worker: readFileSync(join(generated, "worker.yaml"), "utf8"),
   };
   for (const node of plan.nodes) {
-    writeFileSync(join(configs, `${node.mac}.yaml`), patchNodeConfig(base[node.role], plan, node), {
+    writeFileSync(join(configs, `${node.mac}.yaml`), patchNodeConfig(base[node.role], node), {
       mode: 0o600,
     });
     if (bootMethod === "pxe")

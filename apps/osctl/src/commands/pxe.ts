@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${mac} and ${base-url} are iPXE and machined variables, not templates
 // `osctl pxe serve`: serves the image's assets, per-machine iPXE scripts and machine configs over
 // HTTP until interrupted (SIGINT/SIGTERM). See src/pxe/pxe-server.ts for the routes.
 import { resolve } from "node:path";

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${mac} and ${base-url} are iPXE and machined variables, not templates
 import { expect, test } from "bun:test";
 import { IpxeTemplateError, renderIpxeScript } from "./ipxe-script.ts";
 
