@@ -1,11 +1,9 @@
 import { connect } from "node:net";
-import { SecurityService } from "@bronze/api";
+import { SecurityService, TOKEN_HEADER } from "@bronze/api";
 import { createCSR, generateKeyPair } from "@bronze/pki";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 
-/** The header trustd reads the machine token from (apps/trustd/src/token.ts). */
-export const TOKEN_HEADER = "x-bronze-token";
 export const TRUSTD_PORT = 50001;
 
 export interface TrustdEndpoint {
