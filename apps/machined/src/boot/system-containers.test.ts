@@ -95,33 +95,6 @@ test("apid in maintenance mode: --maintenance, no secrets, no certificates to wa
   ]);
 });
 
-test("trustd: uid 51, its secrets, the token file, on 50001 by default", async () => {
-  const paths = nodePaths(join(dir, "cp"));
-  const { created, client } = recordingClient();
-  const service = trustdService({
-    paths,
-    client: async () => client,
-    nodeBinary: process.execPath,
-    pkiService: "pki",
-  });
-  expect(service.dependsOn).toEqual(["containerd", "pki"]);
-  await expect(service.runner.start({ id: "trustd", log })).rejects.toBeInstanceOf(RunnerError);
-  expect(created[0]).toMatchObject({
-    uid: 51,
-    gid: 51,
-    capabilities: [],
-    args: [
-      "/usr/bin/trustd",
-      "--listen",
-      "0.0.0.0:50001",
-      "--pki-dir",
-      "/system/secrets/trustd",
-      "--token-file",
-      "/system/secrets/trustd/token",
-    ],
-  });
-});
-
 test("without the node binary the service fails naming the flag and the build", async () => {
   const { created, client } = recordingClient();
   const paths = nodePaths(join(dir, "nobin"));

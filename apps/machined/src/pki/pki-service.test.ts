@@ -7,6 +7,7 @@ import type { MachineConfig } from "@bronze/config-schema";
 import { encodePemBase64, generateCA, inspectCertificate, issueCertificate } from "@bronze/pki";
 import { type Subprocess, spawn } from "bun";
 import { systemClock } from "../clock.ts";
+import { FakeClock } from "../services/fake-clock.ts";
 import { Supervisor } from "../services/supervisor.ts";
 import { NodePkiError, pkiService, provisionCertificates } from "./pki-service.ts";
 
@@ -182,4 +183,41 @@ test("a config without the CA is a NodePkiError naming the field", async () => {
     "machine.ca is missing",
   );
   await expect(provisionCertificates(options("none", undefined))).rejects.toThrow("no machine config");
+});
+
+test("the certificates are renewed at two thirds of their lifetime", async () => {
+  const clock = new FakeClock(Date.now());
+  const o = {
+    ...options(
+      "renew",
+      config({
+        type: "controlplane",
+        token: TOKEN,
+        ca: { crt: encodePemBase64(ca.crt), key: encodePemBase64(ca.key) },
+      }),
+    ),
+    clock,
+  };
+  const supervisor = new Supervisor({ logDir: join(dir, "renew-log") });
+  supervisor.register(pkiService(o));
+  supervisor.start("pki");
+  await supervisor.waitFor("pki", (s) => s.up);
+  const serial = () => inspectCertificate(readFileSync(join(o.apidDir, "server.crt"), "utf8")).serialNumber;
+  const first = serial();
+  // One day short of two thirds of a year: nothing changes.
+  await clock.advance(242 * 86_400_000);
+  await Bun.sleep(100);
+  expect(serial()).toBe(first);
+  // Past it: a new certificate, valid from the (fake) now.
+  await clock.advance(2 * 86_400_000);
+  const deadline = Date.now() + 5000;
+  while (serial() === first && Date.now() < deadline) await Bun.sleep(20);
+  expect(serial()).not.toBe(first);
+  const renewed = inspectCertificate(readFileSync(join(o.apidDir, "server.crt"), "utf8"));
+  expect(Math.abs(renewed.notBefore.getTime() - (clock.now() - 60_000))).toBeLessThan(86_400_000);
+  expect(readFileSync(join(o.trustdDir, "server.crt"), "utf8")).toBe(
+    readFileSync(join(o.apidDir, "server.crt"), "utf8"),
+  );
+  await supervisor.stopAll();
+  supervisor.close();
 });
