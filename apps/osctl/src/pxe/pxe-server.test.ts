@@ -80,6 +80,9 @@ test("boot.ipxe: rendered from the image's template with this server's URLs, or 
   expect(script).toContain(`set base-url ${base}/assets\n`);
   expect(script).toContain(`console=ttyS0 bronze.config=${base}/config?mac=\${mac}&uuid=\${uuid}\n`);
   expect(await (await fetch(`${base}/boot.ipxe?mac=52-54-00-00-00-99`)).text()).toBe("#!ipxe\necho custom\n");
+  expect(await (await fetch(`${base}/boot.ipxe`)).text()).toBe(
+    `#!ipxe\nchain ${base}/boot.ipxe?mac=\${mac}&uuid=\${uuid}\n`,
+  );
 });
 
 test("unknown paths and methods", async () => {

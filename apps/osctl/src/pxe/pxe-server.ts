@@ -1,5 +1,7 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${mac} and ${uuid} are iPXE variables, not templates
 // `osctl pxe serve`: one HTTP server for network-booting nodes. Routes:
 //   /assets/<file>          the image's artifacts (vmlinuz, initramfs.zst, rootfs.sqsh, ...)
+//   /boot.ipxe             chains to itself with iPXE's ${mac} and ${uuid} filled in
 //   /boot.ipxe?mac=&uuid=   an iPXE script per machine: <configs>/<mac|uuid|default>.ipxe if present,
 //                           else the image's boot.ipxe with base-url and bronze.config= filled in
 //   /config?mac=&uuid=      <configs>/<mac>.yaml, else <uuid>.yaml, else default.yaml; 404 otherwise
@@ -81,6 +83,11 @@ export function createPxeHandler(options: PxeServerOptions): (request: Request) 
     }
 
     if (url.pathname === "/boot.ipxe") {
+      if (!url.searchParams.has("mac") && !url.searchParams.has("uuid")) {
+        // Reached without the machine's identity (a DHCP boot file name, say): come back with it.
+        const chain = `#!ipxe\nchain ${base}/boot.ipxe?mac=\${mac}&uuid=\${uuid}\n`;
+        return { response: text(200, chain), detail: "chain with mac and uuid" };
+      }
       const custom = findFile(options.configsDir, candidateNames(url.searchParams, ".ipxe"));
       if (custom) return { response: text(200, readFileSync(custom, "utf8")), detail: custom };
       const templatePath = join(options.assetsDir, "boot.ipxe");
