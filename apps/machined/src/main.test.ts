@@ -2,6 +2,7 @@
 // containerd, booted from a config file and shut down with SIGTERM.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { socketConnectable } from "./boot/containerd-service.ts";
@@ -60,6 +61,18 @@ function lineReader(stream: ReadableStream<Uint8Array>) {
       });
     },
   };
+}
+
+/** A TCP port free on 127.0.0.1 right now (apid's, so that tests never take 50000). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
 }
 
 /** Pids of processes whose command line mentions `text`. */
@@ -136,10 +149,14 @@ describe("machined in container mode", () => {
   test("an invalid config file and no URL: maintenance mode, still serving, still stoppable", async () => {
     const bad = join(root, "bad.yaml");
     await Bun.write(bad, "version: v1alpha1\nmachine:\n  type: teapot\n");
-    const proc = Bun.spawn(["bun", MAIN, "--platform", "container", "--root", root, "--config", bad], {
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const apidPort = String(await freePort());
+    const proc = Bun.spawn(
+      ["bun", MAIN, "--platform", "container", "--root", root, "--config", bad, "--apid-port", apidPort],
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
     const out = lineReader(proc.stdout);
     try {
       await out.waitFor(/\[boot\] sequence finished/, 15_000);

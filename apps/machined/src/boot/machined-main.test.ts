@@ -2,7 +2,7 @@
 // machine API socket the way apid will: gRPC over HTTP/2 on the unix socket, the role in a header.
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApplyMode, BRONZE_VERSION, MachineService, ROLE_HEADER } from "@bronze/api";
@@ -21,6 +21,18 @@ afterEach(() => {
   for (const pid of processesMentioning(root)) process.kill(pid, "SIGKILL");
   rmSync(root, { recursive: true, force: true });
 });
+
+/** A TCP port free on 127.0.0.1 right now (apid's, so that tests never take 50000). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+}
 
 function processesMentioning(text: string): number[] {
   const pids: number[] = [];
@@ -139,7 +151,8 @@ test("a try-mode config left on trial by a previous run is reverted before the b
   const store = new ConfigStore(join(root, "state"));
   store.save(worker);
   store.saveForTrial(tried);
-  const proc = Bun.spawn(["bun", MAIN, "--platform", "container", "--root", root], {
+  const apidPort = String(await freePort());
+  const proc = Bun.spawn(["bun", MAIN, "--platform", "container", "--root", root, "--apid-port", apidPort], {
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -160,7 +173,8 @@ test("a try-mode config left on trial by a previous run is reverted before the b
 
 test("maintenance mode: a config applied without a reboot configures the node; an AUTO apply reboots (exits)", async () => {
   const worker = readFileSync(join(TESTDATA, "worker.yaml"), "utf8");
-  const proc = Bun.spawn(["bun", MAIN, "--platform", "container", "--root", root], {
+  const apidPort = String(await freePort());
+  const proc = Bun.spawn(["bun", MAIN, "--platform", "container", "--root", root, "--apid-port", apidPort], {
     stdout: "pipe",
     stderr: "pipe",
   });
