@@ -77,6 +77,23 @@ test("the socket is mode 0600", () => {
   expect(st.mode & 0o777).toBe(0o600);
 });
 
+test("with a socket group the socket is root:<group> 0660 (apid's uid may connect)", async () => {
+  const path = join(f.dir, "grouped", "machine.sock");
+  const grouped = await startApiServer({
+    socketPath: path,
+    context: f.ctx,
+    closeGraceMs: 100,
+    socketGroup: 50,
+  });
+  try {
+    const st = statSync(path);
+    expect(st.mode & 0o777).toBe(0o660);
+    expect([st.uid, st.gid]).toEqual([0, 50]);
+  } finally {
+    await grouped.close();
+  }
+});
+
 test("Version over gRPC and over the Connect protocol", async () => {
   const v = await client("os:reader").version({});
   expect(v.version?.tag).toBe(BRONZE_VERSION);

@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
+import { chmodSync, chownSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
 import http2 from "node:http2";
 import { dirname } from "node:path";
 import { MachineService } from "@bronze/api";
@@ -26,6 +26,11 @@ export interface ApiServerOptions {
   readonly context: MachineApiContext;
   /** How long close() lets calls in flight finish before cutting them (default 5 s). */
   readonly closeGraceMs?: number;
+  /**
+   * A group that may connect too (apid's, whose container runs as a non-root uid): the socket is then
+   * root:<group> 0660 instead of root's 0600.
+   */
+  readonly socketGroup?: number;
   readonly onInternalError?: (error: unknown) => void;
 }
 
@@ -87,7 +92,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       resolve();
     });
   });
-  chmodSync(socketPath, 0o600);
+  if (options.socketGroup === undefined) chmodSync(socketPath, 0o600);
+  else {
+    chownSync(socketPath, 0, options.socketGroup);
+    chmodSync(socketPath, 0o660);
+  }
   server.on("error", (error) => options.onInternalError?.(error));
 
   let closing: Promise<void> | undefined;

@@ -1,4 +1,3 @@
-import { chmodSync, chownSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ServiceDefinition } from "../services/service.ts";
 import { APID_USER } from "./service-rootfs.ts";
@@ -63,12 +62,6 @@ export function apidService(options: ApidServiceOptions): ServiceDefinition {
           ? []
           : [{ source: secretsDir(options.paths, "apid"), destination: PKI_DIR, readOnly: true }]),
       ],
-      // machined's socket is root's (0600): apid's group may connect to it.
-      beforeStart: () => {
-        if (!existsSync(socket)) return;
-        chownSync(socket, 0, APID_USER.gid);
-        chmodSync(socket, 0o660);
-      },
     })),
   };
 }

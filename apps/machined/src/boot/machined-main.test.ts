@@ -100,7 +100,9 @@ test("the machine API on <root>/system/run/machined/machine.sock: Version, Servi
     await out.waitFor(/\[boot\] sequence finished in \d+ ms/, 20_000);
     const socketPath = join(root, "system/run/machined/machine.sock");
     expect(statSync(socketPath).isSocket()).toBe(true);
-    expect(statSync(socketPath).mode & 0o777).toBe(0o600);
+    // root:apid 0660: apid's container (uid 50) connects to it.
+    expect(statSync(socketPath).mode & 0o777).toBe(0o660);
+    expect(statSync(socketPath).gid).toBe(50);
     const api = apiClient(socketPath);
 
     const version = await api.version({});

@@ -192,6 +192,8 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     return [
       machineApiService({
         socketPath: paths.machinedSocket,
+        // apid runs as its own uid and connects to the socket (DESIGN.md §4).
+        socketGroup: APID_USER.gid,
         context: api,
         onInternalError: (err) => log(`api: ${describe(err)}`),
       }),
