@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect as tlsConnect } from "node:tls";
 import { ApplyMode, BRONZE_VERSION, MachineService, SecurityService } from "@bronze/api";
 import {
   createCSR,
@@ -204,6 +205,42 @@ test("a control plane runs apid and trustd in containers; Version over mTLS; shu
     );
     expect(inspectCertificate(new TextDecoder().decode(signed.crt)).commonName).toBe("worker-9");
     trustdSessions.abort();
+
+    // A config applied without a reboot with another certSAN: the certificate is re-issued and served
+    // by the same apid (it reloads its files).
+    const text = readFileSync(CONTROLPLANE, "utf8").replace(
+      "    - cp.bronze.example\n",
+      "    - cp.bronze.example\n    - new.bronze.example\n",
+    );
+    expect(text).toContain("new.bronze.example");
+    const apidPid = containers.find((c) => c.id === "apid")?.pid;
+    await api.applyConfiguration({ data: new TextEncoder().encode(text), mode: ApplyMode.NO_REBOOT });
+    await eventually(
+      "the re-issued certificate served",
+      () =>
+        new Promise<true | undefined>((resolve, reject) => {
+          const socket = tlsConnect(
+            {
+              host: "127.0.0.1",
+              port: apidPort,
+              ca: ca.crt,
+              cert: admin.crt,
+              key: admin.key,
+              servername: "localhost",
+            },
+            () => {
+              const names = socket.getPeerCertificate().subjectaltname ?? "";
+              socket.destroy();
+              resolve(names.includes("DNS:new.bronze.example") ? true : undefined);
+            },
+          );
+          socket.once("error", reject);
+        }),
+      20_000,
+    );
+    expect((await api.containers({ namespace: "system" })).containers.find((c) => c.id === "apid")?.pid).toBe(
+      apidPid,
+    );
 
     const containerPids = containers.map((c) => c.pid);
     await api.shutdown({});

@@ -296,14 +296,27 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
   };
 
   /**
-   * A node leaving maintenance mode without a reboot: once its certificates are written, apid restarts
-   * to serve with them (in the background: the ApplyConfiguration call it carries has been answered).
+   * After a config is applied without a reboot: a node leaving maintenance mode restarts apid once its
+   * certificates are written (in the background: the ApplyConfiguration call it carries has been
+   * answered); a configured node re-issues its certificates (hostname, certSANs may have changed),
+   * which apid and trustd pick up without a restart.
    */
   function leavingMaintenanceRestartsApid(apply: (text: string) => Promise<void>) {
     return async (text: string) => {
       const wasMaintenance = sequencer.state.mode === "maintenance";
+      const hadPki = supervisor.has(PKI_SERVICE_ID);
       await apply(text);
-      if (!wasMaintenance || !supervisor.has("apid") || !supervisor.has(PKI_SERVICE_ID)) return;
+      if (!supervisor.has(PKI_SERVICE_ID)) return;
+      if (!wasMaintenance) {
+        if (hadPki) {
+          log("config: re-issuing the node's certificates");
+          void supervisor
+            .restart(PKI_SERVICE_ID)
+            .catch((err) => log(`config: cannot restart pki: ${describe(err)}`));
+        }
+        return;
+      }
+      if (!supervisor.has("apid")) return;
       void supervisor
         .waitFor(PKI_SERVICE_ID, (s) => s.up)
         .then(() => {
