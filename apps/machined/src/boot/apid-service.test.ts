@@ -2,7 +2,7 @@
 // apid and trustd in containers from a freshly compiled multi-call binary; an os:admin client calls
 // Version over mTLS on apid's port, a joining node asks trustd for a certificate with the token.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -249,9 +249,10 @@ test("a control plane runs apid and trustd in containers; Version over mTLS; shu
     expect(out.all.some((l) => l.includes("[shutdown] stopAllServices: stopped 5 service(s)"))).toBe(true);
     for (const pid of containerPids) expect(() => process.kill(pid, 0)).toThrow();
     expect(processesMentioning(root)).toEqual([]);
-    // runc's state for the sandbox's namespace is gone too.
-    const runcState = join("/run/containerd/runc", sandboxNamespace(root));
-    expect(readdirSync(runcState)).toEqual([]);
+    // runc's state and the cgroups of the sandbox's namespace are gone too.
+    const namespace = sandboxNamespace(root);
+    expect(existsSync(join("/run/containerd/runc", namespace))).toBe(false);
+    expect(existsSync(join("/sys/fs/cgroup/memory", namespace))).toBe(false);
   } finally {
     sessions.abort();
     proc.kill("SIGKILL");

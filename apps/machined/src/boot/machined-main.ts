@@ -30,6 +30,7 @@ import { resolveNodeBinary } from "./node-binary.ts";
 import { nodePaths } from "./node-paths.ts";
 import type { NodeState } from "./phases.ts";
 import { installProcessGuards } from "./process-guards.ts";
+import { removeSandboxNamespaceDirs } from "./sandbox-cleanup.ts";
 import { Sequencer } from "./sequencer.ts";
 import { APID_USER, TRUSTD_USER } from "./service-rootfs.ts";
 import { SYSTEM_NAMESPACE, sandboxNamespace, secretsDir } from "./system-containers.ts";
@@ -244,6 +245,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     exit: (code) => {
       reaper.stop();
       containerd.close();
+      if (container) removeSandboxNamespaceDirs(systemNamespace);
       log(`exiting with code ${code}`);
       process.exit(code);
     },
