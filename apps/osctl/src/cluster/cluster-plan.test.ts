@@ -47,6 +47,8 @@ test("bad input is named", () => {
   expect(() => planCluster({ ...input, controlplanes: 0 })).toThrow("--controlplanes");
   expect(() => planCluster({ ...input, workers: -1 })).toThrow("--workers");
   expect(() => planCluster({ ...input, apidPorts: [1, 1, 2] })).toThrow("distinct apid ports");
+  expect(() => planCluster({ ...input, memoryMb: 256 })).toThrow("--memory: 256 MB is too little");
+  expect(() => planCluster({ ...input, cpus: 0 })).toThrow("--cpus: 0");
 });
 
 test("kernel command line: the image's, the config URL with a literal ${mac}, the hostname, ttyS0 last", () => {

@@ -50,7 +50,7 @@ export const APID_PORT = 50000;
 export class ClusterPlanError extends Error {
   override readonly name = "ClusterPlanError";
   constructor(
-    readonly code: "BadName" | "BadCount" | "BadPorts",
+    readonly code: "BadName" | "BadCount" | "BadPorts" | "BadSize",
     message: string,
   ) {
     super(message);
@@ -75,6 +75,13 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
     throw new ClusterPlanError("BadCount", `--controlplanes: ${input.controlplanes} (at least 1)`);
   if (!Number.isInteger(input.workers) || input.workers < 0)
     throw new ClusterPlanError("BadCount", `--workers: ${input.workers} (0 or more)`);
+  if (!Number.isInteger(input.memoryMb) || input.memoryMb < 384)
+    throw new ClusterPlanError(
+      "BadSize",
+      `--memory: ${input.memoryMb} MB is too little (the compact initramfs needs 384, the default one 768)`,
+    );
+  if (!Number.isInteger(input.cpus) || input.cpus < 1)
+    throw new ClusterPlanError("BadSize", `--cpus: ${input.cpus} (at least 1)`);
   const total = input.controlplanes + input.workers;
   if (total > 200) throw new ClusterPlanError("BadCount", `${total} nodes: at most 200`);
   if (input.apidPorts.length !== total || new Set(input.apidPorts).size !== total)

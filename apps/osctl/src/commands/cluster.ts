@@ -29,6 +29,7 @@ import { freePorts } from "../cluster/free-ports.ts";
 import { type NodeOutcome, NodeWaitError, waitForNode } from "../cluster/node-wait.ts";
 import { isAlive, spawnDetached, stopProcess } from "../cluster/process-control.ts";
 import { tlsAnswers } from "../cluster/tls-probe.ts";
+import { KUBERNETES_VERSION } from "../gen/defaults.ts";
 import type { Io } from "../io.ts";
 import { isCompiled } from "../load-command.ts";
 import { loadOsconfig, mergeOsconfig, parseOsconfig, saveOsconfig } from "../osconfig/osconfig.ts";
@@ -179,7 +180,7 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
       configPatchWorker: options.configPatchWorker,
       installDisk: "/dev/vda",
       additionalSans: ["127.0.0.1"],
-      kubernetesVersion: "v1.31.4",
+      kubernetesVersion: KUBERNETES_VERSION,
       force: true,
     },
     quiet(io),
