@@ -3,6 +3,8 @@ import { ImageError } from "./image-error.ts";
 export interface RunToolOptions {
   readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** Written to the tool's stdin (otherwise stdin is closed). */
+  readonly input?: string;
 }
 
 /** Runs an external tool to completion and returns its stdout; fails with ImageError(ToolFailed). */
@@ -15,7 +17,7 @@ export const runTool: RunTool = async (argv, options = {}) => {
     proc = Bun.spawn([...argv], {
       cwd: options.cwd,
       env: { ...process.env, LC_ALL: "C", ...options.env },
-      stdin: "ignore",
+      stdin: options.input === undefined ? "ignore" : new TextEncoder().encode(options.input),
       stdout: "pipe",
       stderr: "pipe",
     });
