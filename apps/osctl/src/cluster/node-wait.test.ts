@@ -99,6 +99,22 @@ test("timeout, exit and boot failure name the last step reached", async () => {
   });
   await expect(timeout).rejects.toMatchObject({ code: "Timeout", stage: "machined" });
 
+  const clockW = fakeClock();
+  const worker = waitForNode(
+    scripted(
+      [
+        ...BOOT,
+        [9, "machined: service apid: Waiting (Waiting for services containerd, pki)"],
+        [11, "machined: service apid: Waiting (Waiting for service pki)"],
+      ],
+      clockW,
+    ),
+    { timeoutMs: 20_000, clock: clockW, progress: () => {} },
+  );
+  await expect(worker).rejects.toThrow(
+    "not up after 20 s (last step: booted; apid: Waiting (Waiting for service pki))",
+  );
+
   const clock2 = fakeClock();
   const exited = waitForNode(
     { ...scripted(BOOT.slice(0, 1), clock2), alive: () => clock2.t < 3_000 },

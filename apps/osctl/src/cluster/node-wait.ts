@@ -126,12 +126,19 @@ export async function waitForNode(probes: NodeProbes, options: WaitOptions): Pro
     }
     if (!probes.alive()) throw new NodeWaitError("Exited", last, `QEMU exited (last step: ${last})`);
     const elapsed = options.clock.now() - start;
-    if (elapsed >= options.timeoutMs)
+    if (elapsed >= options.timeoutMs) {
+      const apidState = [...serial.matchAll(/service apid: ([^\r\n]*)/g)].at(-1)?.[1];
+      const details = [
+        `last step: ${last}`,
+        ...(apidState ? [`apid: ${apidState}`] : []),
+        ...(versionError ? [`Version: ${versionError}`] : []),
+      ];
       throw new NodeWaitError(
         "Timeout",
         last,
-        `not up after ${Math.round(elapsed / 1000)} s (last step: ${last}${versionError ? `; Version: ${versionError}` : ""})`,
+        `not up after ${Math.round(elapsed / 1000)} s (${details.join("; ")})`,
       );
+    }
     await options.clock.sleep(options.pollMs ?? 500);
   }
 }
