@@ -34,6 +34,6 @@ describe("grub.cfg", () => {
       "search --no-floppy --fs-uuid --set=root 1234-ABCD\nset prefix=($root)/boot/grub\nconfigfile ($root)/boot/grub/grub.cfg\n",
     );
     for (const m of ["linux", "normal", "ext2", "fat", "part_gpt", "search_fs_uuid"])
-      expect(GRUB_MODULES).toContain(m);
+      expect(GRUB_MODULES as readonly string[]).toContain(m);
   });
 });
