@@ -130,6 +130,20 @@ test("timeout, exit and boot failure name the last step reached", async () => {
   });
   await expect(panic).rejects.toBeInstanceOf(NodeWaitError);
   await expect(panic).rejects.toThrow("boot failed: Kernel panic");
+
+  const clock4 = fakeClock();
+  const small = waitForNode(
+    scripted(
+      [
+        ...BOOT.slice(0, 1),
+        [2, "[    1.2] Initramfs unpacking failed: write error"],
+        [3, "[    3.4] Kernel panic - not syncing: VFS: Unable to mount root fs"],
+      ],
+      clock4,
+    ),
+    { timeoutMs: 20_000, clock: clock4, progress: () => {} },
+  );
+  await expect(small).rejects.toThrow("raise --memory (768 MB for the default layout");
 });
 
 test("a service that keeps failing to start ends the wait with its reason", async () => {

@@ -99,6 +99,12 @@ export async function waitForNode(probes: NodeProbes, options: WaitOptions): Pro
         last = step.stage;
       }
     }
+    if (/Initramfs unpacking failed/.test(serial))
+      throw new NodeWaitError(
+        "BootFailed",
+        last,
+        "boot failed: the initramfs does not fit in the guest's RAM: raise --memory (768 MB for the default layout, 384 MB for --initramfs compact)",
+      );
     for (const failure of FAILURES) {
       const match = failure.exec(serial);
       if (match) throw new NodeWaitError("BootFailed", last, `boot failed: ${match[0].trim()}`);
