@@ -10,6 +10,7 @@ import {
   readSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
@@ -158,6 +159,10 @@ export async function installToDisk(options: InstallOptions): Promise<InstallRes
     return devices.get(p) as string;
   };
 
+  // with a seed, every timestamp written is the source date (reproducible disk.raw)
+  const epoch = options.seed === undefined ? undefined : (options.sourceDateEpoch ?? 0);
+  const timeEnv: Record<string, string> =
+    epoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(epoch), E2FSPROGS_FAKE_TIME: String(epoch) };
   const uuids = new Map<string, string>();
   const fsUuid = (name: string) => {
     let uuid = uuids.get(name);
@@ -180,7 +185,13 @@ export async function installToDisk(options: InstallOptions): Promise<InstallRes
       }
       log(`formatting ${p.name} (${p.format}) on ${dev}`);
       if (p.format === "vfat") {
-        await run(["mkfs.vfat", "-F", "32", "-n", p.name, "-i", fatVolumeId(fsUuid(p.name)), dev]);
+        const invariant = epoch === undefined ? [] : ["--invariant"]; // the label's entry is stamped "now" otherwise
+        await run(
+          ["mkfs.vfat", "-F", "32", ...invariant, "-n", p.name, "-i", fatVolumeId(fsUuid(p.name)), dev],
+          {
+            env: timeEnv,
+          },
+        );
         continue;
       }
       // BOOT-A is filled at mkfs time (-d): nothing is mounted
@@ -191,14 +202,22 @@ export async function installToDisk(options: InstallOptions): Promise<InstallRes
         for (const f of ["vmlinuz", "initramfs.zst"])
           copyFileSync(join(options.artifactsDir, f), join(slot, f));
         writeFileSync(join(slot, "cmdline"), `${kernelArgs.join(" ")}\n`);
+        if (epoch !== undefined)
+          for (const f of ["vmlinuz", "initramfs.zst", "cmdline", "."])
+            utimesSync(join(slot, f), epoch, epoch);
         content = ["-d", slot];
         log(`slot A: vmlinuz, initramfs.zst (${(payload / 1e6).toFixed(1)} MB)`);
       }
       const extended =
         options.seed === undefined ? [] : ["-E", `hash_seed=${layoutUuid(options.seed, `hash-${p.name}`)}`];
       await run(["mkfs.ext4", "-q", "-F", "-L", p.name, "-U", fsUuid(p.name), ...extended, ...content, dev], {
-        env: options.seed === undefined ? {} : { E2FSPROGS_FAKE_TIME: String(options.sourceDateEpoch ?? 1) },
+        env: timeEnv,
       });
+      if (content.length > 0 && epoch !== undefined) {
+        // mkfs -d stamps the inodes' ctime with the current time
+        const script = ["/vmlinuz", "/initramfs.zst", "/cmdline", "/"].map((f) => `sif ${f} ctime @${epoch}`);
+        await run(["debugfs", "-w", "-f", "-", dev], { input: `${script.join("\n")}\n` });
+      }
     }
 
     // GRUB images built here (grub-mkimage), written without mounting the FAT partition (mtools)
@@ -251,13 +270,18 @@ export async function installToDisk(options: InstallOptions): Promise<InstallRes
       "efi_uga",
       ...GRUB_MODULES,
     ]);
-    const cfg = join(work, "grub.cfg");
-    writeFileSync(cfg, grubCfg);
-    const mtools = { env: { MTOOLS_SKIP_CHECK: "1" } };
-    for (const dir of ["::/EFI", "::/EFI/BOOT", "::/boot", "::/boot/grub"])
-      await run(["mmd", "-i", efi, dir], mtools);
-    await run(["mcopy", "-i", efi, efiImage, "::/EFI/BOOT/BOOTX64.EFI"], mtools);
-    await run(["mcopy", "-i", efi, cfg, `::/${GRUB_CFG_PATH}`], mtools);
+    // the EFI partition's tree, copied in one go with its timestamps (-m; mtools's own mkdir stamps "now")
+    const efiRoot = join(work, "efi");
+    mkdirSync(join(efiRoot, "EFI/BOOT"), { recursive: true });
+    mkdirSync(join(efiRoot, "boot/grub"), { recursive: true });
+    copyFileSync(efiImage, join(efiRoot, "EFI/BOOT/BOOTX64.EFI"));
+    writeFileSync(join(efiRoot, GRUB_CFG_PATH), grubCfg);
+    if (epoch !== undefined)
+      for (const f of ["EFI/BOOT/BOOTX64.EFI", "EFI/BOOT", "EFI", GRUB_CFG_PATH, "boot/grub", "boot"])
+        utimesSync(join(efiRoot, f), epoch, epoch);
+    await run(["mcopy", "-s", "-m", "-i", efi, join(efiRoot, "EFI"), join(efiRoot, "boot"), "::/"], {
+      env: { ...timeEnv, MTOOLS_SKIP_CHECK: "1" },
+    });
     log(`kernel arguments: ${kernelArgs.join(" ")}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
