@@ -7,6 +7,7 @@ type Commands = {
   "config-new": typeof import("./commands/config-new.ts");
   configuration: typeof import("./commands/configuration.ts");
   files: typeof import("./commands/files.ts");
+  image: typeof import("./commands/image.ts");
   logs: typeof import("./commands/logs.ts");
   power: typeof import("./commands/power.ts");
   pxe: typeof import("./commands/pxe.ts");

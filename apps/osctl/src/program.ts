@@ -453,6 +453,24 @@ function addNodeCommands(program: Command, io: Io, setExitCode: ExitCodeSink): v
     });
 }
 
+/** Writing Bronze to a disk (`image install`). */
+function addImageCommands(program: Command, io: Io): void {
+  program
+    .command("image")
+    .description("write Bronze to disks")
+    .command("install")
+    .description("write Bronze to a disk: partitions, boot slot A, GRUB (BIOS and EFI), kernel arguments")
+    .requiredOption("--disk <device>", "the whole disk to write, e.g. /dev/sdb (everything on it is lost)")
+    .option("--platform <platform>", "metal or qemu (bronze.platform=)", "metal")
+    .option("--config-url <url>", "where the node downloads its machine config (bronze.config=)")
+    .option("--wipe", "erase a disk that holds partitions or a filesystem", false)
+    .option("--assets <dir>", "the image's artifacts (vmlinuz, initramfs.zst, cmdline)", "_out")
+    .action(async (options) => {
+      const { imageInstall } = await loadCommand("image");
+      await imageInstall(options, io);
+    });
+}
+
 /** Network boot (`pxe serve`) and local QEMU clusters (`cluster create|destroy|show`). */
 function addClusterCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
   program
@@ -591,5 +609,6 @@ export function buildProgram(io: Io, setExitCode: ExitCodeSink): Command {
   addConfigCommands(program, io);
   addNodeCommands(program, io, setExitCode);
   addClusterCommands(program, io, setExitCode);
+  addImageCommands(program, io);
   return program;
 }

@@ -1,0 +1,25 @@
+// @bronze/image's API for apps (osctl's `image install`, machined's install later): the installer
+// and the disk image builder. The artifact build itself is run through src/main.ts.
+export { buildDiskImage, type DiskImage, type DiskImageOptions } from "./disk/disk-image.ts";
+export { type DiskInfo, inspectDisk } from "./installer/block-device.ts";
+export {
+  bootSlotMiB,
+  type DiskLayout,
+  minimumDiskMiB,
+  type PartitionName,
+  type PartitionPlan,
+  planLayout,
+} from "./installer/disk-layout.ts";
+export {
+  GRUB_CFG_PATH,
+  INSTALL_ARTIFACTS,
+  type InstallOptions,
+  type InstallResult,
+  installToDisk,
+} from "./installer/install-to-disk.ts";
+export { InstallerError, type InstallerErrorCode } from "./installer/installer-error.ts";
+export {
+  INSTALL_PLATFORMS,
+  type InstallPlatform,
+  kernelCommandLine,
+} from "./installer/kernel-command-line.ts";
