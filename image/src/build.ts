@@ -14,13 +14,14 @@ import { bootIpxe } from "./boot-ipxe.ts";
 import { caBundle } from "./ca-bundle.ts";
 import { writeCpio } from "./cpio-writer.ts";
 import { DebCache } from "./deb-cache.ts";
+import { buildDiskImage } from "./disk/disk-image.ts";
 import { etcSkeleton } from "./etc-skeleton.ts";
 import { materializeTree, toCpioEntries, treeDigest } from "./file-tree.ts";
 import { ImageError } from "./image-error.ts";
 import { buildInitShim } from "./init-shim.ts";
 import { parseKernelAbi } from "./kernel-abi.ts";
 import { compactInitramfsTree, initramfsTree, rootfsTree, STAGE1_ARGV, STAGE1_PATH } from "./layout.ts";
-import { formatManifest, type Manifest, manifestFile } from "./manifest.ts";
+import { formatManifest, type Manifest, manifestFile, manifestFileAt } from "./manifest.ts";
 import { parseModulesBuiltin, parseModulesDep, resolveModules } from "./module-deps.ts";
 import { compileNodeBinary } from "./node-binary.ts";
 import { OutputCache } from "./output-cache.ts";
@@ -54,6 +55,8 @@ export interface BuildOptions {
   readonly initramfsLayout?: InitramfsLayout;
   /** Reuse rootfs.sqsh / initramfs.zst built from identical inputs (default true). */
   readonly outputCache?: boolean;
+  /** Build disk.raw (default true; needs root and loop devices). */
+  readonly disk?: boolean;
 }
 
 export type InitramfsLayout = "stage1" | "compact";
@@ -64,7 +67,16 @@ export interface BuildResult {
 }
 
 /** The artifacts, in manifest order. */
-export const ARTIFACTS = ["vmlinuz", "initramfs.zst", "rootfs.sqsh", "cmdline", "boot.ipxe"] as const;
+export const ARTIFACTS = [
+  "vmlinuz",
+  "initramfs.zst",
+  "rootfs.sqsh",
+  "cmdline",
+  "boot.ipxe",
+  "disk.raw",
+] as const;
+/** The artifacts without disk.raw (`disk: false`). */
+export const NETWORK_BOOT_ARTIFACTS = ARTIFACTS.filter((a) => a !== "disk.raw");
 
 const USERLAND_PACKAGES = [
   "containerd",
@@ -74,7 +86,7 @@ const USERLAND_PACKAGES = [
   "ca-certificates",
   "libc6",
 ] as const;
-const STEPS = 9;
+const STEPS = 10;
 
 function filesUnder(dir: string, suffix: string): string[] {
   const out: string[] = [];
@@ -110,7 +122,7 @@ export function unpackedLibraryLookup(roots: readonly string[]): LibraryLookup {
   };
 }
 
-/** Builds vmlinuz, initramfs.zst, rootfs.sqsh, cmdline, boot.ipxe and manifest.json into outDir. */
+/** Builds vmlinuz, initramfs.zst, rootfs.sqsh, cmdline, boot.ipxe, disk.raw and manifest.json into outDir. */
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const { profile, run, outDir } = options;
   const progress = new Progress(STEPS, options.log, options.now);
@@ -257,7 +269,36 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     writeFileSync(join(outDir, "boot.ipxe"), bootIpxe(cmdline));
   });
 
-  const manifest = await progress.step("manifest", () => {
+  const withDisk = options.disk !== false;
+  await progress.step("disk image", async (note) => {
+    const output = join(outDir, "disk.raw");
+    if (!withDisk) {
+      rmSync(output, { force: true });
+      note("skipped");
+      return;
+    }
+    const disk = await buildDiskImage({
+      artifactsDir: outDir,
+      output,
+      platform: profile.platform,
+      seed: `bronze-${profile.name}-${options.version}-${options.sourceDateEpoch}`,
+      sourceDateEpoch: options.sourceDateEpoch,
+      run,
+      log: () => {},
+    });
+    const parts = disk.install.layout.partitions.map((p) => `${p.name} ${p.sizeMiB}`).join(", ");
+    note(`${disk.sizeBytes / 2 ** 20} MiB sparse: ${parts} MiB; GRUB BIOS + EFI`);
+  });
+
+  const manifest = await progress.step("manifest", async () => {
+    const names = withDisk ? ARTIFACTS : NETWORK_BOOT_ARTIFACTS;
+    const files = await Promise.all(
+      names.map((name) =>
+        name === "disk.raw"
+          ? manifestFileAt(name, join(outDir, name))
+          : manifestFile(name, readFileSync(join(outDir, name))),
+      ),
+    );
     const manifest: Manifest = {
       profile: profile.name,
       initramfs: layout,
@@ -266,7 +307,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       kernel,
       cmdline,
       packages: refs.map((r) => r.filename),
-      files: ARTIFACTS.map((name) => manifestFile(name, readFileSync(join(outDir, name)))),
+      files,
     };
     writeFileSync(join(outDir, "manifest.json"), formatManifest(manifest));
     return manifest;

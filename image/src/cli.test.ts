@@ -18,6 +18,7 @@ describe("parseBuildCommand", () => {
     expect(command.squashfs).toEqual({ compressor: "zstd", level: 9 });
     expect(command.outputCache).toBe(true);
     expect(command.initramfsLayout).toBe("stage1");
+    expect(command.disk).toBe(true);
   });
 
   test("options, relative to the working directory; SOURCE_DATE_EPOCH from the environment", () => {
@@ -35,6 +36,7 @@ describe("parseBuildCommand", () => {
         "--no-output-cache",
         "--initramfs",
         "compact",
+        "--no-disk",
       ],
       { ...context, env: { SOURCE_DATE_EPOCH: "1700000000" } },
     );
@@ -44,6 +46,7 @@ describe("parseBuildCommand", () => {
     expect(command.sourceDateEpoch).toBe(1700000000);
     expect(command.outputCache).toBe(false);
     expect(command.initramfsLayout).toBe("compact");
+    expect(command.disk).toBe(false);
   });
 
   test("bad input is named", () => {

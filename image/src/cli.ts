@@ -16,6 +16,7 @@ export interface BuildCommand {
   readonly squashfs: { readonly compressor: SquashfsCompressor; readonly level?: number };
   readonly outputCache: boolean;
   readonly initramfsLayout: "stage1" | "compact";
+  readonly disk: boolean;
 }
 
 export const USAGE = `usage: bun image/src/main.ts build [options]
@@ -30,7 +31,8 @@ export const USAGE = `usage: bun image/src/main.ts build [options]
   --squashfs-level N          rootfs zstd level, 1..22 (default 9)
   --initramfs stage1|compact  stage1: the binary in the initramfs mounts the root (default);
                               compact: /init mounts it and execs /sbin/init (no Bun in the initramfs)
-  --no-output-cache           rebuild rootfs.sqsh and initramfs.zst even if the inputs are unchanged`;
+  --no-output-cache           rebuild rootfs.sqsh and initramfs.zst even if the inputs are unchanged
+  --no-disk                   skip disk.raw (it needs root and loop devices)`;
 
 function integer(
   value: string | undefined,
@@ -82,6 +84,7 @@ export function parseBuildCommand(
         "squashfs-comp": { type: "string" },
         "squashfs-level": { type: "string" },
         "no-output-cache": { type: "boolean" },
+        "no-disk": { type: "boolean" },
         initramfs: { type: "string" },
       },
     }).values;
@@ -126,5 +129,6 @@ export function parseBuildCommand(
         : { compressor: "lz4" },
     outputCache: parsed["no-output-cache"] !== true,
     initramfsLayout,
+    disk: parsed["no-disk"] !== true,
   };
 }

@@ -29,6 +29,17 @@ export function manifestFile(name: string, data: Uint8Array): ManifestFile {
   return { name, size: data.length, sha256: sha256Hex(data) };
 }
 
+/** manifestFile for a file too big to read at once (disk.raw): hashed as a stream. */
+export async function manifestFileAt(name: string, path: string): Promise<ManifestFile> {
+  const hash = createHash("sha256");
+  let size = 0;
+  for await (const chunk of Bun.file(path).stream()) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { name, size, sha256: hash.digest("hex") };
+}
+
 /** The manifest as stable JSON (sorted files and packages, 2-space indent, trailing newline). */
 export function formatManifest(manifest: Manifest): string {
   const sorted: Manifest = {

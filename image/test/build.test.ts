@@ -41,9 +41,9 @@ describe("image build", () => {
     "writes every artifact, and the manifest has their sizes and sha256",
     async () => {
       const image = await sharedTestImage();
-      expect(image.log).toHaveLength(9);
+      expect(image.log).toHaveLength(10);
       expect(image.log[0]).toMatch(
-        /^\[1\/9\] resolve packages \.\.\. \d+\.\ds \(kernel \d+\.\d+\.\d+-\d+-cloud-amd64\)$/,
+        /^\[1\/10\] resolve packages \.\.\. \d+\.\ds \(kernel \d+\.\d+\.\d+-\d+-cloud-amd64\)$/,
       );
       const manifest = JSON.parse(readFileSync(join(image.outDir, "manifest.json"), "utf8"));
       expect(manifest.files.map((f: { name: string }) => f.name)).toEqual([...ARTIFACTS].sort());
@@ -52,6 +52,18 @@ describe("image build", () => {
         expect(data.length).toBe(file.size);
         expect(sha256Hex(data)).toBe(file.sha256);
       }
+      // disk.raw: GPT with the installer's layout, slot A holding this build's kernel
+      const table = JSON.parse((await sh(`sfdisk -J ${image.outDir}/disk.raw`)).out).partitiontable;
+      expect(table.partitions.map((p: { name: string }) => p.name)).toEqual([
+        "BIOS",
+        "EFI",
+        "BOOT-A",
+        "BOOT-B",
+        "META",
+        "STATE",
+        "EPHEMERAL",
+      ]);
+      expect(image.log[8]).toMatch(/^\[9\/10\] disk image \.\.\. .*GRUB BIOS \+ EFI\)$/);
       expect(manifest.kernel.package).toBe(`linux-image-${manifest.kernel.abi}`);
       expect(manifest.sourceDateEpoch).toBe(SOURCE_DATE_EPOCH);
       expect(manifest.packages.some((p: string) => p.startsWith("containerd_"))).toBe(true);

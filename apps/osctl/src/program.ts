@@ -465,6 +465,7 @@ function addImageCommands(program: Command, io: Io): void {
     .option("--config-url <url>", "where the node downloads its machine config (bronze.config=)")
     .option("--wipe", "erase a disk that holds partitions or a filesystem", false)
     .option("--assets <dir>", "the image's artifacts (vmlinuz, initramfs.zst, cmdline)", "_out")
+    .option("--extra-kernel-arg <arg>", "kernel argument added last (repeatable)", collect(false), [])
     .action(async (options) => {
       const { imageInstall } = await loadCommand("image");
       await imageInstall(options, io);

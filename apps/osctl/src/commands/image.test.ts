@@ -55,7 +55,7 @@ test("image install: refuses a partitioned disk without --wipe, installs with it
   expect(refused.stderr).toContain("pass --wipe to erase it");
   expect(JSON.parse(run(["sfdisk", "-J", device])).partitiontable.partitions).toHaveLength(1);
 
-  const done = await osctl(io, ...args, "--wipe");
+  const done = await osctl(io, ...args, "--wipe", "--extra-kernel-arg", "console=ttyS0");
   expect(done.stderr).toBe("");
   expect(done.code).toBe(0);
   const lines = done.stdout.trim().split("\n");
@@ -74,7 +74,7 @@ test("image install: refuses a partitioned disk without --wipe, installs with it
   ]);
   const grubCfg = run(["mtype", "-i", `${device}p2`, "::/boot/grub/grub.cfg"]);
   expect(grubCfg).toMatch(
-    /linux \/vmlinuz console=ttyS0 slab_nomerge pti=on bronze\.platform=metal 'bronze\.config=http:\/\/10\.0\.0\.1:8080\/\$\{mac\}\.yaml'\n/,
+    /linux \/vmlinuz console=ttyS0 slab_nomerge pti=on bronze\.platform=metal 'bronze\.config=http:\/\/10\.0\.0\.1:8080\/\$\{mac\}\.yaml' console=ttyS0\n/,
   );
 }, 120_000);
 

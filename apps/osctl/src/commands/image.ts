@@ -12,6 +12,7 @@ export interface ImageInstallOptions {
   configUrl?: string;
   wipe: boolean;
   assets: string;
+  extraKernelArg?: string[];
 }
 
 export interface ImageInstallDeps {
@@ -40,6 +41,7 @@ export async function imageInstall(
       platform: options.platform as InstallPlatform,
       ...(options.configUrl !== undefined ? { configUrl: options.configUrl } : {}),
       wipe: options.wipe,
+      extraKernelArgs: options.extraKernelArg ?? [],
       log: (line) => io.stdout(`${line}\n`),
     });
   } catch (error) {
