@@ -118,6 +118,8 @@ export async function startApid(options: ApidOptions): Promise<Apid> {
   const handler = connectNodeAdapter({
     routes: (router) => registerProxy(router, MachineService, upstreams),
     interceptors: [authorize],
+    compressMinBytes: 0xffffffff,
+
     contextValues: (req) => {
       const values = createContextValues();
       values.set(PEER_KEY, peerCertificateOf(req as Parameters<typeof peerCertificateOf>[0], peerBySession));

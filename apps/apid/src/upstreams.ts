@@ -31,7 +31,11 @@ export class Upstreams {
     });
     this.#machined = {
       sessions,
-      transport: createGrpcTransport({ baseUrl: "http://localhost", sessionManager: sessions }),
+      transport: createGrpcTransport({
+        baseUrl: "http://localhost",
+        sessionManager: sessions,
+        acceptCompression: [],
+      }),
     };
   }
 
@@ -56,7 +60,10 @@ export class Upstreams {
         cert: identity.impersonator.crt,
         key: identity.impersonator.key,
       });
-      upstream = { sessions, transport: createGrpcTransport({ baseUrl, sessionManager: sessions }) };
+      upstream = {
+        sessions,
+        transport: createGrpcTransport({ baseUrl, sessionManager: sessions, acceptCompression: [] }),
+      };
       this.#nodes.set(authority, upstream);
     }
     return upstream.transport;

@@ -10,18 +10,22 @@ import {
   isRole,
   type LogLine,
   LogLineSchema,
+  type LogsRequest,
   MachineService,
   ROLE_HEADER,
   type Role,
 } from "@bronze/api";
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { closeOnAbort } from "../src/close-on-abort.ts";
 
 export interface StandInCall {
   readonly method: string;
   readonly role: string | null;
   readonly forwarded: string | null;
+  /** The compressions the caller accepts for responses (grpc-accept-encoding). */
+  readonly acceptEncoding: string | null;
 }
 
 export interface MachinedStandIn {
@@ -32,6 +36,8 @@ export interface MachinedStandIn {
   reboots(): number;
   /** Bytes the Logs handlers have read from their files so far. */
   logBytesRead(): number;
+  /** Bytes of log text (lines and their newlines) in the Logs messages taken from the handlers so far. */
+  logBytesSent(): number;
   close(): Promise<void>;
 }
 
@@ -67,12 +73,18 @@ export async function startMachinedStandIn(options: {
   let followers = 0;
   let reboots = 0;
   let logBytesRead = 0;
+  let logBytesSent = 0;
   const shutdown = new AbortController();
 
   const authorize: Interceptor = (next) => (req) => {
     const method = `/${req.service.typeName}/${req.method.name}`;
     const role = req.header.get(ROLE_HEADER);
-    calls.push({ method, role, forwarded: req.header.get("x-bronze-forwarded") });
+    calls.push({
+      method,
+      role,
+      forwarded: req.header.get("x-bronze-forwarded"),
+      acceptEncoding: req.header.get("grpc-accept-encoding"),
+    });
     if (role === null || !isRole(role)) {
       throw new ConnectError(`${method}: missing or unknown ${ROLE_HEADER}`, Code.Unauthenticated);
     }
@@ -81,6 +93,42 @@ export async function startMachinedStandIn(options: {
     }
     return next(req);
   };
+
+  async function* logs(req: LogsRequest, ctx: HandlerContext): AsyncGenerator<{ lines: LogLine[] }> {
+    const path = join(options.logDir, `${req.id}.log`);
+    const file = await open(path, "r").catch(() => {
+      throw new ConnectError(`no service ${JSON.stringify(req.id)}`, Code.NotFound);
+    });
+    followers++;
+    try {
+      let offset = 0;
+      let pending = "";
+      const signal = AbortSignal.any([ctx.signal, shutdown.signal]);
+      while (!signal.aborted) {
+        const size = (await file.stat()).size;
+        if (size > offset) {
+          const buffer = Buffer.alloc(Math.min(size - offset, 1024 * 1024));
+          const { bytesRead } = await file.read(buffer, 0, buffer.length, offset);
+          offset += bytesRead;
+          logBytesRead += bytesRead;
+          const text = pending + buffer.subarray(0, bytesRead).toString("utf8");
+          const cut = text.lastIndexOf("\n") + 1;
+          pending = text.slice(cut);
+          for (const lines of linesToMessages(text.slice(0, cut))) {
+            // Code before a yield runs when the framework asks for the next message.
+            for (const line of lines) logBytesSent += line.text.length + 1;
+            yield { lines };
+          }
+          continue;
+        }
+        if (!req.follow) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      followers--;
+      await file.close();
+    }
+  }
 
   const handler = connectNodeAdapter({
     interceptors: [authorize],
@@ -97,37 +145,9 @@ export async function startMachinedStandIn(options: {
         },
         applyConfiguration: () => ({}),
         memory: () => ({}),
-        async *logs(req, ctx) {
-          const path = join(options.logDir, `${req.id}.log`);
-          const file = await open(path, "r").catch(() => {
-            throw new ConnectError(`no service ${JSON.stringify(req.id)}`, Code.NotFound);
-          });
-          followers++;
-          try {
-            let offset = 0;
-            let pending = "";
-            const signal = AbortSignal.any([ctx.signal, shutdown.signal]);
-            while (!signal.aborted) {
-              const size = (await file.stat()).size;
-              if (size > offset) {
-                const buffer = Buffer.alloc(Math.min(size - offset, 1024 * 1024));
-                const { bytesRead } = await file.read(buffer, 0, buffer.length, offset);
-                offset += bytesRead;
-                logBytesRead += bytesRead;
-                const text = pending + buffer.subarray(0, bytesRead).toString("utf8");
-                const cut = text.lastIndexOf("\n") + 1;
-                pending = text.slice(cut);
-                for (const lines of linesToMessages(text.slice(0, cut))) yield { lines };
-                continue;
-              }
-              if (!req.follow) break;
-              await new Promise((resolve) => setTimeout(resolve, 20));
-            }
-          } finally {
-            followers--;
-            await file.close();
-          }
-        },
+        // Suspended at a yield while the caller is not reading, a generator never sees the caller go
+        // away: closeOnAbort ends it (and closes its file) when the call's signal aborts.
+        logs: (req, ctx) => closeOnAbort(logs(req, ctx), ctx.signal),
         async *read(req) {
           const path = join(options.filesRoot, req.path);
           const st = await stat(path).catch(() => undefined);
@@ -150,6 +170,7 @@ export async function startMachinedStandIn(options: {
     followers: () => followers,
     reboots: () => reboots,
     logBytesRead: () => logBytesRead,
+    logBytesSent: () => logBytesSent,
     async close() {
       shutdown.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
