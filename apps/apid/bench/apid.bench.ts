@@ -88,6 +88,8 @@ function direct() {
     createGrpcTransport({
       baseUrl: "http://localhost",
       sessionManager,
+      // As apid asks machined: uncompressed (compare like with like).
+      acceptCompression: [],
       interceptors: [
         (next) => (req) => {
           req.header.set(ROLE_HEADER, "os:reader");

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { LogsResponseSchema, MachineService, VersionResponseSchema } from "@bronze/api";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { needsDecodedResponse, opaqueMethod, rewrapOpaque } from "./opaque-response.ts";
+import { coalesceUnknown, needsDecodedResponse, opaqueMethod, rewrapOpaque } from "./opaque-response.ts";
 
 test("an opaque round trip gives the very same bytes", () => {
   const logs = create(LogsResponseSchema, {
@@ -28,6 +28,38 @@ test("an opaque round trip gives the very same bytes", () => {
       toBinary(VersionResponseSchema, rewrapOpaque(VersionResponseSchema, vo) as never),
     ).platform,
   ).toBe("container");
+});
+
+test("a many-line message passes through as one unknown field, byte for byte", () => {
+  const lines = Array.from({ length: 300 }, (_, i) => ({
+    text: `line ${i} ${"x".repeat(i % 150)}`,
+    stream: i % 2 ? "stderr" : "stdout",
+    time: timestampFromMs(1_700_000_000_000 + i),
+  }));
+  const bytes = toBinary(LogsResponseSchema, create(LogsResponseSchema, { lines }));
+  const opaque = fromBinary(opaqueMethod(MachineService.method.logs).output, bytes);
+  expect(opaque.$unknown?.length).toBe(300);
+  const wrapped = rewrapOpaque(LogsResponseSchema, opaque);
+  expect(wrapped.$unknown?.length).toBe(1);
+  const again = toBinary(LogsResponseSchema, wrapped as never);
+  expect(Buffer.compare(Buffer.from(again), Buffer.from(bytes))).toBe(0);
+  expect(fromBinary(LogsResponseSchema, again).lines.map((l) => l.text)).toEqual(lines.map((l) => l.text));
+});
+
+test("unknown fields that are not consecutive views of one buffer are kept apart", () => {
+  const a = { no: 1, wireType: 2, data: new Uint8Array([1, 65]) };
+  const b = { no: 1, wireType: 2, data: new Uint8Array([1, 66]) };
+  expect(coalesceUnknown([a, b])).toEqual([a, b]);
+  const buffer = new Uint8Array([10, 1, 65, 10, 1, 66, 16, 7]);
+  const views = [
+    { no: 1, wireType: 2, data: buffer.subarray(1, 3) },
+    { no: 1, wireType: 2, data: buffer.subarray(4, 6) },
+    { no: 2, wireType: 0, data: buffer.subarray(7, 8) },
+  ];
+  expect(coalesceUnknown(views)).toEqual([{ no: 1, wireType: 2, data: buffer.subarray(1, 8) }]);
+  // A gap (a field missing in between) is not bridged.
+  expect(coalesceUnknown([views[0], views[2]] as never)).toHaveLength(2);
+  expect(coalesceUnknown([])).toEqual([]);
 });
 
 test("JSON requests (and unknown ones) get decoded responses", () => {
