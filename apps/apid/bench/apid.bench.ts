@@ -1,10 +1,11 @@
 // apid figures (`bun run bench` in apps/apid; `--duration SECONDS` for the concurrency run, default 30):
 // - proxy overhead: Version p50/p99 through apid (mTLS, gRPC) against machined's socket directly;
-// - log streaming throughput through apid, against the same Logs call on the socket and a plain file read;
+// - log streaming throughput through apid, against the same Logs call on the socket and a plain file read,
+//   and the same file with Read (bytes messages: the cost of one LogLine message per line, set apart);
 // - concurrency: 200 clients calling Version and 20 following logs at once: errors and p99.
 // machined is the test stand-in (a real HTTP/2 server on a unix socket) and apid the real main.ts,
 // each in its own process; the clients run here.
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,12 +69,12 @@ const apid = await startProcess(
 const port = Number(/serving on 127\.0\.0\.1:(\d+)/.exec(apid.out)?.[1]);
 
 const managers: Http2SessionManager[] = [];
-function viaApid() {
+function viaApid(cert = pki.reader) {
   const baseUrl = `https://127.0.0.1:${port}`;
   const sessionManager = new Http2SessionManager(baseUrl, undefined, {
     ca: pki.ca.crt,
-    cert: pki.reader.crt,
-    key: pki.reader.key,
+    cert: cert.crt,
+    key: cert.key,
   });
   managers.push(sessionManager);
   return createClient(MachineService, createGrpcTransport({ baseUrl, sessionManager }));
@@ -92,7 +93,7 @@ function direct() {
       acceptCompression: [],
       interceptors: [
         (next) => (req) => {
-          req.header.set(ROLE_HEADER, "os:reader");
+          req.header.set(ROLE_HEADER, "os:admin");
           return next(req);
         },
       ],
@@ -181,7 +182,24 @@ try {
   console.log(
     `  Logs through apid                 ${apidLogs.mbps.toFixed(1)} MiB/s = ${((100 * apidLogs.mbps) / localMbps).toFixed(1)}% of the local read, ${((100 * apidLogs.mbps) / directLogs.mbps).toFixed(1)}% of the socket (target >= 50% of local: ${apidLogs.mbps >= localMbps / 2 ? "met" : "NOT met"})`,
   );
-  rmSync(bigLog);
+  // The same bytes as Read's 32 KiB `bytes` messages: what Logs could do if it carried raw text in
+  // chunks rather than one LogLine (two strings, a timestamp) per line.
+  renameSync(bigLog, join(filesRoot, "big.log"));
+  async function read(client: ReturnType<typeof direct>): Promise<number> {
+    const t = performance.now();
+    let bytes = 0;
+    for await (const m of client.read({ path: "big.log" })) bytes += m.data.length;
+    if (bytes !== localBytes) throw new Error(`Read returned ${bytes} bytes, the file has ${localBytes}`);
+    return bytes / 1024 / 1024 / ((performance.now() - t) / 1000);
+  }
+  const directRead = await read(directClient);
+  const apidRead = await read(viaApid(pki.admin));
+  console.log(`reading the same file with Read (32 KiB bytes messages), for comparison:`);
+  console.log(`  Read on machined's socket         ${directRead.toFixed(1)} MiB/s`);
+  console.log(
+    `  Read through apid                 ${apidRead.toFixed(1)} MiB/s = ${((100 * apidRead) / localMbps).toFixed(1)}% of the local read, ${((100 * apidRead) / directRead).toFixed(1)}% of the socket`,
+  );
+  rmSync(join(filesRoot, "big.log"));
 
   // 3. Concurrency: 200 Version clients and 20 log followers, each on its own connection.
   const followLog = join(logDir, "busy.log");
