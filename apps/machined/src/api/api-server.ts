@@ -73,6 +73,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       );
     },
     interceptors: [authorize],
+    // A unix socket has bandwidth to spare: gzip would only cost CPU, and because HTTP/2 flow
+    // control counts compressed bytes it would let a stalled stream buffer ~200x its window.
+    acceptCompression: [],
   });
   const server = http2.createServer(handler);
   const sessions = new Set<http2.ServerHttp2Session>();
