@@ -69,6 +69,45 @@ test("the build's disk.raw: in the manifest, GPT with the A/B layout", () => {
   ]);
 });
 
+// UEFI: OVMF finds EFI/BOOT/BOOTX64.EFI on the build's own disk.raw. Its command line is _out/cmdline's,
+// whose last console= is tty0, so only the kernel's lines reach the serial port: stop once init runs.
+test("the build's disk.raw boots under UEFI (OVMF) through GRUB into the kernel with the image's arguments", async () => {
+  const vars = join(dir, "OVMF_VARS.fd");
+  await Bun.write(vars, Bun.file("/usr/share/OVMF/OVMF_VARS_4M.fd"));
+  const serialPath = join(dir, "efi-serial.log");
+  const efi = Bun.spawn(
+    [
+      "qemu-system-x86_64",
+      ...["-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "1"],
+      ...["-display", "none", "-no-reboot", "-nic", "none", "-serial", `file:${serialPath}`],
+      ...["-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"],
+      ...["-drive", `if=pflash,format=raw,file=${vars}`],
+      ...["-drive", `file=${join(out, "disk.raw")},format=raw,if=virtio,snapshot=on`],
+    ],
+    { stdin: "ignore", stdout: "ignore", stderr: "ignore" },
+  );
+  try {
+    const serial = () => (existsSync(serialPath) ? readFileSync(serialPath, "utf8") : "");
+    const deadline = Date.now() + 100_000;
+    while (
+      Date.now() < deadline &&
+      !serial().includes("Freeing unused kernel image") &&
+      efi.exitCode === null
+    )
+      await Bun.sleep(1000);
+    const log = serial().replaceAll("\r", "");
+    const context = `\n--- serial tail ---\n${log.split("\n").slice(-30).join("\n")}`;
+    const cmdline = readFileSync(join(out, "cmdline"), "utf8").trim();
+    expect(log, context).toContain("GNU GRUB");
+    expect(log, context).toContain("Loading Bronze from BOOT-A...");
+    expect(log, context).toContain(`Kernel command line: BOOT_IMAGE=/vmlinuz ${cmdline}\n`);
+    expect(log, context).toContain("Freeing unused kernel image");
+  } finally {
+    efi.kill("SIGKILL");
+    await efi.exited;
+  }
+}, 120_000);
+
 test(
   "osctl image install writes a disk that boots through GRUB into machined, which fetches the config URL",
   async () => {
