@@ -16,8 +16,9 @@ DEB_PACKAGES=(
   e2fsprogs util-linux iproute2 dnsmasq-base
   # image/: squashfs root, zstd initramfs, depmod for the kernel's modules.dep, QEMU boot tests
   squashfs-tools zstd kmod qemu-system-x86
-  # image/: disk.raw and the installer: GPT (sfdisk), FAT32 EFI partition, GRUB for BIOS and EFI, OVMF
-  fdisk dosfstools grub-pc-bin grub-efi-amd64-bin grub2-common ovmf
+  # image/: disk.raw and the installer: GPT (sfdisk), FAT32 EFI partition written with mtools, GRUB images
+  # (grub-mkimage) for BIOS and EFI, OVMF for the UEFI boot test
+  fdisk dosfstools mtools grub-common grub-pc-bin grub-efi-amd64-bin grub2-common ovmf
 )
 
 missing=()
