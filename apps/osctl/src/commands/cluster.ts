@@ -132,7 +132,7 @@ async function waitForHttp(url: string, timeoutMs: number, alive: () => boolean)
 export async function clusterCreate(options: ClusterCreateOptions, globals: { osconfig?: string }, io: Io) {
   const started = Date.now();
   if (options.boot === "disk")
-    throw usageError("--boot disk: not available yet (the image has no disk image yet); use --boot kernel");
+    throw usageError("--boot disk: not available yet in cluster create; use --boot kernel or --boot pxe");
   if (options.boot !== "kernel" && options.boot !== "pxe")
     throw usageError(`--boot: "${options.boot}" (expected kernel, pxe or disk)`);
   const bootMethod: "kernel" | "pxe" = options.boot;
