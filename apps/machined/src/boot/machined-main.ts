@@ -28,6 +28,7 @@ import { revertInterruptedTrial } from "./interrupted-trial.ts";
 import { parseKernelArgs } from "./kernel-args.ts";
 import { resolveNodeBinary } from "./node-binary.ts";
 import { nodePaths } from "./node-paths.ts";
+import { findNodePartitions } from "./partitions.ts";
 import type { NodeState } from "./phases.ts";
 import { installProcessGuards } from "./process-guards.ts";
 import { removeSandboxNamespaceDirs } from "./sandbox-cleanup.ts";
@@ -263,6 +264,8 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
         close: (fd) => closeSync(fd),
       },
     },
+    // An installed node's STATE and EPHEMERAL partitions (DESIGN.md §2); container mode has none.
+    ...(container ? {} : { partitions: () => findNodePartitions() }),
     ...(flags.configUrl !== undefined ? { configUrl: flags.configUrl } : {}),
     ...(provided !== undefined ? { providedConfig: provided } : {}),
   });

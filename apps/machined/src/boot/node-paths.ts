@@ -10,7 +10,10 @@ export interface NodePaths {
   readonly system: string;
   /** The EPHEMERAL partition, or a tmpfs when diskless. */
   readonly var: string;
-  /** Where the machine config is kept (the STATE partition; under /system when diskless). */
+  /**
+   * Where the machine config is kept: the STATE partition is mounted here when installed; a directory
+   * of the /system tmpfs when diskless.
+   */
   readonly state: string;
   readonly logDir: string;
   readonly machinedSocket: string;

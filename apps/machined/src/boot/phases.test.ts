@@ -1,10 +1,19 @@
-import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateConfig } from "@bronze/config-schema";
+import { ConfigStore } from "../config/config-store.ts";
+import { FakeClock } from "../services/fake-clock.ts";
+import { Supervisor } from "../services/supervisor.ts";
+import { MS_NODEV, MS_NOEXEC, MS_NOSUID } from "../sys/constants.ts";
+import { FakeSys } from "../sys/fake-sys.ts";
+import { fakeSysfs } from "./block-devices-fixture.ts";
 import { parseKernelArgs } from "./kernel-args.ts";
-import { nodePaths } from "./node-paths.ts";
-import { chooseHostname, rebootCommand, systemMounts } from "./phases.ts";
+import { type NodePaths, nodePaths } from "./node-paths.ts";
+import { findNodePartitions, type NodePartitions } from "./partitions.ts";
+import { chooseHostname, rebootCommand, type SequenceDeps, systemMounts } from "./phases.ts";
+import { Sequencer } from "./sequencer.ts";
 
 const worker = validateConfig(
   readFileSync(join(import.meta.dir, "../../../../libs/config-schema/testdata/worker.yaml"), "utf8"),
@@ -36,5 +45,174 @@ describe("phase helpers", () => {
       "cgroup2:/sys/fs/cgroup",
     ]);
     for (const m of mounts) expect(m.flags & 0x6).toBe(0x6);
+  });
+});
+
+describe("installed nodes: the STATE and EPHEMERAL partitions", () => {
+  const CONTROLPLANE = readFileSync(
+    join(import.meta.dir, "../../../../libs/config-schema/testdata/controlplane.yaml"),
+    "utf8",
+  );
+  const TMPFS = MS_NOSUID | MS_NODEV;
+  let root: string;
+  let paths: NodePaths;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), "phases-partitions-"));
+    paths = nodePaths(root);
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  /** A node booting up to its stored config (no services), with a fixture sysfs. */
+  function boot(partitions: SequenceDeps["partitions"], overrides: Partial<SequenceDeps> = {}) {
+    const sys = new FakeSys();
+    const lines: string[] = [];
+    const store = new ConfigStore(paths.state);
+    const deps: SequenceDeps = {
+      sys,
+      clock: new FakeClock(),
+      log: (l) => lines.push(l),
+      supervisor: new Supervisor({ stopGraceMs: 1000 }),
+      store,
+      args: parseKernelArgs("console=ttyS0 slab_nomerge pti=on"),
+      platform: "qemu",
+      paths,
+      network: async () => {},
+      fetch: () => Promise.reject(new Error("no network in unit tests")),
+      variables: {
+        mac: () => undefined,
+        uuid: () => undefined,
+        serial: () => undefined,
+        hostname: () => undefined,
+      },
+      services: () => [],
+      exit: () => {},
+      fetchRetry: { attempts: 1 },
+      ...(partitions !== undefined ? { partitions } : {}),
+      ...overrides,
+    };
+    return { sys, lines, store, sequencer: new Sequencer(deps) };
+  }
+
+  const installed = (): NodePartitions =>
+    findNodePartitions(
+      fakeSysfs(join(root, "fixture"), [
+        { name: "vda" },
+        { name: "vda5", partition: 5, partName: "META" },
+        { name: "vda6", partition: 6, partName: "STATE" },
+        { name: "vda7", partition: 7, partName: "EPHEMERAL" },
+      ]),
+      () => undefined,
+    );
+
+  test("installed: EPHEMERAL on /var instead of a tmpfs, STATE on the store's directory before the config is read", async () => {
+    const t = boot(installed);
+    // What the STATE partition holds (in this test: the directory it is mounted on).
+    t.store.save(CONTROLPLANE);
+    await t.sequencer.boot();
+    const dev = join(root, "fixture/dev");
+    expect(t.sys.callsOf("mount")).toEqual([
+      ["tmpfs", paths.system, "tmpfs", TMPFS, "mode=0755"],
+      ["tmpfs", join(root, "run"), "tmpfs", TMPFS, "mode=0755"],
+      [join(dev, "vda7"), paths.var, "ext4", TMPFS, null],
+      ["cgroup2", join(root, "sys/fs/cgroup"), "cgroup2", TMPFS | MS_NOEXEC, "nsdelegate"],
+      [join(dev, "vda6"), paths.state, "ext4", TMPFS | MS_NOEXEC, null],
+    ]);
+    expect(statSync(paths.state).mode & 0o777).toBe(0o700);
+    expect(t.lines).toContain(
+      `[boot] mountSystem: mounted the STATE (${join(dev, "vda6")}) partition (ext4) on ${paths.state}`,
+    );
+    const mountedAt = t.lines.findIndex((l) => l.includes("mounted the STATE"));
+    expect(t.lines.indexOf("[boot] loadStoredConfig: config: using the config from STATE")).toBeGreaterThan(
+      mountedAt,
+    );
+    expect(t.sequencer.state.mode).toBe("configured");
+
+    // Shutdown unmounts STATE before /var and /system.
+    t.sys.calls.length = 0;
+    await t.sequencer.shutdown();
+    expect(t.sys.callsOf("umount2")).toEqual([
+      [paths.state, 0],
+      [paths.var, 0],
+      [paths.system, 0],
+    ]);
+  });
+
+  test("diskless (no partitions found, or no finder): the tmpfs mounts and unmounts exactly as before", async () => {
+    const expected = [
+      ["tmpfs", paths.system, "tmpfs", TMPFS, "mode=0755"],
+      ["tmpfs", join(root, "run"), "tmpfs", TMPFS, "mode=0755"],
+      ["tmpfs", paths.var, "tmpfs", TMPFS, "mode=0755"],
+      ["cgroup2", join(root, "sys/fs/cgroup"), "cgroup2", TMPFS | MS_NOEXEC, "nsdelegate"],
+    ];
+    for (const partitions of [() => ({ state: undefined, ephemeral: undefined }), undefined]) {
+      const t = boot(partitions);
+      await t.sequencer.boot();
+      expect(t.sys.callsOf("mount")).toEqual(expected);
+      expect(t.sequencer.state.mode).toBe("maintenance");
+      t.sys.calls.length = 0;
+      await t.sequencer.shutdown();
+      expect(t.sys.callsOf("umount2")).toEqual([
+        [paths.var, 0],
+        [paths.system, 0],
+      ]);
+    }
+  });
+
+  test("a partition that cannot be mounted: a message naming it and the errno, then the tmpfs", async () => {
+    const t = boot(installed);
+    t.sys.failAlways("mount", "ENODEV", (args) => args[2] === "ext4");
+    await t.sequencer.boot();
+    const mounts = [...t.sys.mounts.values()].map((m) => `${m.fstype}:${m.target}`);
+    expect(mounts).toEqual([
+      `tmpfs:${paths.system}`,
+      `tmpfs:${join(root, "run")}`,
+      `tmpfs:${paths.var}`,
+      `cgroup2:${join(root, "sys/fs/cgroup")}`,
+    ]);
+    const dev = join(root, "fixture/dev");
+    for (const [role, name, target] of [
+      ["EPHEMERAL", "vda7", paths.var],
+      ["STATE", "vda6", paths.state],
+    ]) {
+      const line = t.lines.find((l) =>
+        l.includes(`cannot mount the ${role} (${join(dev, name as string)}) partition on ${target}: ENODEV`),
+      );
+      expect(line, t.lines.join("\n")).toBeDefined();
+      expect(line).toEndWith("falling back to a tmpfs");
+    }
+    // The boot carries on, diskless: no config anywhere, maintenance mode.
+    expect(t.sequencer.state.mode).toBe("maintenance");
+    expect(statSync(paths.state).mode & 0o777).toBe(0o700);
+    t.sys.calls.length = 0;
+    await t.sequencer.shutdown();
+    expect(t.sys.callsOf("umount2")).toEqual([
+      [paths.var, 0],
+      [paths.system, 0],
+    ]);
+  });
+
+  test("a finder that throws: logged, diskless", async () => {
+    const t = boot(() => {
+      throw new Error("EACCES: /sys/class/block");
+    });
+    await t.sequencer.boot();
+    expect(t.sys.callsOf("mount").map((c) => c[2])).toEqual(["tmpfs", "tmpfs", "tmpfs", "cgroup2"]);
+    expect(
+      t.lines.some((l) => l.includes("cannot look for the STATE and EPHEMERAL partitions: EACCES")),
+    ).toBe(true);
+  });
+
+  test("container mode never looks for partitions", async () => {
+    let looked = false;
+    const t = boot(
+      () => {
+        looked = true;
+        return installed();
+      },
+      { platform: "container", args: parseKernelArgs("") },
+    );
+    await t.sequencer.boot();
+    expect(looked).toBe(false);
+    expect(t.sys.callsOf("mount")).toEqual([]);
   });
 });

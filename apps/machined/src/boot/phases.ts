@@ -22,6 +22,14 @@ import type { KernelArgs, Platform } from "./kernel-args.ts";
 import { applySysctls, KSPP_SYSCTLS, mergeSysctls, NODE_SYSCTLS } from "./kspp-sysctls.ts";
 import { defaultFileTargets, writeMachineFiles } from "./machine-files.ts";
 import type { NodePaths } from "./node-paths.ts";
+import {
+  EPHEMERAL_MOUNT_FLAGS,
+  EPHEMERAL_PARTITION,
+  mountPartition,
+  type NodePartitions,
+  STATE_MOUNT_FLAGS,
+  STATE_PARTITION,
+} from "./partitions.ts";
 import type { Phase, Task } from "./sequence.ts";
 import type { UrlVariableProviders } from "./url-variables.ts";
 
@@ -73,9 +81,17 @@ export interface SequenceDeps {
   readonly modules?: { readonly fs: ModuleFs; readonly dir: string };
   /** Reset: erases the node's state (STATE and /var contents). */
   readonly wipe?: () => Promise<void> | void;
+  /**
+   * An installed node's STATE and EPHEMERAL partitions (not used in container mode). Absent, or
+   * finding none: the diskless mounts (tmpfs /var, the config under /system).
+   */
+  readonly partitions?: () => NodePartitions;
 }
 
 const isContainer = (deps: SequenceDeps) => deps.platform === "container";
+
+/** The partition mount points a boot made, unmounted first at shutdown (keyed by the sequences' deps). */
+const partitionMounts = new WeakMap<SequenceDeps, string[]>();
 
 function task(name: string, run: Task["run"]): Task {
   return { name, run };
@@ -87,7 +103,7 @@ export function systemMounts(paths: NodePaths) {
   return [
     { source: "tmpfs", target: paths.system, fstype: "tmpfs", flags, data: "mode=0755" },
     { source: "tmpfs", target: join(paths.root, "run"), fstype: "tmpfs", flags, data: "mode=0755" },
-    // The EPHEMERAL partition when installed (not yet): a tmpfs for diskless nodes.
+    // A tmpfs for diskless nodes; the boot mounts the EPHEMERAL partition instead when installed.
     { source: "tmpfs", target: paths.var, fstype: "tmpfs", flags, data: "mode=0755" },
     {
       source: "cgroup2",
@@ -109,6 +125,21 @@ function makeDirs(paths: NodePaths): void {
     mkdirSync(dir, { recursive: true, mode: 0o755 });
   }
   mkdirSync(paths.state, { recursive: true, mode: 0o700 });
+}
+
+/** The installed node's partitions; a failure to look is logged and means diskless. */
+function findPartitions(deps: SequenceDeps, log: (line: string) => void): NodePartitions | undefined {
+  if (deps.partitions === undefined) return undefined;
+  try {
+    const found = deps.partitions();
+    if (found.state === undefined && found.ephemeral === undefined) {
+      log("no STATE or EPHEMERAL partition: diskless (the config and /var live in memory)");
+    }
+    return found;
+  } catch (err) {
+    log(`cannot look for the STATE and EPHEMERAL partitions: ${(err as Error).message}; diskless`);
+    return undefined;
+  }
 }
 
 /** The hostname to use: the config's, else `bronze.hostname=`. */
@@ -157,10 +188,41 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
           if (isContainer(deps)) {
             log(`container mode: no mounts, everything lives under ${deps.paths.root}`);
           } else {
+            const found = findPartitions(deps, log);
+            const mounted: string[] = [];
+            partitionMounts.set(deps, mounted);
             for (const m of systemMounts(deps.paths)) {
+              if (m.target === deps.paths.var && found?.ephemeral !== undefined) {
+                const ok = mountPartition(
+                  sys,
+                  {
+                    role: EPHEMERAL_PARTITION,
+                    partition: found.ephemeral,
+                    target: m.target,
+                    flags: EPHEMERAL_MOUNT_FLAGS,
+                  },
+                  log,
+                );
+                if (ok) continue;
+              }
               mkdirSync(m.target, { recursive: true });
               sys.mount(m.source, m.target, m.fstype, m.flags, m.data);
               log(`mounted ${m.fstype} on ${m.target}`);
+            }
+            // Under /system (the tmpfs just mounted), before the stored config is read.
+            if (found?.state !== undefined) {
+              const ok = mountPartition(
+                sys,
+                {
+                  role: STATE_PARTITION,
+                  partition: found.state,
+                  target: deps.paths.state,
+                  flags: STATE_MOUNT_FLAGS,
+                  mode: 0o700,
+                },
+                log,
+              );
+              if (ok) mounted.push(deps.paths.state);
             }
           }
           makeDirs(deps.paths);
@@ -387,7 +449,8 @@ export function shutdownPhases(deps: SequenceDeps, kind: ShutdownKind): Phase[] 
       tasks: [
         task("unmountSystem", ({ log }) => {
           const problems: string[] = [];
-          for (const target of [deps.paths.var, deps.paths.system]) {
+          const partitions = partitionMounts.get(deps) ?? [];
+          for (const target of [...partitions, deps.paths.var, deps.paths.system]) {
             try {
               unmount(sys, target, log);
             } catch (err) {
