@@ -265,7 +265,18 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
       },
     },
     // An installed node's STATE and EPHEMERAL partitions (DESIGN.md §2); container mode has none.
-    ...(container ? {} : { partitions: () => findNodePartitions() }),
+    ...(container
+      ? {}
+      : {
+          partitions: () => findNodePartitions(),
+          onStateMounted: (bootLog: (line: string) => void) => {
+            try {
+              revertInterruptedTrial(store, bootLog);
+            } catch (err) {
+              bootLog(`config: cannot revert the interrupted trial: ${describe(err)}`);
+            }
+          },
+        }),
     ...(flags.configUrl !== undefined ? { configUrl: flags.configUrl } : {}),
     ...(provided !== undefined ? { providedConfig: provided } : {}),
   });

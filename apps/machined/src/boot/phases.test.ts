@@ -105,7 +105,8 @@ describe("installed nodes: the STATE and EPHEMERAL partitions", () => {
     );
 
   test("installed: EPHEMERAL on /var instead of a tmpfs, STATE on the store's directory before the config is read", async () => {
-    const t = boot(installed);
+    const hooked: number[] = [];
+    const t = boot(installed, { onStateMounted: () => void hooked.push(t.sys.mounts.size) });
     // What the STATE partition holds (in this test: the directory it is mounted on).
     t.store.save(CONTROLPLANE);
     await t.sequencer.boot();
@@ -117,6 +118,8 @@ describe("installed nodes: the STATE and EPHEMERAL partitions", () => {
       ["cgroup2", join(root, "sys/fs/cgroup"), "cgroup2", TMPFS | MS_NOEXEC, "nsdelegate"],
       [join(dev, "vda6"), paths.state, "ext4", TMPFS | MS_NOEXEC, null],
     ]);
+    // The hook runs once, with STATE mounted (the fifth mount).
+    expect(hooked).toEqual([5]);
     expect(statSync(paths.state).mode & 0o777).toBe(0o700);
     expect(t.lines).toContain(
       `[boot] mountSystem: mounted the STATE (${join(dev, "vda6")}) partition (ext4) on ${paths.state}`,
@@ -159,7 +162,8 @@ describe("installed nodes: the STATE and EPHEMERAL partitions", () => {
   });
 
   test("a partition that cannot be mounted: a message naming it and the errno, then the tmpfs", async () => {
-    const t = boot(installed);
+    const hooked: string[] = [];
+    const t = boot(installed, { onStateMounted: () => void hooked.push("called") });
     t.sys.failAlways("mount", "ENODEV", (args) => args[2] === "ext4");
     await t.sequencer.boot();
     const mounts = [...t.sys.mounts.values()].map((m) => `${m.fstype}:${m.target}`);
@@ -180,6 +184,7 @@ describe("installed nodes: the STATE and EPHEMERAL partitions", () => {
       expect(line, t.lines.join("\n")).toBeDefined();
       expect(line).toEndWith("falling back to a tmpfs");
     }
+    expect(hooked).toEqual([]);
     // The boot carries on, diskless: no config anywhere, maintenance mode.
     expect(t.sequencer.state.mode).toBe("maintenance");
     expect(statSync(paths.state).mode & 0o777).toBe(0o700);

@@ -86,6 +86,11 @@ export interface SequenceDeps {
    * finding none: the diskless mounts (tmpfs /var, the config under /system).
    */
   readonly partitions?: () => NodePartitions;
+  /**
+   * Called once STATE is mounted, before the stored config is read (machined reverts a config left
+   * on trial there: before the mount, the store's directory did not hold it).
+   */
+  readonly onStateMounted?: (log: (line: string) => void) => void;
 }
 
 const isContainer = (deps: SequenceDeps) => deps.platform === "container";
@@ -222,7 +227,10 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
                 },
                 log,
               );
-              if (ok) mounted.push(deps.paths.state);
+              if (ok) {
+                mounted.push(deps.paths.state);
+                deps.onStateMounted?.(log);
+              }
             }
           }
           makeDirs(deps.paths);
