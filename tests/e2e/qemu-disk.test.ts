@@ -2,10 +2,9 @@
 // `osctl image install` Bronze onto a loop device backed by a file (never a host disk) with the URL of
 // a local config server, then boot that disk under QEMU (TCG, SeaBIOS): GRUB must boot slot A with the
 // installed kernel arguments, machined must start and download its config from the URL the installer
-// wrote. Also: the build's disk.raw is in the manifest with the same GPT layout.
-//
-// Not asserted (not true yet): the config persisting on STATE across a reboot. machined keeps its
-// config under /system/state (tmpfs) and does not mount the STATE or EPHEMERAL partitions by label.
+// wrote, onto the STATE partition (mounted on /system/state; EPHEMERAL on /var). A second boot of the
+// same disk, with the config server gone, finds the config on STATE. Also: the build's disk.raw is in
+// the manifest with the same GPT layout.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import {
   closeSync,
@@ -178,11 +177,54 @@ test(
       expect(log, context).toMatch(/machined: starting \(pid 1, platform qemu/);
       expect(log, context).toContain(`config: downloaded from ${url} and saved`);
       expect(requests).toContain("/controlplane.yaml");
+      expect(log, context).toContain("mounted the STATE (/dev/vda6) partition (ext4) on /system/state");
+      expect(log, context).toContain("mounted the EPHEMERAL (/dev/vda7) partition (ext4) on /var");
       expect(log, context).not.toContain("Kernel panic");
     } finally {
       qemu?.kill("SIGKILL");
       await qemu?.exited;
       server.stop(true);
+    }
+  },
+  BOOT_TIMEOUT_MS,
+);
+
+// The config was saved (fsync'd) on STATE before the first QEMU was killed; no config server now: the
+// URL on the kernel command line would fail, so the config can only come from the disk.
+test(
+  "a second boot of the installed disk, without the config server, uses the config saved on STATE",
+  async () => {
+    expect(existsSync(diskFile), "the install test must run first").toBe(true);
+    const serialPath = join(dir, "run/serial-2.log");
+    qemu = Bun.spawn(
+      [
+        "qemu-system-x86_64",
+        ...["-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "1"],
+        ...["-display", "none", "-no-reboot", "-serial", `file:${serialPath}`],
+        ...["-drive", `file=${diskFile},format=raw,if=virtio`],
+        ...["-nic", "user,model=virtio-net-pci"],
+      ],
+      { stdin: "ignore", stdout: "ignore", stderr: "pipe" },
+    );
+    try {
+      const serial = () => (existsSync(serialPath) ? readFileSync(serialPath, "utf8") : "");
+      const done = (log: string) =>
+        log.includes("config: using the config from STATE") ||
+        log.includes("config: downloading") ||
+        log.includes("Kernel panic");
+      const deadline = Date.now() + BOOT_TIMEOUT_MS - 20_000;
+      while (Date.now() < deadline && !done(serial()) && qemu.exitCode === null) await Bun.sleep(1000);
+      const log = serial();
+      const context = `\n--- serial tail ---\n${log.split("\n").slice(-40).join("\n")}`;
+      expect(log, context).toMatch(/machined: starting \(pid 1, platform qemu/);
+      expect(log, context).toContain("mounted the STATE (/dev/vda6) partition (ext4) on /system/state");
+      expect(log, context).toContain("mounted the EPHEMERAL (/dev/vda7) partition (ext4) on /var");
+      expect(log, context).toContain("loadStoredConfig: config: using the config from STATE");
+      expect(log, context).not.toContain("config: downloading");
+      expect(log, context).not.toContain("Kernel panic");
+    } finally {
+      qemu?.kill("SIGKILL");
+      await qemu?.exited;
     }
   },
   BOOT_TIMEOUT_MS,
