@@ -39,6 +39,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
       "e1000e",
       "igb",
       "ixgbe",
+      // the STATE and EPHEMERAL partitions of installed nodes (built into the cloud kernel)
+      "ext4",
       ...ROOT_MODULES,
     ],
     platform: "metal",
