@@ -103,6 +103,12 @@ describe("layout", () => {
     }
     expect(paths).toContain("etc/passwd");
     expect(paths).toContain("/etc/ssl/certs/ca-certificates.crt");
+    // containerd bind-mounts /etc/resolv.conf into containers: it must lead to machined's copy
+    expect(tree.find((e) => e.path === "/etc/resolv.conf")).toEqual({
+      type: "symlink",
+      path: "/etc/resolv.conf",
+      target: "../system/etc/resolv.conf",
+    });
     for (const [p] of ROOTFS_MOUNT_POINTS) expect(paths).toContain(p);
     expect(paths.filter((p) => /\/(sh|bash|busybox|ls|cat)$/.test(p))).toEqual([]);
   });

@@ -169,6 +169,8 @@ export function rootfsTree(inputs: RootfsInputs): TreeEntry[] {
     { type: "file", path: "/usr/bin/containerd-shim-runc-v2", mode: 0o755, source: inputs.containerdShim },
     { type: "file", path: "/usr/sbin/runc", mode: 0o755, source: inputs.runc },
     { type: "symlink", path: "/usr/bin/runc", target: "../sbin/runc" },
+    // machined writes resolv.conf under /system (the root is read-only); containers mount /etc/resolv.conf
+    { type: "symlink", path: "/etc/resolv.conf", target: "../system/etc/resolv.conf" },
     { type: "file", path: "/usr/bin/etcd", mode: 0o755, source: inputs.etcd },
     ...libraryEntries(inputs.libraries),
     ...[...inputs.etc].map(([path, text]) => textFile(path, text)),
