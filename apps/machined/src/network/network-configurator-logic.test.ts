@@ -86,7 +86,12 @@ class FakeLinks implements NetworkLinks {
       flags: 0,
     });
   }
-  deleteAddress() {}
+  deleteAddress(ref: LinkRef, cidr: string) {
+    const l = this.#find(ref);
+    this.calls.push(`deladdr ${l.name} ${cidr}`);
+    const i = this.addresses.findIndex((x) => x.index === l.index && x.cidr === cidr);
+    if (i >= 0) this.addresses.splice(i, 1);
+  }
   addRoute(spec: RouteSpec) {
     const l = this.#find(spec.dev ?? "");
     this.calls.push(`route ${spec.destination} via ${spec.gateway} dev ${l.name} metric ${spec.metric}`);
@@ -336,4 +341,189 @@ test("VLANs are created on their parent and configured like interfaces", async (
     mtu: 1400,
     addresses: ["10.5.0.5/24"],
   });
+});
+
+test("DHCP by default: the first pass ends with the first lease; the other links keep trying", async () => {
+  const rtnl = new FakeLinks([link(1, "lo", { loopback: true }), link(2, "eth0"), link(3, "eth1")]);
+  const dhcp = scriptedDhcp();
+  const clock = new FakeClock();
+  const lines: string[] = [];
+  let done = false;
+  const running = configureNetwork({
+    rtnl,
+    clock,
+    root: tempRoot(),
+    createDhcpClient: dhcp.create,
+    log: (l) => lines.push(l),
+  }).then((r) => {
+    done = true;
+    return r;
+  });
+  await settle();
+  expect(done).toBe(false);
+  await clock.advance(2000);
+  expect(done).toBe(false);
+  dhcp.started[0]?.resolve(lease("eth0", "10.0.0.5", ["10.0.0.53"]));
+  const result = await running;
+  // No time passed beyond the 2 s: the 30 s default timeout was not waited out.
+  expect(clock.monotonic()).toBe(2000);
+  expect(result.interfaces.map((i) => [i.name, i.dhcp?.state])).toEqual([
+    ["eth0", "bound"],
+    ["eth1", "pending"],
+  ]);
+  expect(lines).toContain(
+    "network: eth1: no DHCP lease yet (another link has one); still trying in the background",
+  );
+  expect(dhcp.started[1]?.stopped).toBe(false);
+  await result.stop();
+  expect(dhcp.started.every((s) => s.stopped)).toBe(true);
+});
+
+test("DHCP by default with no lease anywhere: the pass ends after dhcpTimeoutMs, all pending", async () => {
+  const rtnl = new FakeLinks([link(1, "lo", { loopback: true }), link(2, "eth0"), link(3, "eth1")]);
+  const dhcp = scriptedDhcp();
+  const clock = new FakeClock();
+  const lines: string[] = [];
+  let done = false;
+  const running = configureNetwork({
+    rtnl,
+    clock,
+    root: tempRoot(),
+    createDhcpClient: dhcp.create,
+    dhcpTimeoutMs: 5000,
+    log: (l) => lines.push(l),
+  }).then((r) => {
+    done = true;
+    return r;
+  });
+  await clock.advance(4999);
+  expect(done).toBe(false);
+  await clock.advance(1);
+  const result = await running;
+  expect(result.interfaces.map((i) => i.dhcp?.state)).toEqual(["pending", "pending"]);
+  expect(lines).toContain("network: eth0: no DHCP lease within 5000 ms; still trying");
+});
+
+test("DHCP by default where every client fails: the pass ends without waiting for the timeout", async () => {
+  const rtnl = new FakeLinks([link(1, "lo", { loopback: true }), link(2, "eth0"), link(3, "eth1")]);
+  const dhcp = scriptedDhcp();
+  const clock = new FakeClock();
+  const running = configureNetwork({ rtnl, clock, root: tempRoot(), createDhcpClient: dhcp.create });
+  await settle();
+  dhcp.started[0]?.reject(new Error("no socket"));
+  dhcp.started[1]?.reject(new Error("no socket"));
+  const result = await running;
+  expect(clock.monotonic()).toBe(0);
+  expect(result.interfaces.map((i) => i.dhcp?.state)).toEqual(["failed", "failed"]);
+});
+
+test("interfaces listed with dhcp: true are each waited for", async () => {
+  const rtnl = new FakeLinks([link(1, "lo", { loopback: true }), link(2, "eth0"), link(3, "eth1")]);
+  const dhcp = scriptedDhcp();
+  const clock = new FakeClock();
+  let done = false;
+  const running = configureNetwork({
+    rtnl,
+    clock,
+    root: tempRoot(),
+    createDhcpClient: dhcp.create,
+    network: {
+      interfaces: [
+        { interface: "eth0", dhcp: true },
+        { interface: "eth1", dhcp: true },
+      ],
+    },
+  }).then((r) => {
+    done = true;
+    return r;
+  });
+  await settle();
+  dhcp.started[0]?.resolve(lease("eth0", "10.0.0.5", ["10.0.0.53"]));
+  await clock.advance(1000);
+  expect(done).toBe(false);
+  dhcp.started[1]?.resolve(lease("eth1", "10.1.0.5", ["10.1.0.53"]));
+  const result = await running;
+  expect(clock.monotonic()).toBe(1000);
+  expect(result.interfaces.map((i) => i.dhcp?.state)).toEqual(["bound", "bound"]);
+});
+
+test("reconfiguring with adopted DHCP clients: kept where the config says nothing, stopped where it is static", async () => {
+  // First boot: no config, DHCP on both links; eth0 gets a lease (QEMU user-mode), eth1 none.
+  const rtnl = new FakeLinks([link(1, "lo", { loopback: true }), link(2, "eth0"), link(3, "eth1")]);
+  const dhcp = scriptedDhcp();
+  const clock = new FakeClock();
+  const root = tempRoot();
+  const running = configureNetwork({ rtnl, clock, root, createDhcpClient: dhcp.create });
+  await settle();
+  rtnl.addAddress("eth0", "10.0.2.15/24"); // what the real client's applyLease does
+  dhcp.started[0]?.resolve(lease("eth0", "10.0.2.15", ["10.0.2.3"]));
+  const first = await running;
+  expect(first.interfaces.map((i) => i.dhcp?.state)).toEqual(["bound", "pending"]);
+
+  // The downloaded config sets eth1 statically and says nothing about eth0.
+  const lines: string[] = [];
+  const second = await configureNetwork({
+    rtnl,
+    clock,
+    root,
+    createDhcpClient: dhcp.create,
+    adopt: first.release(),
+    network: { interfaces: [{ interface: "eth1", addresses: ["10.5.0.2/24"] }] },
+    log: (l) => lines.push(l),
+  });
+  expect(dhcp.started).toHaveLength(2); // no new client
+  expect(dhcp.started[1]?.stopped).toBe(true);
+  expect(dhcp.started[0]?.stopped).toBe(false);
+  expect(lines).toContain("network: eth1: DHCP stopped (machine.network.interfaces[0] does not ask for it)");
+  expect(second.failures).toEqual([]);
+  expect(second.interfaces.map((i) => [i.name, i.path, i.addresses, i.dhcp?.state])).toEqual([
+    ["eth1", "machine.network.interfaces[0]", ["10.5.0.2/24"], undefined],
+    ["eth0", "machine.network", ["10.0.2.15/24"], "bound"],
+  ]);
+  // The kept lease still feeds resolv.conf, and its renewals now go to the new configuration.
+  expect(readFileSync(join(root, "etc/resolv.conf"), "utf8")).toContain("nameserver 10.0.2.3\n");
+  dhcp.started[0]?.ctx.onLease(lease("eth0", "10.0.2.15", ["10.0.2.4"]));
+  expect(readFileSync(join(root, "etc/resolv.conf"), "utf8")).toContain("nameserver 10.0.2.4\n");
+
+  // The released configuration no longer stops them; the new one does.
+  await first.stop();
+  expect(dhcp.started[0]?.stopped).toBe(false);
+  await second.stop();
+  expect(dhcp.started[0]?.stopped).toBe(true);
+});
+
+test("reconfiguring: a lease on a link the config now sets with dhcp: false is removed; dhcp: true keeps the client", async () => {
+  const rtnl = new FakeLinks([link(1, "lo", { loopback: true }), link(2, "eth0"), link(3, "eth1")]);
+  const dhcp = scriptedDhcp();
+  const clock = new FakeClock();
+  const root = tempRoot();
+  const running = configureNetwork({ rtnl, clock, root, createDhcpClient: dhcp.create });
+  await settle();
+  const eth1Lease = lease("eth1", "10.1.0.5", ["10.1.0.53"]);
+  rtnl.addAddress("eth1", eth1Lease.cidr); // what the real client's applyLease does
+  dhcp.started[0]?.resolve(lease("eth0", "10.0.0.5", ["10.0.0.53"]));
+  dhcp.started[1]?.resolve(eth1Lease);
+  const first = await running;
+
+  const second = await configureNetwork({
+    rtnl,
+    clock,
+    root,
+    createDhcpClient: dhcp.create,
+    adopt: first.release(),
+    network: {
+      interfaces: [
+        { interface: "eth0", dhcp: true },
+        { interface: "eth1", dhcp: false },
+      ],
+    },
+  });
+  expect(dhcp.started).toHaveLength(2);
+  expect(dhcp.started.map((s) => s.stopped)).toEqual([false, true]);
+  expect(rtnl.calls).toContain("deladdr eth1 10.1.0.5/24");
+  expect(second.interfaces.map((i) => [i.name, i.addresses, i.dhcp?.state])).toEqual([
+    ["eth0", [], "bound"],
+    ["eth1", [], undefined],
+  ]);
+  expect(second.interfaces[0]?.dhcp?.lease?.address).toBe("10.0.0.5");
 });

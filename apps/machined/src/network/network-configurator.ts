@@ -3,6 +3,17 @@
  * up, static addresses, DHCP, static routes; then resolv.conf. With no interfaces in the config, DHCP on
  * every physical non-loopback link. Failures do not stop the rest: each is reported with the interface and
  * the config path it came from (`machine.network.interfaces[0].addresses[1]`).
+ *
+ * Waiting for DHCP: when the config names interfaces with `dhcp: true`, the first pass waits (up to
+ * dhcpTimeoutMs) for each of those; otherwise (DHCP by default) it ends as soon as ONE link has a lease
+ * (or all failed, or the timeout passed): the other clients keep trying in the background (`pending`).
+ *
+ * Reconfiguring (a config downloaded or applied after a first pass): pass the earlier configuration's
+ * `release()` as `adopt`. An adopted DHCP client keeps running on a link the new config names with
+ * `dhcp: true` or does not name at all (the lease used to fetch the config stays: safer than Talos's
+ * "DHCP only on configured interfaces" when the config lists only, say, a static second NIC). On a link the
+ * new config names without `dhcp: true` (static addresses, `dhcp: false`), the client is stopped and its
+ * lease's address removed.
  */
 import type { MachineConfig } from "@bronze/config-schema";
 import { type Clock, systemClock } from "../clock.ts";
@@ -53,6 +64,14 @@ export interface DhcpStartContext {
 /** Default route metric for static routes without one (as Talos). */
 export const DEFAULT_ROUTE_METRIC = 1024;
 
+/** A DHCP client handed from one configuration to the next (see `release()` and `adopt`). */
+export interface RunningDhcp {
+  readonly name: string;
+  readonly handle: DhcpHandle;
+  /** Where the client's later leases (renewals, a late first lease) go from now on. */
+  setOnLease(fn: (lease: DhcpLease) => void): void;
+}
+
 export interface ConfigureNetworkOptions {
   /** `machine.network` of the config; absent or without interfaces: DHCP on every physical link. */
   readonly network?: MachineNetwork | undefined;
@@ -68,6 +87,8 @@ export interface ConfigureNetworkOptions {
   readonly dhcpTimeoutMs?: number;
   /** Which links get DHCP when the config names no interface. Default: isPhysicalLink. */
   readonly isDefaultDhcpLink?: (link: Link) => boolean;
+  /** DHCP clients still running from an earlier configuration (its `release()`); see the file comment. */
+  readonly adopt?: readonly RunningDhcp[];
   readonly log?: (message: string) => void;
 }
 
@@ -109,6 +130,11 @@ export interface NetworkSummary {
 export interface NetworkConfiguration extends NetworkSummary {
   /** Stops the DHCP clients' renewal (addresses stay) and closes the rtnetlink socket it opened. */
   stop(): Promise<void>;
+  /**
+   * Hands the running DHCP clients to a later configureNetwork (`adopt`): this configuration no longer
+   * rewrites resolv.conf for their leases, and its stop() leaves them (and the socket they use) alone.
+   */
+  release(): RunningDhcp[];
 }
 
 /** Ethernet, not loopback, and not a virtual kind (veth, vlan, bridge, bond...). */
@@ -157,6 +183,10 @@ interface Target {
   client?: DhcpHandle;
   /** The latest lease applied on this link. */
   lease?: DhcpLease;
+  /** A client adopted from an earlier configuration (not started here, not waited for). */
+  adopted?: boolean;
+  /** Where the client's leases go (this configuration's handler until release() re-points it). */
+  forward?: (lease: DhcpLease) => void;
 }
 
 function targetsFrom(
@@ -227,6 +257,29 @@ export async function configureNetwork(options: ConfigureNetworkOptions = {}): P
     links = rtnl.listLinks();
   });
   const targets = targetsFrom(options.network, links, options.isDefaultDhcpLink ?? isPhysicalLink);
+  // Explicit `dhcp: true` interfaces are waited for; DHCP by default only until the first lease.
+  const explicitDhcp = targets.some((t) => t.dhcp && t.path !== "machine.network");
+
+  const adoptedByName = new Map<string, RunningDhcp>();
+  for (const r of options.adopt ?? []) {
+    const t = targets.find((x) => x.name === r.name);
+    if (t !== undefined && !t.dhcp) {
+      // The new config sets this link statically (or dhcp: false): DHCP stops, its address goes.
+      const held = r.handle.lease;
+      try {
+        await r.handle.stop();
+        if (held !== undefined) removeLease(rtnl, held);
+        log(`network: ${r.name}: DHCP stopped (${t.path} does not ask for it)`);
+      } catch (err) {
+        fail(r.name, t.path, err);
+      }
+      continue;
+    }
+    adoptedByName.set(r.name, r);
+    // Not named by the new config: the running client and its lease stay.
+    if (t === undefined)
+      targets.push({ name: r.name, path: "machine.network", addresses: [], routes: [], dhcp: true });
+  }
 
   // Links, MTU, up, static addresses.
   for (const t of targets) {
@@ -267,31 +320,47 @@ export async function configureNetwork(options: ConfigureNetworkOptions = {}): P
     });
   };
   let finished = false;
-  await Promise.all(
-    targets.map(async (t) => {
-      if (!t.dhcp || t.link === undefined) return;
-      const link = t.link;
-      const path = t.path === "machine.network" ? t.path : `${t.path}.dhcp`;
+  let released = false;
+  /** Leases applied after the first pass (late first leases, renewals) rewrite resolv.conf. */
+  const leaseHandler = (t: Target) => (lease: DhcpLease) => {
+    t.lease = lease;
+    if (finished && !released) writeResolv();
+  };
+  const firsts: Array<{ t: Target; first: Promise<DhcpLease | undefined> }> = [];
+  for (const t of targets) {
+    if (!t.dhcp || t.link === undefined) continue;
+    const link = t.link;
+    const path = t.path === "machine.network" ? t.path : `${t.path}.dhcp`;
+    const adopted = adoptedByName.get(t.name);
+    if (adopted !== undefined) {
+      t.client = adopted.handle;
+      t.adopted = true;
+      const held = adopted.handle.lease;
+      if (held !== undefined) t.lease = held;
+      t.dhcpState = held === undefined ? "pending" : "bound";
+      t.forward = leaseHandler(t);
+      adopted.setOnLease((lease) => {
+        t.dhcpState = "bound";
+        t.forward?.(lease);
+      });
+      continue;
+    }
+    {
+      t.forward = leaseHandler(t);
       try {
-        // Leases applied after the first pass (late first leases, renewals) rewrite resolv.conf.
-        const onLease = (lease: DhcpLease) => {
-          t.lease = lease;
-          if (finished) writeResolv();
-        };
         t.client = (options.createDhcpClient ?? defaultDhcpClient)({
           link,
           rtnl,
           clock,
           hostname,
           log,
-          onLease,
+          onLease: (lease) => t.forward?.(lease),
         });
       } catch (err) {
         t.dhcpState = "failed";
         fail(t.name, path, err);
-        return;
+        continue;
       }
-      const abort = new AbortController();
       const first = t.client.start().then(
         (lease) => {
           t.dhcpState = "bound";
@@ -304,14 +373,29 @@ export async function configureNetwork(options: ConfigureNetworkOptions = {}): P
           return undefined;
         },
       );
-      await Promise.race([first, clock.sleep(timeoutMs, abort.signal)]);
-      abort.abort();
-      if (t.dhcpState === undefined) {
-        t.dhcpState = "pending";
-        log(`network: ${t.name}: no DHCP lease within ${timeoutMs} ms; still trying`);
-      }
-    }),
-  );
+      firsts.push({ t, first });
+    }
+  }
+  if (firsts.length > 0) {
+    const awaited = explicitDhcp ? firsts.filter((f) => f.t.path !== "machine.network") : firsts;
+    const abort = new AbortController();
+    const enough = explicitDhcp
+      ? Promise.all(awaited.map((f) => f.first)).then(() => undefined)
+      : firstLease(awaited.map((f) => f.first));
+    const started = clock.monotonic();
+    await Promise.race([enough, clock.sleep(timeoutMs, abort.signal)]);
+    abort.abort();
+    const waited = clock.monotonic() - started;
+    for (const { t } of firsts) {
+      if (t.dhcpState !== undefined) continue;
+      t.dhcpState = "pending";
+      log(
+        waited >= timeoutMs
+          ? `network: ${t.name}: no DHCP lease within ${timeoutMs} ms; still trying`
+          : `network: ${t.name}: no DHCP lease yet (another link has one); still trying in the background`,
+      );
+    }
+  }
 
   // Static routes, now that addresses (static and DHCP) are in place.
   for (const t of targets) {
@@ -375,14 +459,46 @@ export async function configureNetwork(options: ConfigureNetworkOptions = {}): P
   });
 
   const clients = targets.flatMap((t) => (t.client === undefined ? [] : [t.client]));
-  if (ownRtnl !== undefined && clients.length === 0) ownRtnl.close();
+  const ownClients = targets.filter((t) => t.client !== undefined && t.adopted !== true);
+  if (ownRtnl !== undefined && ownClients.length === 0) ownRtnl.close();
   return {
     interfaces,
     ...(resolvConf === undefined ? {} : { resolvConf }),
     failures,
     stop: async () => {
+      if (released) return;
       await Promise.all(clients.map((c) => c.stop()));
       ownRtnl?.close();
     },
+    release: () => {
+      released = true;
+      return targets.flatMap((t) => {
+        const client = t.client;
+        if (client === undefined || t.dhcpState === "failed") return [];
+        return [
+          {
+            name: t.name,
+            handle: client,
+            setOnLease: (fn: (lease: DhcpLease) => void) => {
+              t.forward = fn;
+            },
+          },
+        ];
+      });
+    },
   };
+}
+
+/** Resolves when one of the first leases arrives, or when all of them have settled without one. */
+function firstLease(firsts: readonly Promise<DhcpLease | undefined>[]): Promise<void> {
+  return new Promise((resolve) => {
+    let left = firsts.length;
+    if (left === 0) resolve();
+    for (const f of firsts) {
+      void f.then((lease) => {
+        left -= 1;
+        if (lease !== undefined || left === 0) resolve();
+      });
+    }
+  });
 }
