@@ -1,6 +1,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { MachineConfig } from "@bronze/config-schema";
 import { ControlledRunner } from "../services/controlled-runner.ts";
 import { settle } from "../services/fake-clock.ts";
 import type { ServiceDefinition } from "../services/service.ts";
@@ -17,7 +18,7 @@ afterEach(async () => {
   for (const s of supervisors.splice(0)) await s.stopAll({ graceMs: 100 });
 });
 
-function setup() {
+function setup(applyNetwork?: (config: MachineConfig) => Promise<void>) {
   const supervisor = new Supervisor();
   supervisors.push(supervisor);
   const state: NodeState = {
@@ -46,6 +47,7 @@ function setup() {
     supervisor,
     services,
     setHostname: (n) => hostnames.push(n),
+    ...(applyNetwork === undefined ? {} : { applyNetwork }),
     log: (l) => lines.push(l),
   });
   return { supervisor, state, hostnames, lines, apply };
@@ -76,4 +78,36 @@ test("an invalid config is refused with the reasons, and the node state is untou
   });
   expect(state.mode).toBe("maintenance");
   expect(state.config).toBeUndefined();
+});
+
+test("a new machine.network is applied (leaving maintenance mode); the same one again is not", async () => {
+  const applied: MachineConfig[] = [];
+  const { lines, apply } = setup(async (c) => {
+    applied.push(c);
+  });
+  const withNetwork = WORKER.replace(
+    "      - interface: eth0\n        dhcp: true\n",
+    "      - interface: eth1\n        addresses: [10.5.0.3/24]\n",
+  );
+  expect(withNetwork).toContain("10.5.0.3/24");
+  await apply(withNetwork);
+  expect(applied.map((c) => c.machine.network?.interfaces?.[0]?.addresses)).toEqual([["10.5.0.3/24"]]);
+  expect(lines).toContain("config: applying machine.network");
+  await apply(withNetwork);
+  expect(applied).toHaveLength(1);
+  await apply(withNetwork.replace("10.5.0.3/24", "10.5.0.4/24"));
+  expect(applied).toHaveLength(2);
+});
+
+test("a network that cannot be configured is logged; the config is still applied", async () => {
+  const { state, lines, apply } = setup(async () => {
+    throw new Error("rtnetlink: socket: EPERM");
+  });
+  const withNetwork = WORKER.replace(
+    "      - interface: eth0\n        dhcp: true\n",
+    "      - interface: eth1\n        addresses: [10.5.0.3/24]\n",
+  );
+  await apply(withNetwork);
+  expect(state.mode).toBe("configured");
+  expect(lines).toContain("config: machine.network: rtnetlink: socket: EPERM");
 });

@@ -1,4 +1,4 @@
-import { formatIssue, type Mode, validateConfig } from "@bronze/config-schema";
+import { formatIssue, type MachineConfig, type Mode, validateConfig } from "@bronze/config-schema";
 import type { ServiceDefinition } from "../services/service.ts";
 import type { Supervisor } from "../services/supervisor.ts";
 import type { KernelArgs } from "./kernel-args.ts";
@@ -18,6 +18,11 @@ export interface ConfigChangeDeps {
   readonly services: (state: NodeState) => ServiceDefinition[];
   /** Sets the kernel's hostname (absent in container mode, where the host's is left alone). */
   readonly setHostname?: (name: string) => void;
+  /**
+   * Applies a new `machine.network` (absent in container mode): called when the config's differs from
+   * the one in effect (in maintenance mode: none, the network runs DHCP on every link).
+   */
+  readonly applyNetwork?: (config: MachineConfig) => Promise<void>;
   readonly log: (line: string) => void;
 }
 
@@ -36,6 +41,7 @@ export function configChangeApplier(deps: ConfigChangeDeps): (text: string) => P
     }
     const { state } = deps;
     const wasMaintenance = state.mode === "maintenance";
+    const previousNetwork = state.config?.machine.network;
     state.config = result.config;
     state.mode = "configured";
     state.maintenanceReason = undefined;
@@ -44,6 +50,20 @@ export function configChangeApplier(deps: ConfigChangeDeps): (text: string) => P
       deps.setHostname?.(hostname);
       state.hostname = hostname;
       deps.log(`config: hostname ${hostname}`);
+    }
+    const network = result.config.machine.network;
+    if (
+      deps.applyNetwork !== undefined &&
+      network !== undefined &&
+      JSON.stringify(network) !== JSON.stringify(previousNetwork)
+    ) {
+      deps.log("config: applying machine.network");
+      try {
+        await deps.applyNetwork(result.config);
+      } catch (err) {
+        // The config is saved; a network that cannot be configured is reported, not a failed apply.
+        deps.log(`config: machine.network: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
     const added = deps.services(state).filter((d) => !deps.supervisor.has(d.id));
     deps.supervisor.register(...added);

@@ -26,6 +26,7 @@ import { containerdService } from "./containerd-service.ts";
 import { type MachinedFlags, parseMachinedFlags } from "./entry-args.ts";
 import { revertInterruptedTrial } from "./interrupted-trial.ts";
 import { parseKernelArgs } from "./kernel-args.ts";
+import { networkSetup } from "./network-setup.ts";
 import { resolveNodeBinary } from "./node-binary.ts";
 import { nodePaths } from "./node-paths.ts";
 import { findNodePartitions } from "./partitions.ts";
@@ -211,6 +212,15 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     ];
   };
 
+  // /etc is the read-only squashfs: resolv.conf lives in /system/etc (the image links /etc/resolv.conf there).
+  const network = networkSetup({
+    configure: configureNetwork,
+    root: paths.system,
+    resolvConfPath: "etc/resolv.conf",
+    clock,
+    log,
+  });
+
   const sequencer: Sequencer = new Sequencer({
     sys,
     clock,
@@ -225,19 +235,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
         log("container mode: the host's network is used as it is");
         return;
       }
-      // /etc is the read-only squashfs: resolv.conf lives in /system/etc (the image links /etc/resolv.conf there).
-      const network = await configureNetwork({
-        network: config?.machine.network,
-        root: paths.system,
-        resolvConfPath: "etc/resolv.conf",
-        clock,
-        log,
-      });
-      for (const i of network.interfaces) {
-        const dhcp = i.dhcp === undefined ? "" : ` (DHCP ${i.dhcp.state})`;
-        log(`network: ${i.name}: ${i.addresses.length > 0 ? i.addresses.join(", ") : "no address"}${dhcp}`);
-      }
-      if (network.failures.length > 0) log(`network: ${network.failures.length} problem(s), see above`);
+      await network.apply(config);
     },
     fetch: (url, init) => fetch(url, init),
     variables: sysfsUrlVariables(() => sequencer.state.hostname),
@@ -304,7 +302,12 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
         state: sequencer.state,
         supervisor,
         services: (state) => systemServices(state),
-        ...(container ? {} : { setHostname: (name: string) => sys.sethostname(name) }),
+        ...(container
+          ? {}
+          : {
+              setHostname: (name: string) => sys.sethostname(name),
+              applyNetwork: (config) => network.apply(config),
+            }),
         log,
       }),
     ),

@@ -54,7 +54,9 @@ export interface SequenceDeps {
   readonly paths: NodePaths;
   /**
    * Network bring-up (DHCP, addresses, routes); gets the config when one is stored already, and the
-   * sequence's signal (aborted when a forced shutdown cancels the boot).
+   * sequence's signal (aborted when a forced shutdown cancels the boot). Called a second time with a
+   * config downloaded from `bronze.config=` that has a `machine.network` (the first call, without a
+   * config, could only run DHCP): the implementation keeps the leases the new config does not contradict.
    */
   readonly network: (config: MachineConfig | undefined, signal: AbortSignal) => Promise<void>;
   readonly fetch: FetchFn;
@@ -167,6 +169,7 @@ function recordAcquired(state: NodeState, acquired: Acquired): void {
 export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
   const { sys } = deps;
   let stored: Acquired | undefined;
+  let downloaded: MachineConfig | undefined;
   return [
     {
       name: "hardening",
@@ -273,9 +276,21 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
             ...(deps.fetchRetry !== undefined ? { retry: deps.fetchRetry } : {}),
           });
           recordAcquired(state, acquired);
+          if (acquired.mode === "configured") downloaded = acquired.config;
           if (acquired.mode === "maintenance") {
             log(`maintenance mode: ${acquired.reason}; apply a config with osctl apply-config --insecure`);
           }
+        }),
+      ],
+    },
+    {
+      name: "configNetwork",
+      tasks: [
+        task("configNetwork", async ({ log, signal }) => {
+          // The first network pass ran without this config: apply its machine.network now.
+          if (downloaded?.machine.network === undefined || isContainer(deps)) return;
+          log("applying machine.network of the downloaded config");
+          await deps.network(downloaded, signal);
         }),
       ],
     },

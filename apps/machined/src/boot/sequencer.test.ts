@@ -134,6 +134,7 @@ describe("boot", () => {
       "loadStoredConfig",
       "network",
       "acquireConfig",
+      "configNetwork",
       "kernelModules",
       "hostname",
       "sysctls",
@@ -213,6 +214,48 @@ describe("boot", () => {
     expect(t.networkCalls).toEqual([undefined]);
     expect(t.record).toEqual(["a started", "b started"]);
     expect(t.lines).toContain("[boot] startServices: boot finished in maintenance mode");
+    await t.supervisor.stopAll();
+  });
+
+  test("a config downloaded from bronze.config= has its machine.network applied after the first DHCP pass", async () => {
+    const urls: string[] = [];
+    const t = setup({
+      cmdline: `${HARDENED} bronze.config=http://10.0.2.2:8080/cp.yaml`,
+      fetch: async (url) => {
+        urls.push(url);
+        return new Response(CONTROLPLANE);
+      },
+    });
+    await t.sequencer.boot();
+    expect(urls).toEqual(["http://10.0.2.2:8080/cp.yaml"]);
+    expect(t.sequencer.state.mode).toBe("configured");
+    // First pass without a config (DHCP everywhere: the download needs it), then the config's network.
+    expect(t.networkCalls).toHaveLength(2);
+    expect(t.networkCalls[0]).toBeUndefined();
+    expect(t.networkCalls[1]?.machine.network?.interfaces?.[0]?.addresses).toContain("10.0.0.10/24");
+    expect(t.lines).toContain("[boot] configNetwork: applying machine.network of the downloaded config");
+    await t.supervisor.stopAll();
+  });
+
+  test("a downloaded config without machine.network keeps the first pass's network", async () => {
+    const withoutNetwork = CONTROLPLANE.replace(/\n {2}network:\n(?: {4,}.*\n)+/, "\n");
+    expect(withoutNetwork).not.toContain("interfaces:");
+    const t = setup({
+      cmdline: `${HARDENED} bronze.config=http://10.0.2.2:8080/cp.yaml`,
+      fetch: async () => new Response(withoutNetwork),
+    });
+    await t.sequencer.boot();
+    expect(t.sequencer.state.mode).toBe("configured");
+    expect(t.networkCalls).toEqual([undefined]);
+    await t.supervisor.stopAll();
+  });
+
+  test("a stored config configures the network once, with that config", async () => {
+    const t = setup();
+    t.store.save(CONTROLPLANE);
+    await t.sequencer.boot();
+    expect(t.networkCalls).toHaveLength(1);
+    expect(t.networkCalls[0]?.machine.network?.hostname).toBe("cp-1");
     await t.supervisor.stopAll();
   });
 
