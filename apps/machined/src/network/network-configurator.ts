@@ -18,7 +18,7 @@
 import type { MachineConfig } from "@bronze/config-schema";
 import { type Clock, systemClock } from "../clock.ts";
 import { DhcpClient } from "./dhcp-client.ts";
-import { applyLease, type DhcpLease, removeLease } from "./dhcp-lease.ts";
+import { applyLease, DhcpError, type DhcpLease, removeLease } from "./dhcp-lease.ts";
 import { DhcpSocket } from "./dhcp-socket.ts";
 import { NetlinkError } from "./netlink-error.ts";
 import { ARPHRD_ETHER } from "./netlink-message.ts";
@@ -368,6 +368,8 @@ export async function configureNetwork(options: ConfigureNetworkOptions = {}): P
           return lease;
         },
         (err: unknown) => {
+          // Handed to a later configuration that stopped it (the config sets the link statically).
+          if (released && err instanceof DhcpError && err.code === "stopped") return undefined;
           t.dhcpState = "failed";
           fail(t.name, path, err);
           return undefined;
