@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The main job, as far as Bronze goes today: compile osctl, generate a cluster's PKI and node
-# configs, and validate them. (Building the boot image and booting a local node arrive with the
-# image/ and cluster issues; this script grows into that.)
+# The main job: build osctl and the boot image, boot a one-node local cluster in QEMU, and talk to
+# it over mTLS. The node keeps running afterwards; the last line says how to stop it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=_out/demo
-bun run build
-./dist/osctl gen config demo https://10.0.0.10:6443 -o "$out" --force
-./dist/osctl validate --config "$out/controlplane.yaml" --mode metal
-./dist/osctl validate --config "$out/worker.yaml" --mode metal
-./dist/osctl --osconfig "$out/osconfig" config info
+export OSCONFIG="$PWD/_out/main-osconfig"
+bun run build                      # dist/osctl
+bun run image                      # _out/: vmlinuz, initramfs.zst, rootfs.sqsh, disk.raw, ...
+./dist/osctl cluster destroy --name main >/dev/null 2>&1 || true
+./dist/osctl cluster create --name main --controlplanes 1 --workers 0 --memory 1024 --assets _out
+./dist/osctl version
+./dist/osctl services
+echo
+echo "The node is running. Try: OSCONFIG=$OSCONFIG ./dist/osctl logs apid"
+echo "Stop it with:           OSCONFIG=$OSCONFIG ./dist/osctl cluster destroy --name main"
