@@ -83,7 +83,10 @@ export interface ConfigureNetworkOptions {
   readonly clock?: Clock;
   /** Builds a DHCP client for a link. Default: DhcpClient over a DhcpSocket, applying leases via rtnl. */
   readonly createDhcpClient?: (ctx: DhcpStartContext) => DhcpHandle;
-  /** How long to wait for each first lease before reporting it pending (it keeps trying). Default 30 s. */
+  /**
+   * How long the first pass waits for leases (for each `dhcp: true` interface, or for the first lease when
+   * DHCP runs by default) before reporting the rest pending (they keep trying). Default 30 s.
+   */
   readonly dhcpTimeoutMs?: number;
   /** Which links get DHCP when the config names no interface. Default: isPhysicalLink. */
   readonly isDefaultDhcpLink?: (link: Link) => boolean;
