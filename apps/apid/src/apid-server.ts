@@ -1,6 +1,6 @@
 import http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
-import { MachineService } from "@bronze/api";
+import { closeGracefully, listen, MachineService, trackSessions } from "@bronze/api";
 import { createContextKey, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ApidError } from "./apid-error.ts";
@@ -128,29 +128,19 @@ export async function startApid(options: ApidOptions): Promise<Apid> {
   });
 
   const server = http2.createSecureServer({ ...tlsOptions, allowHTTP1: true }, handler);
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (session) => {
-    sessions.add(session);
-    session.on("close", () => sessions.delete(session));
-    // A client going away mid-session (GOAWAY/RST with CANCEL, a reset socket) is not apid's error.
-    session.on("error", () => {});
-  });
+  // A client going away mid-session (GOAWAY/RST with CANCEL, a reset socket) is not apid's error.
+  const sessions = trackSessions(server, () => {});
   // Failed handshakes (no certificate, another CA, expired) are the clients' problem, not ours.
   server.on("tlsClientError", () => {});
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) =>
-      reject(
-        new ApidError("Listen", `cannot listen on ${options.host}:${options.port}: ${error.message}`, {
-          cause: error,
-        }),
-      );
-    server.once("error", onError);
-    server.listen(options.port, options.host, () => {
-      server.off("error", onError);
-      resolve();
-    });
-  });
+  await listen(
+    server,
+    { port: options.port, host: options.host },
+    (error) =>
+      new ApidError("Listen", `cannot listen on ${options.host}:${options.port}: ${error.message}`, {
+        cause: error,
+      }),
+  );
   server.on("error", (error) => options.onInternalError?.(error));
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : options.port;
@@ -182,17 +172,7 @@ export async function startApid(options: ApidOptions): Promise<Apid> {
     close(): Promise<void> {
       closing ??= (async () => {
         watcher?.close();
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const session of sessions) session.close();
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const timedOut = new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), options.closeGraceMs ?? 5000);
-        });
-        if (await Promise.race([closed.then(() => false), timedOut])) {
-          for (const session of sessions) session.destroy();
-          await closed;
-        }
-        clearTimeout(timer);
+        await closeGracefully(server, sessions, options.closeGraceMs ?? 5000);
         upstreams.close();
       })();
       return closing;

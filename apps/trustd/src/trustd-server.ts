@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import http2 from "node:http2";
 import { join } from "node:path";
-import { SecurityService } from "@bronze/api";
+import { closeGracefully, listen, SecurityService, trackSessions } from "@bronze/api";
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createCertificateService, PEER_ADDRESS_KEY } from "./certificate-service.ts";
@@ -62,27 +62,17 @@ export async function startTrustd(options: TrustdOptions): Promise<Trustd> {
     { cert: pki.server.crt, key: pki.server.key, allowHTTP1: true },
     handler,
   );
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (session) => {
-    sessions.add(session);
-    session.on("close", () => sessions.delete(session));
-    // A client going away mid-session (GOAWAY/RST with CANCEL, a reset socket) is not trustd's error.
-    session.on("error", () => {});
-  });
+  // A client going away mid-session (GOAWAY/RST with CANCEL, a reset socket) is not trustd's error.
+  const sessions = trackSessions(server, () => {});
   server.on("tlsClientError", () => {});
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) =>
-      reject(
-        new TrustdError("Listen", `cannot listen on ${options.host}:${options.port}: ${error.message}`, {
-          cause: error,
-        }),
-      );
-    server.once("error", onError);
-    server.listen(options.port, options.host, () => {
-      server.off("error", onError);
-      resolve();
-    });
-  });
+  await listen(
+    server,
+    { port: options.port, host: options.host },
+    (error) =>
+      new TrustdError("Listen", `cannot listen on ${options.host}:${options.port}: ${error.message}`, {
+        cause: error,
+      }),
+  );
   server.on("error", (error) => options.onInternalError?.(error));
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : options.port;
@@ -117,13 +107,7 @@ export async function startTrustd(options: TrustdOptions): Promise<Trustd> {
     close() {
       closing ??= (async () => {
         clearInterval(poll);
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const session of sessions) session.close();
-        const timer = setTimeout(() => {
-          for (const session of sessions) session.destroy();
-        }, 2000);
-        await closed;
-        clearTimeout(timer);
+        await closeGracefully(server, sessions, 2000);
       })();
       return closing;
     },

@@ -163,5 +163,6 @@ export {
   SecurityService,
 } from "./gen/bronze/security/v1/security_pb.ts";
 export { FORWARDED_HEADER, NODE_HEADER, ROLE_HEADER, TOKEN_HEADER } from "./headers.ts";
+export { closeGracefully, listen, trackSessions } from "./http2-server-lifecycle.ts";
 export { isAllowed, isRole, METHOD_ROLES, ROLES, type Role } from "./roles.ts";
 export { BRONZE_VERSION } from "./version.ts";

@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
 import http2 from "node:http2";
 import { dirname } from "node:path";
-import { MachineService } from "@bronze/api";
+import { closeGracefully, listen, MachineService, trackSessions } from "@bronze/api";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { authorize } from "./authorize.ts";
 import type { MachineApiContext } from "./context.ts";
@@ -78,23 +78,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     acceptCompression: [],
   });
   const server = http2.createServer(handler);
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (session) => {
-    sessions.add(session);
-    session.on("close", () => sessions.delete(session));
-    session.on("error", (error) => options.onInternalError?.(error));
-  });
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) =>
-      reject(
-        new ApiServerError("Listen", `cannot listen on ${socketPath}: ${error.message}`, { cause: error }),
-      );
-    server.once("error", onError);
-    server.listen(socketPath, () => {
-      server.off("error", onError);
-      resolve();
-    });
-  });
+  const sessions = trackSessions(server, (error) => options.onInternalError?.(error));
+  await listen(
+    server,
+    { path: socketPath },
+    (error) =>
+      new ApiServerError("Listen", `cannot listen on ${socketPath}: ${error.message}`, { cause: error }),
+  );
   if (options.socketGroup === undefined) chmodSync(socketPath, 0o600);
   else {
     chownSync(socketPath, 0, options.socketGroup);
@@ -108,18 +98,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     close(): Promise<void> {
       closing ??= (async () => {
         shutdown.abort();
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const session of sessions) session.close();
-        const grace = options.closeGraceMs ?? 5000;
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const timedOut = new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), grace);
-        });
-        if (await Promise.race([closed.then(() => false), timedOut])) {
-          for (const session of sessions) session.destroy();
-          await closed;
-        }
-        clearTimeout(timer);
+        await closeGracefully(server, sessions, options.closeGraceMs ?? 5000);
         try {
           removeStaleSocket(socketPath);
         } catch (error) {
