@@ -64,26 +64,26 @@ export function flagSet(flag: Flag, description: string = flag.name): Condition 
 
 /** Holds once the promise resolves; a rejection fails the wait with its reason. */
 export function promiseResolved(promise: Promise<unknown>, description: string): Condition {
-  return {
-    description,
-    wait(signal) {
-      if (signal.aborted) return Promise.resolve(false);
-      return new Promise((resolve, reject) => {
-        const onAbort = () => resolve(false);
-        signal.addEventListener("abort", onAbort, { once: true });
-        promise.then(
-          () => {
-            signal.removeEventListener("abort", onAbort);
-            resolve(true);
-          },
-          (err) => {
-            signal.removeEventListener("abort", onAbort);
-            reject(err);
-          },
-        );
-      });
-    },
-  };
+  return { description, wait: (signal) => untilAborted(promise, signal) };
+}
+
+/** Resolves true when `work` completes, false if `signal` aborts first; rethrows `work`'s error. */
+export function untilAborted(work: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(false);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(true);
+      },
+      (err) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 export interface FileExistsOptions {

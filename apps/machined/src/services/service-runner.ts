@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.ts";
+import { untilAborted } from "./condition.ts";
 import { monitorHealth } from "./health-check.ts";
 import { RestartPolicy, type RunOutcome } from "./restart-policy.ts";
 import {
@@ -338,23 +339,4 @@ export class ServiceRunner {
 
 function waitingMessage(ids: readonly string[]): string {
   return ids.length === 1 ? `Waiting for service ${ids[0]}` : `Waiting for services ${ids.join(", ")}`;
-}
-
-/** Resolves true when `work` completes, false if `signal` aborts first; rethrows `work`'s error. */
-function untilAborted(work: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve(false);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      () => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(true);
-      },
-      (err) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err);
-      },
-    );
-  });
 }
