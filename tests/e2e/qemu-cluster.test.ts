@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { REPO_ROOT } from "./src/repo-root.ts";
+import { runOsctl } from "./src/run-osctl.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bronze-e2e-qemu-"));
 const home = join(dir, "home");
@@ -17,20 +18,13 @@ const osctlBinary = join(dir, "osctl");
 const osconfig = join(dir, "osconfig");
 const stateDir = join(home, ".osctl/clusters/e2e");
 
-async function osctl(args: string[], timeoutMs = 60_000) {
-  const proc = Bun.spawn([osctlBinary, "--osconfig", osconfig, ...args], {
+function osctl(args: string[], timeoutMs = 60_000) {
+  return runOsctl(["--osconfig", osconfig, ...args], {
     cwd: dir,
-    env: { ...process.env, HOME: home, OSCONFIG: undefined },
-    stdout: "pipe",
-    stderr: "pipe",
-    timeout: timeoutMs,
+    timeoutMs,
+    binary: osctlBinary,
+    env: { HOME: home },
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { code, stdout, stderr };
 }
 
 function run(argv: string[], cwd: string) {

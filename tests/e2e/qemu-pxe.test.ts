@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "./src/repo-root.ts";
+import { runOsctl } from "./src/run-osctl.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bronze-e2e-pxe-"));
 const home = join(dir, "home");
@@ -16,20 +17,13 @@ const osctlBinary = join(dir, "osctl");
 const osconfig = join(dir, "osconfig");
 const stateDir = join(home, ".osctl/clusters/pxe");
 
-async function osctl(args: string[], timeoutMs = 60_000) {
-  const proc = Bun.spawn([osctlBinary, "--osconfig", osconfig, ...args], {
+function osctl(args: string[], timeoutMs = 60_000) {
+  return runOsctl(["--osconfig", osconfig, ...args], {
     cwd: dir,
-    env: { ...process.env, HOME: home, OSCONFIG: undefined },
-    stdout: "pipe",
-    stderr: "pipe",
-    timeout: timeoutMs,
+    timeoutMs,
+    binary: osctlBinary,
+    env: { HOME: home },
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { code, stdout, stderr };
 }
 
 function run(argv: string[]) {
@@ -64,8 +58,11 @@ test("a node boots over iPXE from osctl pxe serve and downloads its config by MA
   const serverLog: string = state.server.log;
   const serial: string = state.nodes[0].serialLog;
 
+  // Wait for the hostname too: machined sets it after the download, so checking the serial log
+  // right after the download line raced with it.
+  const booted = () => /config: downloaded from/.test(read(serial)) && /hostname set to /.test(read(serial));
   const deadline = Date.now() + 240_000;
-  while (Date.now() < deadline && !/config: downloaded from/.test(read(serial))) {
+  while (Date.now() < deadline && !booted()) {
     if (/Kernel panic|sequence failed/.test(read(serial))) break;
     await Bun.sleep(1000);
   }

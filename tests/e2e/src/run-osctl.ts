@@ -1,4 +1,4 @@
-// Runs the real osctl CLI from its sources, as a user would run the binary.
+// Runs the real osctl CLI, from its sources or as a compiled binary, as a user would.
 import { OSCTL_MAIN } from "./repo-root.ts";
 
 export interface CliResult {
@@ -7,13 +7,23 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `bun apps/osctl/src/main.ts ...args` in `cwd`; never throws on a non-zero exit. */
-export async function runOsctl(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}) {
-  const proc = Bun.spawn(["bun", OSCTL_MAIN, ...args], {
+export interface RunOsctlOptions {
+  cwd?: string;
+  timeoutMs?: number;
+  /** A compiled osctl to run instead of `bun apps/osctl/src/main.ts`. */
+  binary?: string;
+  /** Added to the environment (which never carries the caller's OSCONFIG). */
+  env?: Record<string, string>;
+}
+
+/** Runs osctl with `args` in `cwd`; never throws on a non-zero exit. */
+export async function runOsctl(args: readonly string[], options: RunOsctlOptions = {}) {
+  const argv = options.binary ? [options.binary, ...args] : ["bun", OSCTL_MAIN, ...args];
+  const proc = Bun.spawn(argv, {
     cwd: options.cwd,
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, OSCONFIG: undefined, NO_COLOR: "1" },
+    env: { ...process.env, OSCONFIG: undefined, NO_COLOR: "1", ...options.env },
     timeout: options.timeoutMs ?? 60_000,
   });
   const [stdout, stderr, code] = await Promise.all([
