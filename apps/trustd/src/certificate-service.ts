@@ -41,11 +41,22 @@ export function normalizePeerAddress(address: string): string {
 }
 
 /**
- * What a node may put in its apid server certificate: the address it calls trustd from, and the
- * extra names every node may claim. Nothing else: a node cannot get a certificate for another node.
+ * Names every node has for itself. A certificate for them only ever serves a client on the same
+ * machine, or one reaching it through a port forward (`osctl cluster create`), so any node may claim them.
+ */
+export const LOOPBACK_SANS: readonly string[] = ["127.0.0.1", "::1", "localhost"];
+
+/**
+ * What a node may put in its apid server certificate: the address it calls trustd from, the
+ * loopback names, and the extra names every node may claim. Nothing else: a node cannot get a
+ * certificate for another node.
  */
 export function allowedSansFor(peerAddress: string | undefined, extra: readonly string[] = []): string[] {
-  return [...(peerAddress === undefined ? [] : [normalizePeerAddress(peerAddress)]), ...extra];
+  return [
+    ...(peerAddress === undefined ? [] : [normalizePeerAddress(peerAddress)]),
+    ...LOOPBACK_SANS,
+    ...extra,
+  ];
 }
 
 function translate(error: unknown): ConnectError {

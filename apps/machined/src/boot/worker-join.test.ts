@@ -142,12 +142,14 @@ test("a worker joins through trustd and is reached directly and through the cont
   const toCp = client(cpApid);
   const toWorker = client(workerApid);
   try {
-    // The worker's apid serves the certificate trustd signed: CN its hostname, its address as trustd saw it.
+    // The worker's apid serves the certificate trustd signed: CN its hostname, its address as trustd
+    // saw it (here loopback) and the loopback names.
     const direct = await eventually("the worker's apid", () => toWorker.api.hostname({}), 60_000);
     expect(direct.hostname).toBe("worker-1");
     const served = inspectCertificate(readFileSync(join(wk.root, "system/secrets/apid/server.crt"), "utf8"));
     expect(served.commonName).toBe("worker-1");
-    expect(served.ipAddresses).toEqual(["127.0.0.1"]);
+    expect(served.ipAddresses).toEqual(["127.0.0.1", "::1"]);
+    expect(served.dnsNames).toEqual(["localhost"]);
     expect(served.extendedKeyUsages).toEqual(["serverAuth"]);
     // A worker has no impersonator certificate and no trustd.
     expect(readdirSync(join(wk.root, "system/secrets/apid")).sort()).toEqual([

@@ -57,7 +57,8 @@ export interface WorkerCertificateRequest {
 
 /**
  * Asks trustd to sign a new key's server certificate (DESIGN.md §4, SecurityService.Certificate). The
- * CSR names this node's address as trustd sees it: trustd signs nothing else for a joining node.
+ * CSR names this node's address as trustd sees it, plus the loopback names: trustd signs nothing
+ * else for a joining node.
  */
 export async function requestWorkerCertificate(
   request: WorkerCertificateRequest,
@@ -68,7 +69,10 @@ export async function requestWorkerCertificate(
   const csr = await createCSR({
     privateKeyPem: keys.privateKeyPem,
     commonName: request.hostname,
-    ipAddresses: [address],
+    // Loopback names too, which trustd lets every node claim: osctl reaches a local cluster's
+    // nodes through port forwards on 127.0.0.1.
+    ipAddresses: [...new Set([address, "127.0.0.1", "::1"])],
+    dnsNames: ["localhost"],
   });
   const host = endpoint.host.includes(":") ? `[${endpoint.host}]` : endpoint.host;
   const baseUrl = `https://${host}:${endpoint.port}`;
