@@ -21,6 +21,15 @@ describe("parseBuildCommand", () => {
     expect(command.disk).toBe(true);
   });
 
+  test("BRONZE_IMAGE_CACHE moves the default cache; --cache still wins", () => {
+    const env = { BRONZE_IMAGE_CACHE: "/tmp/my-cache" };
+    const argv = ["build", "--node-entry", "test/fixtures/hello-init.ts"];
+    expect(parseBuildCommand(argv, { ...context, env }).cacheDir).toBe("/tmp/my-cache");
+    expect(parseBuildCommand([...argv, "--cache", "c"], { ...context, env }).cacheDir).toBe(
+      `${repoRoot}/image/c`,
+    );
+  });
+
   test("options, relative to the working directory; SOURCE_DATE_EPOCH from the environment", () => {
     const command = parseBuildCommand(
       [

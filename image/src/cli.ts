@@ -22,7 +22,7 @@ export interface BuildCommand {
 export const USAGE = `usage: bun image/src/main.ts build [options]
   --profile qemu|metal        boot target (default qemu)
   --out DIR                   artifacts directory (default <repo>/_out)
-  --cache DIR                 package cache and work space (default <repo>/.cache/image)
+  --cache DIR                 package cache and work space (default $BRONZE_IMAGE_CACHE, else <repo>/.cache/image)
   --node-entry FILE           entry point of the multi-call binary (default apps/machined/src/main.ts)
   --version V                 os-release version (default dev)
   --source-date-epoch N       timestamp of every file (default $SOURCE_DATE_EPOCH, else 0)
@@ -118,7 +118,11 @@ export function parseBuildCommand(
   return {
     profile: profileByName(values.profile ?? "qemu"),
     outDir: values.out ? fromCwd(values.out) : resolve(context.repoRoot, "_out"),
-    cacheDir: values.cache ? fromCwd(values.cache) : resolve(context.repoRoot, ".cache/image"),
+    cacheDir: values.cache
+      ? fromCwd(values.cache)
+      : context.env.BRONZE_IMAGE_CACHE
+        ? fromCwd(context.env.BRONZE_IMAGE_CACHE)
+        : resolve(context.repoRoot, ".cache/image"),
     nodeEntry,
     version: values.version ?? "dev",
     sourceDateEpoch: integer(epochText, "--source-date-epoch / SOURCE_DATE_EPOCH", 0, 0xffffffff, 0),
