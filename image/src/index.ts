@@ -1,6 +1,14 @@
 // @bronze/image's API for apps (osctl's `image install`, machined's install later): the installer
 // and the disk image builder. The artifact build itself is run through src/main.ts.
 export { buildDiskImage, type DiskImage, type DiskImageOptions } from "./disk/disk-image.ts";
+// The boot-time floor for `bun run bench` (tests/e2e/bench/boot.bench.ts): the node's kernel with a
+// trivial Bun init that powers off.
+export {
+  buildFloorInitramfs,
+  FLOOR_READY_LINE,
+  type FloorInitramfs,
+  type FloorInitramfsOptions,
+} from "./floor-initramfs.ts";
 export { type DiskInfo, inspectDisk } from "./installer/block-device.ts";
 export {
   bootSlotMiB,
@@ -23,3 +31,4 @@ export {
   type InstallPlatform,
   kernelCommandLine,
 } from "./installer/kernel-command-line.ts";
+export { runTool } from "./run-tool.ts";
