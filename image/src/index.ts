@@ -31,4 +31,10 @@ export {
   type InstallPlatform,
   kernelCommandLine,
 } from "./installer/kernel-command-line.ts";
+export {
+  INSTALLER_PACKAGES,
+  INSTALLER_TOOLS,
+  type InstallerTool,
+  installerToolRunner,
+} from "./installer-tools.ts";
 export { runTool } from "./run-tool.ts";

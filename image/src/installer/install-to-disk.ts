@@ -3,6 +3,7 @@ import {
   copyFileSync,
   existsSync,
   fsyncSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -59,6 +60,8 @@ export interface InstallOptions {
   readonly sourceDateEpoch?: number;
   readonly run?: RunTool;
   readonly files?: SystemFiles;
+  /** Where the installer's temporary files go (default: the OS's; a node's root is read-only). */
+  readonly workDir?: string;
 }
 
 export interface InstallResult {
@@ -91,6 +94,15 @@ export function fatVolumeId(uuid: string): string {
 /** How GRUB and blkid spell a FAT volume id: `1234-ABCD`. */
 export function fatFsUuid(volumeId: string): string {
   return `${volumeId.slice(0, 4)}-${volumeId.slice(4)}`.toUpperCase();
+}
+
+/** A hard link when both are on one filesystem (a node installs from a tmpfs: no second copy in RAM). */
+function linkOrCopy(from: string, to: string): void {
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+  }
 }
 
 /**
@@ -175,7 +187,7 @@ export async function installToDisk(options: InstallOptions): Promise<InstallRes
 
   const slotUuids = { A: fsUuid("BOOT-A"), B: fsUuid("BOOT-B") };
   const grubCfg = grubConfig({ kernelArgs, slotUuids, timeoutSeconds: options.grubTimeoutSeconds });
-  const work = mkdtempSync(join(tmpdir(), "bronze-install-"));
+  const work = mkdtempSync(join(options.workDir ?? tmpdir(), "bronze-install-"));
   try {
     for (const p of layout.partitions) {
       const dev = devices.get(p) as string;
@@ -199,8 +211,9 @@ export async function installToDisk(options: InstallOptions): Promise<InstallRes
       if (p.name === "BOOT-A") {
         const slot = join(work, "boot-a");
         mkdirSync(slot);
-        for (const f of ["vmlinuz", "initramfs.zst"])
-          copyFileSync(join(options.artifactsDir, f), join(slot, f));
+        // with a seed the copies' times are set below: a link would restamp the artifacts themselves
+        const place = epoch === undefined ? linkOrCopy : copyFileSync;
+        for (const f of ["vmlinuz", "initramfs.zst"]) place(join(options.artifactsDir, f), join(slot, f));
         writeFileSync(join(slot, "cmdline"), `${kernelArgs.join(" ")}\n`);
         if (epoch !== undefined)
           for (const f of ["vmlinuz", "initramfs.zst", "cmdline", "."])
