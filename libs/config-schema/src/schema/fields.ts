@@ -40,6 +40,15 @@ export const duration = (description: string) =>
 export const imageRef = (description: string) =>
   checkedString(validateImageRef, "invalid_image", description);
 
+/** An image reference, or the http(s) URL of a directory of Bronze boot assets (machine.install.image). */
+export const imageRefOrAssetsUrl = (description: string) =>
+  checkedString(
+    (value) =>
+      /^https?:\/\//i.test(value) ? validateUrl(value, ["http", "https"]) : validateImageRef(value),
+    "invalid_image",
+    description,
+  );
+
 /** An IP address or a DNS name (wildcards allowed): certificate subject alternative names. */
 export const certSan = (description: string) =>
   checkedString(

@@ -73,6 +73,20 @@ const cases: RuleCase[] = [
     code: "invalid_image",
   },
   {
+    name: "install.image may be the http(s) URL of an assets directory",
+    bad: { "machine.install.image": "ftp://10.0.0.1/assets" },
+    good: { "machine.install.image": "http://10.0.0.1:8080/assets" },
+    path: "machine.install.image",
+    code: "invalid_image",
+  },
+  {
+    name: "install.image as a URL needs a host",
+    bad: { "machine.install.image": "https://" },
+    good: { "machine.install.image": "https://boot.example/bronze/v0.2.0" },
+    path: "machine.install.image",
+    code: "invalid_image",
+  },
+  {
     name: "install.wipe is a boolean",
     bad: { "machine.install.wipe": "yes" },
     good: { "machine.install.wipe": false },

@@ -8,6 +8,7 @@ import {
   flagArgs,
   hostOrIp,
   imageRef,
+  imageRefOrAssetsUrl,
   kernelArg,
   machineToken,
   permissions,
@@ -19,7 +20,9 @@ export const MACHINE_TYPES = ["controlplane", "worker"] as const;
 
 export const InstallSchema = z.strictObject({
   disk: devicePath("Disk to install to, e.g. /dev/sda (required on metal).").optional(),
-  image: imageRef("Installer image.").optional(),
+  image: imageRefOrAssetsUrl(
+    "Where to install from: the http(s) URL of a directory of boot assets (vmlinuz, initramfs.zst, cmdline, manifest.json; what `osctl pxe serve` serves under /assets), or an installer image reference.",
+  ).optional(),
   wipe: z.boolean().describe("Wipe the whole disk before installing (destroys its data).").optional(),
   extraKernelArgs: z.array(kernelArg()).describe("Extra kernel command line arguments.").optional(),
   bootloader: z
