@@ -62,6 +62,16 @@ describe("parseKernelArgs", () => {
     expect(parseKernelArgs("bronze.config=10.0.0.1/x.yaml").errors[0]?.key).toBe("bronze.config");
     expect(parseKernelArgs("bronze.config=").errors[0]?.message).toContain("needs a URL");
   });
+
+  test("bronze.assets= is the http(s) URL of the boot assets (the installer's source)", () => {
+    const args = parseKernelArgs("bronze.assets=http://10.0.0.2:8080/assets");
+    expect(args.errors).toEqual([]);
+    expect(args.bronze.assets).toBe("http://10.0.0.2:8080/assets");
+    const bad = parseKernelArgs("bronze.assets=tftp://10.0.0.2/assets");
+    expect(bad.bronze.assets).toBeUndefined();
+    expect(bad.errors[0]?.key).toBe("bronze.assets");
+    expect(parseKernelArgs("bronze.assets").errors[0]?.message).toContain("needs the URL");
+  });
 });
 
 describe("hostnameProblem", () => {

@@ -4,7 +4,7 @@
  * without `=` is a flag, `--` ends the kernel's arguments (the rest is for init). Keys may repeat
  * (`console=ttyS0 console=tty0`): every value is kept in order.
  *
- * Bronze's own arguments are checked: `bronze.config=<http(s) URL>`, `bronze.platform=metal|qemu|container`,
+ * Bronze's own arguments are checked: `bronze.config=<http(s) URL>`, `bronze.assets=<http(s) URL>`, `bronze.platform=metal|qemu|container`,
  * `bronze.hostname=<RFC 1123 name>`, `bronze.shutdown=halt|poweroff`. A bad value, or one of them given
  * twice with different values, is an error naming the argument; it is then left unset.
  */
@@ -30,6 +30,8 @@ export interface KernelParam {
 
 export interface BronzeArgs {
   readonly config?: string;
+  /** Where the boot assets are served (vmlinuz, initramfs.zst, cmdline, manifest.json): the installer's source. */
+  readonly assets?: string;
   readonly platform?: Platform;
   readonly hostname?: string;
   readonly shutdown?: ShutdownAction;
@@ -101,7 +103,7 @@ export function hostnameProblem(name: string): string | undefined {
   return undefined;
 }
 
-function configUrlProblem(value: string): string | undefined {
+function httpUrlProblem(value: string): string | undefined {
   // Substitution variables are not valid URL characters until substituted: check the rest.
   const probe = value.replace(/\$\{[a-z]+\}/g, "x");
   let url: URL;
@@ -129,7 +131,11 @@ const BRONZE_CHECKS: Readonly<Record<keyof BronzeArgs, Checker>> = {
   config: (v) =>
     v === null || v === ""
       ? `needs a URL, e.g. bronze.config=http://10.0.0.1/\${mac}.yaml`
-      : configUrlProblem(v),
+      : httpUrlProblem(v),
+  assets: (v) =>
+    v === null || v === ""
+      ? "needs the URL of the boot assets' directory, e.g. bronze.assets=http://10.0.0.1:8080/assets"
+      : httpUrlProblem(v),
   platform: oneOf(PLATFORMS),
   hostname: (v) => (v === null ? "needs a value, e.g. bronze.hostname=node-1" : hostnameProblem(v)),
   shutdown: oneOf(SHUTDOWN_ACTIONS),
