@@ -39,3 +39,44 @@ test("a failing node is reported with its translated error; the others still ans
     { node: "bad", error: "permission denied: os:reader may not call Reboot" },
   ]);
 });
+
+test("only calls that failed before any answer are diagnosed, once for all the nodes failing together", async () => {
+  let diagnoses = 0;
+  const target = {
+    endpoint: "127.0.0.1:50000",
+    nodes: ["a", "b", "denied", "local"],
+    diagnose: async () => {
+      diagnoses++;
+      return "TLS handshake with 127.0.0.1:50000 failed: apid rejected the client certificate";
+    },
+  };
+  const results = await fanOut(target, async (n) => {
+    if (n.node === "denied") throw new ConnectError("os:reader may not call Reboot", Code.PermissionDenied);
+    if (n.node === "local") throw new Error("local failure");
+    throw new ConnectError("http/2 stream closed with error code CANCEL (0x8)", Code.Canceled);
+  });
+  expect(failed(results)).toEqual([
+    { node: "a", error: "TLS handshake with 127.0.0.1:50000 failed: apid rejected the client certificate" },
+    { node: "b", error: "TLS handshake with 127.0.0.1:50000 failed: apid rejected the client certificate" },
+    { node: "denied", error: "permission denied: os:reader may not call Reboot" },
+    { node: "local", error: "local failure" },
+  ]);
+  expect(diagnoses).toBe(2); // fanOut asks per failing node; endpointDiagnoser shares the handshake
+
+  // The diagnosis finding nothing wrong keeps the call's own error.
+  const kept = await fanOut({ ...target, nodes: ["a"], diagnose: async () => undefined }, async () => {
+    throw new ConnectError("http/2 stream closed with error code CANCEL (0x8)", Code.Canceled);
+  });
+  expect(failed(kept)).toEqual([
+    { node: "a", error: "canceled: http/2 stream closed with error code CANCEL (0x8)" },
+  ]);
+});
+
+test("no diagnosis when every call succeeds", async () => {
+  let diagnoses = 0;
+  const results = await fanOut(
+    { endpoint: "ep", nodes: ["a"], diagnose: async () => String(++diagnoses) },
+    async () => 1,
+  );
+  expect([succeeded(results).length, diagnoses]).toEqual([1, 0]);
+});

@@ -2,7 +2,7 @@
 // node apid forwards to (no header when no node is given: the endpoint's own node answers). Each
 // node's result or error is collected; one failing does not stop the others.
 import { NODE_HEADER } from "@bronze/api";
-import { describeError } from "./node-error.ts";
+import { describeError, failedBeforeAnswer } from "./node-error.ts";
 
 export type NodeResult<T> = { node: string; value: T } | { node: string; error: string };
 
@@ -10,6 +10,8 @@ export interface FanOutTarget {
   endpoint: string;
   nodes: string[];
   timeoutMs?: number;
+  /** Explains a call that failed before any answer (a TLS diagnosis); undefined if it finds nothing wrong. */
+  diagnose?: () => Promise<string | undefined>;
 }
 
 /** The call options for one node. */
@@ -30,7 +32,9 @@ export async function fanOut<T>(
       try {
         return { node: c.node, value: await call(c) };
       } catch (error) {
-        return { node: c.node, error: describeError(error, target.endpoint, target.timeoutMs) };
+        // Only on this failure path: a diagnostic handshake says what "stream closed" meant.
+        const diagnosed = target.diagnose && failedBeforeAnswer(error) ? await target.diagnose() : undefined;
+        return { node: c.node, error: diagnosed ?? describeError(error, target.endpoint, target.timeoutMs) };
       }
     }),
   );

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { generateCA, issueClientCertificate } from "@bronze/pki";
+import { parse, stringify } from "yaml";
 import { isCliError } from "../cli-error.ts";
 import { type ApiServerFixture, startApiServerFixture } from "../testing/api-server-fixture.ts";
-import { createTestIo } from "../testing/test-io.ts";
+import { createTestIo, osctl } from "../testing/test-io.ts";
 import { DEFAULT_CALL_TIMEOUT_MS, openNodeSession, withNodeSession } from "./node-client.ts";
 
 let server: ApiServerFixture;
@@ -69,4 +71,70 @@ test("--insecure needs exactly one node", async () => {
     "--insecure talks to exactly one node",
   );
   expect(await error(openNodeSession({}, io, { insecureFingerprint: "00" }))).toContain("exactly one node");
+});
+
+/** The fixture's admin osconfig with another client certificate (and optionally another CA). */
+function osconfigWith(name: string, crt: { crt: string; key: string }, ca?: string): string {
+  const config = parse(server.osconfig("os:admin", [server.endpoint], ["10.5.0.2", "10.5.0.3"]));
+  const b64 = (pem: string) => Buffer.from(pem).toString("base64");
+  Object.assign(config.contexts.test, { crt: b64(crt.crt), key: b64(crt.key) }, ca ? { ca: b64(ca) } : {});
+  const path = join(io.dir, name);
+  writeFileSync(path, stringify(config));
+  return path;
+}
+
+test("a client certificate apid refuses: each node's error says what and where, exit 1", async () => {
+  const other = await generateCA({ commonName: "other", organization: "other-cluster" });
+  const expired = await issueClientCertificate(server.caAndKey, {
+    role: "os:admin",
+    validityDays: 1,
+    now: new Date("2026-01-01T00:00:00Z"),
+  });
+  const refused = `TLS handshake with ${server.endpoint} failed: apid closed the connection right after the handshake: it rejected the client certificate`;
+  const cases = [
+    {
+      name: "expired",
+      crt: expired,
+      why: `${refused}: the client certificate expired at 2026-01-02T00:00:00Z`,
+    },
+    {
+      name: "foreign",
+      crt: await issueClientCertificate(other, { role: "os:admin" }),
+      why: `${refused}: the client certificate is not signed by the context's CA (its issuer is O=other-cluster, CN=other)`,
+    },
+    {
+      // The server's certificate checked against another CA: refused before ours is even sent.
+      name: "server of another CA",
+      crt: server.clients["os:admin"],
+      ca: other.crt,
+      why: `TLS handshake with ${server.endpoint} failed: the server's certificate is not signed by the context's CA (SELF_SIGNED_CERT_IN_CHAIN)`,
+    },
+  ];
+  for (const c of cases) {
+    const res = await osctl(io, "--osconfig", osconfigWith(c.name, c.crt, c.ca), "version");
+    expect({
+      name: c.name,
+      code: res.code,
+      stderr: res.stderr,
+      server: res.stdout.includes("Server"),
+    }).toEqual({
+      name: c.name,
+      code: 1,
+      stderr: `error: 10.5.0.2: ${c.why}\nerror: 10.5.0.3: ${c.why}\n`,
+      server: false,
+    });
+  }
+});
+
+test("nothing listening at the endpoint: connection refused, named", async () => {
+  const closed = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const endpoint = `127.0.0.1:${closed.port}`;
+  closed.stop(true);
+  const path = join(io.dir, "refused");
+  writeFileSync(path, server.osconfig("os:admin", [endpoint]));
+  const res = await osctl(io, "--osconfig", path, "version");
+  expect({ code: res.code, stderr: res.stderr }).toEqual({
+    code: 1,
+    stderr: `error: ${endpoint}: cannot connect to ${endpoint}: connection refused (is apid running there?)\n`,
+  });
 });

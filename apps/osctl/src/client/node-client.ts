@@ -9,8 +9,9 @@ import { CliError, usageError } from "../cli-error.ts";
 import type { Io } from "../io.ts";
 import { loadOsconfig, selectContext } from "../osconfig/osconfig.ts";
 import { resolveOsconfigPath } from "../osconfig/osconfig-path.ts";
-import { endpointUrl } from "./endpoint.ts";
+import { endpointUrl, splitEndpoint } from "./endpoint.ts";
 import { connectPinned } from "./pinned-tls.ts";
+import { DEFAULT_DIAGNOSIS_TIMEOUT_MS, endpointDiagnoser } from "./tls-diagnosis.ts";
 
 export type MachineClient = Client<typeof MachineService>;
 
@@ -36,6 +37,8 @@ export interface NodeSession {
   nodes: string[];
   /** Deadline of a unary call, or the bound of a wait. */
   timeoutMs: number;
+  /** After a call failed before any answer: what a diagnostic TLS handshake says went wrong. */
+  diagnose?: () => Promise<string | undefined>;
   close(): void;
 }
 
@@ -101,16 +104,22 @@ export async function openNodeSession(
     throw usageError(
       `no endpoint: give one with -e, or set the context's with \`osctl config endpoint <address>\` (${path}, context "${name}")`,
     );
-  const manager = new Http2SessionManager(endpointUrl(endpoint), undefined, {
+  const credentials = {
     ca: decode("ca", context.ca, path, name),
     cert: decode("crt", context.crt, path, name),
     key: decode("key", context.key, path, name),
-  });
+  };
+  const manager = new Http2SessionManager(endpointUrl(endpoint), undefined, credentials);
   return {
     client: createClient(MachineService, transport(endpoint, manager)),
     endpoint,
     nodes: globals.nodes?.length ? globals.nodes : context.nodes,
     timeoutMs,
+    diagnose: endpointDiagnoser(
+      endpoint,
+      { ...splitEndpoint(endpoint), ...credentials },
+      Math.min(timeoutMs, DEFAULT_DIAGNOSIS_TIMEOUT_MS),
+    ),
     close: () => manager.abort(),
   };
 }

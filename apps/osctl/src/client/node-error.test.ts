@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { describeError, formatDuration } from "./node-error.ts";
+import { describeError, failedBeforeAnswer, formatDuration } from "./node-error.ts";
 
 const errno = (code: string, message = code) => Object.assign(new Error(message), { code });
 const wrapped = (cause: Error) =>
@@ -59,4 +59,19 @@ test("durations read like the flags", () => {
   expect(formatDuration(600_000)).toBe("10m");
   expect(formatDuration(7_200_000)).toBe("2h");
   expect(formatDuration(1500)).toBe("1500ms");
+});
+
+test("failed before any answer: a transport code without response headers; server errors answered", () => {
+  expect(
+    failedBeforeAnswer(new ConnectError("http/2 stream closed with error code CANCEL (0x8)", Code.Canceled)),
+  ).toBe(true);
+  expect(failedBeforeAnswer(wrapped(errno("ECONNREFUSED")))).toBe(true);
+  const answered = new ConnectError("node 10.0.0.99 is unreachable", Code.Unavailable, {
+    "content-type": "application/grpc",
+  });
+  expect(failedBeforeAnswer(answered)).toBe(false);
+  expect(failedBeforeAnswer(new ConnectError("os:reader may not call Reboot", Code.PermissionDenied))).toBe(
+    false,
+  );
+  expect(failedBeforeAnswer(new Error("local failure"))).toBe(false);
 });

@@ -27,7 +27,7 @@ export function codeWords(code: Code): string {
 }
 
 /** Certificate verification failures: the server's certificate is not one our CA vouches for. */
-const UNTRUSTED = new Set([
+export const UNTRUSTED = new Set([
   "SELF_SIGNED_CERT_IN_CHAIN",
   "DEPTH_ZERO_SELF_SIGNED_CERT",
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
@@ -79,6 +79,26 @@ export function describeTransportError(
   if (error instanceof ConnectError && error.code === Code.DeadlineExceeded && timeoutMs !== undefined)
     return `no answer from ${endpoint} within ${formatDuration(timeoutMs)} (raise --timeout?)`;
   return undefined;
+}
+
+/** Codes a call fails with when the transport failed, rather than the server answering with an error. */
+const TRANSPORT_CODES = new Set([
+  Code.Canceled,
+  Code.Unknown,
+  Code.Internal,
+  Code.Unavailable,
+  Code.Aborted,
+  Code.DeadlineExceeded,
+]);
+
+/**
+ * Whether a call may have failed before any answer arrived (a refused client certificate, a refused
+ * connection, a reset): a transport code and no response headers or trailers. Worth a diagnosis.
+ */
+export function failedBeforeAnswer(error: unknown): boolean {
+  if (!(error instanceof ConnectError)) return false;
+  if (!TRANSPORT_CODES.has(error.code)) return false;
+  return [...error.metadata.keys()].length === 0;
 }
 
 /** One line for a failed call: `permission denied: os:reader may not call Reboot`. */
