@@ -299,6 +299,19 @@ test("maintenance mode: apid serves without client certificates; an applied conf
   try {
     const version = await eventually("apid in maintenance mode", () => insecure.version({}), 40_000);
     expect(version.maintenance).toBe(true);
+    // machined's console shows the fingerprint of the certificate apid serves (DESIGN.md §2).
+    const served = await new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect({ host: "127.0.0.1", port: apidPort, rejectUnauthorized: false }, () => {
+        resolve(socket.getPeerCertificate().fingerprint256.replaceAll(":", "").toLowerCase());
+        socket.destroy();
+      });
+      socket.once("error", reject);
+    });
+    expect(
+      out.all.some((l) =>
+        l.endsWith(`machined: apid: maintenance mode, certificate fingerprint sha256:${served}`),
+      ),
+    ).toBe(true);
     const applied = await insecure.applyConfiguration({
       data: new TextEncoder().encode(text),
       mode: ApplyMode.NO_REBOOT,

@@ -1,5 +1,6 @@
 import { dirname } from "node:path";
-import type { ServiceDefinition } from "../services/service.ts";
+import type { Runner, ServiceDefinition } from "../services/service.ts";
+import { echoToConsole } from "./console-echo.ts";
 import { APID_USER } from "./service-rootfs.ts";
 import {
   type SystemContainerDeps,
@@ -22,7 +23,12 @@ export interface ApidServiceOptions extends SystemContainerDeps {
   readonly maintenance: boolean | (() => boolean);
   /** The service that writes apid's certificates (not in maintenance mode). */
   readonly pkiService?: string;
+  /** machined's console: apid's maintenance certificate fingerprint is shown there too. */
+  readonly console?: (line: string) => void;
 }
+
+/** apid's line with the fingerprint of its maintenance certificate (apps/apid/src/apid-server.ts). */
+export const MAINTENANCE_FINGERPRINT_LINE = /maintenance mode, certificate fingerprint sha256:[0-9a-f]{64}/;
 
 /**
  * apid as a system container: `/usr/bin/apid --listen 0.0.0.0:<port> --machined-socket … --pki-dir …`
@@ -35,6 +41,10 @@ export function apidService(options: ApidServiceOptions): ServiceDefinition {
   const maintenance = () =>
     typeof options.maintenance === "function" ? options.maintenance() : options.maintenance;
   const startsInMaintenance = maintenance();
+  const withConsole = (runner: Runner) =>
+    options.console === undefined
+      ? runner
+      : echoToConsole(runner, MAINTENANCE_FINGERPRINT_LINE, options.console);
   return {
     id: "apid",
     dependsOn: [
@@ -46,22 +56,24 @@ export function apidService(options: ApidServiceOptions): ServiceDefinition {
     backoff: { initialMs: 1000, maxMs: 30_000, factor: 2, resetAfterMs: 60_000 },
     stopGraceMs: 10_000,
     healthCheck: tcpHealthCheck(port),
-    runner: systemContainerRunner(options, () => ({
-      id: "apid",
-      user: APID_USER,
-      args: [
-        "--listen",
-        `0.0.0.0:${port}`,
-        "--machined-socket",
-        `${MACHINED_SOCKET_DIR}/machine.sock`,
-        ...(maintenance() ? ["--maintenance"] : ["--pki-dir", PKI_DIR]),
-      ],
-      mounts: [
-        { source: dirname(socket), destination: MACHINED_SOCKET_DIR, readOnly: true },
-        ...(maintenance()
-          ? []
-          : [{ source: secretsDir(options.paths, "apid"), destination: PKI_DIR, readOnly: true }]),
-      ],
-    })),
+    runner: withConsole(
+      systemContainerRunner(options, () => ({
+        id: "apid",
+        user: APID_USER,
+        args: [
+          "--listen",
+          `0.0.0.0:${port}`,
+          "--machined-socket",
+          `${MACHINED_SOCKET_DIR}/machine.sock`,
+          ...(maintenance() ? ["--maintenance"] : ["--pki-dir", PKI_DIR]),
+        ],
+        mounts: [
+          { source: dirname(socket), destination: MACHINED_SOCKET_DIR, readOnly: true },
+          ...(maintenance()
+            ? []
+            : [{ source: secretsDir(options.paths, "apid"), destination: PKI_DIR, readOnly: true }]),
+        ],
+      })),
+    ),
   };
 }

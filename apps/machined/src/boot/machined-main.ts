@@ -165,7 +165,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
   const apiServices = (state: NodeState): ServiceDefinition[] => {
     const maintenance = () => sequencer.state.mode === "maintenance";
     if (state.mode === "maintenance")
-      return [apidService({ ...containers, port: flags.apidPort, maintenance })];
+      return [apidService({ ...containers, port: flags.apidPort, maintenance, console: log })];
     const config = state.config;
     if (config === undefined) return [];
     const controlPlane = config.machine.ca?.key !== undefined && config.machine.ca.key !== "";
@@ -180,7 +180,13 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
         clock,
         ...(flags.trustdPort !== undefined ? { trustdPort: flags.trustdPort } : {}),
       }),
-      apidService({ ...containers, port: flags.apidPort, maintenance, pkiService: PKI_SERVICE_ID }),
+      apidService({
+        ...containers,
+        port: flags.apidPort,
+        maintenance,
+        pkiService: PKI_SERVICE_ID,
+        console: log,
+      }),
       ...(controlPlane
         ? [trustdService({ ...containers, port: flags.trustdPort, pkiService: PKI_SERVICE_ID })]
         : []),
