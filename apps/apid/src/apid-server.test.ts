@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import http2 from "node:http2";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
-import { BRONZE_VERSION, LogsRequestSchema, ROLE_HEADER } from "@bronze/api";
+import { BRONZE_VERSION, LogLineDecoder, LogsRequestSchema, ROLE_HEADER } from "@bronze/api";
 import { type CertificateAndKey, issueCertificate } from "@bronze/pki";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -28,6 +28,12 @@ async function failure(p: Promise<unknown>): Promise<ConnectError> {
     return ConnectError.from(e);
   }
   throw new Error("expected a failure");
+}
+
+/** The lines of Logs messages (whole lines of text in bytes chunks). */
+function linesOf(messages: readonly { data: Uint8Array }[]): string[] {
+  const decoder = new LogLineDecoder();
+  return [...messages.flatMap((m) => decoder.push(m.data)), ...decoder.end()];
 }
 
 async function drain<T>(stream: AsyncIterable<T>): Promise<T[]> {
@@ -156,9 +162,9 @@ test("x-bronze-node: the control plane forwards to the worker's apid, carrying t
   expect(e.code).toBe(Code.PermissionDenied);
   expect(f.workerMachined.reboots()).toBe(before + 1);
   // A stream through two apids.
-  const lines = (
-    await drain(f.client(f.cp, f.pki.admin).logs({ id: "echo" }, { headers: { "x-bronze-node": node } }))
-  ).flatMap((m) => m.lines.map((l) => l.text));
+  const lines = linesOf(
+    await drain(f.client(f.cp, f.pki.admin).logs({ id: "echo" }, { headers: { "x-bronze-node": node } })),
+  );
   expect(lines).toEqual(["first line", "second line"]);
 });
 
@@ -209,12 +215,13 @@ test("Logs follow passes through, and a client going away cancels the stream at 
   writeFileSync(log, "one\n");
   const abort = new AbortController();
   const seen: string[] = [];
+  const decoder = new LogLineDecoder();
   const reading = (async () => {
     try {
       for await (const m of f
         .client(f.cp, f.pki.reader)
         .logs({ id: "follow", follow: true }, { signal: abort.signal })) {
-        seen.push(...m.lines.map((l) => l.text));
+        seen.push(...decoder.push(m.data));
         if (seen.length === 1) writeFileSync(log, "one\ntwo\n");
         if (seen.length === 2) abort.abort();
       }
@@ -308,7 +315,7 @@ test("a slow reader holds machined back (backpressure), and Logs streams as Conn
   expect(f.cpMachined.followers()).toBe(0);
 
   const json = await drain(f.client(f.cp, f.pki.reader, "connect").logs({ id: "echo" }));
-  expect(json.flatMap((m) => m.lines.map((l) => l.text))).toEqual(["first line", "second line"]);
+  expect(linesOf(json)).toEqual(["first line", "second line"]);
 });
 
 function servedCertificate(port: number): Promise<string> {

@@ -1,16 +1,10 @@
 import { expect, test } from "bun:test";
-import { LogsResponseSchema, MachineService, VersionResponseSchema } from "@bronze/api";
+import { DmesgResponseSchema, LogsResponseSchema, MachineService, VersionResponseSchema } from "@bronze/api";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { coalesceUnknown, needsDecodedResponse, opaqueMethod, rewrapOpaque } from "./opaque-response.ts";
 
 test("an opaque round trip gives the very same bytes", () => {
-  const logs = create(LogsResponseSchema, {
-    lines: [
-      { text: "héllo ✓", stream: "stdout", time: timestampFromMs(1_700_000_000_123) },
-      { text: "", stream: "stderr" },
-    ],
-  });
+  const logs = create(LogsResponseSchema, { data: new TextEncoder().encode("héllo ✓\n[machined] x\n") });
   const bytes = toBinary(LogsResponseSchema, logs);
   const method = opaqueMethod(MachineService.method.logs);
   expect(method.name).toBe("Logs");
@@ -18,7 +12,7 @@ test("an opaque round trip gives the very same bytes", () => {
   const opaque = fromBinary(method.output, bytes);
   const again = toBinary(LogsResponseSchema, rewrapOpaque(LogsResponseSchema, opaque) as never);
   expect(Buffer.compare(Buffer.from(again), Buffer.from(bytes))).toBe(0);
-  expect(fromBinary(LogsResponseSchema, again).lines[0]?.text).toBe("héllo ✓");
+  expect(Buffer.from(fromBinary(LogsResponseSchema, again).data).toString()).toBe("héllo ✓\n[machined] x\n");
   const version = create(VersionResponseSchema, { platform: "container", version: { tag: "0.1.0" } });
   const vb = toBinary(VersionResponseSchema, version);
   const vo = fromBinary(opaqueMethod(MachineService.method.version).output, vb);
@@ -30,20 +24,22 @@ test("an opaque round trip gives the very same bytes", () => {
   ).toBe("container");
 });
 
-test("a many-line message passes through as one unknown field, byte for byte", () => {
-  const lines = Array.from({ length: 300 }, (_, i) => ({
-    text: `line ${i} ${"x".repeat(i % 150)}`,
-    stream: i % 2 ? "stderr" : "stdout",
-    time: timestampFromMs(1_700_000_000_000 + i),
+test("a message of many repeated fields passes through as one unknown field, byte for byte", () => {
+  const messages = Array.from({ length: 300 }, (_, i) => ({
+    message: `kernel ${i} ${"x".repeat(i % 150)}`,
+    seq: BigInt(i),
+    timestampUsec: BigInt(1_000 * i),
   }));
-  const bytes = toBinary(LogsResponseSchema, create(LogsResponseSchema, { lines }));
-  const opaque = fromBinary(opaqueMethod(MachineService.method.logs).output, bytes);
+  const bytes = toBinary(DmesgResponseSchema, create(DmesgResponseSchema, { messages }));
+  const opaque = fromBinary(opaqueMethod(MachineService.method.dmesg).output, bytes);
   expect(opaque.$unknown?.length).toBe(300);
-  const wrapped = rewrapOpaque(LogsResponseSchema, opaque);
+  const wrapped = rewrapOpaque(DmesgResponseSchema, opaque);
   expect(wrapped.$unknown?.length).toBe(1);
-  const again = toBinary(LogsResponseSchema, wrapped as never);
+  const again = toBinary(DmesgResponseSchema, wrapped as never);
   expect(Buffer.compare(Buffer.from(again), Buffer.from(bytes))).toBe(0);
-  expect(fromBinary(LogsResponseSchema, again).lines.map((l) => l.text)).toEqual(lines.map((l) => l.text));
+  expect(fromBinary(DmesgResponseSchema, again).messages.map((m) => m.message)).toEqual(
+    messages.map((m) => m.message),
+  );
 });
 
 test("unknown fields that are not consecutive views of one buffer are kept apart", () => {

@@ -1,6 +1,6 @@
 // The generated pass-through, in memory (createRouterTransport) on both sides.
 import { expect, test } from "bun:test";
-import { MachineService, ROLE_HEADER } from "@bronze/api";
+import { LogLineDecoder, MachineService, ROLE_HEADER } from "@bronze/api";
 import {
   Code,
   ConnectError,
@@ -18,7 +18,7 @@ function setup(decision: CallDecision | undefined) {
       router.service(MachineService, {
         hostname: () => ({ hostname: "up" }),
         async *logs(req) {
-          for (let i = 0; i < 3; i++) yield { lines: [{ text: `${req.id} ${i}` }] };
+          for (let i = 0; i < 3; i++) yield { data: new TextEncoder().encode(`${req.id} ${i}\n`) };
         },
       }),
     {
@@ -68,7 +68,7 @@ test("unary and streaming calls pass through with the decided role only", async 
   const { client, seen } = setup({ role: "os:reader", target: { kind: "machined" } });
   expect((await client.hostname({}, { headers: { [ROLE_HEADER]: "os:admin" } })).hostname).toBe("up");
   const lines: string[] = [];
-  for await (const m of client.logs({ id: "kubelet" })) lines.push(...m.lines.map((l) => l.text));
+  for await (const m of client.logs({ id: "kubelet" })) lines.push(...new LogLineDecoder().push(m.data));
   expect(lines).toEqual(["kubelet 0", "kubelet 1", "kubelet 2"]);
   expect(seen).toEqual([
     { method: "Hostname", role: "os:reader", forwarded: null },

@@ -8,14 +8,12 @@ import {
   BRONZE_VERSION,
   isAllowed,
   isRole,
-  type LogLine,
-  LogLineSchema,
+  LOGS_CHUNK_BYTES,
   type LogsRequest,
   MachineService,
   ROLE_HEADER,
   type Role,
 } from "@bronze/api";
-import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { closeOnAbort } from "../src/close-on-abort.ts";
@@ -36,29 +34,22 @@ export interface MachinedStandIn {
   reboots(): number;
   /** Bytes the Logs handlers have read from their files so far. */
   logBytesRead(): number;
-  /** Bytes of log text (lines and their newlines) in the Logs messages taken from the handlers so far. */
+  /** Bytes of log text in the Logs messages taken from the handlers so far. */
   logBytesSent(): number;
   close(): Promise<void>;
 }
 
-const MAX_BATCH_BYTES = 32 * 1024;
-
-function linesToMessages(text: string): LogLine[][] {
-  const batches: LogLine[][] = [];
-  let batch: LogLine[] = [];
-  let size = 0;
-  for (const line of text.split("\n")) {
-    if (line === "") continue;
-    batch.push(create(LogLineSchema, { stream: "stdout", text: line }));
-    size += line.length + 8;
-    if (size >= MAX_BATCH_BYTES) {
-      batches.push(batch);
-      batch = [];
-      size = 0;
+/** Whole lines of `data` in chunks of at most LOGS_CHUNK_BYTES (a longer line alone), as machined sends them. */
+function* lineChunks(data: Buffer): Generator<Buffer> {
+  for (let start = 0; start < data.length; ) {
+    let end = data.length;
+    if (end - start > LOGS_CHUNK_BYTES) {
+      end = data.lastIndexOf(0x0a, start + LOGS_CHUNK_BYTES - 1) + 1;
+      if (end <= start) end = data.indexOf(0x0a, start) + 1 || data.length;
     }
+    yield data.subarray(start, end);
+    start = end;
   }
-  if (batch.length > 0) batches.push(batch);
-  return batches;
 }
 
 export async function startMachinedStandIn(options: {
@@ -94,7 +85,7 @@ export async function startMachinedStandIn(options: {
     return next(req);
   };
 
-  async function* logs(req: LogsRequest, ctx: HandlerContext): AsyncGenerator<{ lines: LogLine[] }> {
+  async function* logs(req: LogsRequest, ctx: HandlerContext): AsyncGenerator<{ data: Uint8Array }> {
     const path = join(options.logDir, `${req.id}.log`);
     const file = await open(path, "r").catch(() => {
       throw new ConnectError(`no service ${JSON.stringify(req.id)}`, Code.NotFound);
@@ -102,22 +93,23 @@ export async function startMachinedStandIn(options: {
     followers++;
     try {
       let offset = 0;
-      let pending = "";
+      let pending = Buffer.alloc(0);
       const signal = AbortSignal.any([ctx.signal, shutdown.signal]);
       while (!signal.aborted) {
         const size = (await file.stat()).size;
         if (size > offset) {
-          const buffer = Buffer.alloc(Math.min(size - offset, 1024 * 1024));
+          const buffer = Buffer.allocUnsafe(Math.min(size - offset, 1024 * 1024));
           const { bytesRead } = await file.read(buffer, 0, buffer.length, offset);
           offset += bytesRead;
           logBytesRead += bytesRead;
-          const text = pending + buffer.subarray(0, bytesRead).toString("utf8");
-          const cut = text.lastIndexOf("\n") + 1;
-          pending = text.slice(cut);
-          for (const lines of linesToMessages(text.slice(0, cut))) {
+          const read = buffer.subarray(0, bytesRead);
+          const text = pending.length === 0 ? read : Buffer.concat([pending, read]);
+          const cut = text.lastIndexOf(0x0a) + 1;
+          pending = Buffer.from(text.subarray(cut));
+          for (const data of lineChunks(text.subarray(0, cut))) {
             // Code before a yield runs when the framework asks for the next message.
-            for (const line of lines) logBytesSent += line.text.length + 1;
-            yield { lines };
+            logBytesSent += data.length;
+            yield { data };
           }
           continue;
         }

@@ -90,8 +90,6 @@ export {
   EventsRequestSchema,
   type EventsResponse,
   EventsResponseSchema,
-  type LogLine,
-  LogLineSchema,
   type LogsRequest,
   LogsRequestSchema,
   type LogsResponse,
@@ -164,5 +162,6 @@ export {
 } from "./gen/bronze/security/v1/security_pb.ts";
 export { FORWARDED_HEADER, NODE_HEADER, ROLE_HEADER, TOKEN_HEADER } from "./headers.ts";
 export { closeGracefully, listen, trackSessions } from "./http2-server-lifecycle.ts";
+export { LOGS_CHUNK_BYTES, LogLineDecoder } from "./log-text.ts";
 export { isAllowed, isRole, METHOD_ROLES, ROLES, type Role } from "./roles.ts";
 export { BRONZE_VERSION } from "./version.ts";

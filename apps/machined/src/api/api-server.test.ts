@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { BRONZE_VERSION, MachineService, ROLE_HEADER, type Role } from "@bronze/api";
+import { BRONZE_VERSION, LogLineDecoder, MachineService, ROLE_HEADER, type Role } from "@bronze/api";
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { InProcessRunner } from "../services/in-process-runner.ts";
@@ -105,13 +105,14 @@ test("Version over gRPC and over the Connect protocol", async () => {
 test("Logs of a real supervised service: the tail, then live lines", async () => {
   const abort = new AbortController();
   const seen: string[] = [];
+  const decoder = new LogLineDecoder();
   const reading = (async () => {
     try {
       for await (const m of client("os:reader").logs(
         { id: "echo", follow: true, tailLines: -1 },
         { signal: abort.signal },
       )) {
-        seen.push(...m.lines.map((l) => l.text));
+        seen.push(...decoder.push(m.data));
         if (seen.length === 1) sink?.line("stdout", "live over the socket");
         if (seen.length === 2) abort.abort();
       }
@@ -212,13 +213,14 @@ test("close ends followers and removes the socket", async () => {
   });
   const follower = (async () => {
     let lines = 0;
+    const decoder = new LogLineDecoder();
     try {
       for await (const m of createClient(MachineService, transport).logs({
         id: "echo",
         follow: true,
         tailLines: 1,
       })) {
-        lines += m.lines.length;
+        lines += decoder.push(m.data).length;
       }
       return `ended after ${lines}`;
     } catch (e) {

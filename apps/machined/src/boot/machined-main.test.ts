@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ApplyMode, BRONZE_VERSION, MachineService, ROLE_HEADER } from "@bronze/api";
+import { ApplyMode, BRONZE_VERSION, LogLineDecoder, MachineService, ROLE_HEADER } from "@bronze/api";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ConfigStore } from "../config/config-store.ts";
@@ -123,8 +123,9 @@ test("the machine API on <root>/system/run/machined/machine.sock: Version, Servi
     ]);
 
     const logLines: string[] = [];
+    const decoder = new LogLineDecoder();
     for await (const res of api.logs({ id: "containerd", tailLines: -1 })) {
-      logLines.push(...res.lines.map((l) => l.text));
+      logLines.push(...decoder.push(res.data));
     }
     expect(logLines.some((l) => l.includes("containerd successfully booted"))).toBe(true);
     expect(logLines.length).toBeGreaterThan(5);

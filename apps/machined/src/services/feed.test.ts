@@ -82,6 +82,41 @@ describe("Feed", () => {
     expect((await it.next()).done).toBe(true);
   });
 
+  test("followBatches: the tail at once, then what comes within the delay as one batch", async () => {
+    const feed = new Feed<number>({ maxItems: 100 });
+    for (const n of [1, 2, 3]) feed.push(n);
+    const ac = new AbortController();
+    const it = feed.followBatches({ tail: 2, signal: ac.signal, delayMs: 30 });
+    expect((await it.next()).value).toEqual([2, 3]);
+    const next = it.next();
+    feed.push(4);
+    await Bun.sleep(5); // still within the delay: gathered with 4
+    feed.push(5);
+    expect((await next).value).toEqual([4, 5]);
+    ac.abort();
+    expect((await it.next()).done).toBe(true);
+    expect(feed.subscribers).toBe(0);
+  });
+
+  test("followBatches: a full batch does not wait out the delay; dropped items are counted first", async () => {
+    const feed = new Feed<string>({ maxItems: 100 });
+    const ac = new AbortController();
+    const it = feed.followBatches({
+      signal: ac.signal,
+      delayMs: 60_000,
+      maxBatch: 3,
+      maxQueue: 4,
+      onDropped: (n) => `dropped ${n}`,
+    });
+    const first = it.next();
+    for (const s of ["a", "b", "c"]) feed.push(s);
+    expect((await first).value).toEqual(["a", "b", "c"]);
+    for (const s of ["d", "e", "f", "g", "h", "i"]) feed.push(s); // nobody reading: 4 kept
+    expect((await it.next()).value).toEqual(["dropped 2", "f", "g", "h", "i"]);
+    ac.abort();
+    expect((await it.next()).done).toBe(true);
+  });
+
   test("rejects a non-positive capacity", () => {
     expect(() => new Feed({ maxItems: 0 })).toThrow(RangeError);
   });

@@ -16,6 +16,16 @@ export interface FollowOptions<T> {
   readonly onDropped?: (count: number) => T;
 }
 
+export interface FollowBatchesOptions<T> extends FollowOptions<T> {
+  /**
+   * After a quiet spell, how long to wait for more items before yielding the first new ones (default 0:
+   * yield what is there once the producer's task ends). Fewer, larger batches for a chatty producer.
+   */
+  readonly delayMs?: number;
+  /** A batch this long is yielded without waiting out the delay (default 1000). */
+  readonly maxBatch?: number;
+}
+
 /**
  * A bounded history of items (a ring buffer by count and by bytes) with live subscribers and async
  * followers. Nothing in it grows without bound: slow followers lose their oldest queued items.
@@ -102,10 +112,13 @@ export class Feed<T> {
     return this.#listeners.size;
   }
 
-  /** Yields the last `tail` items, then new ones as they come, until `signal` aborts. */
-  async *follow(options: FollowOptions<T> = {}): AsyncGenerator<T> {
-    const { signal, maxQueue = 1000, onDropped } = options;
-    const queue: T[] = [...this.tail(options.tail ?? 0)];
+  /**
+   * As follow(), but yields everything queued at once: the tail as one batch, then new items in
+   * batches gathered for up to `delayMs` (or until `maxBatch` are queued).
+   */
+  async *followBatches(options: FollowBatchesOptions<T> = {}): AsyncGenerator<T[]> {
+    const { signal, maxQueue = 1000, onDropped, delayMs = 0, maxBatch = 1000 } = options;
+    let queue: T[] = [...this.tail(options.tail ?? 0)];
     let dropped = 0;
     let wake: (() => void) | undefined;
     const unsubscribe = this.subscribe((item) => {
@@ -114,31 +127,58 @@ export class Feed<T> {
         queue.shift();
         dropped++;
       }
-      wake?.();
+      if (wake !== undefined && (queue.length >= maxBatch || !waiting)) wake();
     });
+    // Whether the current wait is the gathering delay (woken early only by a full batch).
+    let waiting = false;
     const onAbort = () => wake?.();
     signal?.addEventListener("abort", onAbort);
+    const sleep = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          wake = undefined;
+          resolve();
+        }, ms);
+        wake = () => {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        };
+      });
     try {
+      let first = true;
       while (!signal?.aborted) {
-        if (dropped > 0 && onDropped !== undefined) {
-          const count = dropped;
+        if (queue.length > 0 || dropped > 0) {
+          if (!first && delayMs > 0 && queue.length < maxBatch) {
+            waiting = true;
+            await sleep(delayMs);
+            waiting = false;
+            if (signal?.aborted) break;
+          }
+          const batch = queue;
+          queue = [];
+          if (dropped > 0 && onDropped !== undefined) batch.unshift(onDropped(dropped));
           dropped = 0;
-          yield onDropped(count);
+          first = false;
+          yield batch;
           continue;
         }
-        const item = queue.shift();
-        if (item !== undefined) {
-          yield item;
-          continue;
-        }
+        first = false;
         await new Promise<void>((resolve) => {
-          wake = resolve;
+          wake = () => {
+            wake = undefined;
+            resolve();
+          };
         });
-        wake = undefined;
       }
     } finally {
       unsubscribe();
       signal?.removeEventListener("abort", onAbort);
     }
+  }
+
+  /** Yields the last `tail` items, then new ones as they come, until `signal` aborts. */
+  async *follow(options: FollowOptions<T> = {}): AsyncGenerator<T> {
+    for await (const batch of this.followBatches(options)) yield* batch;
   }
 }

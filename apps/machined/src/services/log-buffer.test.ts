@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { FakeClock } from "./fake-clock.ts";
-import { LogBuffer } from "./log-buffer.ts";
+import { LogBuffer, type LogLine } from "./log-buffer.ts";
 
 describe("LogBuffer", () => {
   test("tail N with sequence numbers, times and streams", async () => {
@@ -45,6 +45,24 @@ describe("LogBuffer", () => {
     expect(marker).toMatchObject({ stream: "system", text: "[2 lines dropped: reader too slow]" });
     expect((await it.next()).value?.text).toBe("d");
     expect((await it.next()).value?.text).toBe("e");
+    ac.abort();
+    expect((await it.next()).done).toBe(true);
+  });
+
+  test("followBatches: the tail then live lines in batches, with the dropped marker", async () => {
+    const buf = new LogBuffer({ clock: new FakeClock() });
+    buf.append("stdout", "old");
+    const ac = new AbortController();
+    const it = buf.followBatches({ tail: 1, signal: ac.signal, maxQueue: 2 });
+    expect(((await it.next()).value ?? []).map((l: LogLine) => l.text)).toEqual(["old"]);
+    const next = it.next();
+    for (const t of ["a", "b", "c"]) buf.append("stderr", t);
+    const batch: LogLine[] = (await next).value ?? [];
+    expect(batch.map((l) => [l.stream, l.text])).toEqual([
+      ["system", "[1 lines dropped: reader too slow]"],
+      ["stderr", "b"],
+      ["stderr", "c"],
+    ]);
     ac.abort();
     expect((await it.next()).done).toBe(true);
   });

@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.ts";
-import { Feed, type FollowOptions } from "./feed.ts";
+import { Feed, type FollowBatchesOptions, type FollowOptions } from "./feed.ts";
 import type { LogStream } from "./service.ts";
 
 export interface LogLine {
@@ -61,14 +61,18 @@ export class LogBuffer {
 
   /** Yields the last `tail` lines then new ones; a slow reader gets a "[N lines dropped]" line. */
   follow(options: Omit<FollowOptions<LogLine>, "onDropped"> = {}): AsyncGenerator<LogLine> {
-    return this.#feed.follow({
-      ...options,
-      onDropped: (count) => ({
-        seq: 0,
-        time: this.#clock.now(),
-        stream: "system",
-        text: `[${count} lines dropped: reader too slow]`,
-      }),
-    });
+    return this.#feed.follow({ ...options, onDropped: this.#dropped });
   }
+
+  /** As follow(), in batches: the tail at once, then new lines gathered for up to `delayMs`. */
+  followBatches(options: Omit<FollowBatchesOptions<LogLine>, "onDropped"> = {}): AsyncGenerator<LogLine[]> {
+    return this.#feed.followBatches({ ...options, onDropped: this.#dropped });
+  }
+
+  readonly #dropped = (count: number): LogLine => ({
+    seq: 0,
+    time: this.#clock.now(),
+    stream: "system",
+    text: `[${count} lines dropped: reader too slow]`,
+  });
 }

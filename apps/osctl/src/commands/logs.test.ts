@@ -16,16 +16,25 @@ let followersCancelled = 0;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const KEPT = ["one", "two", "three"];
+const text = (s: string) => new TextEncoder().encode(s);
 
 beforeAll(async () => {
   server = await startApiServerFixture({
     async *logs(req, ctx) {
       requests.push(req);
+      if (req.id === "cut") {
+        // Lines cut across messages (another server might), a UTF-8 sequence too, no final newline.
+        const all = text("[machined] starting\nhé");
+        yield { data: all.subarray(0, all.length - 1) };
+        yield { data: all.subarray(all.length - 1) };
+        yield { data: text("llo\nlast") };
+        return;
+      }
       const tail = req.tailLines < 0 ? KEPT : KEPT.slice(KEPT.length - req.tailLines);
-      yield { lines: tail.map((text) => ({ text, stream: "stdout" })) };
+      yield { data: text(tail.map((l) => `${l}\n`).join("")) };
       if (!req.follow) return;
       for (let i = 1; !ctx.signal.aborted; i++) {
-        yield { lines: [{ text: `live ${i}`, stream: "stdout" }] };
+        yield { data: text(`live ${i}\n`) };
         await sleep(20);
       }
       followersCancelled++;
@@ -60,6 +69,8 @@ test("logs prints the kept lines; --tail N asks for N; several nodes prefix each
   const tail = await osctl(io, "--osconfig", cfg, "logs", "etcd", "--tail", "1", "-n", "a,b");
   expect(tail.stdout.split("\n").filter(Boolean).sort()).toEqual(["a: three", "b: three"]);
   expect(requests.at(-1)?.tailLines).toBe(1);
+  const cut = await osctl(io, "--osconfig", cfg, "logs", "cut");
+  expect(cut.stdout).toBe("[machined] starting\nhéllo\nlast\n");
 });
 
 test("logs -f streams until cancelled, and the server sees the cancellation", async () => {

@@ -1,7 +1,7 @@
 // Streaming commands: `osctl logs <service> [-f] [--tail N]`, `osctl dmesg [-f]`,
 // `osctl events [-f] [--tail N]`. With several nodes every line is prefixed by its node.
 // Following runs until the user interrupts (or `signal` aborts, for tests and embedding).
-import type { KernelMessage, LogLine } from "@bronze/api";
+import { type KernelMessage, LogLineDecoder, type LogsResponse } from "@bronze/api";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { fanOut } from "../client/fan-out.ts";
 import { type NodeGlobals, type NodeSession, withNodeSession } from "../client/node-client.ts";
@@ -13,6 +13,16 @@ export interface StreamOptions {
   tail?: number;
 }
 
+/** Turns one node's stream of messages into lines (a log line may span messages). */
+interface StreamDecoder<T> {
+  push(item: T): string[];
+  end(): string[];
+}
+
+function perItem<T>(lines: (item: T) => string[]): () => StreamDecoder<T> {
+  return () => ({ push: lines, end: () => [] });
+}
+
 /** Runs one stream per node; each node's lines are written as they come. Returns the exit code. */
 async function streamPerNode<T>(
   session: NodeSession,
@@ -22,7 +32,7 @@ async function streamPerNode<T>(
     signal: AbortSignal,
     timeoutMs: number | undefined,
   ) => AsyncIterable<T>,
-  lines: (item: T) => string[],
+  decoder: () => StreamDecoder<T>,
   follow: boolean,
   signal?: AbortSignal,
 ): Promise<number> {
@@ -32,10 +42,15 @@ async function streamPerNode<T>(
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const results = await fanOut(session, async (n) => {
+      const decode = decoder();
+      const write = (lines: string[]) => {
+        for (const line of lines) io.stdout(several ? `${n.node}: ${line}\n` : `${line}\n`);
+      };
       try {
         for await (const item of open(n.headers, controller.signal, follow ? undefined : session.timeoutMs)) {
-          for (const line of lines(item)) io.stdout(several ? `${n.node}: ${line}\n` : `${line}\n`);
+          write(decode.push(item));
         }
+        write(decode.end());
       } catch (error) {
         if (controller.signal.aborted) return; // the user stopped following: not a failure
         throw error;
@@ -47,8 +62,10 @@ async function streamPerNode<T>(
   }
 }
 
-export function formatLogLine(line: LogLine): string {
-  return line.text;
+/** A node's Logs messages as lines: the service's output as written, machined's own lines marked "[machined] ". */
+export function logLines(): StreamDecoder<LogsResponse> {
+  const decoder = new LogLineDecoder();
+  return { push: (res) => decoder.push(res.data), end: () => decoder.end() };
 }
 
 export async function logs(
@@ -67,7 +84,7 @@ export async function logs(
       io,
       (headers, sig, timeoutMs) =>
         session.client.logs({ id, follow, tailLines }, { headers, signal: sig, timeoutMs }),
-      (res) => res.lines.map(formatLogLine),
+      logLines,
       follow,
       signal,
     ),
@@ -95,7 +112,7 @@ export async function dmesg(
       io,
       (headers, sig, timeoutMs) =>
         session.client.dmesg({ follow, tail: options.tail ?? false }, { headers, signal: sig, timeoutMs }),
-      (res) => res.messages.map(formatKernelMessage),
+      perItem((res) => res.messages.map(formatKernelMessage)),
       follow,
       signal,
     ),
@@ -119,11 +136,11 @@ export async function events(
           { tailEvents, follow, service: options.service ?? "" },
           { headers, signal: sig, timeoutMs },
         ),
-      (e) => {
+      perItem((e) => {
         const time = e.time ? timestampDate(e.time).toISOString() : "";
         const health = e.healthy === undefined ? "" : e.healthy ? " [healthy]" : " [unhealthy]";
         return [`${time} ${e.service} ${e.state}${health}${e.message ? `: ${e.message}` : ""}`];
-      },
+      }),
       follow,
       signal,
     ),

@@ -1,9 +1,10 @@
 import { afterAll, expect, test } from "bun:test";
+import { LOGS_CHUNK_BYTES, LogLineDecoder } from "@bronze/api";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { InProcessRunner } from "../../services/in-process-runner.ts";
 import type { LogSink } from "../../services/service.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
-import { batches, LOG_BATCH, LOG_BATCH_BYTES, tailCount } from "./logs.ts";
+import { logChunks, logText, tailCount } from "./logs.ts";
 
 const f = makeFixture();
 afterAll(() => f.cleanup());
@@ -29,22 +30,26 @@ test("tail semantics", () => {
   expect(tailCount(7, true)).toBe(7);
 });
 
-test("without follow: the kept lines in batches, oldest first, then the stream ends", async () => {
+test("without follow: the kept lines as text, whole lines per message, oldest first, then the end", async () => {
   const messages = [];
   for await (const m of f.client("os:reader").logs({ id: "talker" })) messages.push(m);
-  expect(messages.map((m) => m.lines.length)).toEqual([LOG_BATCH, LOG_BATCH, 200]);
-  const lines = messages.flatMap((m) => m.lines);
-  expect(lines[0]?.text).toBe("line 1");
-  expect(lines[0]?.stream).toBe("stdout");
-  expect(lines[1]?.stream).toBe("stderr");
-  expect(lines.at(-1)?.text).toBe("line 1200");
-  expect(lines[0]?.time).toBeDefined();
+  const decoder = new LogLineDecoder();
+  const lines = messages.flatMap((m) => decoder.push(m.data));
+  expect(decoder.end()).toEqual([]);
+  // Every message ends on a line boundary.
+  expect(messages.every((m) => m.data.at(-1) === 0x0a)).toBe(true);
+  expect(lines.slice(0, 2)).toEqual(["line 1", "line 2"]);
+  expect(lines.at(-1)).toBe("line 1200");
+  expect(lines).toHaveLength(1200);
 });
 
 test("tail_lines keeps the last lines", async () => {
+  const decoder = new LogLineDecoder();
   const lines = [];
-  for await (const m of f.client("os:reader").logs({ id: "talker", tailLines: 3 })) lines.push(...m.lines);
-  expect(lines.map((l) => l.text)).toEqual(["line 1198", "line 1199", "line 1200"]);
+  for await (const m of f.client("os:reader").logs({ id: "talker", tailLines: 3 })) {
+    lines.push(...decoder.push(m.data));
+  }
+  expect(lines).toEqual(["line 1198", "line 1199", "line 1200"]);
 });
 
 test("follow: the tail, then new lines as they come, until the caller cancels", async () => {
@@ -53,10 +58,11 @@ test("follow: the tail, then new lines as they come, until the caller cancels", 
     .client("os:reader")
     .logs({ id: "talker", follow: true, tailLines: 2 }, { signal: abort.signal });
   const seen: string[] = [];
+  const decoder = new LogLineDecoder();
   const reading = (async () => {
     try {
       for await (const m of stream) {
-        seen.push(...m.lines.map((l) => l.text));
+        seen.push(...decoder.push(m.data));
         if (seen.length === 2) {
           sink?.line("stdout", "live 1");
           sink?.line("stdout", "live 2");
@@ -103,17 +109,47 @@ test("unknown service: NotFound", async () => {
   expect((err as ConnectError).rawMessage).toContain("unknown service ghost");
 });
 
-test("batches are bounded by lines and by bytes", () => {
-  const line = (text: string) => ({ seq: 1, time: 0, stream: "stdout" as const, text });
-  const small = Array.from({ length: 1001 }, () => line("x"));
-  expect([...batches(small)].map((b) => b.length)).toEqual([LOG_BATCH, LOG_BATCH, 1]);
-  const big = Array.from({ length: 10 }, () => line("y".repeat(10_000)));
-  const sizes = [...batches(big)].map((b) => b.reduce((n, l) => n + l.text.length, 0));
-  expect(sizes.every((s) => s <= LOG_BATCH_BYTES)).toBe(true);
-  expect(sizes.reduce((a, b) => a + b, 0)).toBe(100_000);
-  // A single line larger than the bound still goes out, alone.
-  expect([...batches([line("z".repeat(LOG_BATCH_BYTES * 2)), line("a")])].map((b) => b.length)).toEqual([
-    1, 1,
-  ]);
-  expect([...batches([])]).toEqual([]);
+test("chunks: whole lines, bounded by bytes, a longer line alone", () => {
+  const line = (text: string, stream: "stdout" | "system" = "stdout") => ({ seq: 1, time: 0, stream, text });
+  expect(logText(line("out"))).toBe("out\n");
+  expect(logText(line("restarting", "system"))).toBe("[machined] restarting\n");
+  const text = (chunks: Uint8Array[]) => chunks.map((c) => Buffer.from(c).toString());
+  expect(text([...logChunks([line("a"), line("b", "system")])])).toEqual(["a\n[machined] b\n"]);
+  // 4-byte lines ("é" is two bytes), 10 bytes per chunk at most: two lines each.
+  const small = Array.from({ length: 5 }, () => line("é1"));
+  expect(text([...logChunks(small, 10)])).toEqual(["é1\né1\n", "é1\né1\n", "é1\n"]);
+  const big = Array.from({ length: 10 }, () => line("y".repeat(100_000)));
+  const sizes = [...logChunks(big)].map((c) => c.length);
+  expect(sizes.every((s) => s <= LOGS_CHUNK_BYTES)).toBe(true);
+  expect(sizes.reduce((a, b) => a + b, 0)).toBe(10 * 100_001);
+  expect(sizes.length).toBeLessThan(10);
+  // A single line larger than the bound still goes out, whole and alone.
+  expect([...logChunks([line("z".repeat(30)), line("a")], 10)].map((c) => c.length)).toEqual([31, 2]);
+  expect([...logChunks([])]).toEqual([]);
+});
+
+test("follow: a burst of new lines comes in few messages", async () => {
+  const abort = new AbortController();
+  const stream = f
+    .client("os:reader")
+    .logs({ id: "talker", follow: true, tailLines: 0 }, { signal: abort.signal });
+  const decoder = new LogLineDecoder();
+  const seen: string[] = [];
+  let messages = 0;
+  const reading = (async () => {
+    try {
+      for await (const m of stream) {
+        messages++;
+        seen.push(...decoder.push(m.data));
+        if (seen.length >= 300) abort.abort();
+      }
+    } catch (e) {
+      if (ConnectError.from(e).code !== Code.Canceled) throw e;
+    }
+  })();
+  await Bun.sleep(50);
+  for (let i = 0; i < 300; i++) sink?.line("stdout", `burst ${i}`);
+  await reading;
+  expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => `burst ${i}`));
+  expect(messages).toBeLessThanOrEqual(2);
 });

@@ -1,46 +1,37 @@
-import type { LogsResponse } from "@bronze/api";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { LOGS_CHUNK_BYTES } from "@bronze/api";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { LogBuffer, LogLine } from "../../services/log-buffer.ts";
 import type { Supervisor } from "../../services/supervisor.ts";
 import { toConnectError } from "../api-errors.ts";
 import type { HandlerOptions, MachineServiceImpl } from "./handler-types.ts";
 
-/** Most lines per message when sending what is already in the buffer. */
-export const LOG_BATCH = 500;
-/**
- * Most text per message (about): DESIGN.md §8, Bun's HTTP/2 stalls on streamed messages larger than
- * ~64 KiB, and apid relays these messages with Bun.
- */
-export const LOG_BATCH_BYTES = 32 * 1024;
+/** How long new lines are gathered before they go out when following (a chatty service, fewer messages). */
+export const FOLLOW_DELAY_MS = 5;
 
-/** Splits lines into batches of at most LOG_BATCH lines and about LOG_BATCH_BYTES of text. */
-export function* batches(lines: readonly LogLine[]): Generator<LogLine[]> {
-  let batch: LogLine[] = [];
-  let bytes = 0;
-  for (const line of lines) {
-    if (batch.length > 0 && (batch.length === LOG_BATCH || bytes + line.text.length > LOG_BATCH_BYTES)) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(line);
-    bytes += line.text.length;
-  }
-  if (batch.length > 0) yield batch;
+/** A line as machined writes it to /var/log/<id>.log: machined's own lines are marked. */
+export function logText(line: LogLine): string {
+  return line.stream === "system" ? `[machined] ${line.text}\n` : `${line.text}\n`;
 }
 
-type Reply = Omit<LogsResponse, "$typeName">;
-
-function toReply(lines: readonly LogLine[]): Reply {
-  return {
-    lines: lines.map((l) => ({
-      $typeName: "bronze.machine.v1.LogLine" as const,
-      time: timestampFromMs(l.time),
-      stream: l.stream,
-      text: l.text,
-    })),
-  };
+/**
+ * The lines as LogsResponse data: whole lines, at most `maxBytes` of UTF-8 per chunk (a longer line
+ * alone), oldest first.
+ */
+export function* logChunks(lines: readonly LogLine[], maxBytes = LOGS_CHUNK_BYTES): Generator<Uint8Array> {
+  let text = "";
+  let bytes = 0;
+  for (const line of lines) {
+    const next = logText(line);
+    const size = Buffer.byteLength(next);
+    if (bytes > 0 && bytes + size > maxBytes) {
+      yield Buffer.from(text);
+      text = "";
+      bytes = 0;
+    }
+    text += next;
+    bytes += size;
+  }
+  if (bytes > 0) yield Buffer.from(text);
 }
 
 /** tail_lines: negative means all kept lines; 0 means all without follow and none with it. */
@@ -65,25 +56,20 @@ export function logHandlers(
       }
       const tail = tailCount(req.tailLines, req.follow);
       if (!req.follow) {
-        for (const batch of batches(buffer.tail(tail))) yield toReply(batch);
+        for (const data of logChunks(buffer.tail(tail))) yield { data };
         return;
       }
       const signal = AbortSignal.any([ctx.signal, options.shutdown]);
-      // follow() snapshots the tail and subscribes in one synchronous step (the loop's first next()),
-      // so no line is lost or repeated between the two; the tail lines go out in batches.
-      let initial = Math.min(tail, buffer.length);
-      let pending: LogLine[] = [];
-      for await (const line of buffer.follow({ tail, signal, maxQueue: initial + 1000 })) {
-        if (initial > 0) {
-          pending.push(line);
-          initial--;
-          if (initial === 0) {
-            for (const batch of batches(pending)) yield toReply(batch);
-            pending = [];
-          }
-          continue;
-        }
-        yield toReply([line]);
+      // followBatches() snapshots the tail and subscribes in one synchronous step (the loop's first
+      // next()), so no line is lost or repeated between the two; new lines go out gathered for a few ms.
+      const initial = Math.min(tail, buffer.length);
+      for await (const batch of buffer.followBatches({
+        tail,
+        signal,
+        maxQueue: initial + 1000,
+        delayMs: FOLLOW_DELAY_MS,
+      })) {
+        for (const data of logChunks(batch)) yield { data };
       }
     },
   };

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bronze/machine/v1/services.proto.
  */
 export const file_bronze_machine_v1_services: GenFile = /*@__PURE__*/
-  fileDesc("CiBicm9uemUvbWFjaGluZS92MS9zZXJ2aWNlcy5wcm90bxIRYnJvbnplLm1hY2hpbmUudjEiFAoSU2VydmljZUxpc3RSZXF1ZXN0IkcKE1NlcnZpY2VMaXN0UmVzcG9uc2USMAoIc2VydmljZXMYASADKAsyHi5icm9uemUubWFjaGluZS52MS5TZXJ2aWNlSW5mbyJ4Cg1TZXJ2aWNlSGVhbHRoEg8KB3Vua25vd24YASABKAgSDwoHaGVhbHRoeRgCIAEoCBIUCgxsYXN0X21lc3NhZ2UYAyABKAkSLwoLbGFzdF9jaGFuZ2UYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvQBCgtTZXJ2aWNlSW5mbxIKCgJpZBgBIAEoCRINCgVzdGF0ZRgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgZoZWFsdGgYBSABKAsyIC5icm9uemUubWFjaGluZS52MS5TZXJ2aWNlSGVhbHRoEgoKAnVwGAYgASgIEgsKA3BpZBgHIAEoBRIMCgRydW5zGAggASgFEhEKCWxhc3RfZXhpdBgJIAEoCRISCgpkZXBlbmRzX29uGAogAygJEg4KBnJ1bm5lchgLIAEoCSIhChNTZXJ2aWNlU3RhcnRSZXF1ZXN0EgoKAmlkGAEgASgJIiQKFFNlcnZpY2VTdGFydFJlc3BvbnNlEgwKBHJlc3AYASABKAkiIAoSU2VydmljZVN0b3BSZXF1ZXN0EgoKAmlkGAEgASgJIiMKE1NlcnZpY2VTdG9wUmVzcG9uc2USDAoEcmVzcBgBIAEoCSIjChVTZXJ2aWNlUmVzdGFydFJlcXVlc3QSCgoCaWQYASABKAkiJgoWU2VydmljZVJlc3RhcnRSZXNwb25zZRIMCgRyZXNwGAEgASgJIj0KC0xvZ3NSZXF1ZXN0EgoKAmlkGAEgASgJEg4KBmZvbGxvdxgCIAEoCBISCgp0YWlsX2xpbmVzGAMgASgFIlEKB0xvZ0xpbmUSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGc3RyZWFtGAIgASgJEgwKBHRleHQYAyABKAkiOQoMTG9nc1Jlc3BvbnNlEikKBWxpbmVzGAEgAygLMhouYnJvbnplLm1hY2hpbmUudjEuTG9nTGluZSJFCg1FdmVudHNSZXF1ZXN0EhMKC3RhaWxfZXZlbnRzGAEgASgFEg4KBmZvbGxvdxgCIAEoCBIPCgdzZXJ2aWNlGAMgASgJIpoBCg5FdmVudHNSZXNwb25zZRILCgNzZXEYASABKAQSDwoHc2VydmljZRgCIAEoCRINCgVzdGF0ZRgDIAEoCRIPCgdtZXNzYWdlGAQgASgJEigKBHRpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKB2hlYWx0aHkYBiABKAhIAIgBAUIKCghfaGVhbHRoeWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiBicm9uemUvbWFjaGluZS92MS9zZXJ2aWNlcy5wcm90bxIRYnJvbnplLm1hY2hpbmUudjEiFAoSU2VydmljZUxpc3RSZXF1ZXN0IkcKE1NlcnZpY2VMaXN0UmVzcG9uc2USMAoIc2VydmljZXMYASADKAsyHi5icm9uemUubWFjaGluZS52MS5TZXJ2aWNlSW5mbyJ4Cg1TZXJ2aWNlSGVhbHRoEg8KB3Vua25vd24YASABKAgSDwoHaGVhbHRoeRgCIAEoCBIUCgxsYXN0X21lc3NhZ2UYAyABKAkSLwoLbGFzdF9jaGFuZ2UYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvQBCgtTZXJ2aWNlSW5mbxIKCgJpZBgBIAEoCRINCgVzdGF0ZRgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgZoZWFsdGgYBSABKAsyIC5icm9uemUubWFjaGluZS52MS5TZXJ2aWNlSGVhbHRoEgoKAnVwGAYgASgIEgsKA3BpZBgHIAEoBRIMCgRydW5zGAggASgFEhEKCWxhc3RfZXhpdBgJIAEoCRISCgpkZXBlbmRzX29uGAogAygJEg4KBnJ1bm5lchgLIAEoCSIhChNTZXJ2aWNlU3RhcnRSZXF1ZXN0EgoKAmlkGAEgASgJIiQKFFNlcnZpY2VTdGFydFJlc3BvbnNlEgwKBHJlc3AYASABKAkiIAoSU2VydmljZVN0b3BSZXF1ZXN0EgoKAmlkGAEgASgJIiMKE1NlcnZpY2VTdG9wUmVzcG9uc2USDAoEcmVzcBgBIAEoCSIjChVTZXJ2aWNlUmVzdGFydFJlcXVlc3QSCgoCaWQYASABKAkiJgoWU2VydmljZVJlc3RhcnRSZXNwb25zZRIMCgRyZXNwGAEgASgJIj0KC0xvZ3NSZXF1ZXN0EgoKAmlkGAEgASgJEg4KBmZvbGxvdxgCIAEoCBISCgp0YWlsX2xpbmVzGAMgASgFIikKDExvZ3NSZXNwb25zZRIMCgRkYXRhGAIgASgMSgQIARACUgVsaW5lcyJFCg1FdmVudHNSZXF1ZXN0EhMKC3RhaWxfZXZlbnRzGAEgASgFEg4KBmZvbGxvdxgCIAEoCBIPCgdzZXJ2aWNlGAMgASgJIpoBCg5FdmVudHNSZXNwb25zZRILCgNzZXEYASABKAQSDwoHc2VydmljZRgCIAEoCRINCgVzdGF0ZRgDIAEoCRIPCgdtZXNzYWdlGAQgASgJEigKBHRpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKB2hlYWx0aHkYBiABKAhIAIgBAUIKCghfaGVhbHRoeWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message bronze.machine.v1.ServiceListRequest
@@ -304,46 +304,20 @@ export const LogsRequestSchema: GenMessage<LogsRequest> = /*@__PURE__*/
   messageDesc(file_bronze_machine_v1_services, 10);
 
 /**
- * LogLine is one line of a service's output.
- *
- * @generated from message bronze.machine.v1.LogLine
- */
-export type LogLine = Message<"bronze.machine.v1.LogLine"> & {
-  /**
-   * @generated from field: google.protobuf.Timestamp time = 1;
-   */
-  time?: Timestamp | undefined;
-
-  /**
-   * "stdout", "stderr", or "system" (lines written by machined about the service).
-   *
-   * @generated from field: string stream = 2;
-   */
-  stream: string;
-
-  /**
-   * @generated from field: string text = 3;
-   */
-  text: string;
-};
-
-/**
- * Describes the message bronze.machine.v1.LogLine.
- * Use `create(LogLineSchema)` to create a new message.
- */
-export const LogLineSchema: GenMessage<LogLine> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_services, 11);
-
-/**
- * LogsResponse carries one or more lines, oldest first.
+ * LogsResponse carries whole lines of a service's output, oldest first, in the text format machined
+ * writes to /var/log/<id>.log: UTF-8, every line ending in "\n", the service's stdout and stderr as
+ * written, machined's own lines about the service prefixed with "[machined] ". A message holds up to
+ * 256 KiB of lines (a longer line comes alone, whole); when following, new lines are batched for a
+ * few milliseconds. Raw text rather than a message per line: decoding one message per line capped a
+ * log stream at a few tens of MiB/s.
  *
  * @generated from message bronze.machine.v1.LogsResponse
  */
 export type LogsResponse = Message<"bronze.machine.v1.LogsResponse"> & {
   /**
-   * @generated from field: repeated bronze.machine.v1.LogLine lines = 1;
+   * @generated from field: bytes data = 2;
    */
-  lines: LogLine[];
+  data: Uint8Array;
 };
 
 /**
@@ -351,7 +325,7 @@ export type LogsResponse = Message<"bronze.machine.v1.LogsResponse"> & {
  * Use `create(LogsResponseSchema)` to create a new message.
  */
 export const LogsResponseSchema: GenMessage<LogsResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_services, 12);
+  messageDesc(file_bronze_machine_v1_services, 11);
 
 /**
  * @generated from message bronze.machine.v1.EventsRequest
@@ -384,7 +358,7 @@ export type EventsRequest = Message<"bronze.machine.v1.EventsRequest"> & {
  * Use `create(EventsRequestSchema)` to create a new message.
  */
 export const EventsRequestSchema: GenMessage<EventsRequest> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_services, 13);
+  messageDesc(file_bronze_machine_v1_services, 12);
 
 /**
  * EventsResponse is one service state transition.
@@ -432,5 +406,5 @@ export type EventsResponse = Message<"bronze.machine.v1.EventsResponse"> & {
  * Use `create(EventsResponseSchema)` to create a new message.
  */
 export const EventsResponseSchema: GenMessage<EventsResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_services, 14);
+  messageDesc(file_bronze_machine_v1_services, 13);
 
