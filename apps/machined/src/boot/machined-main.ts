@@ -24,8 +24,10 @@ import { configChangeApplier } from "./config-change.ts";
 import { containerdConnector } from "./containerd-connector.ts";
 import { containerdService } from "./containerd-service.ts";
 import { type MachinedFlags, parseMachinedFlags } from "./entry-args.ts";
+import { realInstallWorld } from "./install-world.ts";
 import { revertInterruptedTrial } from "./interrupted-trial.ts";
 import { parseKernelArgs } from "./kernel-args.ts";
+import { type InstallPlan, installMachine, installOnApply } from "./machine-install.ts";
 import { networkSetup } from "./network-setup.ts";
 import { resolveNodeBinary } from "./node-binary.ts";
 import { nodePaths } from "./node-paths.ts";
@@ -227,6 +229,26 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     log,
   });
 
+  /**
+   * machine.install on a node not booted from a disk: @bronze/image's installer (loaded only then), its
+   * downloads and work files on /var (a tmpfs there); `reboot` is the boot's own (services are not
+   * running yet) or, after an apply through the API, the reboot sequence.
+   */
+  const installWith =
+    (reboot: () => Promise<void> | void) => (plan: InstallPlan, text: string, signal: AbortSignal) =>
+      installMachine(
+        plan,
+        text,
+        realInstallWorld({
+          sys,
+          fetch: (url, init) => fetch(url, init),
+          reboot,
+          workDir: join(paths.var, "lib/bronze-install"),
+          log,
+        }),
+        signal,
+      );
+
   const sequencer: Sequencer = new Sequencer({
     sys,
     clock,
@@ -273,6 +295,10 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
       ? {}
       : {
           partitions: () => findNodePartitions(),
+          install: installWith(() => {
+            sys.sync();
+            sys.reboot("restart");
+          }),
           onStateMounted: (bootLog: (line: string) => void) => {
             try {
               revertInterruptedTrial(store, bootLog);
@@ -284,6 +310,18 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     ...(flags.configUrl !== undefined ? { configUrl: flags.configUrl } : {}),
     ...(provided !== undefined ? { providedConfig: provided } : {}),
   });
+
+  // A config applied through the API that asks for an install: its reboot comes after the install.
+  const installApplied = container
+    ? () => false
+    : installOnApply({
+        state: sequencer.state,
+        args,
+        platform,
+        store,
+        install: installWith(() => apiSequencer(sequencer).reboot()),
+        log,
+      });
 
   const containerd = containerdConnector(paths.containerdSocket);
   const api: MachineApiContext = {
@@ -301,24 +339,37 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     containerd: (namespace) =>
       containerd.client(namespace === SYSTEM_NAMESPACE ? systemNamespace : namespace),
     ...(cgroupRoot !== undefined ? { cgroupRoot } : {}),
-    onConfigChanged: leavingMaintenanceRestartsApid(
-      configChangeApplier({
-        platform,
-        args,
-        state: sequencer.state,
-        supervisor,
-        services: (state) => systemServices(state),
-        ...(container
-          ? {}
-          : {
-              setHostname: (name: string) => sys.sethostname(name),
-              applyNetwork: (config) => network.apply(config),
-            }),
-        log,
-      }),
+    onConfigChanged: installAfter(
+      leavingMaintenanceRestartsApid(
+        configChangeApplier({
+          platform,
+          args,
+          state: sequencer.state,
+          supervisor,
+          services: (state) => systemServices(state),
+          ...(container
+            ? {}
+            : {
+                setHostname: (name: string) => sys.sethostname(name),
+                applyNetwork: (config) => network.apply(config),
+              }),
+          log,
+        }),
+      ),
     ),
-    requestReboot: () => apiSequencer(sequencer).reboot(),
+    requestReboot: async () => {
+      if (installApplied()) return;
+      await apiSequencer(sequencer).reboot();
+    },
   };
+
+  /** After a config applied without a reboot: the install it asks for, if any (it reboots). */
+  function installAfter(apply: (text: string) => Promise<void>) {
+    return async (text: string) => {
+      await apply(text);
+      installApplied();
+    };
+  }
 
   /**
    * After a config is applied without a reboot: a node leaving maintenance mode restarts apid once its

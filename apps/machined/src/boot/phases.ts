@@ -21,6 +21,7 @@ import { checkHardening, describeRefusal, HardeningError } from "./hardening-che
 import type { KernelArgs, Platform } from "./kernel-args.ts";
 import { applySysctls, KSPP_SYSCTLS, mergeSysctls, NODE_SYSCTLS } from "./kspp-sysctls.ts";
 import { defaultFileTargets, writeMachineFiles } from "./machine-files.ts";
+import { type InstallPlan, installStep } from "./machine-install.ts";
 import type { NodePaths } from "./node-paths.ts";
 import {
   EPHEMERAL_MOUNT_FLAGS,
@@ -40,6 +41,8 @@ export interface NodeState {
   /** Why the node is in maintenance mode. */
   maintenanceReason: string | undefined;
   hostname: string | undefined;
+  /** Booted from an installed disk: a STATE partition was found (machine.install is then skipped). */
+  installed?: boolean;
 }
 
 /** Everything the sequences need from the world (DESIGN.md §6: injected). */
@@ -93,6 +96,11 @@ export interface SequenceDeps {
    * on trial there: before the mount, the store's directory did not hold it).
    */
   readonly onStateMounted?: (log: (line: string) => void) => void;
+  /**
+   * machine.install (DESIGN.md §2: the installer runs inside machined): downloads the assets, writes
+   * the disk, saves the config on its STATE and reboots. Absent in container mode.
+   */
+  readonly install?: (plan: InstallPlan, configText: string, signal: AbortSignal) => Promise<void>;
 }
 
 const isContainer = (deps: SequenceDeps) => deps.platform === "container";
@@ -197,6 +205,7 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
             log(`container mode: no mounts, everything lives under ${deps.paths.root}`);
           } else {
             const found = findPartitions(deps, log);
+            state.installed = found?.state !== undefined;
             const mounted: string[] = [];
             partitionMounts.set(deps, mounted);
             for (const m of systemMounts(deps.paths)) {
@@ -291,6 +300,23 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
           if (downloaded?.machine.network === undefined || isContainer(deps)) return;
           log("applying machine.network of the downloaded config");
           await deps.network(downloaded, signal);
+        }),
+      ],
+    },
+    {
+      name: "install",
+      tasks: [
+        task("install", async ({ log, signal }) => {
+          if (deps.install === undefined) return;
+          await installStep({
+            state,
+            args: deps.args,
+            platform: deps.platform,
+            configText: deps.store.current(),
+            install: deps.install,
+            log,
+            signal,
+          });
         }),
       ],
     },

@@ -135,6 +135,7 @@ describe("boot", () => {
       "network",
       "acquireConfig",
       "configNetwork",
+      "install",
       "kernelModules",
       "hostname",
       "sysctls",

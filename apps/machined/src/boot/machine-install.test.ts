@@ -1,0 +1,321 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type MachineConfig, validateConfig } from "@bronze/config-schema";
+import { parseKernelArgs } from "./kernel-args.ts";
+import {
+  type DiskInstallRequest,
+  type InstallPlan,
+  type InstallWorld,
+  installMachine,
+  installPlan,
+  installStep,
+  MachineInstallError,
+  parseAssetManifest,
+} from "./machine-install.ts";
+import type { NodeState } from "./phases.ts";
+
+const TESTDATA = join(import.meta.dir, "../../../../libs/config-schema/testdata");
+const WORKER = readFileSync(join(TESTDATA, "worker.yaml"), "utf8");
+
+/** The worker test config with its machine.install replaced by `install` (YAML lines under it). */
+function workerWith(install: string): { text: string; config: MachineConfig } {
+  const text = WORKER.replace(/ {2}install:\n(?: {4}.*\n)+/, `  install:\n${install}`);
+  const result = validateConfig(text, { mode: "qemu" });
+  if (!result.ok || result.config === undefined) throw new Error(JSON.stringify(result.errors));
+  return { text, config: result.config };
+}
+
+const args = (cmdline = "") => parseKernelArgs(cmdline);
+const ASSETS = "http://10.0.0.1:8080/assets";
+
+describe("installPlan", () => {
+  test("machine.install.image as an http(s) URL is the source; wipe and extra arguments kept", () => {
+    const { config } = workerWith(
+      `    disk: /dev/vdb\n    image: ${ASSETS}/\n    wipe: true\n    extraKernelArgs: [net.ifnames=0]\n`,
+    );
+    expect(installPlan(config, { args: args(), platform: "qemu", installed: false })).toEqual({
+      disk: "/dev/vdb",
+      assetsUrl: ASSETS,
+      wipe: true,
+      extraKernelArgs: ["net.ifnames=0"],
+      platform: "qemu",
+    });
+  });
+
+  test("an image reference falls back to bronze.assets=, said in the log", () => {
+    const { config } = workerWith("    disk: /dev/vdb\n    image: ghcr.io/bronze/installer:v0.1.0\n");
+    const lines: string[] = [];
+    const plan = installPlan(
+      config,
+      { args: args("bronze.assets=http://10.0.0.2/a"), platform: "metal", installed: false },
+      (l) => lines.push(l),
+    );
+    expect(plan?.assetsUrl).toBe("http://10.0.0.2/a");
+    expect(plan?.wipe).toBe(false);
+    expect(lines.join("\n")).toContain("ghcr.io/bronze/installer:v0.1.0 is an image reference");
+  });
+
+  test("no install: no disk, container mode, booted from an installed disk, or no assets URL (logged)", () => {
+    const withDisk = workerWith(`    disk: /dev/vdb\n    image: ${ASSETS}\n`).config;
+    const noDisk = workerWith("    wipe: true\n").config;
+    const boot = { args: args(), platform: "metal" as const, installed: false };
+    expect(installPlan(noDisk, boot)).toBeUndefined();
+    expect(installPlan(withDisk, { ...boot, platform: "container" })).toBeUndefined();
+    const lines: string[] = [];
+    expect(installPlan(withDisk, { ...boot, installed: true }, (l) => lines.push(l))).toBeUndefined();
+    expect(lines[0]).toContain("booted from an installed disk");
+    const generated = workerWith("    disk: /dev/vda\n    image: ghcr.io/bronze/installer:v0.1.0\n").config;
+    expect(installPlan(generated, boot, (l) => lines.push(l))).toBeUndefined();
+    expect(lines[1]).toContain("no assets URL");
+  });
+});
+
+describe("parseAssetManifest", () => {
+  const sha = "a".repeat(64);
+  test("the install assets' sizes and hashes", () => {
+    const files = ["vmlinuz", "initramfs.zst", "cmdline", "boot.ipxe"].map((name) => ({
+      name,
+      size: 3,
+      sha256: sha,
+    }));
+    const m = parseAssetManifest(JSON.stringify({ files }), "u");
+    expect([...m.keys()]).toEqual(["vmlinuz", "initramfs.zst", "cmdline"]);
+  });
+
+  test("not JSON, no files list, a missing asset, a bad entry: named", () => {
+    const bad = (text: string) => {
+      try {
+        parseAssetManifest(text, "http://x/manifest.json");
+      } catch (err) {
+        expect(err).toBeInstanceOf(MachineInstallError);
+        expect((err as MachineInstallError).code).toBe("Manifest");
+        return (err as Error).message;
+      }
+      throw new Error("expected a failure");
+    };
+    expect(bad("<html>")).toContain("http://x/manifest.json is not JSON");
+    expect(bad("{}")).toContain('no "files" list');
+    expect(bad(JSON.stringify({ files: [{ name: "vmlinuz", size: 1, sha256: sha }] }))).toContain(
+      "does not list initramfs.zst",
+    );
+    const files = ["vmlinuz", "initramfs.zst", "cmdline"].map((name) => ({ name, size: 1, sha256: "nope" }));
+    expect(bad(JSON.stringify({ files }))).toContain("the entry of vmlinuz has no valid size and sha256");
+  });
+});
+
+/** An assets server in memory: files by name, and the manifest made from `manifestOf` (default: the files). */
+function assetsFetch(files: Record<string, string>, manifestOf: Record<string, string> = files) {
+  const requested: string[] = [];
+  const fetch = async (url: string) => {
+    requested.push(url);
+    const name = url.slice(url.lastIndexOf("/") + 1);
+    if (name === "manifest.json") {
+      const entries = Object.entries(manifestOf).map(([n, text]) => ({
+        name: n,
+        size: Buffer.byteLength(text),
+        sha256: createHash("sha256").update(text).digest("hex"),
+      }));
+      return new Response(JSON.stringify({ files: entries }));
+    }
+    const text = files[name];
+    return text === undefined ? new Response("no such asset", { status: 404 }) : new Response(text);
+  };
+  return { fetch, requested };
+}
+
+const ASSET_FILES = {
+  vmlinuz: "kernel bytes",
+  "initramfs.zst": "initramfs bytes",
+  cmdline: "console=ttyS0\n",
+};
+
+let workDir: string;
+beforeEach(() => {
+  workDir = mkdtempSync(join(tmpdir(), "machine-install-"));
+});
+afterEach(() => rmSync(workDir, { recursive: true, force: true }));
+
+function world(fetch: InstallWorld["fetch"], overrides: Partial<InstallWorld> = {}) {
+  const installs: Array<DiskInstallRequest & { files: Record<string, string> }> = [];
+  const saved: Array<[string, string]> = [];
+  const lines: string[] = [];
+  let reboots = 0;
+  const w: InstallWorld = {
+    fetch,
+    workDir,
+    log: (l) => lines.push(l),
+    async installToDisk(request) {
+      const files = Object.fromEntries(
+        ["vmlinuz", "initramfs.zst", "cmdline"].map((n) => [
+          n,
+          readFileSync(join(request.artifactsDir, n), "utf8"),
+        ]),
+      );
+      installs.push({ ...request, files });
+      request.log("partitioning");
+      return { statePartition: "/dev/vdb6" };
+    },
+    saveConfig: (partition, text) => void saved.push([partition, text]),
+    reboot: () => void reboots++,
+    ...overrides,
+  };
+  return { w, installs, saved, lines, reboots: () => reboots };
+}
+
+const PLAN: InstallPlan = {
+  disk: "/dev/vdb",
+  assetsUrl: ASSETS,
+  wipe: false,
+  extraKernelArgs: ["quiet"],
+  platform: "qemu",
+};
+
+describe("installMachine", () => {
+  test("downloads and verifies the assets, installs, saves the config on STATE, removes the downloads, reboots", async () => {
+    const server = assetsFetch(ASSET_FILES);
+    const t = world(server.fetch);
+    await installMachine(PLAN, "config text", t.w);
+    expect(server.requested).toEqual([
+      `${ASSETS}/manifest.json`,
+      `${ASSETS}/vmlinuz`,
+      `${ASSETS}/initramfs.zst`,
+      `${ASSETS}/cmdline`,
+    ]);
+    expect(t.installs).toHaveLength(1);
+    expect(t.installs[0]).toMatchObject({
+      device: "/dev/vdb",
+      platform: "qemu",
+      wipe: false,
+      extraKernelArgs: ["quiet"],
+      workDir,
+      files: ASSET_FILES,
+    });
+    expect(t.saved).toEqual([["/dev/vdb6", "config text"]]);
+    expect(t.reboots()).toBe(1);
+    expect(existsSync(join(workDir, "assets"))).toBe(false);
+    expect(t.lines).toContain("install: partitioning");
+    expect(t.lines.some((l) => l.includes("initramfs.zst: sha256") && l.includes("verified"))).toBe(true);
+    expect(t.lines.at(-1)).toContain("rebooting into /dev/vdb");
+  });
+
+  test("a file that differs from the manifest: Checksum error naming it; nothing installed, no reboot", async () => {
+    const server = assetsFetch({ ...ASSET_FILES, "initramfs.zst": "tampered!" }, ASSET_FILES);
+    const t = world(server.fetch);
+    const err = await installMachine(PLAN, "c", t.w).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MachineInstallError);
+    expect((err as MachineInstallError).code).toBe("Checksum");
+    expect((err as Error).message).toContain(`${ASSETS}/initramfs.zst: got 9 bytes with sha256`);
+    expect((err as Error).message).toContain("manifest.json says 15 bytes");
+    expect(t.installs).toHaveLength(0);
+    expect(t.reboots()).toBe(0);
+    expect(existsSync(join(workDir, "assets"))).toBe(false);
+  });
+
+  test("an unreachable URL or a missing file: Download error naming the URL", async () => {
+    const t = world(async () => {
+      throw new TypeError("Unable to connect. Is the computer able to access the url?");
+    });
+    const err = await installMachine(PLAN, "c", t.w).catch((e: unknown) => e);
+    expect((err as MachineInstallError).code).toBe("Download");
+    expect((err as Error).message).toContain(`cannot download ${ASSETS}/manifest.json: Unable to connect`);
+
+    const { cmdline: _, ...withoutCmdline } = ASSET_FILES;
+    const missing = world(assetsFetch(withoutCmdline, ASSET_FILES).fetch);
+    const err404 = await installMachine(PLAN, "c", missing.w).catch((e: unknown) => e);
+    expect((err404 as Error).message).toBe(`cannot download ${ASSETS}/cmdline: HTTP 404`);
+    expect(missing.installs).toHaveLength(0);
+  });
+
+  test("a disk holding partitions without wipe: an Install error telling to set machine.install.wipe", async () => {
+    const refusal = Object.assign(
+      new Error("/dev/vdb is not empty (2 partition(s); signatures: gpt, PMBR): pass --wipe to erase it"),
+      { name: "InstallerError", code: "HasPartitions" },
+    );
+    const t = world(assetsFetch(ASSET_FILES).fetch, {
+      installToDisk: async () => {
+        throw refusal;
+      },
+    });
+    const err = await installMachine(PLAN, "c", t.w).catch((e: unknown) => e);
+    expect((err as MachineInstallError).code).toBe("Install");
+    expect((err as Error).message).toBe(
+      "/dev/vdb is not empty (2 partition(s); signatures: gpt, PMBR): set machine.install.wipe: true to erase it, or choose another machine.install.disk",
+    );
+    expect(t.saved).toHaveLength(0);
+    expect(t.reboots()).toBe(0);
+  });
+
+  test("a config that cannot be saved on STATE: SaveConfig error, no reboot", async () => {
+    const t = world(assetsFetch(ASSET_FILES).fetch, {
+      saveConfig: () => {
+        throw new Error("EINVAL: mount failed");
+      },
+    });
+    const err = await installMachine(PLAN, "c", t.w).catch((e: unknown) => e);
+    expect((err as MachineInstallError).code).toBe("SaveConfig");
+    expect((err as Error).message).toContain("/dev/vdb6 (STATE of /dev/vdb): EINVAL");
+    expect(t.reboots()).toBe(0);
+  });
+});
+
+describe("installStep", () => {
+  const configured = (config: MachineConfig): NodeState => ({
+    mode: "configured",
+    config,
+    maintenanceReason: undefined,
+    hostname: undefined,
+  });
+  const { text, config } = workerWith(`    disk: /dev/vdb\n    image: ${ASSETS}\n`);
+
+  test("installs with the plan and the stored config text", async () => {
+    const calls: Array<[InstallPlan, string]> = [];
+    const state = configured(config);
+    const outcome = await installStep({
+      state,
+      args: args(),
+      platform: "qemu",
+      configText: text,
+      install: async (plan, t) => void calls.push([plan, t]),
+      log: () => {},
+    });
+    expect(outcome).toBe("installed");
+    expect(calls).toEqual([[{ ...PLAN, extraKernelArgs: [] }, text]]);
+  });
+
+  test("a failure leaves the node in maintenance mode with the reason, for apply-config to fix; no throw", async () => {
+    const state = configured(config);
+    const lines: string[] = [];
+    const outcome = await installStep({
+      state,
+      args: args(),
+      platform: "qemu",
+      configText: text,
+      install: async () => {
+        throw new MachineInstallError("Install", "/dev/vdb is not empty: set machine.install.wipe: true");
+      },
+      log: (l) => lines.push(l),
+    });
+    expect(outcome).toBe("failed");
+    expect(state.mode).toBe("maintenance");
+    expect(state.maintenanceReason).toBe(
+      "install failed: /dev/vdb is not empty: set machine.install.wipe: true",
+    );
+    expect(lines[0]).toBe("install failed: /dev/vdb is not empty: set machine.install.wipe: true");
+    expect(lines[1]).toContain("osctl apply-config --insecure");
+  });
+
+  test("skipped in maintenance mode, on an installed node, and without a disk", async () => {
+    const never = async () => {
+      throw new Error("must not install");
+    };
+    const base = { args: args(), platform: "qemu" as const, configText: text, install: never, log: () => {} };
+    const maintenance: NodeState = { ...configured(config), mode: "maintenance" };
+    expect(await installStep({ ...base, state: maintenance })).toBe("skipped");
+    expect(await installStep({ ...base, state: { ...configured(config), installed: true } })).toBe("skipped");
+    const noDisk = workerWith("    wipe: false\n").config;
+    expect(await installStep({ ...base, state: configured(noDisk) })).toBe("skipped");
+  });
+});
