@@ -19,6 +19,7 @@ import { etcSkeleton } from "./etc-skeleton.ts";
 import { materializeTree, toCpioEntries, treeDigest } from "./file-tree.ts";
 import { ImageError } from "./image-error.ts";
 import { buildInitShim } from "./init-shim.ts";
+import { INSTALLER_LIBRARY_PACKAGES, INSTALLER_PACKAGES, installerToolsTree } from "./installer-tools.ts";
 import { parseKernelAbi } from "./kernel-abi.ts";
 import { compactInitramfsTree, initramfsTree, rootfsTree, STAGE1_ARGV, STAGE1_PATH } from "./layout.ts";
 import { formatManifest, type Manifest, manifestFile, manifestFileAt } from "./manifest.ts";
@@ -137,7 +138,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       profile.kernelMetapackage,
       await run(["apt-cache", "depends", profile.kernelMetapackage]),
     );
-    const refs = await cache.resolve([kernel.package, ...USERLAND_PACKAGES]);
+    const refs = await cache.resolve([kernel.package, ...USERLAND_PACKAGES, ...INSTALLER_PACKAGES]);
     note(`kernel ${kernel.abi}`);
     return { kernel, refs };
   });
@@ -179,7 +180,11 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     return { dep, load: resolved.load };
   });
 
-  const lookup = unpackedLibraryLookup([dir("libc6"), dir("libseccomp2")]);
+  const lookup = unpackedLibraryLookup([
+    dir("libc6"),
+    dir("libseccomp2"),
+    ...INSTALLER_LIBRARY_PACKAGES.map((p) => dir(p)),
+  ]);
   const nodeBytes = readFileSync(node);
   const rootfsOut = join(outDir, "rootfs.sqsh");
   await progress.step("squashfs rootfs", async (note) => {
@@ -189,10 +194,13 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       runc: mustExist(join(dir("runc"), "usr/sbin/runc"), "runc"),
       etcd: mustExist(join(dir("etcd-server"), "usr/bin/etcd"), "etcd-server"),
     };
+    // machined's installer (machine.install) runs these tools on the node
+    const installerTools = installerToolsTree(dir);
     const libraries = resolveSharedLibraries(
       [
         { name: STAGE1_PATH, bytes: nodeBytes },
         ...Object.entries(binaries).map(([name, path]) => ({ name, bytes: readFileSync(path) })),
+        ...installerTools.binaries.map(({ name, path }) => ({ name, bytes: readFileSync(path) })),
       ],
       lookup,
     );
@@ -206,6 +214,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       libraries,
       etc: etcSkeleton({ version: options.version }),
       caBundle: caBundle(certs),
+      extra: installerTools.entries,
     });
     const squashfsOptions = { ...options.squashfs, sourceDateEpoch: options.sourceDateEpoch };
     const key = treeDigest(tree, mksquashfsArgs("", "", squashfsOptions).join(" "));

@@ -13,7 +13,8 @@ import type { ResolvedLibraries } from "./shared-libraries.ts";
  *             /lib/modules/<abi>/{kernel/...,modules.dep,modules.builtin,modules.load}
  *             (modules.dep: the shipped modules only; modules.load: their paths in load order);
  *             glibc under /lib/x86_64-linux-gnu; empty /proc /sys /newroot /tmp; /dev/{console,kmsg,null}.
- * rootfs:     /sbin/init (the same binary), containerd, its runc shim, runc, etcd, CA bundle, /etc.
+ * rootfs:     /sbin/init (the same binary), containerd, its runc shim, runc, etcd, CA bundle, /etc,
+ *             the installer's tools (sfdisk, mkfs.*, grub-mkimage, mcopy...) and GRUB's modules.
  */
 export const STAGE1_PATH = "/stage1";
 export const STAGE1_ARGV: readonly string[] = ["/stage1"];
@@ -148,6 +149,8 @@ export interface RootfsInputs {
   /** Root-relative path => content (the /etc skeleton). */
   readonly etc: ReadonlyMap<string, string>;
   readonly caBundle: string;
+  /** More entries: the installer's tools and GRUB's modules (installer-tools.ts). */
+  readonly extra?: readonly TreeEntry[];
 }
 
 /** Mount points and state directories: empty in the image, filled at boot. */
@@ -176,5 +179,6 @@ export function rootfsTree(inputs: RootfsInputs): TreeEntry[] {
     ...[...inputs.etc].map(([path, text]) => textFile(path, text)),
     textFile(CA_BUNDLE_PATH, inputs.caBundle),
     ...ROOTFS_MOUNT_POINTS.map(([path, mode]): TreeEntry => ({ type: "dir", path, mode })),
+    ...(inputs.extra ?? []),
   ];
 }
