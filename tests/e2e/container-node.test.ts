@@ -208,8 +208,13 @@ test("an expired certificate and one of another CA are refused", async () => {
   const foreign = currentContext(join(other, "osconfig"));
 
   const cases = [
-    { name: "expired", crt: expired.crt, key: expired.key },
-    { name: "foreign", crt: pem(foreign.crt), key: pem(foreign.key) },
+    { name: "expired", crt: expired.crt, key: expired.key, why: "the client certificate expired at " },
+    {
+      name: "foreign",
+      crt: pem(foreign.crt),
+      key: pem(foreign.key),
+      why: "the client certificate is not signed by the context's CA (its issuer is ",
+    },
   ];
   for (const c of cases) {
     // osctl fails the call (exit 1, an error labelled with the endpoint, no version printed)...
@@ -223,7 +228,11 @@ test("an expired certificate and one of another CA are refused", async () => {
       code: 1,
       server: false,
     });
-    expect(res.stderr).toStartWith(`error: ${endpoint()}: `);
+    // ...saying what went wrong, where: apid closes the connection after the TLS handshake, without
+    // an alert, and osctl's diagnostic handshake tells why it refused the certificate.
+    expect(res.stderr).toStartWith(
+      `error: ${endpoint()}: TLS handshake with ${endpoint()} failed: apid closed the connection right after the handshake: it rejected the client certificate: ${c.why}`,
+    );
     // ...and so does curl: apid ends the connection during the handshake (no HTTP answer at all),
     // where the admin certificate gets its answer (next test).
     const curl = curlVersion(c.name, pem(admin.ca), c.crt, c.key);
