@@ -2,7 +2,7 @@
 // node apid forwards to (no header when no node is given: the endpoint's own node answers). Each
 // node's result or error is collected; one failing does not stop the others.
 import { NODE_HEADER } from "@bronze/api";
-import { describeError, failedBeforeAnswer } from "./node-error.ts";
+import { describeError, worthDiagnosing } from "./node-error.ts";
 
 export type NodeResult<T> = { node: string; value: T } | { node: string; error: string };
 
@@ -33,7 +33,7 @@ export async function fanOut<T>(
         return { node: c.node, value: await call(c) };
       } catch (error) {
         // Only on this failure path: a diagnostic handshake says what "stream closed" meant.
-        const diagnosed = target.diagnose && failedBeforeAnswer(error) ? await target.diagnose() : undefined;
+        const diagnosed = target.diagnose && worthDiagnosing(error) ? await target.diagnose() : undefined;
         return { node: c.node, error: diagnosed ?? describeError(error, target.endpoint, target.timeoutMs) };
       }
     }),

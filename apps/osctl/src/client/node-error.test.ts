@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { describeError, failedBeforeAnswer, formatDuration } from "./node-error.ts";
+import { describeError, formatDuration, worthDiagnosing } from "./node-error.ts";
 
 const errno = (code: string, message = code) => Object.assign(new Error(message), { code });
 const wrapped = (cause: Error) =>
@@ -61,17 +61,23 @@ test("durations read like the flags", () => {
   expect(formatDuration(1500)).toBe("1500ms");
 });
 
-test("failed before any answer: a transport code without response headers; server errors answered", () => {
+test("worth a diagnosis: failed before any answer, for a reason the error does not name", () => {
   expect(
-    failedBeforeAnswer(new ConnectError("http/2 stream closed with error code CANCEL (0x8)", Code.Canceled)),
+    worthDiagnosing(new ConnectError("http/2 stream closed with error code CANCEL (0x8)", Code.Canceled)),
   ).toBe(true);
-  expect(failedBeforeAnswer(wrapped(errno("ECONNREFUSED")))).toBe(true);
+  expect(worthDiagnosing(wrapped(errno("ECONNRESET")))).toBe(true);
+  expect(worthDiagnosing(wrapped(errno("ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED")))).toBe(true);
+  expect(worthDiagnosing(new ConnectError("the operation timed out", Code.DeadlineExceeded))).toBe(true);
+  // Already precise: refused, the server certificate untrusted or misnamed.
+  expect(worthDiagnosing(wrapped(errno("ECONNREFUSED")))).toBe(false);
+  expect(worthDiagnosing(wrapped(errno("UNABLE_TO_VERIFY_LEAF_SIGNATURE")))).toBe(false);
+  expect(worthDiagnosing(wrapped(errno("ERR_TLS_CERT_ALTNAME_INVALID")))).toBe(false);
   const answered = new ConnectError("node 10.0.0.99 is unreachable", Code.Unavailable, {
     "content-type": "application/grpc",
   });
-  expect(failedBeforeAnswer(answered)).toBe(false);
-  expect(failedBeforeAnswer(new ConnectError("os:reader may not call Reboot", Code.PermissionDenied))).toBe(
+  expect(worthDiagnosing(answered)).toBe(false);
+  expect(worthDiagnosing(new ConnectError("os:reader may not call Reboot", Code.PermissionDenied))).toBe(
     false,
   );
-  expect(failedBeforeAnswer(new Error("local failure"))).toBe(false);
+  expect(worthDiagnosing(new Error("local failure"))).toBe(false);
 });

@@ -91,14 +91,31 @@ const TRANSPORT_CODES = new Set([
   Code.DeadlineExceeded,
 ]);
 
+/** Causes a failed call already names precisely: a second connection would not say more. */
+const DEFINITE_CAUSES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ETIMEDOUT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  ...UNTRUSTED,
+]);
+
 /**
- * Whether a call may have failed before any answer arrived (a refused client certificate, a refused
- * connection, a reset): a transport code and no response headers or trailers. Worth a diagnosis.
+ * Whether a failed call deserves a diagnostic handshake: it failed before any answer arrived (a
+ * transport code, no response headers or trailers) and its own error does not say why precisely
+ * (a client certificate refused as "http/2 stream closed", a reset, an alert, a deadline).
  */
-export function failedBeforeAnswer(error: unknown): boolean {
+export function worthDiagnosing(error: unknown): boolean {
   if (!(error instanceof ConnectError)) return false;
   if (!TRANSPORT_CODES.has(error.code)) return false;
-  return [...error.metadata.keys()].length === 0;
+  if ([...error.metadata.keys()].length > 0) return false;
+  const { code } = systemErrorOf(error);
+  return code === undefined || !DEFINITE_CAUSES.has(code);
 }
 
 /** One line for a failed call: `permission denied: os:reader may not call Reboot`. */
