@@ -508,8 +508,15 @@ function addClusterCommands(program: Command, io: Io, setExitCode: ExitCodeSink)
       [],
     )
     .option("--config-patch-worker <patch>", "patch for workers (repeatable)", collect(false), [])
+    .option(
+      "--no-config",
+      "boot the nodes without their configs (kept in the cluster's directory): they wait in maintenance mode, and osctl prints the `apply-config --insecure` command for each",
+    )
     .option("--no-wait", "do not wait for the nodes")
-    .addHelpText("after", "\n--timeout bounds the wait (default 10m).")
+    .addHelpText(
+      "after",
+      "\n--timeout bounds the wait (default 10m). With --no-config the wait ends when each node's console shows its\nmaintenance certificate fingerprint.",
+    )
     .action(async (options, cmd: Command) => {
       const { clusterCreate } = await loadCommand("cluster");
       const globals = cmd.optsWithGlobals<GlobalOptions & { timeout?: number }>();

@@ -65,6 +65,29 @@ test("kernel command line: the image's, the config URL with a literal ${mac}, th
   );
 });
 
+test("without a config: no bronze.config= at all (the image's is dropped too), so the node enters maintenance mode", () => {
+  const plan = planCluster(input);
+  const node = plan.nodes[0];
+  if (!node) throw new Error("no node");
+  const image = "console=ttyS0 console=tty0 slab_nomerge pti=on bronze.config=http://x/";
+  expect(nodeCmdline(image, undefined, node)).toBe(
+    "console=ttyS0 console=tty0 slab_nomerge pti=on bronze.hostname=demo-controlplane-1 console=ttyS0",
+  );
+  const argv = qemuArgv({
+    plan,
+    node,
+    boot: { method: "kernel", assets: { kernel: "/o/vmlinuz", initrd: "/o/initramfs.zst", cmdline: image } },
+    configPort: undefined,
+    accelerators: ["tcg"],
+    serialLog: "/s/serial.log",
+    pidFile: "/s/qemu.pid",
+  });
+  expect(argv[argv.indexOf("-append") + 1]).toBe(nodeCmdline(image, undefined, node));
+  const script = nodeIpxeScript(image, 4100, node, { config: false });
+  expect(script).toContain("kernel http://10.0.2.2:4100/assets/vmlinuz initrd=initramfs.zst console=ttyS0");
+  expect(script).not.toContain("bronze.config=");
+});
+
 test("QEMU argv: accelerators, two NICs (apid forward; shared multicast network), serial log and pid file", () => {
   const plan = planCluster(input);
   const node = plan.nodes[0];

@@ -131,15 +131,18 @@ export interface QemuBootAssets {
  * The kernel command line of a node: the image's, the config URL (`${mac}` is substituted by
  * machined: direct kernel boot has no iPXE to do it), the hostname, and a final `console=ttyS0` so
  * that /dev/console (the last console= given) is the serial port the log is written from.
+ * `configPort` undefined: no `bronze.config=` at all, so the node boots into maintenance mode.
  */
-export function nodeCmdline(image: string, configPort: number, node: NodePlan): string {
+export function nodeCmdline(image: string, configPort: number | undefined, node: NodePlan): string {
   const args = image
     .trim()
     .split(/\s+/)
     .filter((a) => !a.startsWith("bronze.config=") && !a.startsWith("bronze.hostname="));
   return [
     ...args,
-    `bronze.config=http://${HOST_FROM_GUEST}:${configPort}/config?mac=\${mac}`,
+    ...(configPort === undefined
+      ? []
+      : [`bronze.config=http://${HOST_FROM_GUEST}:${configPort}/config?mac=\${mac}`]),
     `bronze.hostname=${node.name}`,
     "console=ttyS0",
   ].join(" ");
@@ -152,7 +155,8 @@ export interface QemuArgvInput {
   plan: ClusterPlan;
   node: NodePlan;
   boot: QemuBoot;
-  configPort: number;
+  /** The config server's port, or undefined for nodes booted without a config (maintenance mode). */
+  configPort: number | undefined;
   /** Accelerators to try in order, e.g. ["kvm", "tcg"]. */
   accelerators: string[];
   serialLog: string;
@@ -190,13 +194,20 @@ export function qemuArgv(input: QemuArgvInput): string[] {
 
 /**
  * The iPXE script of a node booted with `--boot pxe`: the assets from the config server and the
- * same kernel command line as a direct kernel boot (iPXE expands `${mac}` itself).
+ * same kernel command line as a direct kernel boot (iPXE expands `${mac}` itself); with
+ * `config: false`, no `bronze.config=` (maintenance mode).
  */
-export function nodeIpxeScript(imageCmdline: string, configPort: number, node: NodePlan): string {
-  const base = `http://${HOST_FROM_GUEST}:${configPort}/assets`;
+export function nodeIpxeScript(
+  imageCmdline: string,
+  serverPort: number,
+  node: NodePlan,
+  options: { config?: boolean } = {},
+): string {
+  const base = `http://${HOST_FROM_GUEST}:${serverPort}/assets`;
+  const cmdline = nodeCmdline(imageCmdline, options.config === false ? undefined : serverPort, node);
   return [
     "#!ipxe",
-    `kernel ${base}/vmlinuz initrd=initramfs.zst ${nodeCmdline(imageCmdline, configPort, node)}`,
+    `kernel ${base}/vmlinuz initrd=initramfs.zst ${cmdline}`,
     `initrd ${base}/initramfs.zst`,
     "boot",
     "",

@@ -73,21 +73,53 @@ test("stops at the end of the boot when machined starts no apid", async () => {
   expect(clock.t).toBe(10_000);
 });
 
-test("maintenance mode stops once apid answers TLS", async () => {
+test("maintenance mode stops once apid answers TLS and the console shows its certificate fingerprint", async () => {
   const clock = fakeClock();
+  const fingerprint = "0f".repeat(32);
+  const progress: string[] = [];
   const outcome = await waitForNode(
     scripted(
       [
         [1, "machined: starting"],
         [3, "config: attempt 1 failed: 404; entering maintenance mode"],
         [4, "service apid: Running"],
+        [8, `machined: apid: maintenance mode, certificate fingerprint sha256:${fingerprint}`],
       ],
       clock,
       { tlsAnswers: async () => clock.t >= 6_000 },
     ),
-    { timeoutMs: 60_000, clock, progress: () => {} },
+    { timeoutMs: 60_000, clock, progress: (stage, message) => progress.push(`${stage}: ${message}`) },
   );
-  expect(outcome.stage).toBe("maintenance");
+  expect(outcome).toEqual({
+    stage: "maintenance",
+    detail: `maintenance mode, certificate fingerprint sha256:${fingerprint} (apply a config)`,
+    fingerprint,
+  });
+  // TLS answered at 6 s; the fingerprint line came at 8 s.
+  expect(clock.t).toBe(8_000);
+  expect(progress.slice(-2)).toEqual([
+    "apid-tls: apid answers TLS",
+    `maintenance-ready: maintenance mode, fingerprint sha256:${fingerprint}`,
+  ]);
+});
+
+test("maintenance mode without a fingerprint on the console times out saying so", async () => {
+  const clock = fakeClock();
+  const wait = waitForNode(
+    scripted(
+      [
+        [1, "machined: starting"],
+        [3, "config: no config stored and no bronze.config= URL: entering maintenance mode"],
+      ],
+      clock,
+      { tlsAnswers: async () => true },
+    ),
+    { timeoutMs: 20_000, clock, progress: () => {} },
+  );
+  await expect(wait).rejects.toMatchObject({
+    code: "Timeout",
+    message: expect.stringContaining("the console shows no certificate fingerprint"),
+  });
 });
 
 test("timeout, exit and boot failure name the last step reached", async () => {

@@ -1,6 +1,8 @@
 // Waits for a booting node, reporting each step once: from the serial log (kernel, machined,
 // config, containerd, the end of the boot sequence), then apid answering TLS on its forwarded
-// port, then the Version call over mTLS. A machined without apid stops at "boot finished".
+// port, then the Version call over mTLS, or in maintenance mode the certificate fingerprint on the
+// console. A machined without apid stops at "boot finished".
+import { maintenanceFingerprint } from "./maintenance-node.ts";
 
 export type NodeStage =
   | "kernel"
@@ -10,12 +12,15 @@ export type NodeStage =
   | "containerd"
   | "booted"
   | "apid-tls"
+  | "maintenance-ready"
   | "api";
 
 /** How far a node got: `api` is the goal; `booted` when this image's machined starts no apid. */
 export interface NodeOutcome {
   stage: NodeStage;
   detail: string;
+  /** In maintenance mode: the SHA-256 fingerprint of apid's certificate, from the console. */
+  fingerprint?: string;
 }
 
 export interface NodeProbes {
@@ -90,6 +95,7 @@ export async function waitForNode(probes: NodeProbes, options: WaitOptions): Pro
   };
   let last: NodeStage | "start" = "start";
   let versionError = "";
+  let noFingerprint = false;
   while (true) {
     const serial = probes.serial();
     for (const step of SERIAL_STEPS) {
@@ -115,14 +121,25 @@ export async function waitForNode(probes: NodeProbes, options: WaitOptions): Pro
     if (seen.has("machined") && (await probes.tlsAnswers())) {
       reach("apid-tls", "apid answers TLS");
       last = "apid-tls";
-      if (seen.has("maintenance"))
-        return { stage: "maintenance", detail: "apid answers in maintenance mode (apply a config)" };
-      try {
-        const tag = await probes.version();
-        reach("api", `API answers over mTLS (version ${tag})`);
-        return { stage: "api", detail: `version ${tag}` };
-      } catch (error) {
-        versionError = (error as Error).message;
+      if (seen.has("maintenance")) {
+        const fingerprint = maintenanceFingerprint(serial);
+        if (fingerprint !== undefined) {
+          reach("maintenance-ready", `maintenance mode, fingerprint sha256:${fingerprint}`);
+          return {
+            stage: "maintenance",
+            detail: `maintenance mode, certificate fingerprint sha256:${fingerprint} (apply a config)`,
+            fingerprint,
+          };
+        }
+        noFingerprint = true;
+      } else {
+        try {
+          const tag = await probes.version();
+          reach("api", `API answers over mTLS (version ${tag})`);
+          return { stage: "api", detail: `version ${tag}` };
+        } catch (error) {
+          versionError = (error as Error).message;
+        }
       }
     } else if (seen.has("booted") && !apidInImage) {
       return {
@@ -138,6 +155,9 @@ export async function waitForNode(probes: NodeProbes, options: WaitOptions): Pro
         `last step: ${last}`,
         ...(apidState ? [`apid: ${apidState}`] : []),
         ...(versionError ? [`Version: ${versionError}`] : []),
+        ...(noFingerprint
+          ? ["apid answers in maintenance mode but the console shows no certificate fingerprint"]
+          : []),
       ];
       throw new NodeWaitError(
         "Timeout",

@@ -26,6 +26,7 @@ import {
   saveClusterState,
 } from "../cluster/cluster-state.ts";
 import { freePorts } from "../cluster/free-ports.ts";
+import { applyConfigCommand, maintenanceFingerprint } from "../cluster/maintenance-node.ts";
 import { type NodeOutcome, NodeWaitError, waitForNode } from "../cluster/node-wait.ts";
 import { isAlive, spawnDetached, stopProcess } from "../cluster/process-control.ts";
 import { tlsAnswers } from "../cluster/tls-probe.ts";
@@ -48,6 +49,8 @@ export interface ClusterCreateOptions {
   configPatch: string[];
   configPatchControlPlane: string[];
   configPatchWorker: string[];
+  /** false (`--no-config`): boot the nodes without a config, into maintenance mode. */
+  config: boolean;
   wait: boolean;
   timeout?: number;
 }
@@ -74,6 +77,14 @@ function kvmUsable(): boolean {
     return /^flags\s*:.*\b(vmx|svm)\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
   } catch {
     return false;
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
   }
 }
 
@@ -189,17 +200,24 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
     controlplane: readFileSync(join(generated, "controlplane.yaml"), "utf8"),
     worker: readFileSync(join(generated, "worker.yaml"), "utf8"),
   };
+  // Booted without a config, a node's config waits beside its logs, out of the config server's reach.
+  const withConfig = options.config;
+  const configFile = (node: { name: string; mac: string }) =>
+    withConfig ? join(configs, `${node.mac}.yaml`) : join(dir, node.name, "config.yaml");
   for (const node of plan.nodes) {
-    writeFileSync(join(configs, `${node.mac}.yaml`), patchNodeConfig(base[node.role], node), {
-      mode: 0o600,
-    });
+    mkdirSync(join(dir, node.name), { recursive: true });
+    writeFileSync(configFile(node), patchNodeConfig(base[node.role], node), { mode: 0o600 });
     if (bootMethod === "pxe")
       writeFileSync(
         join(configs, `${node.mac}.ipxe`),
-        nodeIpxeScript(assets.cmdline, serverPort as number, node),
+        nodeIpxeScript(assets.cmdline, serverPort as number, node, { config: withConfig }),
       );
   }
-  io.stdout(`generated configs for ${total} node(s) in ${configs}\n`);
+  io.stdout(
+    withConfig
+      ? `generated configs for ${total} node(s) in ${configs}\n`
+      : `generated configs for ${total} node(s) in ${dir}/<node>/config.yaml; the nodes boot without them (maintenance mode)\n`,
+  );
 
   // The client config: one context, every node's forwarded apid as an endpoint.
   const osconfigPath = resolveOsconfigPath(globals.osconfig, io);
@@ -267,7 +285,7 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
               method: "pxe",
               scriptUrl: `http://${HOST_FROM_GUEST}:${serverPort}/boot.ipxe?mac=${node.mac}`,
             },
-      configPort: serverPort as number,
+      configPort: withConfig ? (serverPort as number) : undefined,
       accelerators: accel,
       serialLog,
       pidFile: join(nodeDir, "qemu.pid"),
@@ -291,18 +309,13 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
   }
 
   let failed = 0;
+  const outcomeOf = new Map<string, NodeOutcome>();
   if (options.wait) {
     const timeoutMs = options.timeout ?? DEFAULT_TIMEOUT_MS;
     io.stdout(`waiting for the nodes (at most ${Math.round(timeoutMs / 1000)} s)...\n`);
     const outcomes = await Promise.all(
       state.nodes.map(async (node): Promise<NodeOutcome | Error> => {
-        const read = () => {
-          try {
-            return readFileSync(node.serialLog, "utf8");
-          } catch {
-            return "";
-          }
-        };
+        const read = () => readText(node.serialLog);
         try {
           return await waitForNode(
             {
@@ -344,16 +357,48 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
         io.stderr(
           `${node.name}: ${outcome.message}; serial log: ${node.serialLog}\n${qemuLog ? `${qemuLog}\n` : ""}`,
         );
-      } else io.stdout(`${node.name}: ${outcome.stage === "api" ? "ready" : "up"}: ${outcome.detail}\n`);
+      } else {
+        outcomeOf.set(node.name, outcome);
+        io.stdout(`${node.name}: ${outcome.stage === "api" ? "ready" : "up"}: ${outcome.detail}\n`);
+      }
     });
   }
 
+  // Nodes waiting in maintenance mode (all of them with --no-config, and without --wait): how to bring
+  // each up, pinned to the certificate fingerprint its console shows.
+  const waiting = state.nodes.filter((node) =>
+    options.wait ? outcomeOf.get(node.name)?.stage === "maintenance" : !withConfig,
+  );
+  const applyLines = waiting.map(
+    (node) =>
+      `  ${applyConfigCommand({
+        endpoint: `127.0.0.1:${node.apidPort}`,
+        file: configFile(node),
+        fingerprint:
+          outcomeOf.get(node.name)?.fingerprint ?? maintenanceFingerprint(readText(node.serialLog)),
+        serialLog: node.serialLog,
+      })}`,
+  );
+
   const flag = globals.osconfig ? ` --osconfig ${osconfigPath}` : "";
+  const status = failed
+    ? `started, ${failed} node(s) not up`
+    : !options.wait
+      ? "started"
+      : waiting.length > 0
+        ? `is up, ${waiting.length} node(s) in maintenance mode`
+        : "is up";
   io.stdout(
     [
       "",
-      `cluster "${plan.name}" ${failed ? `started, ${failed} node(s) not up` : options.wait ? "is up" : "started"} (${elapsed(started)})`,
-      "try:",
+      `cluster "${plan.name}" ${status} (${elapsed(started)})`,
+      ...(applyLines.length > 0
+        ? [
+            `apply each node's config over the maintenance API${options.wait ? "" : " once its console shows the certificate fingerprint"}:`,
+            ...applyLines,
+            "then:",
+          ]
+        : ["try:"]),
       `  osctl${flag} --context ${contextName} version`,
       `  osctl${flag} --context ${contextName} services`,
       `  osctl${flag} --context ${contextName} -e 127.0.0.1:${state.nodes[0]?.apidPort} logs containerd`,
