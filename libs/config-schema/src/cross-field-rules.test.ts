@@ -268,6 +268,25 @@ const cases: RuleCase[] = [
     path: "machine.install.extraKernelArgs[0]",
     code: "kernel_arg_hardening",
   },
+  {
+    name: "machine.files only under /var/ or /etc/cri/conf.d/ (the root is read-only)",
+    bad: { "machine.files": [{ path: "/etc/motd", content: "x", permissions: 0o644, op: "create" }] },
+    good: {
+      "machine.files": [
+        { path: "/var/lib/motd", content: "x", permissions: 0o644, op: "create" },
+        { path: "/etc/cri/conf.d/20-mirror.toml", content: "x", permissions: 0o644, op: "create" },
+      ],
+    },
+    path: "machine.files[0].path",
+    code: "file_path_not_writable",
+  },
+  {
+    name: "machine.files cannot target the writable directory itself",
+    bad: { "machine.files": [{ path: "/var/", content: "x", permissions: 0o644, op: "create" }] },
+    good: { "machine.files": [{ path: "/var/x", content: "x", permissions: 0o644, op: "create" }] },
+    path: "machine.files[0].path",
+    code: "file_path_not_writable",
+  },
 ];
 
 test.each(cases.map((c) => [c.name, c] as const))("%s", (_name, rule) => {

@@ -66,6 +66,13 @@ const CERTIFICATE_AUTHORITIES: readonly string[][] = [
   ["cluster", "etcd", "ca"],
 ];
 
+/**
+ * Where machine.files may write (machined's defaultFileTargets maps them onto the node): /var, and
+ * containerd CRI fragments kept on the writable /system. Everything else is the read-only squashfs
+ * root, where the write would fail at boot with EROFS.
+ */
+export const MACHINE_FILE_PREFIXES: readonly string[] = ["/var/", "/etc/cri/conf.d/"];
+
 /** Kernel arguments that undo the hardening arguments Bronze refuses to boot without. */
 export const HARDENING_OVERRIDES: readonly string[] = ["pti=off", "nopti", "slab_merge", "init_on_alloc=0"];
 
@@ -301,6 +308,21 @@ function kernelArgRules(config: unknown, ctx: Context): void {
   });
 }
 
+function fileRules(config: unknown, ctx: Context): void {
+  asArray(at(config, "machine", "files")).forEach((file, i) => {
+    const path = asString(at(file, "path"));
+    if (path === undefined || !path.startsWith("/")) return; // the schema reports it
+    if (MACHINE_FILE_PREFIXES.some((prefix) => path.startsWith(prefix) && path.length > prefix.length))
+      return;
+    error(
+      ctx,
+      ["machine", "files", i, "path"],
+      "file_path_not_writable",
+      `${path} is on the read-only root filesystem: machine.files may only write under ${MACHINE_FILE_PREFIXES.join(" or ")}`,
+    );
+  });
+}
+
 /** Rules spanning several fields, run on the raw v1alpha1 value so that they report even when the schema fails. */
 export function crossFieldRules(config: unknown, options: { mode: Mode; document: number }): IssueDraft[] {
   const ctx: Context = { ...options, out: [] };
@@ -313,5 +335,6 @@ export function crossFieldRules(config: unknown, options: { mode: Mode; document
   cniRule(config, ctx);
   certificateRules(config, ctx);
   kernelArgRules(config, ctx);
+  fileRules(config, ctx);
   return ctx.out;
 }
