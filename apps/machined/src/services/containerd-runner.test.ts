@@ -8,7 +8,7 @@ import {
   startTestContainerd,
   type TestContainerd,
 } from "@bronze/containerd-client";
-import { ContainerdRunner, exitFromContainerd } from "./containerd-runner.ts";
+import { ContainerdRunner, exitFromContainerd, TASK_START_TIMEOUT_MS } from "./containerd-runner.ts";
 import { RunnerError } from "./runner-error.ts";
 import type { LogSink, LogStream } from "./service.ts";
 
@@ -104,6 +104,29 @@ describe("ContainerdRunner", () => {
     expect(exit).toEqual({ code: null, signal: "SIGKILL" });
     expect(lines.some(([s, t]) => s === "system" && t.includes("SIGKILL"))).toBe(true);
     expect(await client.containers.list()).toEqual([]);
+  });
+
+  test("the task is given TASK_START_TIMEOUT_MS to start, not the client's 30 s default", async () => {
+    const deadlines: Array<number | undefined> = [];
+    const recording = new Proxy(client, {
+      get(target, key, receiver) {
+        if (key !== "startTask") return Reflect.get(target, key, receiver);
+        return (id: string, options: Parameters<ContainerdClient["startTask"]>[1]) => {
+          deadlines.push(options?.timeoutMs);
+          return target.startTask(id, options);
+        };
+      },
+    });
+    const { log } = sink();
+    const handle = await new ContainerdRunner({
+      client: async () => recording,
+      container: () => ({ rootfs, args: ["/bin/true"], capabilities: [], uid: 65534, gid: 65534 }),
+      logPath: join(dir, "logs", "deadline.log"),
+      tailIntervalMs: 50,
+    }).start({ id: "deadline", log });
+    expect(await handle.exited).toEqual({ code: 0, signal: null });
+    expect(TASK_START_TIMEOUT_MS).toBeGreaterThan(30_000);
+    expect(deadlines).toEqual([TASK_START_TIMEOUT_MS]);
   });
 
   test("a stale container with the same id is replaced", async () => {

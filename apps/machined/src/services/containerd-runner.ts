@@ -20,7 +20,17 @@ export interface ContainerdRunnerOptions {
   readonly clock?: Clock;
   /** How often the log file is read for new lines (default 200 ms). */
   readonly tailIntervalMs?: number;
+  /** Deadline of creating and starting the task (default TASK_START_TIMEOUT_MS). */
+  readonly taskStartTimeoutMs?: number;
 }
+
+/**
+ * How long containerd may take to create and start a task. A loaded node (measured: a TCG guest
+ * sharing 2 cores with 5 others, just after a reboot) took over 30 s to start apid's shim; a
+ * deadline cancelling containerd's create midway leaves the task's bundle directory behind
+ * (containerd 1.6), and every later create of that id fails with "mkdir <bundle>: file exists".
+ */
+export const TASK_START_TIMEOUT_MS = 180_000;
 
 /** Signal names for the exit statuses containerd reports as 128 + n. */
 const SIGNALS: Readonly<Record<number, string>> = {
@@ -124,7 +134,12 @@ export class ContainerdRunner implements Runner {
     let pid: number;
     try {
       await client.createContainer({ ...spec, id });
-      pid = (await client.startTask(id, { logPath: o.logPath })).pid;
+      pid = (
+        await client.startTask(id, {
+          logPath: o.logPath,
+          timeoutMs: o.taskStartTimeoutMs ?? TASK_START_TIMEOUT_MS,
+        })
+      ).pid;
     } catch (err) {
       tail.end();
       await removeQuietly(client, id).catch(() => {});
