@@ -31,7 +31,13 @@ import { kernelCmdline } from "./profiles.ts";
 import { Progress } from "./progress.ts";
 import type { RunTool } from "./run-tool.ts";
 import { type LibraryLookup, resolveSharedLibraries } from "./shared-libraries.ts";
-import { mksquashfs, mksquashfsArgs, type SquashfsOptions } from "./squashfs.ts";
+import {
+  DEFAULT_SQUASHFS_BLOCK,
+  DEFAULT_SQUASHFS_ZSTD_LEVEL,
+  mksquashfs,
+  mksquashfsArgs,
+  type SquashfsOptions,
+} from "./squashfs.ts";
 import { zstdArgs, zstdCompress } from "./zstd.ts";
 
 export interface BuildOptions {
@@ -50,8 +56,9 @@ export interface BuildOptions {
   readonly log: (line: string) => void;
   readonly now?: () => number;
   /**
-   * `stage1` (DESIGN §2, default): the shim execs the binary in the initramfs, which mounts the root.
-   * `compact`: the shim mounts the root itself and execs /sbin/init from it; no Bun in the initramfs.
+   * `compact` (default): the shim loads the modules, mounts the root itself and execs /sbin/init
+   * (machined) from it; no Bun in the initramfs. `stage1`: the shim execs the binary in the
+   * initramfs, which mounts the root (it carries the binary twice: 576 MB of RAM to unpack).
    */
   readonly initramfsLayout?: InitramfsLayout;
   /** Reuse rootfs.sqsh / initramfs.zst built from identical inputs (default true). */
@@ -229,11 +236,14 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       rmSync(staging, { recursive: true, force: true });
       outputs.store("rootfs", key, rootfsOut);
     }
-    note(`${(Bun.file(rootfsOut).size / 1e6).toFixed(1)} MB, ${options.squashfs.compressor}`);
+    const { compressor, level, blockSize } = options.squashfs;
+    note(
+      `${(Bun.file(rootfsOut).size / 1e6).toFixed(1)} MB, ${compressor}${compressor === "zstd" ? ` -${level ?? DEFAULT_SQUASHFS_ZSTD_LEVEL}` : ""}, ${(blockSize ?? DEFAULT_SQUASHFS_BLOCK) / 1024} KiB blocks`,
+    );
   });
 
   const initramfsOut = join(outDir, "initramfs.zst");
-  const layout = options.initramfsLayout ?? "stage1";
+  const layout = options.initramfsLayout ?? "compact";
   await progress.step("initramfs", async (note) => {
     const tree =
       layout === "compact"

@@ -6,7 +6,7 @@ const entry = `${repoRoot}/image/test/fixtures/hello-init.ts`;
 const context = { cwd: `${repoRoot}/image`, repoRoot, env: {} };
 
 describe("parseBuildCommand", () => {
-  test("defaults: qemu, _out and .cache/image under the repo, zstd levels, output cache on", () => {
+  test("defaults: qemu, _out and .cache/image under the repo, compact, zstd levels, output cache on", () => {
     const command = parseBuildCommand(["build", "--node-entry", "test/fixtures/hello-init.ts"], context);
     expect(command.profile.name).toBe("qemu");
     expect(command.outDir).toBe(`${repoRoot}/_out`);
@@ -14,10 +14,11 @@ describe("parseBuildCommand", () => {
     expect(command.nodeEntry).toBe(entry);
     expect(command.sourceDateEpoch).toBe(0);
     expect(command.version).toBe("dev");
-    expect(command.initramfsZstdLevel).toBe(3);
-    expect(command.squashfs).toEqual({ compressor: "zstd", level: 9 });
+    // compact: the initramfs is mostly the already-compressed rootfs.sqsh, zstd -1 stores it as is
+    expect(command.initramfsZstdLevel).toBe(1);
+    expect(command.squashfs).toEqual({ compressor: "zstd", level: 19, blockSize: 1 << 20 });
     expect(command.outputCache).toBe(true);
-    expect(command.initramfsLayout).toBe("stage1");
+    expect(command.initramfsLayout).toBe("compact");
     expect(command.disk).toBe(true);
   });
 
@@ -44,18 +45,33 @@ describe("parseBuildCommand", () => {
         "lz4",
         "--no-output-cache",
         "--initramfs",
-        "compact",
+        "stage1",
         "--no-disk",
       ],
       { ...context, env: { SOURCE_DATE_EPOCH: "1700000000" } },
     );
     expect(command.profile.name).toBe("metal");
     expect(command.outDir).toBe(`${repoRoot}/image/o`);
-    expect(command.squashfs).toEqual({ compressor: "lz4" });
+    expect(command.squashfs).toEqual({ compressor: "lz4", blockSize: 1 << 20 });
     expect(command.sourceDateEpoch).toBe(1700000000);
     expect(command.outputCache).toBe(false);
-    expect(command.initramfsLayout).toBe("compact");
+    expect(command.initramfsLayout).toBe("stage1");
+    expect(command.initramfsZstdLevel).toBe(3); // stage1 carries the uncompressed binary
     expect(command.disk).toBe(false);
+  });
+
+  test("squashfs level and block size; an explicit --zstd-level wins over the layout's", () => {
+    const e = ["build", "--node-entry", entry];
+    const command = parseBuildCommand(
+      [...e, "--squashfs-level", "9", "--squashfs-block-size", "128K", "--zstd-level", "5"],
+      context,
+    );
+    expect(command.squashfs).toEqual({ compressor: "zstd", level: 9, blockSize: 131072 });
+    expect(command.initramfsZstdLevel).toBe(5);
+    expect(parseBuildCommand([...e, "--squashfs-block-size", "4096"], context).squashfs.blockSize).toBe(4096);
+    expect(parseBuildCommand([...e, "--squashfs-block-size", "1m"], context).squashfs.blockSize).toBe(
+      1 << 20,
+    );
   });
 
   test("bad input is named", () => {
@@ -69,8 +85,12 @@ describe("parseBuildCommand", () => {
     );
     expect(() => parseBuildCommand(["build", ...e, "--squashfs-comp", "xz"], context)).toThrow("zstd or lz4");
     expect(() => parseBuildCommand(["build", ...e, "--initramfs", "big"], context)).toThrow(
-      "stage1 or compact",
+      '--initramfs must be compact or stage1, got "big"',
     );
+    for (const size of ["2M", "100K", "2K", "big", ""])
+      expect(() => parseBuildCommand(["build", ...e, "--squashfs-block-size", size], context)).toThrow(
+        `--squashfs-block-size must be a power of two from 4K to 1M (e.g. 128K, 1M), got ${JSON.stringify(size)}`,
+      );
     expect(() => parseBuildCommand(["build", ...e, "--frobnicate"], context)).toThrow(/frobnicate/);
     expect(() => parseBuildCommand(["build", "--node-entry", "nope.ts"], context)).toThrow(
       /nope\.ts does not exist/,

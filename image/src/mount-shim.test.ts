@@ -35,6 +35,21 @@ describe("buildMountShim", () => {
     expect(() => buildMountShim({ ...OPTIONS, modules: [], argv: [] })).toThrow("argv[0]");
   });
 
+  test("asks the kernel to decompress compressed modules (finit_module flag 4), not plain ones", () => {
+    const hex = (modules: string[]) =>
+      Buffer.from(buildMountShim({ ...OPTIONS, modules, argv: ["/sbin/init"] })).toString("hex");
+    const finit = "b839010000"; // mov eax, 313 (finit_module)
+    const flagCompressed = `ba04000000${finit}`; // mov edx, 4
+    const flagNone = `31d2${finit}`; // xor edx, edx
+    expect(hex(["/m/a.ko.xz"])).toContain(flagCompressed);
+    expect(hex(["/m/a.ko.xz"])).not.toContain(flagNone);
+    expect(hex(["/m/a.ko"])).toContain(flagNone);
+    expect(hex(["/m/a.ko"])).not.toContain(flagCompressed);
+    const both = hex(["/m/a.ko", "/m/b.ko.zst"]);
+    expect(both).toContain(flagNone);
+    expect(both).toContain(flagCompressed);
+  });
+
   // As PID 1 of new PID + mount namespaces, chrooted into a directory laid out like the compact
   // initramfs: attaches a real squashfs to a free loop device, mounts it, switches root, mounts the
   // API file systems and execs busybox from the squashfs. (No module is loaded: that would touch the

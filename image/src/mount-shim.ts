@@ -4,7 +4,8 @@ import { Asm } from "./x86-asm.ts";
 /**
  * The "compact" initramfs's /init: does stage 1's job in a few hundred bytes of machine code, so the
  * initramfs needs no copy of the Bun binary (nor glibc):
- *   for each module: open, finit_module(fd, "", 0) (EEXIST is fine), close
+ *   for each module: open, finit_module(fd, "", 0) (EEXIST is fine; compressed .ko.xz/.zst/.gz ask the
+ *   kernel to decompress), close
  *   attach the image to the loop device (LOOP_SET_FD), mount it read-only (squashfs) on newRoot
  *   chdir(newRoot); mount(".", "/", MS_MOVE); chroot("."); chdir("/")
  *   mount proc on /proc, sysfs on /sys, devtmpfs on /dev (in the new root)
@@ -49,6 +50,8 @@ const MS_NODEV = 4;
 const MS_NOEXEC = 8;
 const MS_MOVE = 8192;
 const EEXIST = 17;
+/** finit_module flag: the kernel decompresses the module (`.ko.xz`, `.ko.zst`, `.ko.gz`). */
+const MODULE_INIT_COMPRESSED_FILE = 4;
 export const MOUNT_SHIM_FAILED_STATUS = 127;
 
 export function buildMountShim(options: MountShimOptions): Uint8Array {
@@ -97,7 +100,10 @@ export function buildMountShim(options: MountShimOptions): Uint8Array {
       .movImm("rax", SYS.open)
       .syscall();
     asm.jumpIfNegative(fail(`open ${path}`)).movReg("r12", "rax");
-    asm.movReg("rdi", "r12").leaRip("rsi", "empty").zero("rdx").movImm("rax", SYS.finitModule).syscall();
+    asm.movReg("rdi", "r12").leaRip("rsi", "empty");
+    if (/\.ko\.(xz|zst|gz)$/.test(path)) asm.movImm("rdx", MODULE_INIT_COMPRESSED_FILE);
+    else asm.zero("rdx");
+    asm.movImm("rax", SYS.finitModule).syscall();
     asm.jumpIfRaxEquals(-EEXIST, `loaded${i}`).jumpIfNegative(fail(`finit_module ${path}`));
     asm.label(`loaded${i}`).movReg("rdi", "r12").movImm("rax", SYS.close).syscall();
   });

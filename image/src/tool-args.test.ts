@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { compileArgs, compileNodeBinary } from "./node-binary.ts";
-import { mksquashfsArgs } from "./squashfs.ts";
+import { mksquashfsArgs, parseBlockSize } from "./squashfs.ts";
 import { zstdArgs } from "./zstd.ts";
 
 describe("tool arguments", () => {
@@ -14,6 +14,23 @@ describe("tool arguments", () => {
     expect(mksquashfsArgs("/d", "/o", { sourceDateEpoch: 1, compressor: "lz4" }).join(" ")).toContain(
       "-comp lz4 -Xhc",
     );
+    // no block size: mksquashfs's own (128 KiB); a block size: -b in bytes
+    expect(args).not.toContain("-b");
+    const big = mksquashfsArgs("/d", "/o", {
+      sourceDateEpoch: 1,
+      compressor: "zstd",
+      level: 19,
+      blockSize: 1 << 20,
+    });
+    expect(big.join(" ")).toContain("-comp zstd -Xcompression-level 19 -b 1048576");
+  });
+
+  test("block sizes: K and M suffixes, powers of two from 4 KiB to 1 MiB only", () => {
+    expect(parseBlockSize("128K")).toBe(131072);
+    expect(parseBlockSize("1M")).toBe(1048576);
+    expect(parseBlockSize("4096")).toBe(4096);
+    for (const bad of ["2M", "2K", "100K", "0", "-1K", "1.5M", "K", ""])
+      expect(parseBlockSize(bad)).toBeUndefined();
   });
 
   test("zstd and bun build", () => {
