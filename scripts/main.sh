@@ -7,7 +7,7 @@ export OSCONFIG="$PWD/_out/main-osconfig"
 bun run build                      # dist/osctl
 bun run image                      # _out/: vmlinuz, initramfs.zst, rootfs.sqsh, disk.raw, ...
 ./dist/osctl cluster destroy --name main >/dev/null 2>&1 || true
-./dist/osctl cluster create --name main --controlplanes 1 --workers 0 --memory 1024 --assets _out
+./dist/osctl cluster create --name main --controlplanes 1 --workers 0 --assets _out
 ./dist/osctl version
 ./dist/osctl services
 echo

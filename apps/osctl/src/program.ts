@@ -497,7 +497,12 @@ function addClusterCommands(program: Command, io: Io, setExitCode: ExitCodeSink)
     .option("--controlplanes <n>", "control-plane nodes", parseInteger("--controlplanes"), 1)
     .option("--workers <n>", "worker nodes", parseInteger("--workers"), 1)
     .option("--boot <method>", "kernel (direct kernel boot), pxe or disk", "kernel")
-    .option("--memory <mb>", "guest RAM per node in MB", parseInteger("--memory"), 1024)
+    .option(
+      "--memory <mb>",
+      "guest RAM per node in MB (a control plane runs in 512)",
+      parseInteger("--memory"),
+      512,
+    )
     .option("--cpus <n>", "vCPUs per node", parseInteger("--cpus"), 1)
     .option("--assets <dir>", "the image's artifacts (bun image/src/main.ts build --profile qemu)", "_out")
     .option("--config-patch <patch>", "patch for every node's config (repeatable)", collect(false), [])

@@ -78,7 +78,7 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
   if (!Number.isInteger(input.memoryMb) || input.memoryMb < 384)
     throw new ClusterPlanError(
       "BadSize",
-      `--memory: ${input.memoryMb} MB is too little (the compact initramfs needs 384, the default one 768)`,
+      `--memory: ${input.memoryMb} MB is too little (the initramfs needs 384 MB to unpack, a control plane 512)`,
     );
   if (!Number.isInteger(input.cpus) || input.cpus < 1)
     throw new ClusterPlanError("BadSize", `--cpus: ${input.cpus} (at least 1)`);

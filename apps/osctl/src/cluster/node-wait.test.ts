@@ -175,7 +175,9 @@ test("timeout, exit and boot failure name the last step reached", async () => {
     ),
     { timeoutMs: 20_000, clock: clock4, progress: () => {} },
   );
-  await expect(small).rejects.toThrow("raise --memory (768 MB for the default layout");
+  await expect(small).rejects.toThrow(
+    "raise --memory (512 MB runs a control plane; an image built with --initramfs stage1 needs 576 MB)",
+  );
 });
 
 test("a service that keeps failing to start ends the wait with its reason", async () => {

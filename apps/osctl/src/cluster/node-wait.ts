@@ -109,7 +109,7 @@ export async function waitForNode(probes: NodeProbes, options: WaitOptions): Pro
       throw new NodeWaitError(
         "BootFailed",
         last,
-        "boot failed: the initramfs does not fit in the guest's RAM: raise --memory (768 MB for the default layout, 384 MB for --initramfs compact)",
+        "boot failed: the initramfs does not fit in the guest's RAM: raise --memory (512 MB runs a control plane; an image built with --initramfs stage1 needs 576 MB)",
       );
     for (const failure of FAILURES) {
       const match = failure.exec(serial);
