@@ -496,7 +496,11 @@ function addClusterCommands(program: Command, io: Io, setExitCode: ExitCodeSink)
     .option(...name)
     .option("--controlplanes <n>", "control-plane nodes", parseInteger("--controlplanes"), 1)
     .option("--workers <n>", "worker nodes", parseInteger("--workers"), 1)
-    .option("--boot <method>", "kernel (direct kernel boot), pxe or disk", "kernel")
+    .option(
+      "--boot <method>",
+      "kernel (direct kernel boot), pxe (iPXE from the config server) or disk (a copy of disk.raw per node, GRUB)",
+      "kernel",
+    )
     .option(
       "--memory <mb>",
       "guest RAM per node in MB (a control plane runs in 512)",

@@ -151,6 +151,27 @@ test("PXE boot: no kernel, the script URL as slirp's boot file, no option ROM on
   ]);
 });
 
+test("disk boot: the node's own disk on virtio, booted first; no kernel, no iPXE script", () => {
+  const plan = planCluster(input);
+  const node = plan.nodes[0];
+  if (!node) throw new Error("no node");
+  const argv = qemuArgv({
+    plan,
+    node,
+    boot: { method: "disk", disk: "/s/a,b/disk.raw" },
+    configPort: 4100,
+    accelerators: ["tcg"],
+    serialLog: "/s/serial.log",
+    pidFile: "/s/qemu.pid",
+  });
+  const after = (flag: string) => argv.filter((_, i) => argv[i - 1] === flag);
+  expect(argv).not.toContain("-kernel");
+  expect(argv).not.toContain("-append");
+  expect(after("-drive")).toEqual(["file=/s/a,,b/disk.raw,format=raw,if=virtio"]);
+  expect(after("-boot")).toEqual(["c"]);
+  expect(after("-netdev")[0]).toBe("user,id=host,hostfwd=tcp:127.0.0.1:4001-:50000");
+});
+
 test("the node patch gives a valid config: hostname, DHCP on eth0, static address on eth1", async () => {
   const plan = planCluster(input);
   const node = plan.nodes[2];

@@ -148,8 +148,14 @@ export function nodeCmdline(image: string, configPort: number | undefined, node:
   ].join(" ");
 }
 
-/** How a node boots: QEMU loads the kernel itself, or the NIC's iPXE fetches a script over HTTP. */
-export type QemuBoot = { method: "kernel"; assets: QemuBootAssets } | { method: "pxe"; scriptUrl: string };
+/**
+ * How a node boots: QEMU loads the kernel itself, the NIC's iPXE fetches a script over HTTP, or
+ * SeaBIOS boots GRUB from the node's own disk (its grub.cfg holds the node's kernel arguments).
+ */
+export type QemuBoot =
+  | { method: "kernel"; assets: QemuBootAssets }
+  | { method: "pxe"; scriptUrl: string }
+  | { method: "disk"; disk: string };
 
 export interface QemuArgvInput {
   plan: ClusterPlan;
@@ -180,8 +186,18 @@ export function qemuArgv(input: QemuArgvInput): string[] {
           ...["-append", nodeCmdline(boot.assets.cmdline, input.configPort, node)],
           ...["-netdev", userNet],
         ]
-      : // slirp's DHCP hands the script's URL to the NIC's iPXE ROM as the boot file.
-        ["-boot", "n", "-netdev", `${userNet},bootfile=${boot.scriptUrl}`]),
+      : boot.method === "disk"
+        ? // QEMU's option syntax doubles a comma inside a value.
+          [
+            "-drive",
+            `file=${boot.disk.replaceAll(",", ",,")},format=raw,if=virtio`,
+            "-boot",
+            "c",
+            "-netdev",
+            userNet,
+          ]
+        : // slirp's DHCP hands the script's URL to the NIC's iPXE ROM as the boot file.
+          ["-boot", "n", "-netdev", `${userNet},bootfile=${boot.scriptUrl}`]),
     ...["-device", `virtio-net-pci,netdev=host,mac=${node.mac}`],
     ...["-netdev", `socket,id=cluster,mcast=${plan.multicast}`],
     // No option ROM on the cluster NIC: only the first NIC network-boots.

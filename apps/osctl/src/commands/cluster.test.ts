@@ -6,12 +6,21 @@ import { clusterDir, saveClusterState } from "../cluster/cluster-state.ts";
 import { isAlive, spawnDetached } from "../cluster/process-control.ts";
 import { createTestIo, osctl } from "../testing/test-io.ts";
 
-test("create refuses what it cannot do, naming the flag", async () => {
+test("create refuses bad flags and missing artifacts, naming them", async () => {
   const io = createTestIo();
   try {
-    const disk = await osctl(io, "cluster", "create", "--boot", "disk");
-    expect(disk.code).toBe(2);
-    expect(disk.stderr).toContain("--boot disk: not available yet");
+    const floppy = await osctl(io, "cluster", "create", "--boot", "floppy");
+    expect(floppy.code).toBe(2);
+    expect(floppy.stderr).toContain('--boot: "floppy" (expected kernel, pxe or disk)');
+    // Disk boot needs the image's disk.raw only.
+    mkdirSync(join(io.dir, "kernel-only"));
+    for (const f of ["vmlinuz", "initramfs.zst", "cmdline"])
+      writeFileSync(join(io.dir, "kernel-only", f), "");
+    const disk = await osctl(io, "cluster", "create", "--boot", "disk", "--assets", "kernel-only");
+    expect(disk.code).toBe(1);
+    expect(disk.stderr).toContain(
+      `--assets ${join(io.dir, "kernel-only")}: missing ${join(io.dir, "kernel-only", "disk.raw")}`,
+    );
     const name = await osctl(io, "cluster", "create", "--name", "Bad_Name");
     expect(name.code).toBe(2);
     expect(name.stderr).toContain('--name: "Bad_Name"');

@@ -5,6 +5,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { applyPatches, ConfigError, formatIssue } from "@bronze/config-schema";
+import { runTool } from "@bronze/image";
 import { CliError, isCliError, usageError } from "../cli-error.ts";
 import { withNodeSession } from "../client/node-client.ts";
 import {
@@ -13,9 +14,11 @@ import {
   ClusterPlanError,
   HOST_FROM_GUEST,
   type NodePlan,
+  nodeCmdline,
   nodeIpxeScript,
   nodePatch,
   planCluster,
+  type QemuBoot,
   qemuArgv,
 } from "../cluster/cluster-plan.ts";
 import {
@@ -27,6 +30,7 @@ import {
 } from "../cluster/cluster-state.ts";
 import { freePorts } from "../cluster/free-ports.ts";
 import { applyConfigCommand, maintenanceFingerprint } from "../cluster/maintenance-node.ts";
+import { NodeDiskError, prepareNodeDisk } from "../cluster/node-disk.ts";
 import { type NodeOutcome, NodeWaitError, waitForNode } from "../cluster/node-wait.ts";
 import { isAlive, spawnDetached, stopProcess } from "../cluster/process-control.ts";
 import { tlsAnswers } from "../cluster/tls-probe.ts";
@@ -98,18 +102,20 @@ function tail(path: string, lines: number): string {
 
 const elapsed = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 
-function checkAssets(dir: string) {
-  const files = ["vmlinuz", "initramfs.zst", "cmdline"].map((f) => join(dir, f));
-  const missing = files.filter((f) => !existsSync(f));
+/** The image's artifacts a boot method needs: the kernel, initramfs and cmdline, or disk.raw. */
+function checkAssets(dir: string, boot: "kernel" | "pxe" | "disk") {
+  const needed = boot === "disk" ? ["disk.raw"] : ["vmlinuz", "initramfs.zst", "cmdline"];
+  const missing = needed.map((f) => join(dir, f)).filter((f) => !existsSync(f));
   if (missing.length > 0)
     throw new CliError(
       "not-found",
       `--assets ${dir}: missing ${missing.join(", ")} (build them with \`bun image/src/main.ts build --profile qemu --out ${dir}\`)`,
     );
   return {
-    kernel: files[0] as string,
-    initrd: files[1] as string,
-    cmdline: readFileSync(files[2] as string, "utf8"),
+    kernel: join(dir, "vmlinuz"),
+    initrd: join(dir, "initramfs.zst"),
+    cmdline: boot === "disk" ? "" : readFileSync(join(dir, "cmdline"), "utf8"),
+    disk: join(dir, "disk.raw"),
   };
 }
 
@@ -122,6 +128,17 @@ function patchNodeConfig(base: string, node: NodePlan): string {
         "invalid-input",
         `${node.name}: the config is invalid: ${error.message}\n${error.issues.map((i) => `  ${formatIssue(i, node.name)}`).join("\n")}`,
       );
+    throw error;
+  }
+}
+
+/** The node's copy of disk.raw, its grub.cfg holding the node's kernel arguments. */
+async function nodeDisk(source: string, target: string, cmdline: (image: string) => string): Promise<void> {
+  try {
+    await prepareNodeDisk({ source, target, cmdline, run: runTool });
+  } catch (error) {
+    if (error instanceof NodeDiskError)
+      throw new CliError(error.code === "BadImage" ? "invalid-input" : "failed", error.message);
     throw error;
   }
 }
@@ -142,11 +159,9 @@ async function waitForHttp(url: string, timeoutMs: number, alive: () => boolean)
 
 export async function clusterCreate(options: ClusterCreateOptions, globals: { osconfig?: string }, io: Io) {
   const started = Date.now();
-  if (options.boot === "disk")
-    throw usageError("--boot disk: not available yet in cluster create; use --boot kernel or --boot pxe");
-  if (options.boot !== "kernel" && options.boot !== "pxe")
+  if (options.boot !== "kernel" && options.boot !== "pxe" && options.boot !== "disk")
     throw usageError(`--boot: "${options.boot}" (expected kernel, pxe or disk)`);
-  const bootMethod: "kernel" | "pxe" = options.boot;
+  const bootMethod: "kernel" | "pxe" | "disk" = options.boot;
   if (!Bun.which(QEMU))
     throw new CliError("not-found", `${QEMU} is not installed (Debian: apt-get install qemu-system-x86)`);
 
@@ -167,7 +182,7 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
     throw error;
   }
   const assetsDir = resolve(io.cwd, options.assets);
-  const assets = checkAssets(assetsDir);
+  const assets = checkAssets(assetsDir, bootMethod);
   const dir = clusterDir(io.home, plan.name);
   const statePath = join(dir, "state.json");
   if (existsSync(statePath))
@@ -275,17 +290,24 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
     const nodeDir = join(dir, node.name);
     mkdirSync(nodeDir, { recursive: true });
     const serialLog = join(nodeDir, "serial.log");
+    const configPort = withConfig ? (serverPort as number) : undefined;
+    let boot: QemuBoot;
+    if (bootMethod === "disk") {
+      const disk = join(nodeDir, "disk.raw");
+      await nodeDisk(assets.disk, disk, (image) => nodeCmdline(image, configPort, node));
+      io.stdout(`${node.name}: disk ${disk} (a copy of disk.raw; GRUB boots it with the node's arguments)\n`);
+      boot = { method: "disk", disk };
+    } else if (bootMethod === "kernel") boot = { method: "kernel", assets };
+    else
+      boot = {
+        method: "pxe",
+        scriptUrl: `http://${HOST_FROM_GUEST}:${serverPort}/boot.ipxe?mac=${node.mac}`,
+      };
     const argv = qemuArgv({
       plan,
       node,
-      boot:
-        bootMethod === "kernel"
-          ? { method: "kernel", assets }
-          : {
-              method: "pxe",
-              scriptUrl: `http://${HOST_FROM_GUEST}:${serverPort}/boot.ipxe?mac=${node.mac}`,
-            },
-      configPort: withConfig ? (serverPort as number) : undefined,
+      boot,
+      configPort,
       accelerators: accel,
       serialLog,
       pidFile: join(nodeDir, "qemu.pid"),
