@@ -11,7 +11,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { LogLineDecoder, MachineService, ROLE_HEADER } from "@bronze/api";
+import { HTTP2_CLIENT_SETTINGS, LogLineDecoder, MachineService, ROLE_HEADER } from "@bronze/api";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { makePki, writePkiDir } from "../test/pki-fixture.ts";
@@ -76,6 +76,8 @@ function viaApid(cert = pki.reader) {
     ca: pki.ca.crt,
     cert: cert.crt,
     key: cert.key,
+    // As osctl asks apid.
+    settings: HTTP2_CLIENT_SETTINGS,
   });
   managers.push(sessionManager);
   return createClient(MachineService, createGrpcTransport({ baseUrl, sessionManager }));
@@ -83,6 +85,8 @@ function viaApid(cert = pki.reader) {
 function direct() {
   const sessionManager = new Http2SessionManager("http://localhost", undefined, {
     createConnection: () => connect(socketPath),
+    // As apid asks machined.
+    settings: HTTP2_CLIENT_SETTINGS,
   });
   managers.push(sessionManager);
   return createClient(

@@ -1,15 +1,17 @@
 import http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
-import { closeGracefully, listen, MachineService, trackSessions } from "@bronze/api";
+import { closeGracefully, listen, MachineService, NODE_HEADER, trackSessions } from "@bronze/api";
 import { createContextKey, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ApidError } from "./apid-error.ts";
-import { authorizeCall } from "./authorize-call.ts";
+import { authorizeCall, type CallDecision } from "./authorize-call.ts";
+import { isBinaryGrpc, passThroughGrpc } from "./grpc-pass-through.ts";
 import { createMaintenanceCertificate } from "./maintenance-certificate.ts";
+import { formatNodeAddress } from "./node-address.ts";
 import { PeerIdentityCache } from "./peer-identity.ts";
 import { type ApidPki, readPkiDir } from "./pki-files.ts";
 import { type PkiWatcher, watchPkiDir } from "./pki-watcher.ts";
-import { DECISION_KEY, registerProxy } from "./proxy-service.ts";
+import { DECISION_KEY, registerProxy, upstreamHeaders } from "./proxy-service.ts";
 import { type ForwardingIdentity, Upstreams } from "./upstreams.ts";
 
 export type ApidMode =
@@ -70,6 +72,23 @@ function peerCertificateOf(
   return peer;
 }
 
+/** The procedure paths apid passes through (unary and server-streaming methods of MachineService). */
+const PASSED_THROUGH = new Set(
+  MachineService.methods
+    .filter((m) => m.methodKind === "unary" || m.methodKind === "server_streaming")
+    .map((m) => `/${MachineService.typeName}/${m.name}`),
+);
+
+/** A compat request's headers as authorizeCall reads them. */
+function headerOf(req: http2.Http2ServerRequest): Pick<Headers, "get"> {
+  return {
+    get(name: string) {
+      const value = req.headers[name];
+      return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+    },
+  };
+}
+
 function forwardingIdentity(pki: ApidPki): ForwardingIdentity | undefined {
   return pki.impersonator === undefined ? undefined : { ca: pki.ca, impersonator: pki.impersonator };
 }
@@ -127,7 +146,50 @@ export async function startApid(options: ApidOptions): Promise<Apid> {
     },
   });
 
-  const server = http2.createSecureServer({ ...tlsOptions, allowHTTP1: true }, handler);
+  // Binary gRPC calls that are allowed (osctl's, grpc-js's) pass through as bytes (grpc-pass-through.ts):
+  // connect-node's server and client pipelines cost most of apid's latency and throughput. Refusals,
+  // other protocols and an unreachable upstream go through connect, which answers them.
+  const onRequest = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    if (
+      req.httpVersionMajor !== 2 ||
+      !isBinaryGrpc(req.headers["content-type"]) ||
+      !PASSED_THROUGH.has(req.url)
+    ) {
+      handler(req, res);
+      return;
+    }
+    let decision: CallDecision;
+    try {
+      const peer = peerCertificateOf(req as Parameters<typeof peerCertificateOf>[0], peerBySession);
+      decision = authorizeCall({
+        method: req.url,
+        header: headerOf(req),
+        peer: peer && peers.identify(peer.fingerprint, peer.der),
+        maintenance,
+        canForward: upstreams.canForward,
+      });
+    } catch {
+      handler(req, res);
+      return;
+    }
+    const sessions = upstreams.sessions(decision.target);
+    if (sessions === undefined) {
+      handler(req, res);
+      return;
+    }
+    const target = decision.target;
+    passThroughGrpc(req, res, {
+      sessions,
+      header: upstreamHeaders(decision),
+      responseHeader: target.kind === "node" ? { [NODE_HEADER]: formatNodeAddress(target.node) } : undefined,
+    }).then(
+      (passed) => {
+        if (!passed) handler(req, res);
+      },
+      (error) => options.onInternalError?.(error),
+    );
+  };
+  const server = http2.createSecureServer({ ...tlsOptions, allowHTTP1: true }, onRequest as never);
   // A client going away mid-session (GOAWAY/RST with CANCEL, a reset socket) is not apid's error.
   const sessions = trackSessions(server, () => {});
   // Failed handshakes (no certificate, another CA, expired) are the clients' problem, not ours.

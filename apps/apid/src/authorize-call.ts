@@ -30,7 +30,8 @@ export interface CallDecision {
 export interface AuthorizeCallInput {
   /** Procedure path, "/package.Service/Method". */
   readonly method: string;
-  readonly header: Headers;
+  /** The request headers (only get() is used). */
+  readonly header: Pick<Headers, "get">;
   /** The client certificate's identity; undefined when the client sent none. */
   readonly peer: PeerIdentity | undefined;
   readonly maintenance: boolean;

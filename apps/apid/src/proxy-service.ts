@@ -29,11 +29,17 @@ interface Upstream {
   readonly header: Headers;
 }
 
+/** The headers apid sends upstream for a decided call: the role, and the forwarded mark to a node. */
+export function upstreamHeaders(decision: CallDecision): Record<string, string> {
+  return decision.target.kind === "machined"
+    ? { [ROLE_HEADER]: decision.role }
+    : { [ROLE_HEADER]: decision.role, [FORWARDED_HEADER]: "1" };
+}
+
 function upstreamFor(ctx: HandlerContext, targets: ProxyTargets): Upstream {
   const decision = ctx.values.get(DECISION_KEY);
   if (decision === undefined) throw new ConnectError("call was not authorised", Code.Internal);
-  const header = new Headers();
-  header.set(ROLE_HEADER, decision.role);
+  const header = new Headers(upstreamHeaders(decision));
   if (decision.target.kind === "machined") return { transport: targets.machined, header };
   const label = formatNodeAddress(decision.target.node);
   const transport = targets.node(decision.target.node);
@@ -43,7 +49,6 @@ function upstreamFor(ctx: HandlerContext, targets: ProxyTargets): Upstream {
       Code.FailedPrecondition,
     );
   }
-  header.set(FORWARDED_HEADER, "1");
   ctx.responseHeader.set(NODE_HEADER, label);
   return { transport, header };
 }

@@ -1,6 +1,8 @@
 import { connect } from "node:net";
+import { HTTP2_CLIENT_SETTINGS } from "@bronze/api";
 import type { Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import type { CallTarget } from "./authorize-call.ts";
 import { formatNodeAddress, type NodeAddress } from "./node-address.ts";
 import type { CertificateAndKeyPem } from "./pki-files.ts";
 
@@ -28,6 +30,7 @@ export class Upstreams {
     this.#identity = identity;
     const sessions = new Http2SessionManager("http://localhost", undefined, {
       createConnection: () => connect(machinedSocket),
+      settings: HTTP2_CLIENT_SETTINGS,
     });
     this.#machined = {
       sessions,
@@ -49,6 +52,15 @@ export class Upstreams {
 
   /** The transport to a node's apid; undefined when this node has no impersonator certificate. */
   node(address: NodeAddress): Transport | undefined {
+    return this.#node(address)?.transport;
+  }
+
+  /** The HTTP/2 sessions behind a target's transport (for apid's raw gRPC pass-through). */
+  sessions(target: CallTarget): Http2SessionManager | undefined {
+    return target.kind === "machined" ? this.#machined.sessions : this.#node(target.node)?.sessions;
+  }
+
+  #node(address: NodeAddress): Upstream | undefined {
     const identity = this.#identity;
     if (identity === undefined) return undefined;
     const authority = formatNodeAddress(address);
@@ -59,6 +71,7 @@ export class Upstreams {
         ca: identity.ca,
         cert: identity.impersonator.crt,
         key: identity.impersonator.key,
+        settings: HTTP2_CLIENT_SETTINGS,
       });
       upstream = {
         sessions,
@@ -66,7 +79,7 @@ export class Upstreams {
       };
       this.#nodes.set(authority, upstream);
     }
-    return upstream.transport;
+    return upstream;
   }
 
   /** New certificates: later forwarded calls open new sessions with them. */

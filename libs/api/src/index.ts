@@ -162,6 +162,7 @@ export {
 } from "./gen/bronze/security/v1/security_pb.ts";
 export { FORWARDED_HEADER, NODE_HEADER, ROLE_HEADER, TOKEN_HEADER } from "./headers.ts";
 export { closeGracefully, listen, trackSessions } from "./http2-server-lifecycle.ts";
+export { HTTP2_CLIENT_SETTINGS } from "./http2-settings.ts";
 export { LOGS_CHUNK_BYTES, LogLineDecoder } from "./log-text.ts";
 export { isAllowed, isRole, METHOD_ROLES, ROLES, type Role } from "./roles.ts";
 export { BRONZE_VERSION } from "./version.ts";

@@ -1,0 +1,191 @@
+// The raw gRPC pass-through between two real HTTP/2 servers on unix sockets: a front one (apid's
+// place) relaying to an upstream one (machined's place), with a raw HTTP/2 client.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import http2 from "node:http2";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Http2SessionManager } from "@connectrpc/connect-node";
+import { isBinaryGrpc, passThroughGrpc } from "./grpc-pass-through.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "pass-through-"));
+const seen: http2.IncomingHttpHeaders[] = [];
+let cancelled = 0;
+let upstream: http2.Http2Server;
+let front: http2.Http2Server;
+let sessions: Http2SessionManager;
+const refusing = new Http2SessionManager("http://localhost", undefined, {
+  createConnection: () => connect(join(dir, "nobody.sock")),
+});
+
+const envelope = (payload: string) => {
+  const body = Buffer.from(payload);
+  const out = Buffer.alloc(5 + body.length);
+  out.writeUInt32BE(body.length, 1);
+  body.copy(out, 5);
+  return out;
+};
+
+function listen(server: http2.Http2Server, path: string): Promise<void> {
+  return new Promise((resolve) => server.listen(path, resolve));
+}
+
+beforeAll(async () => {
+  upstream = http2.createServer();
+  upstream.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+    seen.push(headers);
+    const path = headers[":path"];
+    let body = Buffer.alloc(0);
+    stream.on("data", (d: Buffer) => {
+      body = Buffer.concat([body, d]);
+    });
+    stream.on("end", () => {
+      if (path === "/s/Denied") {
+        stream.respond(
+          {
+            ":status": 200,
+            "content-type": "application/grpc",
+            "grpc-status": "7",
+            "grpc-message": "no%20way",
+          },
+          { endStream: true },
+        );
+        return;
+      }
+      if (path === "/s/Forever") {
+        stream.respond({ ":status": 200, "content-type": "application/grpc" });
+        const timer = setInterval(() => stream.write(envelope("tick")), 5);
+        stream.on("close", () => {
+          clearInterval(timer);
+          cancelled++;
+        });
+        return;
+      }
+      stream.respond(
+        { ":status": 200, "content-type": "application/grpc", "x-up": "1" },
+        { waitForTrailers: true },
+      );
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", "x-trailer": "t" }));
+      stream.write(body); // the request, echoed
+      stream.end(envelope("second"));
+    });
+  });
+  await listen(upstream, join(dir, "up.sock"));
+  sessions = new Http2SessionManager("http://localhost", undefined, {
+    createConnection: () => connect(join(dir, "up.sock")),
+  });
+  front = http2.createServer((req, res) => {
+    const target = req.url === "/s/Refused" ? refusing : sessions;
+    passThroughGrpc(req, res, {
+      sessions: target,
+      header: { "x-role": "os:reader" },
+      responseHeader: { "x-node": "n1" },
+    }).then((passed) => {
+      if (!passed) {
+        res.writeHead(200, { "content-type": "application/grpc", "grpc-status": "14", "x-fallback": "1" });
+        res.end();
+      }
+    });
+  });
+  await listen(front, join(dir, "front.sock"));
+});
+
+afterAll(async () => {
+  sessions.abort();
+  refusing.abort();
+  await new Promise((r) => front.close(r));
+  await new Promise((r) => upstream.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Answer {
+  headers: http2.IncomingHttpHeaders;
+  trailers: http2.IncomingHttpHeaders | undefined;
+  body: Buffer;
+}
+
+async function call(path: string, body: Buffer, extra: http2.OutgoingHttpHeaders = {}): Promise<Answer> {
+  const client = http2.connect("http://localhost", {
+    createConnection: () => connect(join(dir, "front.sock")),
+  });
+  try {
+    const req = client.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+      "x-secret": "not forwarded",
+      ...extra,
+    });
+    req.end(body);
+    let trailers: http2.IncomingHttpHeaders | undefined;
+    req.on("trailers", (t) => {
+      trailers = t;
+    });
+    const headers = await new Promise<http2.IncomingHttpHeaders>((resolve) => req.once("response", resolve));
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return { headers, trailers, body: Buffer.concat(chunks) };
+  } finally {
+    client.close();
+  }
+}
+
+test("binary gRPC content types only", () => {
+  expect(isBinaryGrpc("application/grpc")).toBe(true);
+  expect(isBinaryGrpc("application/grpc+proto")).toBe(true);
+  expect(isBinaryGrpc("application/grpc+json")).toBe(false);
+  expect(isBinaryGrpc("application/grpc-web")).toBe(false);
+  expect(isBinaryGrpc("application/json")).toBe(false);
+  expect(isBinaryGrpc(undefined)).toBe(false);
+});
+
+test("bytes, headers and trailers pass through; only the target's headers and the timeout go up", async () => {
+  const request = envelope("hello");
+  const answer = await call("/s/Echo", request, { "grpc-timeout": "5S" });
+  expect(Number(answer.headers[":status"])).toBe(200);
+  expect(answer.headers["x-up"]).toBe("1");
+  expect(answer.headers["x-node"]).toBe("n1");
+  expect(answer.trailers).toMatchObject({ "grpc-status": "0", "x-trailer": "t" });
+  expect(Buffer.compare(answer.body, Buffer.concat([request, envelope("second")]))).toBe(0);
+  const up = seen.at(-1);
+  expect(up).toMatchObject({
+    ":path": "/s/Echo",
+    "content-type": "application/grpc",
+    "x-role": "os:reader",
+    "grpc-timeout": "5S",
+    "grpc-accept-encoding": "identity",
+  });
+  expect(up?.["x-secret"]).toBeUndefined();
+});
+
+test("a trailers-only error reaches the caller as a status in trailers", async () => {
+  const answer = await call("/s/Denied", envelope(""));
+  expect(answer.headers["grpc-status"]).toBeUndefined();
+  expect(answer.trailers).toMatchObject({ "grpc-status": "7", "grpc-message": "no%20way" });
+  expect(answer.body.length).toBe(0);
+});
+
+test("an upstream that cannot be reached leaves the call to the caller (nothing answered)", async () => {
+  const answer = await call("/s/Refused", envelope(""));
+  expect(answer.headers["x-fallback"]).toBe("1");
+});
+
+test("the caller going away cancels the upstream stream", async () => {
+  const before = cancelled;
+  const client = http2.connect("http://localhost", {
+    createConnection: () => connect(join(dir, "front.sock")),
+  });
+  const req = client.request({
+    ":method": "POST",
+    ":path": "/s/Forever",
+    "content-type": "application/grpc",
+  });
+  req.end(envelope(""));
+  await new Promise<void>((resolve) => req.once("data", () => resolve()));
+  req.close(http2.constants.NGHTTP2_CANCEL);
+  for (let i = 0; i < 100 && cancelled === before; i++) await Bun.sleep(20);
+  expect(cancelled).toBe(before + 1);
+  client.close();
+});

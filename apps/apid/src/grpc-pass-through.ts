@@ -1,0 +1,133 @@
+import http2 from "node:http2";
+
+/** What a raw pass-through needs of connect-node's Http2SessionManager (it keeps the session alive). */
+export interface UpstreamSessions {
+  request(
+    method: string,
+    path: string,
+    headers: http2.OutgoingHttpHeaders,
+    options: http2.ClientSessionRequestOptions,
+  ): Promise<http2.ClientHttp2Stream>;
+  notifyResponseByteRead(stream: http2.ClientHttp2Stream): void;
+}
+
+export interface PassThroughTarget {
+  readonly sessions: UpstreamSessions;
+  /** Headers for the upstream call besides the gRPC ones (the role, the forwarded mark). */
+  readonly header: Readonly<Record<string, string>>;
+  /** Headers added to the response (x-bronze-node). */
+  readonly responseHeader?: Readonly<Record<string, string>>;
+}
+
+/** Binary gRPC (`application/grpc`, `application/grpc+proto`): its bytes pass through apid unread. */
+export function isBinaryGrpc(contentType: string | undefined): boolean {
+  return contentType === "application/grpc" || contentType === "application/grpc+proto";
+}
+
+/** Request headers carried to the upstream as they are. */
+const FORWARDED_REQUEST_HEADERS = ["grpc-timeout", "grpc-encoding"] as const;
+/** Response headers not copied (pseudo-headers are dropped as well). */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "content-length"]);
+
+function copyHeaders(from: http2.IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const name in from) {
+    const value = from[name];
+    if (value === undefined || name.charCodeAt(0) === 58 /* ":" */ || HOP_BY_HOP.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** gRPC's percent-encoding of grpc-message. */
+function grpcMessage(message: string): string {
+  return encodeURIComponent(message);
+}
+
+/**
+ * Relays one binary gRPC call (unary or server streaming) to an upstream HTTP/2 session byte for byte:
+ * no envelope or protobuf work, HTTP/2 flow control end to end (a slow caller pauses the upstream
+ * stream), the caller going away cancels the upstream call. Only the role headers of `target` and the
+ * gRPC timeout and encoding of the request go upstream, as with apid's Connect pass-through.
+ *
+ * Resolves false, with nothing read from the caller and nothing answered, when the upstream stream
+ * cannot be opened: the caller may then answer the call another way (with a proper error).
+ */
+export async function passThroughGrpc(
+  req: http2.Http2ServerRequest,
+  res: http2.Http2ServerResponse,
+  target: PassThroughTarget,
+): Promise<boolean> {
+  const headers: http2.OutgoingHttpHeaders = {
+    "content-type": req.headers["content-type"],
+    te: "trailers",
+    // Uncompressed on this hop: flow control then counts the bytes a slow reader holds back.
+    "grpc-accept-encoding": "identity",
+  };
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = req.headers[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  for (const name in target.header) headers[name] = target.header[name];
+
+  let upstream: http2.ClientHttp2Stream;
+  try {
+    upstream = await target.sessions.request("POST", req.url, headers, {});
+  } catch {
+    return false;
+  }
+
+  let done = false;
+  let trailers: Record<string, string | string[]> | undefined;
+  const fail = (message: string) => {
+    if (done) return;
+    done = true;
+    const status = { "grpc-status": "14", "grpc-message": grpcMessage(message) };
+    if (!res.headersSent) res.writeHead(200, { "content-type": "application/grpc", ...status });
+    else res.addTrailers(status);
+    res.end();
+  };
+
+  upstream.on("response", (responseHeaders) => {
+    const out = copyHeaders(responseHeaders);
+    Object.assign(out, target.responseHeader);
+    // A trailers-only answer (an error): its status goes out as trailers after the headers, which
+    // every gRPC client reads.
+    if (out["grpc-status"] !== undefined) {
+      trailers = { "grpc-status": out["grpc-status"] };
+      if (out["grpc-message"] !== undefined) trailers["grpc-message"] = out["grpc-message"];
+      delete out["grpc-status"];
+      delete out["grpc-message"];
+    }
+    res.writeHead(Number(responseHeaders[":status"] ?? 200), out);
+  });
+  upstream.on("trailers", (t) => {
+    trailers = copyHeaders(t);
+  });
+  upstream.on("data", (chunk: Buffer) => {
+    target.sessions.notifyResponseByteRead(upstream);
+    if (!res.write(chunk)) upstream.pause();
+  });
+  res.on("drain", () => upstream.resume());
+  upstream.on("end", () => {
+    if (done) return;
+    done = true;
+    if (!res.headersSent) res.writeHead(200, { "content-type": "application/grpc" });
+    res.addTrailers(trailers ?? { "grpc-status": "13", "grpc-message": "upstream sent no status" });
+    res.end();
+  });
+  upstream.on("error", (error) => fail(`upstream: ${error.message}`));
+  upstream.on("close", () => {
+    if (!done) fail(`upstream closed the call (code ${upstream.rstCode})`);
+  });
+  // The caller went away (or reset the stream) before the answer ended: cancel upstream.
+  res.on("close", () => {
+    if (!done) {
+      done = true;
+      if (!upstream.closed) upstream.close(http2.constants.NGHTTP2_CANCEL);
+    }
+  });
+  req.on("error", () => {});
+  req.pipe(upstream);
+  return true;
+}
