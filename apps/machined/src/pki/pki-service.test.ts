@@ -116,6 +116,13 @@ test("a control plane's service writes apid's and trustd's directories, readable
       .tail()
       .map((l) => l.text)
       .join("\n"),
+  ).toContain("certificates written, issued with the OS CA (valid until");
+  expect(
+    supervisor
+      .logs("pki")
+      .tail()
+      .map((l) => l.text)
+      .join("\n"),
   ).toContain("renewal in 5840 h");
   await supervisor.stopAll();
   supervisor.close();
@@ -132,6 +139,7 @@ test("a worker gets its certificate from a real trustd with the token", async ()
     ),
   );
   const certs = await provisionCertificates(o);
+  expect(certs.source).toMatch(/^signed by trustd at 127\.0\.0\.1:\d+$/);
   expect(certs.trustd).toBeUndefined();
   expect(certs.apid.map((f) => f.name)).toEqual(["ca.crt", "server.crt", "server.key"]);
   const server = inspectCertificate(certs.apid.find((f) => f.name === "server.crt")?.data ?? "");

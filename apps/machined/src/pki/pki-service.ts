@@ -45,8 +45,11 @@ export class NodePkiError extends Error {
   readonly code = "BadConfig";
 }
 
+/** The node's certificates and where they came from, for the log ("issued with the OS CA", "signed by trustd at ..."). */
+export type ProvisionedCertificates = NodeCertificates & { readonly source: string };
+
 /** Issues (control plane) or obtains from trustd (worker) the node's certificates, once. */
-export async function provisionCertificates(options: PkiServiceOptions): Promise<NodeCertificates> {
+export async function provisionCertificates(options: PkiServiceOptions): Promise<ProvisionedCertificates> {
   const config = options.config();
   if (config === undefined)
     throw new NodePkiError("no machine config: the node has no certificates to issue");
@@ -55,7 +58,7 @@ export async function provisionCertificates(options: PkiServiceOptions): Promise
   const crt = decodePemBase64(ca.crt);
   const token = config.machine.token ?? "";
   if (ca.key !== undefined && ca.key !== "") {
-    return issueControlPlaneCertificates({
+    const issued = await issueControlPlaneCertificates({
       ca: { crt, key: decodePemBase64(ca.key) },
       identity: {
         hostname: options.hostname(),
@@ -65,6 +68,7 @@ export async function provisionCertificates(options: PkiServiceOptions): Promise
       token,
       now: new Date(options.clock.now()),
     });
+    return { ...issued, source: "issued with the OS CA" };
   }
   const endpoint = config.cluster?.controlPlane?.endpoint;
   if (endpoint === undefined)
@@ -73,13 +77,18 @@ export async function provisionCertificates(options: PkiServiceOptions): Promise
     );
   if (token === "")
     throw new NodePkiError("machine.token is missing: trustd signs only for nodes presenting it");
+  const trustd = trustdEndpoint(endpoint, options.trustdPort ?? TRUSTD_PORT);
   const signed = await (options.request ?? requestWorkerCertificate)({
-    endpoint: trustdEndpoint(endpoint, options.trustdPort ?? TRUSTD_PORT),
+    endpoint: trustd,
     ca: crt,
     token,
     hostname: options.hostname(),
   });
-  return workerCertificates({ ...signed, ca: crt });
+  const host = trustd.host.includes(":") ? `[${trustd.host}]` : trustd.host;
+  return {
+    ...workerCertificates({ ...signed, ca: crt }),
+    source: `signed by trustd at ${host}:${trustd.port}`,
+  };
 }
 
 /** Sleeps until `delayMs` of wall time have passed, in slices setTimeout can hold (it overflows past ~24.8 days). */
@@ -121,7 +130,7 @@ export function pkiService(options: PkiServiceOptions): ServiceDefinition {
       async ({ signal, log }) => {
         let delay = retry.initialMs;
         while (!signal.aborted) {
-          let certificates: NodeCertificates;
+          let certificates: ProvisionedCertificates;
           try {
             certificates = await provisionCertificates(options);
           } catch (err) {
@@ -142,7 +151,7 @@ export function pkiService(options: PkiServiceOptions): ServiceDefinition {
           const renewIn = renewalDelayMs(certificates, clock.now());
           log.line(
             "system",
-            `certificates written (valid until ${certificates.notAfter.toISOString()}); renewal in ${Math.round(renewIn / 3_600_000)} h`,
+            `certificates written, ${certificates.source} (valid until ${certificates.notAfter.toISOString()}); renewal in ${Math.round(renewIn / 3_600_000)} h`,
           );
           if (!(await sleepLong(clock, renewIn, signal))) return;
         }
