@@ -2,7 +2,7 @@
 // the context's CA and client certificate, gRPC over HTTP/2 (DESIGN §8: not the binary Connect
 // protocol), a deadline per unary call. `--insecure --cert-fingerprint` replaces the CA and the
 // client certificate by a pinned server certificate, for nodes in maintenance mode.
-import { MachineService } from "@bronze/api";
+import { HTTP2_CLIENT_SETTINGS, MachineService } from "@bronze/api";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { CliError, usageError } from "../cli-error.ts";
@@ -83,6 +83,7 @@ export async function openNodeSession(
         handedOut = true;
         return socket;
       },
+      settings: HTTP2_CLIENT_SETTINGS,
     });
     return {
       client: createClient(MachineService, transport(endpoint, manager)),
@@ -109,7 +110,10 @@ export async function openNodeSession(
     cert: decode("crt", context.crt, path, name),
     key: decode("key", context.key, path, name),
   };
-  const manager = new Http2SessionManager(endpointUrl(endpoint), undefined, credentials);
+  const manager = new Http2SessionManager(endpointUrl(endpoint), undefined, {
+    ...credentials,
+    settings: HTTP2_CLIENT_SETTINGS,
+  });
   return {
     client: createClient(MachineService, transport(endpoint, manager)),
     endpoint,
