@@ -5,6 +5,8 @@ import { dirname, join } from "node:path";
 import { ImageError } from "./image-error.ts";
 import { InstallerError } from "./installer/installer-error.ts";
 import {
+  GCONV_DIR,
+  GCONV_MODULES,
   INSTALLER_DATA,
   INSTALLER_LIBRARY_PACKAGES,
   INSTALLER_PACKAGES,
@@ -45,6 +47,7 @@ function fakePackages(): (pkg: string) => string {
     put(pkg, `${dir}/monolithic/grubx64.efi`, "signed");
   }
   put("e2fsprogs", "etc/mke2fs.conf", "[defaults]\n");
+  put("libc6", "usr/lib/x86_64-linux-gnu/gconv/IBM850.so", "elf IBM850");
   return (pkg) => join(root, pkg);
 }
 
@@ -59,7 +62,9 @@ describe("the installer's tools", () => {
 
   test("packages: each tool's and data's package, and the libraries', once", () => {
     for (const t of INSTALLER_TOOLS) expect(INSTALLER_PACKAGES).toContain(t.package);
-    for (const d of INSTALLER_DATA) expect(INSTALLER_PACKAGES).toContain(d.package);
+    for (const d of INSTALLER_DATA)
+      if (d.package !== "libc6") expect(INSTALLER_PACKAGES).toContain(d.package);
+    expect(INSTALLER_PACKAGES).not.toContain("libc6"); // in the image already
     for (const l of INSTALLER_LIBRARY_PACKAGES) expect(INSTALLER_PACKAGES).toContain(l);
     expect(new Set(INSTALLER_PACKAGES).size).toBe(INSTALLER_PACKAGES.length);
     expect(INSTALLER_PACKAGES).toContain("grub-pc-bin");
@@ -95,6 +100,14 @@ describe("the installer's tools", () => {
     ]);
     expect(paths).toContain("/usr/lib/grub/i386-pc/kernel.img");
     expect(entries.find((e) => e.path === "/etc/mke2fs.conf")).toMatchObject({ type: "file", mode: 0o644 });
+    // mcopy converts names through code page 850: glibc's converter and a gconv-modules naming it
+    expect(paths).toContain(`${GCONV_DIR}/IBM850.so`);
+    const modules = entries.find((e) => e.path === `${GCONV_DIR}/gconv-modules`);
+    expect(modules !== undefined && "data" in modules && new TextDecoder().decode(modules.data)).toBe(
+      GCONV_MODULES,
+    );
+    expect(GCONV_MODULES).toMatch(/^alias\tCP850\/\/\s+IBM850\/\/$/m);
+    expect(GCONV_MODULES).toMatch(/^module\tINTERNAL\s+IBM850\/\/\s+IBM850\s+1$/m);
   });
 
   test("installerToolsTree names the package and file missing", () => {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { TreeEntry } from "./file-tree.ts";
+import { type TreeEntry, textFile } from "./file-tree.ts";
 import { ImageError } from "./image-error.ts";
 import { GRUB_LIB } from "./installer/install-to-disk.ts";
 import { InstallerError } from "./installer/installer-error.ts";
@@ -9,7 +9,7 @@ import { type RunTool, runTool } from "./run-tool.ts";
 /**
  * What the installer (installer/install-to-disk.ts) needs on a Bronze node, so that machined can run
  * it when `machine.install` asks for it: the tools it shells out to, their shared libraries' packages,
- * GRUB's module directories and mke2fs's configuration. The image build adds them to rootfs.sqsh.
+ * GRUB's module directories, mke2fs's configuration and glibc's code page 850 converter. The image build adds them to rootfs.sqsh.
  */
 
 /** One program the installer runs, by the name it calls it (argv[0]). */
@@ -68,21 +68,40 @@ export interface InstallerData {
   readonly path: string;
 }
 
-/** GRUB's BIOS and EFI module directories (grub-mkimage reads them) and mke2fs's defaults. */
+/** glibc's iconv modules directory: mtools converts FAT names through code page 850. */
+export const GCONV_DIR = "/usr/lib/x86_64-linux-gnu/gconv";
+
+/**
+ * GRUB's BIOS and EFI module directories (grub-mkimage reads them), mke2fs's defaults, and glibc's
+ * IBM850 converter (without it mcopy fails: "Error converting to codepage 850").
+ */
 export const INSTALLER_DATA: readonly InstallerData[] = [
   { package: "grub-pc-bin", source: "usr/lib/grub/i386-pc", path: `${GRUB_LIB}/i386-pc` },
   { package: "grub-efi-amd64-bin", source: "usr/lib/grub/x86_64-efi", path: `${GRUB_LIB}/x86_64-efi` },
   { package: "e2fsprogs", source: "etc/mke2fs.conf", path: "/etc/mke2fs.conf" },
+  { package: "libc6", source: `${GCONV_DIR.slice(1)}/IBM850.so`, path: `${GCONV_DIR}/IBM850.so` },
 ];
 
-/** Every package the installer's tools come from, each once, in a stable order. */
+/** glibc's gconv-modules for the one converter shipped (Debian's full list names hundreds). */
+export const GCONV_MODULES = [
+  "alias\tCP850//\t\t\tIBM850//",
+  "alias\t850//\t\t\tIBM850//",
+  "module\tIBM850//\t\tINTERNAL\t\tIBM850\t\t1",
+  "module\tINTERNAL\t\tIBM850//\t\tIBM850\t\t1",
+  "",
+].join("\n");
+
+/** Packages the image has already (glibc). */
+const IN_IMAGE = new Set(["libc6"]);
+
+/** Every package the installer's tools come from and the image lacks, each once, in a stable order. */
 export const INSTALLER_PACKAGES: readonly string[] = [
   ...new Set([
     ...INSTALLER_TOOLS.map((t) => t.package),
     ...INSTALLER_DATA.map((d) => d.package),
     ...INSTALLER_LIBRARY_PACKAGES,
   ]),
-];
+].filter((p) => !IN_IMAGE.has(p));
 
 /**
  * The files of a GRUB platform directory grub-mkimage uses: the modules (`*.mod`), their lists
@@ -128,6 +147,7 @@ export function installerToolsTree(packageDir: (pkg: string) => string): Install
     for (const n of names)
       entries.push({ type: "file", path: `${data.path}/${n}`, mode: 0o644, source: join(source, n) });
   }
+  entries.push(textFile(`${GCONV_DIR}/gconv-modules`, GCONV_MODULES));
   return { entries, binaries };
 }
 
