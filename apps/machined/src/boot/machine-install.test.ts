@@ -4,6 +4,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type MachineConfig, validateConfig } from "@bronze/config-schema";
+import { ConfigStore } from "../config/config-store.ts";
+import { FakeClock } from "../services/fake-clock.ts";
+import { Supervisor } from "../services/supervisor.ts";
+import { FakeSys } from "../sys/fake-sys.ts";
+import { fakeSysfs } from "./block-devices-fixture.ts";
 import { parseKernelArgs } from "./kernel-args.ts";
 import {
   type DiskInstallRequest,
@@ -15,7 +20,10 @@ import {
   MachineInstallError,
   parseAssetManifest,
 } from "./machine-install.ts";
-import type { NodeState } from "./phases.ts";
+import { nodePaths } from "./node-paths.ts";
+import { findNodePartitions } from "./partitions.ts";
+import type { NodeState, SequenceDeps } from "./phases.ts";
+import { Sequencer } from "./sequencer.ts";
 
 const TESTDATA = join(import.meta.dir, "../../../../libs/config-schema/testdata");
 const WORKER = readFileSync(join(TESTDATA, "worker.yaml"), "utf8");
@@ -317,5 +325,82 @@ describe("installStep", () => {
     expect(await installStep({ ...base, state: { ...configured(config), installed: true } })).toBe("skipped");
     const noDisk = workerWith("    wipe: false\n").config;
     expect(await installStep({ ...base, state: configured(noDisk) })).toBe("skipped");
+  });
+});
+
+describe("the boot's install phase", () => {
+  const { text } = workerWith(`    disk: /dev/vdb\n    image: ${ASSETS}\n`);
+
+  /** A node booting with `text` stored, its disks as `sysfs` lists them, installing through `install`. */
+  function boot(
+    partitions: Array<{ name: string; partition?: number; partName?: string }>,
+    install: SequenceDeps["install"],
+  ) {
+    const root = join(workDir, "node");
+    const paths = nodePaths(root);
+    const lines: string[] = [];
+    const store = new ConfigStore(paths.state);
+    const states: NodeState[] = [];
+    const files = fakeSysfs(join(root, "fixture"), partitions);
+    const deps: SequenceDeps = {
+      sys: new FakeSys(),
+      clock: new FakeClock(),
+      log: (l) => lines.push(l),
+      supervisor: new Supervisor({ stopGraceMs: 1000 }),
+      store,
+      args: parseKernelArgs("console=ttyS0 slab_nomerge pti=on"),
+      platform: "qemu",
+      paths,
+      network: async () => {},
+      fetch: () => Promise.reject(new Error("no network in unit tests")),
+      variables: {
+        mac: () => undefined,
+        uuid: () => undefined,
+        serial: () => undefined,
+        hostname: () => undefined,
+      },
+      services: (state) => {
+        states.push({ ...state });
+        return [];
+      },
+      exit: () => {},
+      partitions: () => findNodePartitions(files, () => undefined),
+      ...(install !== undefined ? { install } : {}),
+    };
+    return { lines, store, states, sequencer: new Sequencer(deps) };
+  }
+
+  test("a diskless node installs with the stored config's text, before the services", async () => {
+    const calls: Array<[InstallPlan, string]> = [];
+    const t = boot([{ name: "vdb" }], async (plan, configText) => void calls.push([plan, configText]));
+    t.store.save(text);
+    await t.sequencer.boot();
+    expect(calls).toEqual([[{ ...PLAN, extraKernelArgs: [] }, text]]);
+    expect(t.sequencer.state.installed).toBe(false);
+  });
+
+  test("a node booted from its disk (STATE found) does not install again", async () => {
+    const t = boot([{ name: "vda" }, { name: "vda6", partition: 6, partName: "STATE" }], async () => {
+      throw new Error("must not install");
+    });
+    t.store.save(text);
+    await t.sequencer.boot();
+    expect(t.sequencer.state.installed).toBe(true);
+    expect(t.sequencer.state.mode).toBe("configured");
+    expect(t.lines.some((l) => l.includes("booted from an installed disk (STATE found)"))).toBe(true);
+  });
+
+  test("a failed install: the boot goes on into maintenance mode (apid for apply-config), saying why", async () => {
+    const t = boot([{ name: "vdb" }], async () => {
+      throw new MachineInstallError("Checksum", `${ASSETS}/vmlinuz: got 3 bytes with sha256 abc`);
+    });
+    t.store.save(text);
+    await t.sequencer.boot();
+    expect(t.sequencer.state.mode).toBe("maintenance");
+    expect(t.sequencer.state.maintenanceReason).toBe(
+      `install failed: ${ASSETS}/vmlinuz: got 3 bytes with sha256 abc`,
+    );
+    expect(t.states.at(-1)?.mode).toBe("maintenance");
+    expect(t.lines).toContain("[boot] startServices: boot finished in maintenance mode");
   });
 });
