@@ -24,6 +24,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { tlsAnswers } from "../../../apps/osctl/src/cluster/tls-probe.ts";
 import { buildFloorInitramfs, FLOOR_READY_LINE, runTool } from "../../../image/src/index.ts";
 import { MilestoneWatcher, NODE_MILESTONES } from "../src/boot-milestones.ts";
 import { floorQemuArgv } from "../src/floor-argv.ts";
@@ -200,7 +201,7 @@ async function bootNode(boot: "kernel" | "pxe"): Promise<NodeRun> {
   );
   if (create.code !== 0) throw new Error(`cluster create --boot ${boot} failed: ${create.stderr}`);
   const state = JSON.parse(readFileSync(join(stateDir, "state.json"), "utf8"));
-  const node = state.nodes[0] as { pid: number; serialLog: string; name: string };
+  const node = state.nodes[0] as { pid: number; serialLog: string; name: string; apidPort: number };
   const started = processStartSeconds(node.pid);
   const watcher = new MilestoneWatcher([
     ...NODE_MILESTONES,
@@ -225,10 +226,13 @@ async function bootNode(boot: "kernel" | "pxe"): Promise<NodeRun> {
         `${node.name} (--boot ${boot}): ${why}\n${serial.split("\n").slice(-25).join("\n")}`,
       );
     }
-    // Once apid's container runs, ask ~3 times a second until it answers over mTLS.
+    // Once apid's container runs, probe its TLS handshake ~3 times a second (in process: cheap on
+    // a loaded machine, where spawning osctl each time would slow the guest); once it answers, call
+    // Version over mTLS.
     if (watcher.has("apid")) {
       if (now - lastVersion >= 0.3) {
         lastVersion = now;
+        if (!(await tlsAnswers("127.0.0.1", node.apidPort, 10_000))) continue;
         // A generous timeout: with no listener, QEMU's port forward refuses at once; a loaded
         // machine answers the first call slowly, and a call abandoned early would start over.
         const version = await osctl(["--context", CLUSTER, "--timeout", "60s", "version"], 70_000);
