@@ -62,7 +62,7 @@ export function installPlan(
   if (install?.disk === undefined || boot.platform === "container") return undefined;
   if (boot.installed) {
     log(
-      `install: booted from an installed disk (STATE found): machine.install.disk ${install.disk} is not reinstalled`,
+      `booted from an installed disk (STATE found): machine.install.disk ${install.disk} is not reinstalled`,
     );
     return undefined;
   }
@@ -70,14 +70,12 @@ export function installPlan(
   const assetsUrl = image !== undefined && isHttpUrl(image) ? image : boot.args.bronze.assets;
   if (assetsUrl === undefined) {
     log(
-      `install: machine.install.disk is ${install.disk}, but no assets URL (machine.install.image as http(s)://..., or bronze.assets=): not installing, the node runs from memory`,
+      `machine.install.disk is ${install.disk}, but no assets URL (machine.install.image as http(s)://..., or bronze.assets=): not installing, the node runs from memory`,
     );
     return undefined;
   }
   if (image !== undefined && assetsUrl !== image)
-    log(
-      `install: machine.install.image ${image} is an image reference: installing from bronze.assets= ${assetsUrl}`,
-    );
+    log(`machine.install.image ${image} is an image reference: installing from bronze.assets= ${assetsUrl}`);
   return {
     disk: install.disk,
     assetsUrl: assetsUrl.replace(/\/+$/, ""),
@@ -362,7 +360,7 @@ export function installOnApply(options: InstallOnApplyOptions): () => boolean {
     const plan = installPlan(
       result.config,
       { args: options.args, platform: options.platform, installed: options.state.installed === true },
-      log,
+      (line) => log(`install: ${line}`),
     );
     if (plan === undefined) return false;
     running = true;
