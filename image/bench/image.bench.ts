@@ -1,6 +1,7 @@
 // Image figures of issue 6: the sizes of vmlinuz, initramfs.zst and rootfs.sqsh, what each part of the
 // root costs once compressed (read from the squashfs's own block lists), and vmlinuz + initramfs against
 // Talos's published sizes (a constant baseline: Talos is not built here). Target: smaller than Talos's.
+// (Files smaller than a block live in shared fragment blocks: each gets its share by uncompressed size.)
 // Also the build time with the default options: a rebuild (the node binary compiled, mksquashfs and the
 // initramfs redone, packages already in the cache) and a warm build (outputs reused).
 // Node memory after boot and boot times are the boot bench's (tests/e2e/bench/boot.bench.ts).
@@ -33,12 +34,19 @@ const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1
 
 /** What each rootfs path is, for the table. */
 function partOf(path: string): string {
-  if (path === "/sbin/init") return "node binary (machined, apid, trustd; Bun)";
-  if (path === "/usr/bin/containerd") return "containerd";
-  if (path === "/usr/bin/containerd-shim-runc-v2") return "containerd-shim-runc-v2";
-  if (path === "/usr/sbin/runc") return "runc";
-  if (path === "/usr/bin/etcd") return "etcd";
-  if (path.startsWith("/lib/") || path.startsWith("/lib64/")) return "glibc, libseccomp";
+  const named: Record<string, string> = {
+    "/sbin/init": "node binary (machined, apid, trustd; Bun)",
+    "/usr/bin/containerd": "containerd",
+    "/usr/bin/containerd-shim-runc-v2": "containerd-shim-runc-v2",
+    "/usr/sbin/runc": "runc",
+    "/usr/bin/etcd": "etcd",
+  };
+  const name = named[path];
+  if (name !== undefined) return name;
+  if (path.startsWith("/usr/lib/grub/")) return "installer: GRUB module files";
+  if (path.startsWith("/lib/") || path.startsWith("/lib64/")) return "shared libraries (glibc, ...)";
+  if (path.startsWith("/usr/bin/") || path.startsWith("/usr/sbin/"))
+    return "installer tools (mkfs, sfdisk, ...)";
   return "/etc, CA bundle";
 }
 
@@ -99,9 +107,12 @@ try {
   for (const f of usage.files) {
     if (f.duplicate) continue;
     const names = bySize.get(f.size);
-    add(names?.size === 1 ? ([...names][0] as string) : "other files", f.size, f.blockBytes);
+    add(
+      names?.size === 1 ? ([...names][0] as string) : "other files",
+      f.size,
+      f.blockBytes + f.fragmentShare,
+    );
   }
-  add("fragments (small files, tail ends)", 0, usage.fragmentBytes);
   add("metadata (inodes, directories, tables)", 0, usage.metadataBytes);
 
   const ours = vmlinuz + initramfs;

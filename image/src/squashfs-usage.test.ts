@@ -47,6 +47,7 @@ describe("squashfsUsage", () => {
       expect(f.fragment).toBe(false);
     }
     expect(randoms.map((f) => f.duplicate).sort()).toEqual([false, true]);
+    for (const f of randoms) expect(f.fragmentShare).toBe(0);
     const text = usage.files.find((f) => f.size === 1_050_000);
     expect(text?.blockBytes).toBeGreaterThan(0);
     expect(text?.blockBytes).toBeLessThan(1_050_000 / 20);
@@ -65,6 +66,13 @@ describe("squashfsUsage", () => {
     const random = usage.files.find((f) => f.size === 300_000 && !f.duplicate);
     expect(random?.blockBytes).toBe(0);
     expect(random?.fragment).toBe(true);
+    // the fragment block's bytes are shared out by tail size: nearly all of it is the random file's
+    expect(random?.fragmentShare).toBeGreaterThan(0.9 * usage.fragmentBytes);
+    const copy = usage.files.find((f) => f.size === 300_000 && f.duplicate);
+    expect(copy?.fragment).toBe(true);
+    expect(copy?.fragmentShare).toBe(0);
+    const shares = usage.files.reduce((n, f) => n + f.fragmentShare, 0);
+    expect(Math.abs(shares - usage.fragmentBytes)).toBeLessThan(1);
     expect(usage.fragmentBytes).toBeGreaterThan(300_000);
   });
 

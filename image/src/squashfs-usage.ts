@@ -27,6 +27,11 @@ export interface SquashfsFileUsage {
   readonly blockBytes: number;
   /** Whether its tail end lives in a fragment block. */
   readonly fragment: boolean;
+  /**
+   * Its share of the fragment block holding its tail end: that block's stored bytes times the
+   * tail's part of the block's uncompressed bytes (0 without a fragment, or for a duplicate).
+   */
+  readonly fragmentShare: number;
   /** Its blocks are another file's (mksquashfs stores identical files once): not counted twice. */
   readonly duplicate: boolean;
 }
@@ -92,14 +97,18 @@ export function squashfsUsage(image: Uint8Array): SquashfsUsage {
 
   const inodes = readMetadata(image, inodeTable, directoryTable, decompress);
   const v = new DataView(inodes.buffer, inodes.byteOffset, inodes.byteLength);
-  const files: SquashfsFileUsage[] = [];
+  const files: Array<Omit<SquashfsFileUsage, "fragmentShare"> & { fragmentIndex: number }> = [];
   let dataBytes = 0;
   const starts = new Set<number>();
-  const addFile = (inode: number, size: number, start: number, blockBytes: number, fragment: boolean) => {
-    const duplicate = blockBytes > 0 && starts.has(start);
+  const tails = new Set<string>();
+  const addFile = (inode: number, size: number, start: number, blockBytes: number, fragmentIndex: number) => {
+    const fragment = fragmentIndex !== NO_FRAGMENT;
+    // Identical files share their blocks, or their fragment (index and offset) when they have no block.
+    const duplicate = blockBytes > 0 ? starts.has(start) : fragment && tails.has(`${fragmentIndex}:${start}`);
     if (blockBytes > 0) starts.add(start);
+    else if (fragment) tails.add(`${fragmentIndex}:${start}`);
     if (!duplicate) dataBytes += blockBytes;
-    files.push({ inode, size, blockBytes, fragment, duplicate });
+    files.push({ inode, size, blockBytes, fragment, duplicate, fragmentIndex });
   };
   let p = 0;
   const blockList = (at: number, count: number) => {
@@ -118,10 +127,12 @@ export function squashfsUsage(image: Uint8Array): SquashfsUsage {
         break;
       case 2: {
         // regular file
-        const fragment = v.getUint32(body + 4, true) !== NO_FRAGMENT;
+        const fragmentIndex = v.getUint32(body + 4, true);
         const size = v.getUint32(body + 12, true);
-        const count = fileBlocks(size, blockSize, fragment);
-        addFile(inode, size, v.getUint32(body, true), blockList(body + 16, count), fragment);
+        const count = fileBlocks(size, blockSize, fragmentIndex !== NO_FRAGMENT);
+        const blocks = blockList(body + 16, count);
+        const start = blocks > 0 ? v.getUint32(body, true) : v.getUint32(body + 8, true);
+        addFile(inode, size, start, blocks, fragmentIndex);
         p = body + 16 + 4 * count;
         break;
       }
@@ -149,9 +160,11 @@ export function squashfsUsage(image: Uint8Array): SquashfsUsage {
       case 9: {
         // extended regular file
         const size = Number(v.getBigUint64(body + 8, true));
-        const fragment = v.getUint32(body + 28, true) !== NO_FRAGMENT;
-        const count = fileBlocks(size, blockSize, fragment);
-        addFile(inode, size, Number(v.getBigUint64(body, true)), blockList(body + 40, count), fragment);
+        const fragmentIndex = v.getUint32(body + 28, true);
+        const count = fileBlocks(size, blockSize, fragmentIndex !== NO_FRAGMENT);
+        const blocks = blockList(body + 40, count);
+        const start = blocks > 0 ? Number(v.getBigUint64(body, true)) : v.getUint32(body + 32, true);
+        addFile(inode, size, start, blocks, fragmentIndex);
         p = body + 40 + 4 * count;
         break;
       }
@@ -168,7 +181,7 @@ export function squashfsUsage(image: Uint8Array): SquashfsUsage {
     }
   }
 
-  let fragmentBytes = 0;
+  const fragmentSizes: number[] = [];
   if (fragmentCount > 0 && fragmentTable !== 0xffffffffffffffffn) {
     // The fragment table: an index of u64 pointers to metadata blocks of 16-byte entries.
     const indexCount = Math.ceil((fragmentCount * 16) / 8192);
@@ -177,15 +190,25 @@ export function squashfsUsage(image: Uint8Array): SquashfsUsage {
       const block = Number(sb.getBigUint64(index + 8 * i, true));
       const entries = readMetadata(image, block, block + 1, decompress);
       const e = new DataView(entries.buffer, entries.byteOffset, entries.byteLength);
-      for (let off = 0; off + 16 <= entries.length; off += 16)
-        fragmentBytes += e.getUint32(off + 8, true) & (UNCOMPRESSED_BLOCK - 1);
+      for (let off = 0; off + 16 <= entries.length && fragmentSizes.length < fragmentCount; off += 16)
+        fragmentSizes.push(e.getUint32(off + 8, true) & (UNCOMPRESSED_BLOCK - 1));
     }
   }
+  const fragmentBytes = fragmentSizes.reduce((n, b) => n + b, 0);
+  // Each fragment block's stored bytes, shared out by the uncompressed tail bytes it holds.
+  const tail = (f: (typeof files)[number]) => (f.fragment && !f.duplicate ? f.size % blockSize : 0);
+  const tailTotals = new Map<number, number>();
+  for (const f of files) tailTotals.set(f.fragmentIndex, (tailTotals.get(f.fragmentIndex) ?? 0) + tail(f));
+  const shared = files.map(({ fragmentIndex, ...f }): SquashfsFileUsage => {
+    const total = tailTotals.get(fragmentIndex) ?? 0;
+    const stored = fragmentSizes[fragmentIndex] ?? 0;
+    return { ...f, fragmentShare: total > 0 ? (stored * tail({ fragmentIndex, ...f })) / total : 0 };
+  });
   return {
     bytesUsed,
     blockSize,
     compressor,
-    files,
+    files: shared,
     fragmentBytes,
     metadataBytes: bytesUsed - dataBytes - fragmentBytes,
   };
