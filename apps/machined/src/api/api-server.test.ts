@@ -234,3 +234,37 @@ test("close ends followers and removes the socket", async () => {
   expect(await follower).toBe("ended after 1");
   expect(() => statSync(path)).toThrow(/ENOENT/);
 });
+
+test("a client resetting its connection is not reported as an internal error; a real fault still is", async () => {
+  const errors: unknown[] = [];
+  const path = join(f.dir, "run", "reset.sock");
+  const own = await startApiServer({
+    socketPath: path,
+    context: f.ctx,
+    closeGraceMs: 200,
+    onInternalError: (e) => errors.push(e),
+  });
+  try {
+    const sessionOpened = new Promise<void>((resolve) => {
+      const socket = connect(path, () => {
+        // The HTTP/2 preface and an empty SETTINGS frame open a session; closing with the server's
+        // SETTINGS unread makes the kernel reset the connection (ECONNRESET on machined's side).
+        socket.pause();
+        socket.write(Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1"));
+        socket.write(Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]));
+        setTimeout(() => {
+          socket.resetAndDestroy();
+          resolve();
+        }, 100);
+      });
+    });
+    await sessionOpened;
+    await Bun.sleep(200);
+    expect(errors).toEqual([]);
+    const { isPeerGone } = await import("./api-server.ts");
+    expect(isPeerGone(Object.assign(new Error("reset"), { code: "ECONNRESET" }))).toBe(true);
+    expect(isPeerGone(Object.assign(new Error("frame"), { code: "ERR_HTTP2_ERROR" }))).toBe(false);
+  } finally {
+    await own.close();
+  }
+});

@@ -57,6 +57,12 @@ function removeStaleSocket(path: string): void {
  * Serves MachineService (Connect, gRPC and gRPC-web) over HTTP/2 cleartext on a unix socket, mode
  * 0600: only root (machined itself, apid) connects, and apid passes the caller's role in a header.
  */
+/** The errors a session reports when its peer closed the connection under it. */
+export function isPeerGone(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ECONNRESET" || code === "EPIPE";
+}
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { socketPath } = options;
   mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
@@ -78,7 +84,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     acceptCompression: [],
   });
   const server = http2.createServer(handler);
-  const sessions = trackSessions(server, (error) => options.onInternalError?.(error));
+  const sessions = trackSessions(server, (error) => {
+    // a client that goes away mid-session (apid restarting, a cancelled call) is not machined's fault
+    if (!isPeerGone(error)) options.onInternalError?.(error);
+  });
   await listen(
     server,
     { path: socketPath },

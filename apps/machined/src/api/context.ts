@@ -19,6 +19,11 @@ export interface MachineApiContext {
   readonly platform: Mode;
   /** Whether the node runs without a machine config (maintenance mode). */
   readonly maintenance: () => boolean;
+  /**
+   * Whether a saved config survives a reboot: false on a diskless node, whose config lives in memory
+   * and is downloaded again at boot. Absent means it does (an installed node's STATE, container mode).
+   */
+  readonly configPersists?: () => boolean;
   readonly hostname: () => string;
   /** Git commit of the build ("" when unknown). */
   readonly buildSha?: string;

@@ -331,6 +331,8 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     sequencer: apiSequencer(sequencer),
     platform,
     maintenance: () => sequencer.state.mode === "maintenance",
+    // container mode keeps the config in its sandbox; a node without STATE downloads it at every boot
+    configPersists: () => platform === "container" || sequencer.state.installed === true,
     hostname: () => sequencer.state.hostname ?? kernelHostname(),
     procRoot: "/proc",
     filesRoot: paths.root,

@@ -144,10 +144,11 @@ test("no-reboot: saved and applied; a failed apply restores the previous config"
 
 test("auto (and unspecified): saved, then a reboot is requested", async () => {
   const f = fixture();
+  f.store.save(worker3);
   const r = await f.client("os:admin").applyConfiguration({ data: enc(worker) });
   expect(r.mode).toBe(ApplyMode.AUTO);
   expect(r.modeDetails).toBe("Rebooting to apply the config");
-  expect(r.diff.startsWith("--- current\n+++ new\n@@ -0,0 +1,")).toBe(true);
+  expect(r.diff.startsWith("--- current\n+++ new\n")).toBe(true);
   expect(f.store.current()).toBe(worker);
   expect(f.reboots).toHaveLength(1);
 
@@ -156,6 +157,7 @@ test("auto (and unspecified): saved, then a reboot is requested", async () => {
       throw new SequencerError("Locked", "the upgrade sequence is running");
     },
   });
+  g.store.save(worker3);
   const err = await failure(
     g.client("os:admin").applyConfiguration({ data: enc(worker), mode: ApplyMode.AUTO }),
   );
@@ -163,6 +165,41 @@ test("auto (and unspecified): saved, then a reboot is requested", async () => {
   expect(err.rawMessage).toContain("the config is saved but the reboot was refused");
   expect(err.rawMessage).toContain("the upgrade sequence is running");
   expect(g.store.current()).toBe(worker);
+});
+
+test("auto in maintenance mode applies without a reboot: the node boots on with the config", async () => {
+  const applied: string[] = [];
+  const f = fixture({
+    onConfigChanged: async (config) => {
+      applied.push(config);
+    },
+  });
+  const r = await f.client("os:admin").applyConfiguration({ data: enc(worker) });
+  expect(r.mode).toBe(ApplyMode.AUTO);
+  expect(r.modeDetails).toBe("Applied without a reboot: the node leaves maintenance mode");
+  expect(r.diff.startsWith("--- current\n+++ new\n@@ -0,0 +1,")).toBe(true);
+  expect(f.store.current()).toBe(worker);
+  expect(applied).toEqual([worker]);
+  expect(f.reboots).toHaveLength(0);
+});
+
+test("a diskless node refuses auto and staged (the reboot would lose the config); no-reboot applies", async () => {
+  const f = fixture({ configPersists: () => false });
+  f.store.save(worker3);
+  for (const mode of [ApplyMode.AUTO, ApplyMode.STAGED]) {
+    const err = await failure(f.client("os:admin").applyConfiguration({ data: enc(worker), mode }));
+    expect(err.code).toBe(Code.FailedPrecondition);
+    expect(err.rawMessage).toContain("this node is diskless");
+    expect(err.rawMessage).toContain("--mode no-reboot");
+  }
+  expect(f.store.current()).toBe(worker3);
+  expect(f.store.staged()).toBeUndefined();
+  expect(f.reboots).toHaveLength(0);
+  const dry = await f.client("os:admin").applyConfiguration({ data: enc(worker), dryRun: true });
+  expect(dry.dryRun).toBe(true);
+  const r = await f.client("os:admin").applyConfiguration({ data: enc(worker), mode: ApplyMode.NO_REBOOT });
+  expect(r.modeDetails).toBe("Applied without a reboot");
+  expect(f.store.current()).toBe(worker);
 });
 
 test("try: applied, then reverted after the timeout", async () => {

@@ -13,7 +13,10 @@ import type { HandlerOptions, MachineServiceImpl } from "./handler-types.ts";
 export const DEFAULT_TRY_TIMEOUT_MS = 60_000;
 
 type Reply = Omit<ApplyConfigurationResponse, "$typeName">;
-type Deps = Pick<MachineApiContext, "store" | "clock" | "platform" | "onConfigChanged" | "requestReboot">;
+type Deps = Pick<
+  MachineApiContext,
+  "store" | "clock" | "platform" | "onConfigChanged" | "requestReboot" | "maintenance" | "configPersists"
+>;
 
 const MODE_NAMES: Record<number, string> = {
   [ApplyMode.AUTO]: "auto",
@@ -71,6 +74,20 @@ export function configurationHandlers(
       .catch((error) => options.onInternalError?.(error));
   };
 
+  /** Saves the config and applies it in place; the previous one is kept when that fails. */
+  const applyNow = async (text: string, details: string): Promise<string> => {
+    confirmTrial();
+    const before = ctx.store.current();
+    ctx.store.save(text);
+    try {
+      await ctx.onConfigChanged(text);
+    } catch (error) {
+      if (before !== undefined) ctx.store.save(before);
+      throw toConnectError(error, "could not apply the config without a reboot; the previous config is kept");
+    }
+    return details;
+  };
+
   const apply = async (text: string, mode: ApplyMode, tryTimeoutMs: number, base: string): Promise<Reply> => {
     const reply = (modeDetails: string): Reply => ({
       mode,
@@ -84,21 +101,8 @@ export function configurationHandlers(
         confirmTrial();
         ctx.store.stage(text);
         return reply("Staged: the config applies at the next reboot");
-      case ApplyMode.NO_REBOOT: {
-        confirmTrial();
-        const before = ctx.store.current();
-        ctx.store.save(text);
-        try {
-          await ctx.onConfigChanged(text);
-        } catch (error) {
-          if (before !== undefined) ctx.store.save(before);
-          throw toConnectError(
-            error,
-            "could not apply the config without a reboot; the previous config is kept",
-          );
-        }
-        return reply("Applied without a reboot");
-      }
+      case ApplyMode.NO_REBOOT:
+        return reply(await applyNow(text, "Applied without a reboot"));
       case ApplyMode.TRY: {
         confirmTrial();
         ctx.store.saveForTrial(text);
@@ -114,6 +118,11 @@ export function configurationHandlers(
         );
       }
       default: {
+        // A node in maintenance mode has nothing running to restart: it boots on with the config (as
+        // Talos does). A reboot would also lose it on a diskless node, which downloads its config again.
+        if (ctx.maintenance()) {
+          return reply(await applyNow(text, "Applied without a reboot: the node leaves maintenance mode"));
+        }
         confirmTrial();
         ctx.store.save(text);
         try {
@@ -183,6 +192,16 @@ export function configurationHandlers(
             diff,
             dryRun: true,
           };
+        }
+        if (
+          (mode === ApplyMode.AUTO || mode === ApplyMode.STAGED) &&
+          !ctx.maintenance() &&
+          ctx.configPersists?.() === false
+        ) {
+          throw new ConnectError(
+            `ApplyConfiguration: this node is diskless: its config lives in memory and is downloaded again at boot, so the reboot ${mode === ApplyMode.AUTO ? "that auto mode needs" : "a staged config waits for"} would lose it; apply it with --mode no-reboot (or try), or change the config the node downloads`,
+            Code.FailedPrecondition,
+          );
         }
         if (mode === ApplyMode.TRY && current === undefined) {
           throw new ConnectError(
