@@ -1,6 +1,6 @@
 // One image built with the hello-init test entry, shared by the build and boot tests (bun runs the
-// test files of a package in one process). Uses the repository's package cache (.cache/image), so
-// only the first run on a machine downloads anything.
+// test files of a package in one process). Uses the repository's package cache (.cache/image, or
+// BRONZE_IMAGE_CACHE), so only the first run on a machine downloads anything.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -9,7 +9,8 @@ import { PROFILES, type Profile } from "../src/profiles.ts";
 import { runTool } from "../src/run-tool.ts";
 
 export const REPO_ROOT = resolve(import.meta.dir, "../..");
-export const CACHE_DIR = join(REPO_ROOT, ".cache/image");
+/** The package cache: BRONZE_IMAGE_CACHE when set (parallel builds each need their own), as the CLI does. */
+export const CACHE_DIR = process.env.BRONZE_IMAGE_CACHE ?? join(REPO_ROOT, ".cache/image");
 export const HELLO_ENTRY = join(import.meta.dir, "fixtures/hello-init.ts");
 export const SOURCE_DATE_EPOCH = 1700000000;
 
