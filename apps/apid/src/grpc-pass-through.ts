@@ -2,6 +2,8 @@ import http2 from "node:http2";
 
 /** What a raw pass-through needs of connect-node's Http2SessionManager (it keeps the session alive). */
 export interface UpstreamSessions {
+  /** Opens (or checks) the session: "error" when it cannot. */
+  connect(): Promise<string>;
   request(
     method: string,
     path: string,
@@ -44,6 +46,26 @@ function grpcMessage(message: string): string {
   return encodeURIComponent(message);
 }
 
+/** Ends the call with a gRPC status (in trailers after the headers, or the headers already sent). */
+function answerError(res: http2.Http2ServerResponse, code: number, message: string): void {
+  const status = { "grpc-status": String(code), "grpc-message": grpcMessage(message) };
+  if (!res.headersSent) res.writeHead(200, { "content-type": "application/grpc" });
+  res.addTrailers(status);
+  res.end();
+}
+
+/** The whole request body (one message for the calls passed through). */
+function requestBody(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    res.once("close", () => reject(new Error("closed")));
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    req.on("error", reject);
+    req.on("aborted", () => reject(new Error("aborted")));
+  });
+}
+
 /**
  * Relays one binary gRPC call (unary or server streaming) to an upstream HTTP/2 session byte for byte:
  * no envelope or protobuf work, HTTP/2 flow control end to end (a slow caller pauses the upstream
@@ -70,11 +92,21 @@ export async function passThroughGrpc(
   }
   for (const name in target.header) headers[name] = target.header[name];
 
+  if ((await target.sessions.connect()) === "error") return false;
+  // Unary and server-streaming calls send one request message: read it all, then open the upstream
+  // stream and send it in the same turn (headers and body leave in one write, not three).
+  let body: Buffer;
+  try {
+    body = await requestBody(req, res);
+  } catch {
+    return true; // the caller went away
+  }
   let upstream: http2.ClientHttp2Stream;
   try {
     upstream = await target.sessions.request("POST", req.url, headers, {});
-  } catch {
-    return false;
+  } catch (error) {
+    answerError(res, 14, `cannot reach the upstream: ${(error as Error).message}`);
+    return true;
   }
 
   let done = false;
@@ -82,10 +114,7 @@ export async function passThroughGrpc(
   const fail = (message: string) => {
     if (done) return;
     done = true;
-    const status = { "grpc-status": "14", "grpc-message": grpcMessage(message) };
-    if (!res.headersSent) res.writeHead(200, { "content-type": "application/grpc", ...status });
-    else res.addTrailers(status);
-    res.end();
+    answerError(res, 14, message);
   };
 
   upstream.on("response", (responseHeaders) => {
@@ -127,7 +156,6 @@ export async function passThroughGrpc(
       if (!upstream.closed) upstream.close(http2.constants.NGHTTP2_CANCEL);
     }
   });
-  req.on("error", () => {});
-  req.pipe(upstream);
+  upstream.end(body);
   return true;
 }
