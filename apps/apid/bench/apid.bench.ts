@@ -211,7 +211,11 @@ try {
   // 3. Concurrency: 200 Version clients and 20 log followers, each on its own connection.
   const followLog = join(logDir, "busy.log");
   writeFileSync(followLog, "start\n");
-  const writer = setInterval(() => appendFileSync(followLog, `tick ${Date.now()}\n`), 10);
+  let written = 0;
+  const writer = setInterval(() => {
+    appendFileSync(followLog, `tick ${Date.now()}\n`);
+    written++;
+  }, 10);
   const stop = new AbortController();
   const errors: string[] = [];
   const versionTimes: number[] = [];
@@ -251,7 +255,7 @@ try {
   versionTimes.sort((x, y) => x - y);
   console.log(`concurrency (${durationS} s: 200 clients calling Version, 20 following logs):`);
   console.log(
-    `  ${versionTimes.length} Version calls (${(versionTimes.length / durationS).toFixed(0)}/s), p50 ${ms(percentile(versionTimes, 50))}, p99 ${ms(percentile(versionTimes, 99))}; ${followedLines} log lines followed; errors: ${errors.length}`,
+    `  ${versionTimes.length} Version calls (${(versionTimes.length / durationS).toFixed(0)}/s), p50 ${ms(percentile(versionTimes, 50))}, p99 ${ms(percentile(versionTimes, 99))}; ${followedLines} log lines followed (${written} written, 20 followers); errors: ${errors.length}`,
   );
   for (const e of [...new Set(errors)].slice(0, 5)) console.log(`  error: ${e}`);
 } finally {
