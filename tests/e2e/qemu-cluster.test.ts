@@ -295,7 +295,7 @@ test("the root filesystem is read-only: a config file outside /var is refused, a
     ]),
   );
   expect(`${varDryRun.stdout}${varDryRun.stderr}`).toContain("/var/bronze-e2e.conf");
-  expect(`${varDryRun.stdout}${varDryRun.stderr}`).toContain("Dry run");
+  expect(`${varDryRun.stdout}${varDryRun.stderr}`).toContain("dry run: nothing changed");
 
   // (b) on the node: / is the squashfs, mounted read-only (the kernel's own view, and the Mounts API).
   const mountinfo = expectOk(
