@@ -1,17 +1,37 @@
-// apid figures (`bun run bench` in apps/apid; `--duration SECONDS` for the concurrency run, default 30):
+// apid figures (`bun run bench` in apps/apid; `--duration SECONDS` for the concurrency run, default 30;
+// `--logs-only` measures only the log streaming):
 // - proxy overhead: Version p50/p99 through apid (mTLS, gRPC) against machined's socket directly;
 // - log streaming throughput through apid, against the same Logs call on the socket and a plain file read
-//   (each client decodes the text and splits it into lines, as the local read does), and the same file
+//   (each client decodes the text and splits it into lines, as the local read does; osctl's lean gRPC
+//   reader, grpcServerStream, and the Connect client for comparison), and the same file
 //   with Read (bytes messages), for comparison;
 // - concurrency: 200 clients calling Version and 20 following logs at once: errors and p99.
 // machined is the test stand-in (a real HTTP/2 server on a unix socket) and apid the real main.ts,
 // each in its own process; the clients run here.
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { HTTP2_CLIENT_SETTINGS, LogLineDecoder, MachineService, ROLE_HEADER } from "@bronze/api";
+import {
+  grpcServerStream,
+  HTTP2_CLIENT_SETTINGS,
+  LogLineDecoder,
+  LogsRequestSchema,
+  LogsResponseSchema,
+  MachineService,
+  type OpenHttp2Stream,
+  ROLE_HEADER,
+} from "@bronze/api";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { makePki, writePkiDir } from "../test/pki-fixture.ts";
@@ -22,6 +42,7 @@ const { values } = parseArgs({
     duration: { type: "string", default: "30" },
     calls: { type: "string", default: "3000" },
     "log-mb": { type: "string", default: "64" },
+    "logs-only": { type: "boolean", default: false },
   },
 });
 const durationS = Number(values.duration);
@@ -39,7 +60,10 @@ writePkiDir(pkiDir, { ca: pki.ca, server: pki.server });
 const socketPath = join(dir, "machine.sock");
 
 async function startProcess(args: string[], ready: RegExp) {
-  const proc = Bun.spawn([process.execPath, ...args], { stdout: "pipe", stderr: "inherit" });
+  const prof = process.env.BENCH_PROF_DIR
+    ? ["--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROF_DIR}`]
+    : [];
+  const proc = Bun.spawn([process.execPath, ...prof, ...args], { stdout: "pipe", stderr: "inherit" });
   const reader = proc.stdout.getReader();
   let out = "";
   while (!ready.test(out)) {
@@ -70,9 +94,8 @@ const apid = await startProcess(
 const port = Number(/serving on 127\.0\.0\.1:(\d+)/.exec(apid.out)?.[1]);
 
 const managers: Http2SessionManager[] = [];
-function viaApid(cert = pki.reader) {
-  const baseUrl = `https://127.0.0.1:${port}`;
-  const sessionManager = new Http2SessionManager(baseUrl, undefined, {
+function apidManager(cert = pki.reader) {
+  const sessionManager = new Http2SessionManager(`https://127.0.0.1:${port}`, undefined, {
     ca: pki.ca.crt,
     cert: cert.crt,
     key: cert.key,
@@ -80,15 +103,27 @@ function viaApid(cert = pki.reader) {
     settings: HTTP2_CLIENT_SETTINGS,
   });
   managers.push(sessionManager);
-  return createClient(MachineService, createGrpcTransport({ baseUrl, sessionManager }));
+  return sessionManager;
 }
-function direct() {
+function viaApid(cert = pki.reader) {
+  const baseUrl = `https://127.0.0.1:${port}`;
+  return createClient(MachineService, createGrpcTransport({ baseUrl, sessionManager: apidManager(cert) }));
+}
+function socketManager() {
   const sessionManager = new Http2SessionManager("http://localhost", undefined, {
     createConnection: () => connect(socketPath),
     // As apid asks machined.
     settings: HTTP2_CLIENT_SETTINGS,
   });
   managers.push(sessionManager);
+  return sessionManager;
+}
+/** Streams for the lean reader, on a session manager's connection (as osctl logs opens them). */
+function opener(manager: Http2SessionManager, headers: Record<string, string> = {}): OpenHttp2Stream {
+  return (path, h) => manager.request("POST", path, { ...h, ...headers }, {});
+}
+function direct() {
+  const sessionManager = socketManager();
   return createClient(
     MachineService,
     createGrpcTransport({
@@ -106,6 +141,10 @@ function direct() {
   );
 }
 
+function procCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
@@ -123,22 +162,24 @@ async function latencies(client: ReturnType<typeof direct>, n: number): Promise<
 }
 
 try {
-  // 1. Proxy overhead, interleaved in rounds so both see the same machine load.
   const apidClient = viaApid();
   const directClient = direct();
-  const a: number[] = [];
-  const d: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    d.push(...(await latencies(directClient, calls / 3)));
-    a.push(...(await latencies(apidClient, calls / 3)));
+  if (!values["logs-only"]) {
+    // 1. Proxy overhead, interleaved in rounds so both see the same machine load.
+    const a: number[] = [];
+    const d: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      d.push(...(await latencies(directClient, calls / 3)));
+      a.push(...(await latencies(apidClient, calls / 3)));
+    }
+    a.sort((x, y) => x - y);
+    d.sort((x, y) => x - y);
+    const added = percentile(a, 50) - percentile(d, 50);
+    console.log(`proxy overhead (Version, ${calls} sequential calls each, gRPC):`);
+    console.log(`  machined socket directly  p50 ${ms(percentile(d, 50))}  p99 ${ms(percentile(d, 99))}`);
+    console.log(`  through apid (mTLS)       p50 ${ms(percentile(a, 50))}  p99 ${ms(percentile(a, 99))}`);
+    console.log(`  apid adds p50 ${ms(added)} (target <= 0.5 ms: ${added <= 0.5 ? "met" : "NOT met"})`);
   }
-  a.sort((x, y) => x - y);
-  d.sort((x, y) => x - y);
-  const added = percentile(a, 50) - percentile(d, 50);
-  console.log(`proxy overhead (Version, ${calls} sequential calls each, gRPC):`);
-  console.log(`  machined socket directly  p50 ${ms(percentile(d, 50))}  p99 ${ms(percentile(d, 99))}`);
-  console.log(`  through apid (mTLS)       p50 ${ms(percentile(a, 50))}  p99 ${ms(percentile(a, 99))}`);
-  console.log(`  apid adds p50 ${ms(added)} (target <= 0.5 ms: ${added <= 0.5 ? "met" : "NOT met"})`);
 
   // 2. Log streaming throughput.
   const line = `${"x".repeat(99)}\n`;
@@ -149,6 +190,7 @@ try {
   for (let written = 0; written < total; written += chunk.length) appendFileSync(bigLog, chunk);
   async function streamed(client: ReturnType<typeof direct>): Promise<{ mbps: number; lines: number }> {
     const t = performance.now();
+    const cpu0 = process.cpuUsage();
     let lines = 0;
     let bytes = 0;
     const decoder = new LogLineDecoder();
@@ -158,6 +200,40 @@ try {
         bytes += l.length + 1;
       }
     }
+    const cpu = process.cpuUsage(cpu0);
+    if (process.env.BENCH_CPU)
+      console.log(
+        `  (connect client cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, wall ${(performance.now() - t).toFixed(0)} ms)`,
+      );
+    return { mbps: bytes / 1024 / 1024 / ((performance.now() - t) / 1000), lines };
+  }
+  const logsRequest = toBinary(LogsRequestSchema, create(LogsRequestSchema, { id: "big" }));
+  async function lean(open: OpenHttp2Stream): Promise<{ mbps: number; lines: number }> {
+    const t = performance.now();
+    const cpu0 = process.cpuUsage();
+    const apid0 = procCpuMs(apid.proc.pid);
+    const standIn0 = procCpuMs(standIn.proc.pid);
+    let lines = 0;
+    let bytes = 0;
+    const decoder = new LogLineDecoder();
+    for await (const m of grpcServerStream(open, {
+      path: "/bronze.machine.v1.MachineService/Logs",
+      request: logsRequest,
+    })) {
+      for (const l of decoder.push(fromBinary(LogsResponseSchema, m).data)) {
+        lines++;
+        bytes += l.length + 1;
+      }
+    }
+    const cpu = process.cpuUsage(cpu0);
+    if (process.env.BENCH_CPU)
+      console.log(
+        `  (apid cpu ${procCpuMs(apid.proc.pid) - apid0} ms, stand-in cpu ${procCpuMs(standIn.proc.pid) - standIn0} ms)`,
+      );
+    if (process.env.BENCH_CPU)
+      console.log(
+        `  (client cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, wall ${(performance.now() - t).toFixed(0)} ms)`,
+      );
     return { mbps: bytes / 1024 / 1024 / ((performance.now() - t) / 1000), lines };
   }
   const t0 = performance.now();
@@ -177,87 +253,91 @@ try {
     rest = text.slice(cut);
   }
   const localMbps = localBytes / 1024 / 1024 / ((performance.now() - t0) / 1000);
-  const directLogs = await streamed(directClient);
-  const apidLogs = await streamed(apidClient);
-  if (apidLogs.lines !== localLines || directLogs.lines !== localLines) {
-    throw new Error(
-      `line counts differ: file ${localLines}, socket ${directLogs.lines}, apid ${apidLogs.lines}`,
-    );
-  }
-  console.log(`log streaming (${logMb} MiB, ${localLines} lines, no follow):`);
+  const directLogs = await lean(opener(socketManager(), { [ROLE_HEADER]: "os:admin" }));
+  const apidLogs = await lean(opener(apidManager()));
+  const connectDirect = await streamed(directClient);
+  const connectApid = await streamed(apidClient);
+  for (const [what, r] of Object.entries({ directLogs, apidLogs, connectDirect, connectApid }))
+    if (r.lines !== localLines) throw new Error(`line counts differ: file ${localLines}, ${what} ${r.lines}`);
+  console.log(`log streaming (${logMb} MiB, ${localLines} lines, no follow; osctl's lean gRPC reader):`);
   console.log(`  reading the file locally (lines)  ${localMbps.toFixed(1)} MiB/s`);
   console.log(`  Logs on machined's socket         ${directLogs.mbps.toFixed(1)} MiB/s`);
   console.log(
     `  Logs through apid                 ${apidLogs.mbps.toFixed(1)} MiB/s = ${((100 * apidLogs.mbps) / localMbps).toFixed(1)}% of the local read, ${((100 * apidLogs.mbps) / directLogs.mbps).toFixed(1)}% of the socket (target >= 50% of local: ${apidLogs.mbps >= localMbps / 2 ? "met" : "NOT met"})`,
   );
-  // The same bytes as Read's 32 KiB `bytes` messages.
-  renameSync(bigLog, join(filesRoot, "big.log"));
-  async function read(client: ReturnType<typeof direct>): Promise<number> {
-    const t = performance.now();
-    let bytes = 0;
-    for await (const m of client.read({ path: "big.log" })) bytes += m.data.length;
-    if (bytes !== localBytes) throw new Error(`Read returned ${bytes} bytes, the file has ${localBytes}`);
-    return bytes / 1024 / 1024 / ((performance.now() - t) / 1000);
-  }
-  const directRead = await read(directClient);
-  const apidRead = await read(viaApid(pki.admin));
-  console.log(`reading the same file with Read (32 KiB bytes messages), for comparison:`);
-  console.log(`  Read on machined's socket         ${directRead.toFixed(1)} MiB/s`);
   console.log(
-    `  Read through apid                 ${apidRead.toFixed(1)} MiB/s = ${((100 * apidRead) / localMbps).toFixed(1)}% of the local read, ${((100 * apidRead) / directRead).toFixed(1)}% of the socket`,
+    `  with the Connect client: socket ${connectDirect.mbps.toFixed(1)} MiB/s, through apid ${connectApid.mbps.toFixed(1)} MiB/s = ${((100 * connectApid.mbps) / localMbps).toFixed(1)}% of the local read`,
   );
-  rmSync(join(filesRoot, "big.log"));
-
-  // 3. Concurrency: 200 Version clients and 20 log followers, each on its own connection.
-  const followLog = join(logDir, "busy.log");
-  writeFileSync(followLog, "start\n");
-  let written = 0;
-  const writer = setInterval(() => {
-    appendFileSync(followLog, `tick ${Date.now()}\n`);
-    written++;
-  }, 10);
-  const stop = new AbortController();
-  const errors: string[] = [];
-  const versionTimes: number[] = [];
-  let followedLines = 0;
-  const deadline = Date.now() + durationS * 1000;
-  const callers = Array.from({ length: 200 }, async () => {
-    const client = viaApid();
-    while (Date.now() < deadline) {
+  if (!values["logs-only"]) {
+    // The same bytes as Read's 32 KiB `bytes` messages.
+    renameSync(bigLog, join(filesRoot, "big.log"));
+    async function read(client: ReturnType<typeof direct>): Promise<number> {
       const t = performance.now();
+      let bytes = 0;
+      for await (const m of client.read({ path: "big.log" })) bytes += m.data.length;
+      if (bytes !== localBytes) throw new Error(`Read returned ${bytes} bytes, the file has ${localBytes}`);
+      return bytes / 1024 / 1024 / ((performance.now() - t) / 1000);
+    }
+    const directRead = await read(directClient);
+    const apidRead = await read(viaApid(pki.admin));
+    console.log(`reading the same file with Read (32 KiB bytes messages), for comparison:`);
+    console.log(`  Read on machined's socket         ${directRead.toFixed(1)} MiB/s`);
+    console.log(
+      `  Read through apid                 ${apidRead.toFixed(1)} MiB/s = ${((100 * apidRead) / localMbps).toFixed(1)}% of the local read, ${((100 * apidRead) / directRead).toFixed(1)}% of the socket`,
+    );
+    rmSync(join(filesRoot, "big.log"));
+
+    // 3. Concurrency: 200 Version clients and 20 log followers, each on its own connection.
+    const followLog = join(logDir, "busy.log");
+    writeFileSync(followLog, "start\n");
+    let written = 0;
+    const writer = setInterval(() => {
+      appendFileSync(followLog, `tick ${Date.now()}\n`);
+      written++;
+    }, 10);
+    const stop = new AbortController();
+    const errors: string[] = [];
+    const versionTimes: number[] = [];
+    let followedLines = 0;
+    const deadline = Date.now() + durationS * 1000;
+    const callers = Array.from({ length: 200 }, async () => {
+      const client = viaApid();
+      while (Date.now() < deadline) {
+        const t = performance.now();
+        try {
+          await client.version({});
+          versionTimes.push(performance.now() - t);
+        } catch (e) {
+          errors.push(`Version: ${ConnectError.from(e).message}`);
+        }
+      }
+    });
+    const followers = Array.from({ length: 20 }, async () => {
+      const client = viaApid();
+      const decoder = new LogLineDecoder();
       try {
-        await client.version({});
-        versionTimes.push(performance.now() - t);
+        for await (const m of client.logs(
+          { id: "busy", follow: true, tailLines: 1 },
+          { signal: stop.signal },
+        )) {
+          followedLines += decoder.push(m.data).length;
+        }
       } catch (e) {
-        errors.push(`Version: ${ConnectError.from(e).message}`);
+        const err = ConnectError.from(e);
+        if (err.code !== Code.Canceled) errors.push(`Logs: ${err.message}`);
       }
-    }
-  });
-  const followers = Array.from({ length: 20 }, async () => {
-    const client = viaApid();
-    const decoder = new LogLineDecoder();
-    try {
-      for await (const m of client.logs(
-        { id: "busy", follow: true, tailLines: 1 },
-        { signal: stop.signal },
-      )) {
-        followedLines += decoder.push(m.data).length;
-      }
-    } catch (e) {
-      const err = ConnectError.from(e);
-      if (err.code !== Code.Canceled) errors.push(`Logs: ${err.message}`);
-    }
-  });
-  await Promise.all(callers);
-  stop.abort();
-  await Promise.all(followers);
-  clearInterval(writer);
-  versionTimes.sort((x, y) => x - y);
-  console.log(`concurrency (${durationS} s: 200 clients calling Version, 20 following logs):`);
-  console.log(
-    `  ${versionTimes.length} Version calls (${(versionTimes.length / durationS).toFixed(0)}/s), p50 ${ms(percentile(versionTimes, 50))}, p99 ${ms(percentile(versionTimes, 99))}; ${followedLines} log lines followed (${written} written, 20 followers); errors: ${errors.length}`,
-  );
-  for (const e of [...new Set(errors)].slice(0, 5)) console.log(`  error: ${e}`);
+    });
+    await Promise.all(callers);
+    stop.abort();
+    await Promise.all(followers);
+    clearInterval(writer);
+    versionTimes.sort((x, y) => x - y);
+    console.log(`concurrency (${durationS} s: 200 clients calling Version, 20 following logs):`);
+    console.log(
+      `  ${versionTimes.length} Version calls (${(versionTimes.length / durationS).toFixed(0)}/s), p50 ${ms(percentile(versionTimes, 50))}, p99 ${ms(percentile(versionTimes, 99))}; ${followedLines} log lines followed (${written} written, 20 followers); errors: ${errors.length}`,
+    );
+    for (const e of [...new Set(errors)].slice(0, 5)) console.log(`  error: ${e}`);
+  }
 } finally {
   for (const m of managers) m.abort();
   apid.proc.kill("SIGTERM");
