@@ -1,10 +1,10 @@
 // apid figures (`bun run bench` in apps/apid; `--duration SECONDS` for the concurrency run, default 30;
-// `--logs-only` measures only the log streaming):
+// `--logs-only` measures only the log streaming; BENCH_PROF_DIR=DIR writes apid's and the stand-in's
+// CPU profiles there, as markdown):
 // - proxy overhead: Version p50/p99 through apid (mTLS, gRPC) against machined's socket directly;
 // - log streaming throughput through apid, against the same Logs call on the socket and a plain file read
-//   (each client decodes the text and splits it into lines, as the local read does; osctl's lean gRPC
-//   reader, grpcServerStream, and the Connect client for comparison), and the same file
-//   with Read (bytes messages), for comparison;
+//   (each client decodes the text and splits it into lines, as the local read does), and the same file
+//   with Read (bytes messages), for comparison; and the CPU each process spent on a Logs call;
 // - concurrency: 200 clients calling Version and 20 following logs at once: errors and p99.
 // machined is the test stand-in (a real HTTP/2 server on a unix socket) and apid the real main.ts,
 // each in its own process; the clients run here.
@@ -21,17 +21,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  grpcServerStream,
-  HTTP2_CLIENT_SETTINGS,
-  LogLineDecoder,
-  LogsRequestSchema,
-  LogsResponseSchema,
-  MachineService,
-  type OpenHttp2Stream,
-  ROLE_HEADER,
-} from "@bronze/api";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { HTTP2_CLIENT_SETTINGS, LogLineDecoder, MachineService, ROLE_HEADER } from "@bronze/api";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { makePki, writePkiDir } from "../test/pki-fixture.ts";
@@ -60,10 +50,9 @@ writePkiDir(pkiDir, { ca: pki.ca, server: pki.server });
 const socketPath = join(dir, "machine.sock");
 
 async function startProcess(args: string[], ready: RegExp) {
-  const prof = process.env.BENCH_PROF_DIR
-    ? ["--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROF_DIR}`]
-    : [];
-  const proc = Bun.spawn([process.execPath, ...prof, ...args], { stdout: "pipe", stderr: "inherit" });
+  const dir = process.env.BENCH_PROF_DIR;
+  const profile = dir ? ["--cpu-prof-md", `--cpu-prof-dir=${dir}`] : [];
+  const proc = Bun.spawn([process.execPath, ...profile, ...args], { stdout: "pipe", stderr: "inherit" });
   const reader = proc.stdout.getReader();
   let out = "";
   while (!ready.test(out)) {
@@ -94,8 +83,9 @@ const apid = await startProcess(
 const port = Number(/serving on 127\.0\.0\.1:(\d+)/.exec(apid.out)?.[1]);
 
 const managers: Http2SessionManager[] = [];
-function apidManager(cert = pki.reader) {
-  const sessionManager = new Http2SessionManager(`https://127.0.0.1:${port}`, undefined, {
+function viaApid(cert = pki.reader) {
+  const baseUrl = `https://127.0.0.1:${port}`;
+  const sessionManager = new Http2SessionManager(baseUrl, undefined, {
     ca: pki.ca.crt,
     cert: cert.crt,
     key: cert.key,
@@ -103,27 +93,15 @@ function apidManager(cert = pki.reader) {
     settings: HTTP2_CLIENT_SETTINGS,
   });
   managers.push(sessionManager);
-  return sessionManager;
+  return createClient(MachineService, createGrpcTransport({ baseUrl, sessionManager }));
 }
-function viaApid(cert = pki.reader) {
-  const baseUrl = `https://127.0.0.1:${port}`;
-  return createClient(MachineService, createGrpcTransport({ baseUrl, sessionManager: apidManager(cert) }));
-}
-function socketManager() {
+function direct() {
   const sessionManager = new Http2SessionManager("http://localhost", undefined, {
     createConnection: () => connect(socketPath),
     // As apid asks machined.
     settings: HTTP2_CLIENT_SETTINGS,
   });
   managers.push(sessionManager);
-  return sessionManager;
-}
-/** Streams for the lean reader, on a session manager's connection (as osctl logs opens them). */
-function opener(manager: Http2SessionManager, headers: Record<string, string> = {}): OpenHttp2Stream {
-  return (path, h) => manager.request("POST", path, { ...h, ...headers }, {});
-}
-function direct() {
-  const sessionManager = socketManager();
   return createClient(
     MachineService,
     createGrpcTransport({
@@ -141,10 +119,12 @@ function direct() {
   );
 }
 
-function procCpuMs(pid: number): number {
+/** The CPU time (user + system) a process of this machine has used, in ms. */
+function processCpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks (USER_HZ 100)
 }
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
@@ -188,9 +168,17 @@ try {
   writeFileSync(bigLog, "");
   const total = logMb * 1024 * 1024;
   for (let written = 0; written < total; written += chunk.length) appendFileSync(bigLog, chunk);
-  async function streamed(client: ReturnType<typeof direct>): Promise<{ mbps: number; lines: number }> {
+  interface Streamed {
+    mbps: number;
+    lines: number;
+    /** CPU ms of this client, apid and the stand-in during the call. */
+    cpu: { client: number; apid: number; standIn: number };
+  }
+  async function streamed(client: ReturnType<typeof direct>): Promise<Streamed> {
     const t = performance.now();
-    const cpu0 = process.cpuUsage();
+    const client0 = process.cpuUsage();
+    const apid0 = processCpuMs(apid.proc.pid);
+    const standIn0 = processCpuMs(standIn.proc.pid);
     let lines = 0;
     let bytes = 0;
     const decoder = new LogLineDecoder();
@@ -200,43 +188,18 @@ try {
         bytes += l.length + 1;
       }
     }
-    const cpu = process.cpuUsage(cpu0);
-    if (process.env.BENCH_CPU)
-      console.log(
-        `  (connect client cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, wall ${(performance.now() - t).toFixed(0)} ms)`,
-      );
-    return { mbps: bytes / 1024 / 1024 / ((performance.now() - t) / 1000), lines };
+    const c = process.cpuUsage(client0);
+    const cpu = {
+      client: (c.user + c.system) / 1000,
+      apid: processCpuMs(apid.proc.pid) - apid0,
+      standIn: processCpuMs(standIn.proc.pid) - standIn0,
+    };
+    return { mbps: bytes / 1024 / 1024 / ((performance.now() - t) / 1000), lines, cpu };
   }
-  const logsRequest = toBinary(LogsRequestSchema, create(LogsRequestSchema, { id: "big" }));
-  async function lean(open: OpenHttp2Stream): Promise<{ mbps: number; lines: number }> {
-    const t = performance.now();
-    const cpu0 = process.cpuUsage();
-    const apid0 = procCpuMs(apid.proc.pid);
-    const standIn0 = procCpuMs(standIn.proc.pid);
-    let lines = 0;
-    let bytes = 0;
-    const decoder = new LogLineDecoder();
-    for await (const m of grpcServerStream(open, {
-      path: "/bronze.machine.v1.MachineService/Logs",
-      request: logsRequest,
-    })) {
-      for (const l of decoder.push(fromBinary(LogsResponseSchema, m).data)) {
-        lines++;
-        bytes += l.length + 1;
-      }
-    }
-    const cpu = process.cpuUsage(cpu0);
-    if (process.env.BENCH_CPU)
-      console.log(
-        `  (apid cpu ${procCpuMs(apid.proc.pid) - apid0} ms, stand-in cpu ${procCpuMs(standIn.proc.pid) - standIn0} ms)`,
-      );
-    if (process.env.BENCH_CPU)
-      console.log(
-        `  (client cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, wall ${(performance.now() - t).toFixed(0)} ms)`,
-      );
-    return { mbps: bytes / 1024 / 1024 / ((performance.now() - t) / 1000), lines };
-  }
+  const cpuOf = (r: Streamed) =>
+    `CPU: client ${r.cpu.client.toFixed(0)} ms, apid ${r.cpu.apid.toFixed(0)} ms, machined stand-in ${r.cpu.standIn.toFixed(0)} ms`;
   const t0 = performance.now();
+  const local0 = process.cpuUsage();
   let localLines = 0;
   let localBytes = 0;
   const decoder = new TextDecoder();
@@ -253,21 +216,25 @@ try {
     rest = text.slice(cut);
   }
   const localMbps = localBytes / 1024 / 1024 / ((performance.now() - t0) / 1000);
-  const directLogs = await lean(opener(socketManager(), { [ROLE_HEADER]: "os:admin" }));
-  const apidLogs = await lean(opener(apidManager()));
-  const connectDirect = await streamed(directClient);
-  const connectApid = await streamed(apidClient);
-  for (const [what, r] of Object.entries({ directLogs, apidLogs, connectDirect, connectApid }))
-    if (r.lines !== localLines) throw new Error(`line counts differ: file ${localLines}, ${what} ${r.lines}`);
-  console.log(`log streaming (${logMb} MiB, ${localLines} lines, no follow; osctl's lean gRPC reader):`);
-  console.log(`  reading the file locally (lines)  ${localMbps.toFixed(1)} MiB/s`);
-  console.log(`  Logs on machined's socket         ${directLogs.mbps.toFixed(1)} MiB/s`);
+  const localCpu = process.cpuUsage(local0);
+  const directLogs = await streamed(directClient);
+  const apidLogs = await streamed(apidClient);
+  if (apidLogs.lines !== localLines || directLogs.lines !== localLines) {
+    throw new Error(
+      `line counts differ: file ${localLines}, socket ${directLogs.lines}, apid ${apidLogs.lines}`,
+    );
+  }
+  console.log(`log streaming (${logMb} MiB, ${localLines} lines, no follow):`);
+  console.log(
+    `  reading the file locally (lines)  ${localMbps.toFixed(1)} MiB/s (CPU ${((localCpu.user + localCpu.system) / 1000).toFixed(0)} ms)`,
+  );
+  console.log(
+    `  Logs on machined's socket         ${directLogs.mbps.toFixed(1)} MiB/s (${cpuOf(directLogs)})`,
+  );
   console.log(
     `  Logs through apid                 ${apidLogs.mbps.toFixed(1)} MiB/s = ${((100 * apidLogs.mbps) / localMbps).toFixed(1)}% of the local read, ${((100 * apidLogs.mbps) / directLogs.mbps).toFixed(1)}% of the socket (target >= 50% of local: ${apidLogs.mbps >= localMbps / 2 ? "met" : "NOT met"})`,
   );
-  console.log(
-    `  with the Connect client: socket ${connectDirect.mbps.toFixed(1)} MiB/s, through apid ${connectApid.mbps.toFixed(1)} MiB/s = ${((100 * connectApid.mbps) / localMbps).toFixed(1)}% of the local read`,
-  );
+  console.log(`    (${cpuOf(apidLogs)})`);
   if (!values["logs-only"]) {
     // The same bytes as Read's 32 KiB `bytes` messages.
     renameSync(bigLog, join(filesRoot, "big.log"));

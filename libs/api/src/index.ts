@@ -160,14 +160,6 @@ export {
   CertificateResponseSchema,
   SecurityService,
 } from "./gen/bronze/security/v1/security_pb.ts";
-export {
-  GrpcFrameParser,
-  type GrpcStreamOptions,
-  grpcFrame,
-  grpcServerStream,
-  type OpenHttp2Stream,
-  sessionStreamOpener,
-} from "./grpc-stream-reader.ts";
 export { FORWARDED_HEADER, NODE_HEADER, ROLE_HEADER, TOKEN_HEADER } from "./headers.ts";
 export { closeGracefully, listen, trackSessions } from "./http2-server-lifecycle.ts";
 export { HTTP2_CLIENT_SETTINGS } from "./http2-settings.ts";
