@@ -155,6 +155,7 @@ function world(fetch: InstallWorld["fetch"], overrides: Partial<InstallWorld> = 
   const w: InstallWorld = {
     fetch,
     workDir,
+    retryDelayMs: 0,
     log: (l) => lines.push(l),
     async installToDisk(request) {
       const files = Object.fromEntries(
@@ -221,6 +222,30 @@ describe("installMachine", () => {
     expect(t.installs).toHaveLength(0);
     expect(t.reboots()).toBe(0);
     expect(existsSync(join(workDir, "assets"))).toBe(false);
+  });
+
+  test("a download that breaks off is tried again (3 attempts), then fails naming the URL", async () => {
+    const server = assetsFetch(ASSET_FILES);
+    let broken = 1;
+    const flaky = async (url: string) => {
+      if (url.endsWith("/initramfs.zst") && broken-- > 0)
+        throw new Error("ECONNRESET: The socket connection was closed");
+      return server.fetch(url);
+    };
+    const t = world(flaky);
+    await installMachine(PLAN, "c", t.w);
+    expect(t.installs).toHaveLength(1);
+    expect(t.lines).toContain(
+      `install: initramfs.zst: cannot download ${ASSETS}/initramfs.zst: ECONNRESET: The socket connection was closed (attempt 1 of 3); retrying in 0 ms`,
+    );
+    let calls = 0;
+    const down = world(async () => {
+      calls++;
+      throw new Error("ECONNREFUSED");
+    });
+    const err = await installMachine(PLAN, "c", down.w).catch((e: unknown) => e);
+    expect((err as MachineInstallError).code).toBe("Download");
+    expect(calls).toBe(3);
   });
 
   test("an unreachable URL or a missing file: Download error naming the URL", async () => {

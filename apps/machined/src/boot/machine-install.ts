@@ -111,6 +111,37 @@ export interface InstallWorld {
   readonly log: (line: string) => void;
   /** One download's time limit (default 10 minutes: an initramfs is ~100 MB). */
   readonly timeoutMs?: number;
+  /** Attempts per file when a download breaks off (default 3), this long apart (default 2 s). */
+  readonly attempts?: number;
+  readonly retryDelayMs?: number;
+}
+
+/** Runs a download again when it fails as a download (not a checksum or manifest error). */
+async function withRetries<T>(
+  world: InstallWorld,
+  what: string,
+  signal: AbortSignal,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const attempts = world.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (
+        !(err instanceof MachineInstallError) ||
+        err.code !== "Download" ||
+        attempt >= attempts ||
+        signal.aborted
+      )
+        throw err;
+      const delay = world.retryDelayMs ?? 2000;
+      world.log(
+        `install: ${what}: ${err.message} (attempt ${attempt} of ${attempts}); retrying in ${delay} ms`,
+      );
+      await Bun.sleep(delay);
+    }
+  }
 }
 
 interface ManifestEntry {
@@ -208,13 +239,20 @@ export async function downloadAssets(
   signal: AbortSignal,
 ): Promise<void> {
   const manifestUrl = `${assetsUrl}/manifest.json`;
-  const manifest = parseAssetManifest(await (await get(world, manifestUrl, signal)).text(), manifestUrl);
+  const manifest = parseAssetManifest(
+    await withRetries(world, "manifest.json", signal, async () =>
+      (await get(world, manifestUrl, signal)).text(),
+    ),
+    manifestUrl,
+  );
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (const name of INSTALL_ASSETS) {
     const entry = manifest.get(name) as ManifestEntry;
     const started = Date.now();
     world.log(`install: downloading ${assetsUrl}/${name} (${(entry.size / 1e6).toFixed(1)} MB)`);
-    await download(world, `${assetsUrl}/${name}`, join(dir, name), entry, signal);
+    await withRetries(world, name, signal, () =>
+      download(world, `${assetsUrl}/${name}`, join(dir, name), entry, signal),
+    );
     world.log(
       `install: ${name}: sha256 ${entry.sha256.slice(0, 16)}... verified (${Date.now() - started} ms)`,
     );
