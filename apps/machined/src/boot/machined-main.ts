@@ -37,6 +37,7 @@ import { installProcessGuards } from "./process-guards.ts";
 import { removeSandboxNamespaceDirs } from "./sandbox-cleanup.ts";
 import { Sequencer } from "./sequencer.ts";
 import { APID_USER, TRUSTD_USER } from "./service-rootfs.ts";
+import { clearStaleTaskBundle, taskBundleDirs } from "./stale-task-bundle.ts";
 import { SYSTEM_NAMESPACE, sandboxNamespace, secretsDir } from "./system-containers.ts";
 import { trustdService } from "./trustd-service.ts";
 import { sysfsUrlVariables } from "./url-variables.ts";
@@ -162,6 +163,9 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     client: () => containerd.client(systemNamespace),
     nodeBinary,
     clock,
+    clearStaleTask: (id: string) => {
+      clearStaleTaskBundle(taskBundleDirs(paths, systemNamespace, id), { sys, log });
+    },
   };
   /** apid, trustd and the certificates they need, for what the boot found (DESIGN.md §3). */
   const apiServices = (state: NodeState): ServiceDefinition[] => {

@@ -33,6 +33,8 @@ export interface SystemContainerDeps {
   readonly clock?: Clock;
   /** Where glibc is copied from (default "/"). */
   readonly hostRoot?: string;
+  /** Clears what a cancelled create left of a task (ContainerdRunnerOptions.clearStaleTask). */
+  readonly clearStaleTask?: (id: string) => void;
 }
 
 /** Where a service's secrets are written by machined (`/system/secrets/<service>`). */
@@ -73,6 +75,7 @@ export function systemContainerRunner(
     client: deps.client,
     logPath: join(deps.paths.system, "run/logs", `${first.id}.log`),
     ...(deps.clock !== undefined ? { clock: deps.clock } : {}),
+    ...(deps.clearStaleTask !== undefined ? { clearStaleTask: deps.clearStaleTask } : {}),
     container(): Omit<CreateContainerOptions, "id"> {
       const spec = specAt();
       const binary = deps.nodeBinary;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -8,6 +8,8 @@ import {
   startTestContainerd,
   type TestContainerd,
 } from "@bronze/containerd-client";
+import { clearStaleTaskBundle } from "../boot/stale-task-bundle.ts";
+import { LibcSys } from "../sys/libc-sys.ts";
 import { ContainerdRunner, exitFromContainerd, TASK_START_TIMEOUT_MS } from "./containerd-runner.ts";
 import { RunnerError } from "./runner-error.ts";
 import type { LogSink, LogStream } from "./service.ts";
@@ -40,12 +42,13 @@ function sink() {
   return { lines, log };
 }
 
-function runner(id: string, args: string[]) {
+function runner(id: string, args: string[], clearStaleTask?: (id: string) => void) {
   return new ContainerdRunner({
     client: async () => client,
     container: () => ({ rootfs, args, readOnlyRootfs: true, capabilities: [], uid: 65534, gid: 65534 }),
     logPath: join(dir, "logs", `${id}.log`),
     tailIntervalMs: 50,
+    ...(clearStaleTask !== undefined ? { clearStaleTask } : {}),
   });
 }
 
@@ -127,6 +130,37 @@ describe("ContainerdRunner", () => {
     expect(await handle.exited).toEqual({ code: 0, signal: null });
     expect(TASK_START_TIMEOUT_MS).toBeGreaterThan(30_000);
     expect(deadlines).toEqual([TASK_START_TIMEOUT_MS]);
+  });
+
+  test("a task directory left by a cancelled create blocks the id until clearStaleTask removes it", async () => {
+    // what containerd 1.6 leaves when a create's deadline cancels it midway
+    const bundle = join(containerd.state, "io.containerd.runtime.v2.task", "system", "leftover");
+    mkdirSync(bundle, { recursive: true });
+    writeFileSync(join(bundle, "config.json"), "{}");
+    const blocked = await runner("leftover", ["/bin/true"])
+      .start({ id: "leftover", log: sink().log })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(blocked).toBeInstanceOf(RunnerError);
+    expect(String(blocked)).toContain("file exists");
+
+    const cleared: string[] = [];
+    const { lines, log } = sink();
+    const handle = await runner("leftover", ["/bin/sh", "-c", "echo started anew"], (id) => {
+      cleared.push(id);
+      clearStaleTaskBundle([join(containerd.state, "io.containerd.runtime.v2.task", "system", id)], {
+        sys: new LibcSys(),
+        log: (line) => lines.push(["stdout", line]),
+      });
+    }).start({ id: "leftover", log });
+    expect(await handle.exited).toEqual({ code: 0, signal: null });
+    expect(cleared).toEqual(["leftover"]);
+    expect(lines.map(([, t]) => t)).toContain("started anew");
+    expect(lines.map(([, t]) => t)).toContain(
+      `removed the stale task directory ${bundle} (left by a cancelled create)`,
+    );
   });
 
   test("a stale container with the same id is replaced", async () => {

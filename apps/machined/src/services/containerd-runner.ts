@@ -22,6 +22,11 @@ export interface ContainerdRunnerOptions {
   readonly tailIntervalMs?: number;
   /** Deadline of creating and starting the task (default TASK_START_TIMEOUT_MS). */
   readonly taskStartTimeoutMs?: number;
+  /**
+   * Removes what a cancelled create of this id left in containerd's task directories (see
+   * `clearStaleTaskBundle`); called before each create, once containerd holds no container of the id.
+   */
+  readonly clearStaleTask?: (id: string) => void;
 }
 
 /**
@@ -126,6 +131,18 @@ export class ContainerdRunner implements Runner {
         cause: err,
       });
     });
+
+    try {
+      o.clearStaleTask?.(id);
+    } catch (err) {
+      throw new RunnerError(
+        "SpawnFailed",
+        `cannot remove the stale task directory of ${id}: ${message(err)}`,
+        {
+          cause: err,
+        },
+      );
+    }
 
     mkdirSync(dirname(o.logPath), { recursive: true, mode: 0o755 });
     writeFileSync(o.logPath, "", { mode: 0o640 });
