@@ -4,7 +4,9 @@
 // initramfs.zst and cmdline, checks them against manifest.json, writes the disk, saves the config on
 // its STATE partition and reboots (QEMU's -no-reboot ends the process). Then the disk boots alone
 // (SeaBIOS, GRUB), with the config server gone: the config comes from STATE, the install is skipped,
-// and `osctl version` answers over mTLS through a forwarded port.
+// and `osctl version` answers over mTLS through a forwarded port. Last, a disk holding a partition
+// without machine.install.wipe: refused, the node waits in maintenance mode, and the config fixed
+// through `osctl apply-config --insecure` installs.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import {
   closeSync,
@@ -61,7 +63,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startQemu(serialPath: string, extra: string[], apidPort?: number) {
+function startQemu(serialPath: string, extra: string[], apidPort?: number, disk = diskFile) {
   const nic =
     apidPort === undefined
       ? "user,model=virtio-net-pci"
@@ -71,7 +73,7 @@ function startQemu(serialPath: string, extra: string[], apidPort?: number) {
       "qemu-system-x86_64",
       ...["-accel", "tcg", "-cpu", "max", "-m", "1536", "-smp", "1"],
       ...["-display", "none", "-no-reboot", "-serial", `file:${serialPath}`],
-      ...["-drive", `file=${diskFile},format=raw,if=virtio`],
+      ...["-drive", `file=${disk},format=raw,if=virtio`],
       ...["-nic", nic],
       ...extra,
     ],
@@ -94,6 +96,8 @@ test(
     const server = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
+      // a busy TCG guest reads slowly: Bun's default closes a connection idle for 10 s
+      idleTimeout: 120,
       fetch(req) {
         const path = new URL(req.url).pathname;
         requests.push(path);
@@ -200,4 +204,90 @@ test(
     }
   },
   BOOT_TIMEOUT_MS,
+);
+
+// The way out of a failed install (issue 6: "refuses a disk holding partitions unless wipe"): the node
+// stays up in maintenance mode, and the config fixed with `osctl apply-config --insecure` installs.
+test(
+  "a disk holding partitions without wipe: refused, maintenance mode; apply-config --insecure with wipe installs",
+  async () => {
+    const used = join(dir, "used.img");
+    const fd = openSync(used, "w");
+    ftruncateSync(fd, 2048 * 1024 * 1024);
+    closeSync(fd);
+    const sfdisk = Bun.spawnSync(["sfdisk", "--quiet", used], {
+      stdin: Buffer.from("label: gpt\n,64M\n"),
+      stderr: "pipe",
+    });
+    expect(sfdisk.exitCode, sfdisk.stderr.toString()).toBe(0);
+    const generated = readFileSync(join(dir, "cfg/controlplane.yaml"), "utf8");
+    const config = generated.replace(
+      /( {2}install:\n {4}disk: \/dev\/vda\n)/,
+      "$1    extraKernelArgs:\n      - bronze.hostname=installed-2\n      - console=ttyS0\n",
+    );
+    expect(config).toContain("    wipe: false\n");
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      // a busy TCG guest reads slowly: Bun's default closes a connection idle for 10 s
+      idleTimeout: 120,
+      fetch(req) {
+        const path = new URL(req.url).pathname;
+        if (path === "/config") return new Response(config);
+        const file = join(out, path.slice("/assets/".length).replaceAll("/", ""));
+        return path.startsWith("/assets/") && existsSync(file)
+          ? new Response(Bun.file(file))
+          : new Response("not found", { status: 404 });
+      },
+    });
+    const apidPort = await freePort();
+    mkdirSync(join(dir, "run"), { recursive: true });
+    const serialPath = join(dir, "run/refused.log");
+    try {
+      const base = `http://10.0.2.2:${server.port}`;
+      const cmdline = `${readFileSync(join(out, "cmdline"), "utf8").trim()} console=ttyS0 bronze.hostname=refused bronze.config=${base}/config bronze.assets=${base}/assets`;
+      qemu = startQemu(
+        serialPath,
+        ["-kernel", join(out, "vmlinuz"), "-initrd", join(out, "initramfs.zst"), "-append", cmdline],
+        apidPort,
+        used,
+      );
+      const fingerprintLine = /certificate fingerprint sha256:([0-9a-f]{64})/;
+      let deadline = Date.now() + 240_000;
+      while (Date.now() < deadline && qemu.exitCode === null && !fingerprintLine.test(read(serialPath)))
+        await Bun.sleep(1000);
+      let log = read(serialPath);
+      expect(log, tail(log)).toContain("install failed: /dev/vda is not empty (1 partition(s)");
+      expect(log, tail(log)).toContain("set machine.install.wipe: true to erase it");
+      const fingerprint = fingerprintLine.exec(log)?.[1];
+      expect(fingerprint, tail(log)).toBeDefined();
+
+      const fixed = join(dir, "fixed.yaml");
+      await Bun.write(fixed, config.replace("    wipe: false\n", "    wipe: true\n"));
+      const apply = await runOsctl(
+        [
+          ...["apply-config", "--insecure", "-e", `127.0.0.1:${apidPort}`, "-f", fixed],
+          ...["--cert-fingerprint", `sha256:${fingerprint}`],
+        ],
+        { binary: osctlBinary, timeoutMs: 60_000 },
+      );
+      expect(apply.code, `${apply.stdout}${apply.stderr}${tail(read(serialPath))}`).toBe(0);
+      deadline = Date.now() + 300_000;
+      while (Date.now() < deadline && qemu.exitCode === null) await Bun.sleep(1000);
+      log = read(serialPath);
+      const context = tail(log);
+      expect(qemu.exitCode, `QEMU still running: the node did not reboot${context}`).not.toBeNull();
+      expect(log, context).toContain("install: installing Bronze to /dev/vda from");
+      expect(log, context).toContain("(wipe)");
+      expect(log, context).toContain("install: the config is saved on STATE (/dev/vda6)");
+      expect(log, context).toMatch(/install: done in [0-9.]+ s; rebooting into \/dev\/vda/);
+      const table = JSON.parse(run(["sfdisk", "-J", used])).partitiontable;
+      expect(table.partitions).toHaveLength(7);
+    } finally {
+      qemu?.kill("SIGKILL");
+      await qemu?.exited;
+      server.stop(true);
+    }
+  },
+  BOOT_TIMEOUT_MS + 120_000,
 );
