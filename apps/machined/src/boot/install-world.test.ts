@@ -32,6 +32,7 @@ const manifest = JSON.stringify({
   })),
 });
 let server: ReturnType<typeof Bun.serve>;
+const requests: string[] = [];
 
 beforeAll(() => {
   const file = join(dir, "disk.img");
@@ -44,6 +45,7 @@ beforeAll(() => {
     hostname: "127.0.0.1",
     port: 0,
     fetch(req) {
+      requests.push(new URL(req.url).pathname);
       const name = new URL(req.url).pathname.replace(/^\/assets\//, "");
       if (name === "manifest.json") return new Response(manifest);
       const data = ASSETS[name];
@@ -128,14 +130,17 @@ describe("machined's install on a loop device", () => {
         .trim(),
     ).toBe("");
 
-    // the disk now holds partitions: refused without wipe, with the config field to change
+    // the disk now holds partitions: refused without wipe (before any download), naming the config field
+    const served = requests.length;
     const refused = await installMachine(plan(false), CONFIG, world(join(dir, "work2"), reboots, [])).catch(
       (e: unknown) => e,
     );
     expect(refused).toBeInstanceOf(MachineInstallError);
     expect((refused as MachineInstallError).code).toBe("Install");
-    expect((refused as Error).message).toContain(`${device} is not empty (7 partition(s)`);
-    expect((refused as Error).message).toContain("set machine.install.wipe: true");
+    expect((refused as Error).message).toBe(
+      `${device} is not empty (7 partition(s)): set machine.install.wipe: true to erase it, or choose another machine.install.disk`,
+    );
+    expect(requests.length).toBe(served);
     expect(reboots).toEqual(["reboot"]);
     expect(stateConfig()).toBe(CONFIG);
 

@@ -44,6 +44,17 @@ export function realInstallWorld(options: RealInstallWorldOptions): InstallWorld
     workDir: options.workDir,
     log,
     reboot: options.reboot,
+    async checkDisk(disk: string, wipe: boolean) {
+      const image = await import("@bronze/image");
+      const info = image.inspectDisk(disk);
+      if (info.mounts.length > 0)
+        throw new image.InstallerError("Mounted", `${disk} is in use: ${info.mounts.join(", ")}`);
+      if (info.partitions.length > 0 && !wipe)
+        throw new image.InstallerError(
+          "HasPartitions",
+          `${disk} is not empty (${info.partitions.length} partition(s)): pass --wipe to erase it`,
+        );
+    },
     async installToDisk(request: DiskInstallRequest) {
       const image = await import("@bronze/image");
       mkdirSync(request.workDir, { recursive: true, mode: 0o700 });

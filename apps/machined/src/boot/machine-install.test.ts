@@ -282,6 +282,25 @@ describe("installMachine", () => {
     expect(t.reboots()).toBe(0);
   });
 
+  test("a disk refused by checkDisk: nothing downloaded", async () => {
+    const server = assetsFetch(ASSET_FILES);
+    const t = world(server.fetch, {
+      checkDisk: (disk, wipe) => {
+        expect([disk, wipe]).toEqual(["/dev/vdb", false]);
+        throw Object.assign(new Error("/dev/vdb is not empty (3 partition(s)): pass --wipe to erase it"), {
+          name: "InstallerError",
+          code: "HasPartitions",
+        });
+      },
+    });
+    const err = await installMachine(PLAN, "c", t.w).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      "/dev/vdb is not empty (3 partition(s)): set machine.install.wipe: true to erase it, or choose another machine.install.disk",
+    );
+    expect(server.requested).toEqual([]);
+    expect(t.installs).toHaveLength(0);
+  });
+
   test("a config that cannot be saved on STATE: SaveConfig error, no reboot", async () => {
     const t = world(assetsFetch(ASSET_FILES).fetch, {
       saveConfig: () => {

@@ -102,6 +102,11 @@ export interface InstallWorld {
   readonly fetch: FetchFn;
   /** Writes Bronze to the disk; returns the new STATE partition's device node. */
   readonly installToDisk: (request: DiskInstallRequest) => Promise<{ readonly statePartition: string }>;
+  /**
+   * Refuses the disk before anything is downloaded: missing, mounted, or holding partitions without
+   * wipe (the installer checks again, signatures included).
+   */
+  readonly checkDisk?: (disk: string, wipe: boolean) => Promise<void> | void;
   /** Writes the machine config onto the STATE partition (mounts it, saves, unmounts). */
   readonly saveConfig: (statePartition: string, text: string) => Promise<void> | void;
   /** Reboots into the installed disk. */
@@ -289,6 +294,11 @@ export async function installMachine(
   const dir = join(world.workDir, "assets");
   const timeout = AbortSignal.timeout(world.timeoutMs ?? 600_000);
   try {
+    try {
+      await world.checkDisk?.(plan.disk, plan.wipe);
+    } catch (err) {
+      throw installFailure(err, plan);
+    }
     await downloadAssets(world, plan.assetsUrl, dir, AbortSignal.any([signal, timeout]));
     let statePartition: string;
     try {
