@@ -350,7 +350,9 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
                     osconfig: osconfigPath,
                     context: contextName,
                     endpoints: [`127.0.0.1:${node.apidPort}`],
-                    timeout: 5_000,
+                    // apid's TLS answers already: a loaded TCG node may take many seconds over its
+                    // first call, and a call cancelled at 5 s only started over (and reset machined's socket)
+                    timeout: 30_000,
                   },
                   quiet(io),
                   {},
