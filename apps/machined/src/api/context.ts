@@ -20,10 +20,11 @@ export interface MachineApiContext {
   /** Whether the node runs without a machine config (maintenance mode). */
   readonly maintenance: () => boolean;
   /**
-   * Whether a saved config survives a reboot: false on a diskless node, whose config lives in memory
-   * and is downloaded again at boot. Absent means it does (an installed node's STATE, container mode).
+   * Whether a reboot after saving this config keeps it: false on a diskless node, whose config lives
+   * in memory and is downloaded again at boot, unless the config installs the node to a disk (the
+   * install writes it onto STATE). Absent means it does (an installed node, container mode).
    */
-  readonly configPersists?: () => boolean;
+  readonly configSurvivesReboot?: (configText: string) => boolean;
   readonly hostname: () => string;
   /** Git commit of the build ("" when unknown). */
   readonly buildSha?: string;

@@ -11,6 +11,7 @@ import { FakeSys } from "../sys/fake-sys.ts";
 import { fakeSysfs } from "./block-devices-fixture.ts";
 import { parseKernelArgs } from "./kernel-args.ts";
 import {
+  configInstalls,
   type DiskInstallRequest,
   type InstallPlan,
   type InstallWorld,
@@ -39,6 +40,25 @@ function workerWith(install: string): { text: string; config: MachineConfig } {
 
 const args = (cmdline = "") => parseKernelArgs(cmdline);
 const ASSETS = "http://10.0.0.1:8080/assets";
+
+describe("configInstalls", () => {
+  test("true only for a valid config whose install would run on this boot", () => {
+    const { text } = workerWith(`    disk: /dev/vdb\n    image: ${ASSETS}\n`);
+    const state = (installed: boolean) => ({
+      mode: "configured" as const,
+      config: undefined,
+      maintenanceReason: undefined,
+      hostname: undefined,
+      installed,
+    });
+    expect(configInstalls(text, { state: state(false), args: args(), platform: "qemu" })).toBe(true);
+    expect(configInstalls(text, { state: state(true), args: args(), platform: "qemu" })).toBe(false);
+    expect(configInstalls(text, { state: state(false), args: args(), platform: "container" })).toBe(false);
+    expect(configInstalls("machine: [", { state: state(false), args: args(), platform: "qemu" })).toBe(false);
+    const { text: noDisk } = workerWith("    wipe: true\n");
+    expect(configInstalls(noDisk, { state: state(false), args: args(), platform: "qemu" })).toBe(false);
+  });
+});
 
 describe("installPlan", () => {
   test("machine.install.image as an http(s) URL is the source; wipe and extra arguments kept", () => {

@@ -376,6 +376,17 @@ export async function installStep(options: InstallStepOptions): Promise<"skipped
   }
 }
 
+/** Whether applying this config text on this boot would start an install (see installOnApply). */
+export function configInstalls(
+  text: string,
+  boot: { readonly state: NodeState; readonly args: KernelArgs; readonly platform: Platform },
+): boolean {
+  const result = validateConfig(text, { mode: boot.platform });
+  if (!result.ok || result.config === undefined) return false;
+  const installed = boot.state.installed === true;
+  return installPlan(result.config, { args: boot.args, platform: boot.platform, installed }) !== undefined;
+}
+
 export interface InstallOnApplyOptions {
   readonly state: NodeState;
   readonly args: KernelArgs;

@@ -27,7 +27,7 @@ import { type MachinedFlags, parseMachinedFlags } from "./entry-args.ts";
 import { realInstallWorld } from "./install-world.ts";
 import { revertInterruptedTrial } from "./interrupted-trial.ts";
 import { parseKernelArgs } from "./kernel-args.ts";
-import { type InstallPlan, installMachine, installOnApply } from "./machine-install.ts";
+import { configInstalls, type InstallPlan, installMachine, installOnApply } from "./machine-install.ts";
 import { networkSetup } from "./network-setup.ts";
 import { resolveNodeBinary } from "./node-binary.ts";
 import { nodePaths } from "./node-paths.ts";
@@ -336,7 +336,10 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     platform,
     maintenance: () => sequencer.state.mode === "maintenance",
     // container mode keeps the config in its sandbox; a node without STATE downloads it at every boot
-    configPersists: () => platform === "container" || sequencer.state.installed === true,
+    configSurvivesReboot: (text) =>
+      platform === "container" ||
+      sequencer.state.installed === true ||
+      configInstalls(text, { state: sequencer.state, args, platform }),
     hostname: () => sequencer.state.hostname ?? kernelHostname(),
     procRoot: "/proc",
     filesRoot: paths.root,

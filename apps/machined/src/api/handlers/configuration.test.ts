@@ -184,7 +184,7 @@ test("auto in maintenance mode applies without a reboot: the node boots on with 
 });
 
 test("a diskless node refuses auto and staged (the reboot would lose the config); no-reboot applies", async () => {
-  const f = fixture({ configPersists: () => false });
+  const f = fixture({ configSurvivesReboot: (text) => text.includes("install-me") });
   f.store.save(worker3);
   for (const mode of [ApplyMode.AUTO, ApplyMode.STAGED]) {
     const err = await failure(f.client("os:admin").applyConfiguration({ data: enc(worker), mode }));
@@ -200,6 +200,11 @@ test("a diskless node refuses auto and staged (the reboot would lose the config)
   const r = await f.client("os:admin").applyConfiguration({ data: enc(worker), mode: ApplyMode.NO_REBOOT });
   expect(r.modeDetails).toBe("Applied without a reboot");
   expect(f.store.current()).toBe(worker);
+  // a config that installs the node writes itself onto the new disk: auto may reboot for it
+  const installing = `${worker2}# install-me\n`;
+  const auto = await f.client("os:admin").applyConfiguration({ data: enc(installing), mode: ApplyMode.AUTO });
+  expect(auto.modeDetails).toBe("Rebooting to apply the config");
+  expect(f.reboots).toHaveLength(1);
 });
 
 test("try: applied, then reverted after the timeout", async () => {

@@ -15,7 +15,13 @@ export const DEFAULT_TRY_TIMEOUT_MS = 60_000;
 type Reply = Omit<ApplyConfigurationResponse, "$typeName">;
 type Deps = Pick<
   MachineApiContext,
-  "store" | "clock" | "platform" | "onConfigChanged" | "requestReboot" | "maintenance" | "configPersists"
+  | "store"
+  | "clock"
+  | "platform"
+  | "onConfigChanged"
+  | "requestReboot"
+  | "maintenance"
+  | "configSurvivesReboot"
 >;
 
 const MODE_NAMES: Record<number, string> = {
@@ -196,10 +202,10 @@ export function configurationHandlers(
         if (
           (mode === ApplyMode.AUTO || mode === ApplyMode.STAGED) &&
           !ctx.maintenance() &&
-          ctx.configPersists?.() === false
+          ctx.configSurvivesReboot?.(text) === false
         ) {
           throw new ConnectError(
-            `ApplyConfiguration: this node is diskless: its config lives in memory and is downloaded again at boot, so the reboot ${mode === ApplyMode.AUTO ? "that auto mode needs" : "a staged config waits for"} would lose it; apply it with --mode no-reboot (or try), or change the config the node downloads`,
+            `ApplyConfiguration: this node is diskless: its config lives in memory and is downloaded again at boot, so the reboot ${mode === ApplyMode.AUTO ? "that auto mode needs" : "a staged config waits for"} would lose it; apply it with --mode no-reboot (or try), install the node to a disk (machine.install), or change the config the node downloads`,
             Code.FailedPrecondition,
           );
         }
