@@ -20,11 +20,14 @@ export interface MachineApiContext {
   /** Whether the node runs without a machine config (maintenance mode). */
   readonly maintenance: () => boolean;
   /**
-   * Whether a reboot after saving this config keeps it: false on a diskless node, whose config lives
-   * in memory and is downloaded again at boot, unless the config installs the node to a disk (the
-   * install writes it onto STATE). Absent means it does (an installed node, container mode).
+   * Whether a saved config survives a reboot: false on a diskless node, whose config lives in memory
+   * and is downloaded again at boot. Absent means it does (an installed node, container mode).
    */
-  readonly configSurvivesReboot?: (configText: string) => boolean;
+  readonly configPersists?: () => boolean;
+  /** Whether applying this config would install the node to a disk (machine.install), then reboot it. */
+  readonly configInstalls?: (configText: string) => boolean;
+  /** Whether an install is running (it ends in a reboot into the installed disk). */
+  readonly installing?: () => boolean;
   readonly hostname: () => string;
   /** Git commit of the build ("" when unknown). */
   readonly buildSha?: string;

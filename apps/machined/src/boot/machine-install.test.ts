@@ -400,6 +400,7 @@ describe("the boot's install phase", () => {
   function boot(
     partitions: Array<{ name: string; partition?: number; partName?: string }>,
     install: SequenceDeps["install"],
+    lookup?: SequenceDeps["partitions"],
   ) {
     const root = join(workDir, "node");
     const paths = nodePaths(root);
@@ -429,7 +430,7 @@ describe("the boot's install phase", () => {
         return [];
       },
       exit: () => {},
-      partitions: () => findNodePartitions(files, () => undefined),
+      partitions: lookup ?? (() => findNodePartitions(files, () => undefined)),
       ...(install !== undefined ? { install } : {}),
     };
     return { lines, store, states, sequencer: new Sequencer(deps) };
@@ -453,6 +454,29 @@ describe("the boot's install phase", () => {
     expect(t.sequencer.state.installed).toBe(true);
     expect(t.sequencer.state.mode).toBe("configured");
     expect(t.lines.some((l) => l.includes("booted from an installed disk (STATE found)"))).toBe(true);
+  });
+
+  test("EPHEMERAL without STATE, or a partition lookup that failed, counts as installed: nothing is written", async () => {
+    const never = async () => {
+      throw new Error("must not install");
+    };
+    const ephemeralOnly = boot(
+      [{ name: "vda" }, { name: "vda7", partition: 7, partName: "EPHEMERAL" }],
+      never,
+    );
+    ephemeralOnly.store.save(text);
+    await ephemeralOnly.sequencer.boot();
+    expect(ephemeralOnly.sequencer.state.installed).toBe(true);
+    expect(ephemeralOnly.sequencer.state.mode).toBe("configured");
+
+    const failed = boot([{ name: "vdb" }], never, () => {
+      throw new Error("sysfs unreadable");
+    });
+    failed.store.save(text);
+    await failed.sequencer.boot();
+    expect(failed.sequencer.state.installed).toBe(true);
+    expect(failed.sequencer.state.mode).toBe("configured");
+    expect(failed.lines.some((l) => l.includes("sysfs unreadable"))).toBe(true);
   });
 
   test("a failed install: the boot goes on into maintenance mode (apid for apply-config), saying why", async () => {
@@ -498,12 +522,15 @@ describe("installOnApply", () => {
       },
       log: (l) => lines.push(l),
     });
+    expect(start.running()).toBe(false);
     expect(start()).toBe(true);
+    expect(start.running()).toBe(true);
     expect(start()).toBe(true);
     expect(plans).toHaveLength(1);
     expect(lines).toContain("install: an install is running already");
     finish(new MachineInstallError("Install", "/dev/vdb is not empty: set machine.install.wipe: true"));
     await Bun.sleep(0);
+    expect(start.running()).toBe(false);
     expect(lines).toContain("install failed: /dev/vdb is not empty: set machine.install.wipe: true");
     expect(node.mode).toBe("maintenance");
     expect(node.maintenanceReason).toBe("no config");

@@ -404,10 +404,10 @@ export interface InstallOnApplyOptions {
  * true; false when there is nothing to install. A failure is logged; the node goes on as it was, and
  * applying a fixed config tries again.
  */
-export function installOnApply(options: InstallOnApplyOptions): () => boolean {
+export function installOnApply(options: InstallOnApplyOptions): (() => boolean) & { running(): boolean } {
   const { log } = options;
   let running = false;
-  return () => {
+  const start = () => {
     if (running) {
       log("install: an install is running already");
       return true;
@@ -434,4 +434,5 @@ export function installOnApply(options: InstallOnApplyOptions): () => boolean {
       });
     return true;
   };
+  return Object.assign(start, { running: () => running });
 }

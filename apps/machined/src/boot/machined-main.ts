@@ -317,7 +317,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
 
   // A config applied through the API that asks for an install: its reboot comes after the install.
   const installApplied = container
-    ? () => false
+    ? Object.assign(() => false, { running: () => false })
     : installOnApply({
         state: sequencer.state,
         args,
@@ -336,10 +336,9 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     platform,
     maintenance: () => sequencer.state.mode === "maintenance",
     // container mode keeps the config in its sandbox; a node without STATE downloads it at every boot
-    configSurvivesReboot: (text) =>
-      platform === "container" ||
-      sequencer.state.installed === true ||
-      configInstalls(text, { state: sequencer.state, args, platform }),
+    configPersists: () => platform === "container" || sequencer.state.installed === true,
+    configInstalls: (text) => !container && configInstalls(text, { state: sequencer.state, args, platform }),
+    installing: () => installApplied.running(),
     hostname: () => sequencer.state.hostname ?? kernelHostname(),
     procRoot: "/proc",
     filesRoot: paths.root,

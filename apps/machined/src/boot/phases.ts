@@ -205,7 +205,12 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
             log(`container mode: no mounts, everything lives under ${deps.paths.root}`);
           } else {
             const found = findPartitions(deps, log);
-            state.installed = found?.state !== undefined;
+            // A Bronze partition found, or a lookup that failed, counts as installed: machine.install
+            // must never write over a disk it could not rule out as this node's own boot disk.
+            state.installed =
+              found === undefined
+                ? deps.partitions !== undefined
+                : found.state !== undefined || found.ephemeral !== undefined;
             const mounted: string[] = [];
             partitionMounts.set(deps, mounted);
             for (const m of systemMounts(deps.paths)) {
@@ -304,23 +309,6 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
       ],
     },
     {
-      name: "install",
-      tasks: [
-        task("install", async ({ log, signal }) => {
-          if (deps.install === undefined) return;
-          await installStep({
-            state,
-            args: deps.args,
-            platform: deps.platform,
-            configText: deps.store.current(),
-            install: deps.install,
-            log,
-            signal,
-          });
-        }),
-      ],
-    },
-    {
       name: "kernelModules",
       tasks: [
         task("kernelModules", ({ log }) => {
@@ -350,6 +338,23 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
                 `machine.kernel.modules[${i}] ${m.name}: ${err instanceof Error ? err.message : String(err)}`,
               );
             }
+          });
+        }),
+      ],
+    },
+    {
+      name: "install",
+      tasks: [
+        task("install", async ({ log, signal }) => {
+          if (deps.install === undefined) return;
+          await installStep({
+            state,
+            args: deps.args,
+            platform: deps.platform,
+            configText: deps.store.current(),
+            install: deps.install,
+            log,
+            signal,
           });
         }),
       ],

@@ -184,7 +184,8 @@ test("auto in maintenance mode applies without a reboot: the node boots on with 
 });
 
 test("a diskless node refuses auto and staged (the reboot would lose the config); no-reboot applies", async () => {
-  const f = fixture({ configSurvivesReboot: (text) => text.includes("install-me") });
+  const installs = (text: string) => text.includes("install-me");
+  const f = fixture({ configPersists: () => false, configInstalls: installs });
   f.store.save(worker3);
   for (const mode of [ApplyMode.AUTO, ApplyMode.STAGED]) {
     const err = await failure(f.client("os:admin").applyConfiguration({ data: enc(worker), mode }));
@@ -202,9 +203,56 @@ test("a diskless node refuses auto and staged (the reboot would lose the config)
   expect(f.store.current()).toBe(worker);
   // a config that installs the node writes itself onto the new disk: auto may reboot for it
   const installing = `${worker2}# install-me\n`;
+  const staged = await failure(
+    f.client("os:admin").applyConfiguration({ data: enc(installing), mode: ApplyMode.STAGED }),
+  );
+  expect(staged.rawMessage).toContain("a staged config would be lost");
   const auto = await f.client("os:admin").applyConfiguration({ data: enc(installing), mode: ApplyMode.AUTO });
   expect(auto.modeDetails).toBe("Rebooting to apply the config");
   expect(f.reboots).toHaveLength(1);
+});
+
+test("a config that installs cannot be tried, nor applied without a reboot (outside maintenance mode)", async () => {
+  const applied: string[] = [];
+  const f = fixture({
+    configInstalls: (text) => text.includes("install-me"),
+    onConfigChanged: async (config) => {
+      applied.push(config);
+    },
+  });
+  f.store.save(worker3);
+  const installing = `${worker2}# install-me\n`;
+  const tried = await failure(
+    f.client("os:admin").applyConfiguration({ data: enc(installing), mode: ApplyMode.TRY }),
+  );
+  expect(tried.code).toBe(Code.FailedPrecondition);
+  expect(tried.rawMessage).toContain("cannot be tried and reverted: apply it with --mode auto");
+  const now = await failure(
+    f.client("os:admin").applyConfiguration({ data: enc(installing), mode: ApplyMode.NO_REBOOT }),
+  );
+  expect(now.rawMessage).toContain("which ends in a reboot: apply it with --mode auto");
+  expect(f.store.current()).toBe(worker3);
+  expect(applied).toEqual([]);
+
+  // in maintenance mode it is how a node leaves it: no-reboot applies (and the install reboots)
+  const m = fixture({ configInstalls: (text) => text.includes("install-me") });
+  const r = await m
+    .client("os:admin")
+    .applyConfiguration({ data: enc(installing), mode: ApplyMode.NO_REBOOT });
+  expect(r.modeDetails).toBe("Applied without a reboot");
+});
+
+test("while an install runs every apply is refused, and nothing is saved", async () => {
+  const f = fixture({ installing: () => true });
+  f.store.save(worker3);
+  for (const mode of [ApplyMode.AUTO, ApplyMode.NO_REBOOT, ApplyMode.STAGED, ApplyMode.TRY]) {
+    const err = await failure(f.client("os:admin").applyConfiguration({ data: enc(worker), mode }));
+    expect(err.code).toBe(Code.FailedPrecondition);
+    expect(err.rawMessage).toContain("an install is running");
+  }
+  expect(f.store.current()).toBe(worker3);
+  expect(f.store.staged()).toBeUndefined();
+  expect(f.reboots).toHaveLength(0);
 });
 
 test("try: applied, then reverted after the timeout", async () => {

@@ -21,7 +21,9 @@ type Deps = Pick<
   | "onConfigChanged"
   | "requestReboot"
   | "maintenance"
-  | "configSurvivesReboot"
+  | "configPersists"
+  | "configInstalls"
+  | "installing"
 >;
 
 const MODE_NAMES: Record<number, string> = {
@@ -34,6 +36,45 @@ const MODE_NAMES: Record<number, string> = {
 function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+}
+
+const refuse = (message: string) =>
+  new ConnectError(`ApplyConfiguration: ${message}`, Code.FailedPrecondition);
+
+/**
+ * The applies that would lose the config or do something other than what was asked: any apply while
+ * an install runs; trying or no-reboot for a config that installs (the install is permanent and
+ * reboots); on a diskless node, staging, or a reboot the config does not survive.
+ */
+function refuseUnsafeApply(ctx: Deps, text: string, mode: ApplyMode): void {
+  if (ctx.installing?.() === true) {
+    throw refuse(
+      "an install is running: the node reboots into its disk when it is done; apply the config then",
+    );
+  }
+  const installs = ctx.configInstalls?.(text) === true;
+  if (installs && mode === ApplyMode.TRY) {
+    throw refuse(
+      "this config installs the node to a disk, which cannot be tried and reverted: apply it with --mode auto",
+    );
+  }
+  if (installs && mode === ApplyMode.NO_REBOOT && !ctx.maintenance()) {
+    throw refuse(
+      "this config installs the node to a disk, which ends in a reboot: apply it with --mode auto",
+    );
+  }
+  if (ctx.configPersists?.() !== false) return;
+  const diskless = "this node is diskless: its config lives in memory and is downloaded again at boot, so";
+  if (mode === ApplyMode.STAGED) {
+    throw refuse(
+      `${diskless} a staged config would be lost at the reboot it waits for; apply it with --mode no-reboot (or try), install the node to a disk (machine.install), or change the config the node downloads`,
+    );
+  }
+  if (mode === ApplyMode.AUTO && !installs && !ctx.maintenance()) {
+    throw refuse(
+      `${diskless} the reboot that auto mode needs would lose it; apply it with --mode no-reboot (or try), install the node to a disk (machine.install), or change the config the node downloads`,
+    );
+  }
 }
 
 /**
@@ -199,16 +240,7 @@ export function configurationHandlers(
             dryRun: true,
           };
         }
-        if (
-          (mode === ApplyMode.AUTO || mode === ApplyMode.STAGED) &&
-          !ctx.maintenance() &&
-          ctx.configSurvivesReboot?.(text) === false
-        ) {
-          throw new ConnectError(
-            `ApplyConfiguration: this node is diskless: its config lives in memory and is downloaded again at boot, so the reboot ${mode === ApplyMode.AUTO ? "that auto mode needs" : "a staged config waits for"} would lose it; apply it with --mode no-reboot (or try), install the node to a disk (machine.install), or change the config the node downloads`,
-            Code.FailedPrecondition,
-          );
-        }
+        refuseUnsafeApply(ctx, text, mode);
         if (mode === ApplyMode.TRY && current === undefined) {
           throw new ConnectError(
             "ApplyConfiguration: try mode needs a config in force to come back to",
