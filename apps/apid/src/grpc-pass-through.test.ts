@@ -7,7 +7,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Http2SessionManager } from "@connectrpc/connect-node";
-import { isBinaryGrpc, passThroughGrpc } from "./grpc-pass-through.ts";
+import { isBinaryGrpc, MAX_REQUEST_BYTES, passThroughGrpc } from "./grpc-pass-through.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pass-through-"));
 const seen: http2.IncomingHttpHeaders[] = [];
@@ -18,6 +18,17 @@ let sessions: Http2SessionManager;
 const refusing = new Http2SessionManager("http://localhost", undefined, {
   createConnection: () => connect(join(dir, "nobody.sock")),
 });
+/** Opens upstream streams only once `openGate` is called (a slow upstream session). */
+let openGate: () => void = () => {};
+class SlowSessions extends Http2SessionManager {
+  override async request(...args: Parameters<Http2SessionManager["request"]>) {
+    await new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    return super.request(...args);
+  }
+}
+let slow: SlowSessions;
 
 const envelope = (payload: string) => {
   const body = Buffer.from(payload);
@@ -53,7 +64,7 @@ beforeAll(async () => {
         );
         return;
       }
-      if (path === "/s/Forever") {
+      if (path?.endsWith("Forever")) {
         stream.respond({ ":status": 200, "content-type": "application/grpc" });
         const timer = setInterval(() => stream.write(envelope("tick")), 5);
         stream.on("close", () => {
@@ -75,8 +86,11 @@ beforeAll(async () => {
   sessions = new Http2SessionManager("http://localhost", undefined, {
     createConnection: () => connect(join(dir, "up.sock")),
   });
+  slow = new SlowSessions("http://localhost", undefined, {
+    createConnection: () => connect(join(dir, "up.sock")),
+  });
   front = http2.createServer((req, res) => {
-    const target = req.url === "/s/Refused" ? refusing : sessions;
+    const target = req.url === "/s/Refused" ? refusing : req.url === "/s/SlowForever" ? slow : sessions;
     passThroughGrpc(req, res, {
       sessions: target,
       header: { "x-role": "os:reader" },
@@ -94,6 +108,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sessions.abort();
   refusing.abort();
+  slow.abort();
   await new Promise((r) => front.close(r));
   await new Promise((r) => upstream.close(r));
   rmSync(dir, { recursive: true, force: true });
@@ -188,4 +203,34 @@ test("the caller going away cancels the upstream stream", async () => {
   for (let i = 0; i < 100 && cancelled === before; i++) await Bun.sleep(20);
   expect(cancelled).toBe(before + 1);
   client.close();
+});
+
+test("a caller gone while the upstream stream opens: the upstream call is cancelled as soon as it opens", async () => {
+  const before = cancelled;
+  const client = http2.connect("http://localhost", {
+    createConnection: () => connect(join(dir, "front.sock")),
+  });
+  const req = client.request({
+    ":method": "POST",
+    ":path": "/s/SlowForever",
+    "content-type": "application/grpc",
+  });
+  req.end(envelope(""));
+  await Bun.sleep(100); // the request is read; the gate holds the upstream stream
+  req.close(http2.constants.NGHTTP2_CANCEL);
+  await Bun.sleep(50);
+  openGate();
+  for (let i = 0; i < 100 && cancelled === before; i++) await Bun.sleep(20);
+  expect(cancelled).toBe(before + 1);
+  client.close();
+});
+
+test("a request larger than MAX_REQUEST_BYTES is refused with RESOURCE_EXHAUSTED, never sent upstream", async () => {
+  const calls = seen.length;
+  const answer = await call("/s/Echo", Buffer.alloc(MAX_REQUEST_BYTES + 1024));
+  expect(answer.trailers).toMatchObject({ "grpc-status": "8" });
+  expect(decodeURIComponent(String(answer.trailers?.["grpc-message"]))).toContain(
+    `larger than ${MAX_REQUEST_BYTES} bytes`,
+  );
+  expect(seen.length).toBe(calls);
 });

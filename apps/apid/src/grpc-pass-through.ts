@@ -54,12 +54,30 @@ function answerError(res: http2.Http2ServerResponse, code: number, message: stri
   res.end();
 }
 
-/** The whole request body (one message for the calls passed through). */
+/** The most a passed-through request may carry: one request message (a machine config is the largest). */
+export const MAX_REQUEST_BYTES = 8 << 20;
+
+class RequestTooLargeError extends Error {}
+
+/** The whole request body (one message for the calls passed through), at most MAX_REQUEST_BYTES. */
 function requestBody(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    if (res.closed) {
+      reject(new Error("closed"));
+      return;
+    }
     res.once("close", () => reject(new Error("closed")));
     const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) {
+        req.pause();
+        reject(new RequestTooLargeError(`the request is larger than ${MAX_REQUEST_BYTES} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
     req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
     req.on("error", reject);
     req.on("aborted", () => reject(new Error("aborted")));
@@ -92,20 +110,32 @@ export async function passThroughGrpc(
   }
   for (const name in target.header) headers[name] = target.header[name];
 
+  // The caller may go away during any await below: noticed from the start, so that nothing is left
+  // waiting for it and no upstream stream outlives it.
+  let callerGone = false;
+  res.once("close", () => {
+    callerGone = true;
+  });
   if ((await target.sessions.connect()) === "error") return false;
+  if (callerGone) return true;
   // Unary and server-streaming calls send one request message: read it all, then open the upstream
   // stream and send it in the same turn (headers and body leave in one write, not three).
   let body: Buffer;
   try {
     body = await requestBody(req, res);
-  } catch {
-    return true; // the caller went away
+  } catch (error) {
+    if (error instanceof RequestTooLargeError) answerError(res, 8, error.message); // RESOURCE_EXHAUSTED
+    return true; // otherwise the caller went away
   }
   let upstream: http2.ClientHttp2Stream;
   try {
     upstream = await target.sessions.request("POST", req.url, headers, {});
   } catch (error) {
-    answerError(res, 14, `cannot reach the upstream: ${(error as Error).message}`);
+    if (!callerGone) answerError(res, 14, `cannot reach the upstream: ${(error as Error).message}`);
+    return true;
+  }
+  if (callerGone) {
+    upstream.close(http2.constants.NGHTTP2_CANCEL);
     return true;
   }
 

@@ -251,7 +251,7 @@ export function diagnoseTls(
       socket.write(H2_PREFACE);
     });
     socket.on("data", () => finish({ ok: true }));
-    socket.once("error", (error) => finish(classify(error, secured, target, altNames, now())));
+    socket.on("error", (error) => finish(classify(error, secured, target, altNames, now())));
     socket.once("end", () => finish(classify({}, secured, target, altNames, now())));
     socket.once("close", () => finish(classify({}, secured, target, altNames, now())));
   });
