@@ -234,6 +234,21 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
       : `generated configs for ${total} node(s) in ${dir}/<node>/config.yaml; the nodes boot without them (maintenance mode)\n`,
   );
 
+  // Each node's disk first (--boot disk): a failure here leaves no process and no context behind.
+  const disks = new Map<string, string>();
+  if (bootMethod === "disk") {
+    for (const node of plan.nodes) {
+      const nodeDir = join(dir, node.name);
+      mkdirSync(nodeDir, { recursive: true });
+      const disk = join(nodeDir, "disk.raw");
+      await nodeDisk(assets.disk, disk, (image) =>
+        nodeCmdline(image, withConfig ? (serverPort as number) : undefined, node),
+      );
+      io.stdout(`${node.name}: disk ${disk} (a copy of disk.raw; GRUB boots it with the node's arguments)\n`);
+      disks.set(node.name, disk);
+    }
+  }
+
   // The client config: one context, every node's forwarded apid as an endpoint.
   const osconfigPath = resolveOsconfigPath(globals.osconfig, io);
   const generatedOsconfig = parseOsconfig(
@@ -292,12 +307,9 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
     const serialLog = join(nodeDir, "serial.log");
     const configPort = withConfig ? (serverPort as number) : undefined;
     let boot: QemuBoot;
-    if (bootMethod === "disk") {
-      const disk = join(nodeDir, "disk.raw");
-      await nodeDisk(assets.disk, disk, (image) => nodeCmdline(image, configPort, node));
-      io.stdout(`${node.name}: disk ${disk} (a copy of disk.raw; GRUB boots it with the node's arguments)\n`);
-      boot = { method: "disk", disk };
-    } else if (bootMethod === "kernel") boot = { method: "kernel", assets };
+    const disk = disks.get(node.name);
+    if (disk !== undefined) boot = { method: "disk", disk };
+    else if (bootMethod === "kernel") boot = { method: "kernel", assets };
     else
       boot = {
         method: "pxe",
