@@ -27,7 +27,7 @@ export function createMachineService(ctx: MachineApiContext, options: HandlerOpt
     ...fileHandlers(ctx.filesRoot, options),
     ...configurationHandlers(ctx, options),
     ...clientConfigurationHandlers(ctx),
-    ...powerHandlers(ctx.sequencer),
+    ...powerHandlers(ctx.sequencer, () => ctx.installing?.() === true),
     ...containersHandlers(ctx),
     ...statsHandlers(ctx),
     ...unimplementedHandlers(),

@@ -23,3 +23,24 @@ test("refused with FailedPrecondition while another sequence holds the lock", as
   }
   expect(f.sequencer.calls).toEqual(["reboot", "shutdown"]);
 });
+
+test("refused with FailedPrecondition while an install writes the disk", async () => {
+  let installing = true;
+  const g = makeFixture({ installing: () => installing });
+  try {
+    for (const call of [g.client("os:admin").reboot({}), g.client("os:admin").shutdown({})]) {
+      const err = await call.then(
+        () => undefined,
+        (e) => ConnectError.from(e),
+      );
+      expect(err?.code).toBe(Code.FailedPrecondition);
+      expect(err?.rawMessage).toContain("an install is writing the disk");
+    }
+    expect(g.sequencer.calls).toEqual([]);
+    installing = false;
+    await g.client("os:admin").reboot({});
+    expect(g.sequencer.calls).toEqual(["reboot"]);
+  } finally {
+    await g.cleanup();
+  }
+});
