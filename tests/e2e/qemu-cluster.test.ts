@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { decodePemBase64, inspectCertificate, verifyCertificate } from "@bronze/pki";
 import { parse, stringify } from "yaml";
 import { peerCertificate } from "./src/peer-certificate.ts";
+import { processesMentioning } from "./src/qemu-processes.ts";
 import { REPO_ROOT } from "./src/repo-root.ts";
 import { type CliResult, runOsctl } from "./src/run-osctl.ts";
 import { waitFor } from "./src/wait-for.ts";
@@ -94,21 +95,7 @@ function run(argv: string[], cwd: string) {
 }
 
 /** QEMU processes (not zombies) whose command line mentions this test's directory. */
-function qemuProcesses(): number[] {
-  const found: number[] = [];
-  for (const pid of Array.from(new Bun.Glob("[0-9]*").scanSync({ cwd: "/proc", onlyFiles: false }))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-      if (cmdline.startsWith("qemu-system") && cmdline.includes(dir) && state !== "Z")
-        found.push(Number(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
+const qemuProcesses = () => processesMentioning(dir);
 
 /** `osctl services` table rows: node, service, state, health. */
 function serviceRows(table: string): { node: string; id: string; state: string; health: string }[] {
