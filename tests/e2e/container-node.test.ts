@@ -8,12 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BRONZE_VERSION } from "@bronze/api";
 import { decodePemBase64, issueClientCertificate } from "@bronze/pki";
+import { freePort, waitFor } from "@bronze/testing";
 import type { Subprocess } from "bun";
 import { parse, parseAllDocuments, stringify } from "yaml";
-import { freePort } from "./src/free-port.ts";
 import { MACHINED_MAIN, REPO_ROOT } from "./src/repo-root.ts";
 import { runOsctl } from "./src/run-osctl.ts";
-import { waitFor } from "./src/wait-for.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bronze-e2e-container-"));
 const osconfig = join(dir, "osconfig");

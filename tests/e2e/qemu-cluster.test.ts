@@ -14,12 +14,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodePemBase64, inspectCertificate, verifyCertificate } from "@bronze/pki";
+import { waitFor } from "@bronze/testing";
 import { parse, stringify } from "yaml";
 import { peerCertificate } from "./src/peer-certificate.ts";
 import { processesMentioning } from "./src/qemu-processes.ts";
 import { REPO_ROOT } from "./src/repo-root.ts";
 import { type CliResult, runOsctl } from "./src/run-osctl.ts";
-import { waitFor } from "./src/wait-for.ts";
 
 const NAME = "e2e";
 const CP = `${NAME}-controlplane-1`;

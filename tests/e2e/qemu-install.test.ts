@@ -20,7 +20,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./src/free-port.ts";
+import { freePort } from "@bronze/testing";
 import { REPO_ROOT } from "./src/repo-root.ts";
 import { runOsctl } from "./src/run-osctl.ts";
 

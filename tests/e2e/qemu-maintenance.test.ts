@@ -9,11 +9,11 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitFor } from "@bronze/testing";
 import { pinnedConnectCall } from "./src/pinned-connect.ts";
 import { processesMentioning } from "./src/qemu-processes.ts";
 import { REPO_ROOT } from "./src/repo-root.ts";
 import { runOsctl } from "./src/run-osctl.ts";
-import { waitFor } from "./src/wait-for.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bronze-e2e-maintenance-"));
 const home = join(dir, "home");

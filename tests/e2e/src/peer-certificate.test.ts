@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createServer, type Server } from "node:tls";
 import { generateCA, inspectCertificate, issueCertificate, verifyCertificate } from "@bronze/pki";
-import { freePort } from "./free-port.ts";
+import { freePort } from "@bronze/testing";
 import { PeerCertificateError, peerCertificate } from "./peer-certificate.ts";
 
 let server: Server;

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { waitFor } from "./wait-for.ts";
+import { eventually, waitFor } from "./wait-for.ts";
 
 test("returns the first defined value", async () => {
   let calls = 0;
@@ -38,4 +38,10 @@ test("abandons as soon as told why", async () => {
   );
   await expect(wait).rejects.toThrow("node: gave up: exited with 1 (last: not yet)");
   expect(probes).toBe(2);
+});
+
+test("eventually resolves once a condition holds and names it when it never does", async () => {
+  let n = 0;
+  await expect(eventually("counter reaches 3", () => ++n >= 3, 5000, 1)).resolves.toBe(true);
+  await expect(eventually("never", () => false, 30, 5)).rejects.toThrow(/^never: not within 30 ms/);
 });

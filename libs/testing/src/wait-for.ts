@@ -1,4 +1,5 @@
-// Polls until a condition holds, for end-to-end tests waiting on a real process.
+// Polls until a condition holds: the one wait helper of every test that waits on an asynchronous
+// effect (a real process, a log line, a file), with a deadline and the probe's last reason on failure.
 
 export class WaitError extends Error {
   override readonly name = "WaitError";
@@ -18,7 +19,10 @@ export interface WaitOptions {
  * Calls `probe` until it returns a value other than undefined; throws WaitError after `timeoutMs`
  * with the last reason the probe gave (its thrown error's message).
  */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  options: WaitOptions,
+): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   let last = "never probed";
   for (;;) {
@@ -36,4 +40,14 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, options: W
     }
     await Bun.sleep(options.intervalMs ?? 250);
   }
+}
+
+/** Polls a condition until it holds (true, or a truthy value); WaitError names `what` after `timeoutMs`. */
+export function eventually(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  intervalMs = 25,
+): Promise<true> {
+  return waitFor(async () => ((await check()) ? true : undefined), { what, timeoutMs, intervalMs });
 }

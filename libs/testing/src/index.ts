@@ -1,0 +1,3 @@
+// Test helpers shared by every package (a devDependency only: nothing in a product imports it).
+export { FreePortError, freePort } from "./free-port.ts";
+export { eventually, WaitError, type WaitOptions, waitFor } from "./wait-for.ts";
