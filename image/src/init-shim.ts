@@ -1,5 +1,5 @@
 import { ImageError } from "./image-error.ts";
-import { Asm } from "./x86-asm.ts";
+import { Asm, ELF_BASE } from "./x86-asm.ts";
 
 /**
  * The stage1 initramfs's `/init`: a tiny static x86-64 ELF, emitted byte by byte, that does
@@ -16,7 +16,8 @@ export interface InitShimOptions {
   readonly argv: readonly string[];
 }
 
-export { ELF_BASE as INIT_SHIM_BASE } from "./x86-asm.ts";
+/** Where the shim's ELF image is loaded. */
+export const INIT_SHIM_BASE = ELF_BASE;
 export const ELF_HEADER_SIZE = 64;
 export const PROGRAM_HEADER_SIZE = 56;
 

@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { MachineService, ROLE_HEADER } from "@bronze/api";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { createBunSpawn } from "../src/services/bun-spawn.ts";
-import { ProcessRunner } from "../src/services/process-runner.ts";
-import type { ServiceDefinition } from "../src/services/service.ts";
-import { Supervisor } from "../src/services/supervisor.ts";
+import { createBunSpawn } from "../src/supervisor/runners/bun-spawn.ts";
+import { ProcessRunner } from "../src/supervisor/runners/process-runner.ts";
+import type { ServiceDefinition } from "../src/supervisor/service.ts";
+import { Supervisor } from "../src/supervisor/supervisor.ts";
 
 const N = 50;
 const ROUNDS = 11;

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { socketConnectable } from "./boot/containerd-service.ts";
+import { socketConnectable } from "./services/containerd.ts";
 
 const MAIN = join(import.meta.dir, "main.ts");
 const TESTDATA = join(import.meta.dir, "../../../libs/config-schema/testdata");

@@ -27,11 +27,10 @@ import {
   sha256Digest,
 } from "./image-spec.ts";
 import { unpackLayers } from "./image-unpack.ts";
-import type { ImageInfo, ImagesApi } from "./images.ts";
 import type { LeasesApi } from "./leases.ts";
 import type { SnapshotsApi } from "./snapshots.ts";
 import { readTar } from "./tar-reader.ts";
-import type { Descriptor, Labels, Platform } from "./types.ts";
+import type { Descriptor, ImageInfo, Labels, Platform } from "./types.ts";
 
 export type ImageSource = string | Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
@@ -55,7 +54,13 @@ export interface ImportDeps {
   leases: LeasesApi;
   diff: DiffApi;
   snapshots: SnapshotsApi;
-  images: Pick<ImagesApi, "put">;
+  /** Records an image (ImagesApi.put). */
+  images: {
+    put(
+      image: { name: string; target: Descriptor; labels?: Labels },
+      options?: CallOptions,
+    ): Promise<ImageInfo>;
+  };
   defaultSnapshotter: string;
 }
 

@@ -24,15 +24,7 @@ import {
 import { unpackLayers } from "./image-unpack.ts";
 import type { LeasesApi } from "./leases.ts";
 import type { SnapshotsApi } from "./snapshots.ts";
-import type { Descriptor, Labels, Platform } from "./types.ts";
-
-export interface ImageInfo {
-  name: string;
-  target: Descriptor;
-  labels: Labels;
-  createdAt?: Date;
-  updatedAt?: Date;
-}
+import type { Descriptor, ImageInfo, Labels, Platform } from "./types.ts";
 
 /** An image resolved for one platform: what a container is made from. */
 export interface ResolvedImage {

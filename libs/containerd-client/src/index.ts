@@ -26,7 +26,7 @@ export {
   MediaType,
   normalizeImageName,
 } from "./image-spec.ts";
-export { type ImageInfo, ImagesApi, type ResolvedImage } from "./images.ts";
+export { ImagesApi, type ResolvedImage } from "./images.ts";
 export { type LeaseInfo, type LeaseResource, LeasesApi } from "./leases.ts";
 export { type NamespaceInfo, NamespacesApi } from "./namespaces.ts";
 export {
@@ -63,5 +63,5 @@ export {
   type TestContainerd,
   type TestContainerdOptions,
 } from "./testing/containerd-harness.ts";
-export type { Descriptor, Labels, Mount, Platform } from "./types.ts";
+export type { Descriptor, ImageInfo, Labels, Mount, Platform } from "./types.ts";
 export type { ContainerdVersion } from "./version.ts";

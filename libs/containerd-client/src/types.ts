@@ -24,3 +24,12 @@ export interface Platform {
 }
 
 export type Labels = Record<string, string>;
+
+/** An image record of containerd's image store. */
+export interface ImageInfo {
+  name: string;
+  target: Descriptor;
+  labels: Labels;
+  createdAt?: Date;
+  updatedAt?: Date;
+}

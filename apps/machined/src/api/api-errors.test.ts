@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { SupervisorError } from "../services/supervisor-error.ts";
+import { SupervisorError } from "../supervisor/supervisor-error.ts";
 import { toConnectError, unimplemented } from "./api-errors.ts";
 import { SequencerError } from "./sequencer.ts";
 

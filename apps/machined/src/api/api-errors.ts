@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { SupervisorError } from "../services/supervisor-error.ts";
+import { SupervisorError } from "../supervisor/supervisor-error.ts";
 import { SequencerError } from "./sequencer.ts";
 
 /** Translates machined's typed errors into Connect codes at the API boundary. */

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { BRONZE_VERSION, LogLineDecoder, MachineService, ROLE_HEADER, type Role } from "@bronze/api";
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { InProcessRunner } from "../services/in-process-runner.ts";
-import type { LogSink } from "../services/service.ts";
+import { InProcessRunner } from "../supervisor/runners/in-process-runner.ts";
+import type { LogSink } from "../supervisor/service.ts";
 import { type ApiServer, ApiServerError, startApiServer } from "./api-server.ts";
 import { type Fixture, makeFixture } from "./testing/api-fixture.ts";
 

@@ -2,7 +2,7 @@ import type { Mode } from "@bronze/config-schema";
 import type { ContainerdClient } from "@bronze/containerd-client";
 import type { Clock } from "../clock.ts";
 import type { ConfigStore } from "../config/config-store.ts";
-import type { Supervisor } from "../services/supervisor.ts";
+import type { Supervisor } from "../supervisor/supervisor.ts";
 import type { KmsgSource } from "./kmsg/kmsg-source.ts";
 import type { Sequencer } from "./sequencer.ts";
 

@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SequencerError } from "../api/sequencer.ts";
 import { ConfigStore } from "../config/config-store.ts";
-import { FakeClock } from "../services/fake-clock.ts";
-import { Supervisor } from "../services/supervisor.ts";
-import { FakeSys } from "../sys/fake-sys.ts";
+import { parseKernelArgs } from "../node/kernel-args.ts";
+import { nodePaths } from "../node/node-paths.ts";
+import { Supervisor } from "../supervisor/supervisor.ts";
+import { FakeClock } from "../testing/fake-clock.ts";
+import { FakeSys } from "../testing/fake-sys.ts";
 import { apiSequencer } from "./api-sequencer.ts";
-import { parseKernelArgs } from "./kernel-args.ts";
-import { nodePaths } from "./node-paths.ts";
 import { Sequencer } from "./sequencer.ts";
 
 test("the API's reboot runs in the background; a second request is refused with Locked", async () => {

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import type { LogStream, RunContext, Runner } from "../services/service.ts";
+import type { LogStream, RunContext, Runner } from "../supervisor/service.ts";
 import { echoToConsole } from "./console-echo.ts";
 
 test("matching output lines reach the console too; every line still reaches the service's log", async () => {

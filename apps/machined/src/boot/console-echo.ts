@@ -1,4 +1,4 @@
-import type { Runner } from "../services/service.ts";
+import type { Runner } from "../supervisor/service.ts";
 
 /**
  * A runner whose output lines matching `pattern` also go to machined's console, besides the

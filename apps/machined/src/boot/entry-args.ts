@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { PLATFORMS, type Platform } from "./kernel-args.ts";
+import { PLATFORMS, type Platform } from "../node/kernel-args.ts";
 
 /** The programs of the multi-call binary (DESIGN.md §1). */
 export type Applet = "machined" | "stage1" | "apid" | "trustd";

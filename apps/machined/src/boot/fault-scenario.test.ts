@@ -34,7 +34,7 @@ function alive(pid: number): boolean {
 }
 
 test("services throwing from every hook, a crashing process and a throwing boot task leave the process and the other services running", async () => {
-  const proc = Bun.spawn(["bun", join(import.meta.dir, "fault-scenario.ts")], {
+  const proc = Bun.spawn(["bun", join(import.meta.dir, "fault-scenario-fixture.ts")], {
     stdout: "pipe",
     stderr: "pipe",
   });

@@ -1,46 +1,51 @@
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { hostname as kernelHostname, networkInterfaces, release } from "node:os";
 import { join, resolve } from "node:path";
-import { machineApiService } from "../api/api-service.ts";
 import type { MachineApiContext } from "../api/context.ts";
 import { deviceKmsgSource } from "../api/kmsg/kmsg-source.ts";
 import { hostStatfs } from "../api/statfs.ts";
+import { interfaceAddresses } from "../certificates/node-sans.ts";
 import { type Clock, systemClock } from "../clock.ts";
+import { configChangeApplier } from "../config/config-change.ts";
 import { ConfigStore } from "../config/config-store.ts";
+import { revertInterruptedTrial } from "../config/interrupted-trial.ts";
+import { sysfsUrlVariables } from "../config/url-variables.ts";
+import { realInstallWorld } from "../install/install-world.ts";
+import {
+  configInstalls,
+  type InstallPlan,
+  installMachine,
+  installOnApply,
+} from "../install/machine-install.ts";
+import { findNodePartitions } from "../install/partitions.ts";
 import { configureNetwork } from "../network/network-configurator.ts";
-import { interfaceAddresses } from "../pki/node-sans.ts";
-import { PKI_SERVICE_ID, pkiService } from "../pki/pki-service.ts";
-import { createBunSpawn } from "../services/bun-spawn.ts";
-import type { ServiceDefinition } from "../services/service.ts";
-import { Supervisor } from "../services/supervisor.ts";
+import { parseKernelArgs } from "../node/kernel-args.ts";
+import { nodePaths } from "../node/node-paths.ts";
+import type { NodeState } from "../node/node-state.ts";
+import { apidService } from "../services/apid.ts";
+import { containerdService } from "../services/containerd.ts";
+import { containerdConnector } from "../services/containerd-connector.ts";
+import { machineApiService } from "../services/machined-api.ts";
+import { resolveNodeBinary } from "../services/node-binary.ts";
+import { PKI_SERVICE_ID, pkiService } from "../services/pki.ts";
+import { removeSandboxNamespaceDirs } from "../services/sandbox-cleanup.ts";
+import { APID_USER, TRUSTD_USER } from "../services/service-rootfs.ts";
+import { clearStaleTaskBundle, taskBundleDirs } from "../services/stale-task-bundle.ts";
+import { SYSTEM_NAMESPACE, sandboxNamespace, secretsDir } from "../services/system-containers.ts";
+import { trustdService } from "../services/trustd.ts";
+import { createBunSpawn } from "../supervisor/runners/bun-spawn.ts";
+import { enableServiceControllers } from "../supervisor/runners/cgroup-controllers.ts";
+import type { ServiceDefinition } from "../supervisor/service.ts";
+import { Supervisor } from "../supervisor/supervisor.ts";
 import { ChildTracker } from "../sys/child-tracker.ts";
 import { LibcSys } from "../sys/libc-sys.ts";
 import { Reaper } from "../sys/reaper.ts";
 import type { Sys } from "../sys/sys.ts";
 import { apiSequencer } from "./api-sequencer.ts";
-import { apidService } from "./apid-service.ts";
-import { enableServiceControllers } from "./cgroup-controllers.ts";
-import { configChangeApplier } from "./config-change.ts";
-import { containerdConnector } from "./containerd-connector.ts";
-import { containerdService } from "./containerd-service.ts";
 import { type MachinedFlags, parseMachinedFlags } from "./entry-args.ts";
-import { realInstallWorld } from "./install-world.ts";
-import { revertInterruptedTrial } from "./interrupted-trial.ts";
-import { parseKernelArgs } from "./kernel-args.ts";
-import { configInstalls, type InstallPlan, installMachine, installOnApply } from "./machine-install.ts";
 import { networkSetup } from "./network-setup.ts";
-import { resolveNodeBinary } from "./node-binary.ts";
-import { nodePaths } from "./node-paths.ts";
-import { findNodePartitions } from "./partitions.ts";
-import type { NodeState } from "./phases.ts";
 import { installProcessGuards } from "./process-guards.ts";
-import { removeSandboxNamespaceDirs } from "./sandbox-cleanup.ts";
 import { Sequencer } from "./sequencer.ts";
-import { APID_USER, TRUSTD_USER } from "./service-rootfs.ts";
-import { clearStaleTaskBundle, taskBundleDirs } from "./stale-task-bundle.ts";
-import { SYSTEM_NAMESPACE, sandboxNamespace, secretsDir } from "./system-containers.ts";
-import { trustdService } from "./trustd-service.ts";
-import { sysfsUrlVariables } from "./url-variables.ts";
 
 export interface MachinedRuntime {
   readonly sys: Sys;

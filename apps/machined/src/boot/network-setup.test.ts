@@ -5,7 +5,7 @@ import type {
   NetworkConfiguration,
   RunningDhcp,
 } from "../network/network-configurator.ts";
-import { FakeClock, settle } from "../services/fake-clock.ts";
+import { FakeClock, settle } from "../testing/fake-clock.ts";
 import { describeNetwork, networkSetup } from "./network-setup.ts";
 
 /** A configure fake: records each pass's options; each pass "runs" DHCP on `dhcpLinks`. */

@@ -4,15 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateConfig } from "@bronze/config-schema";
 import { ConfigStore } from "../config/config-store.ts";
-import { FakeClock } from "../services/fake-clock.ts";
-import { Supervisor } from "../services/supervisor.ts";
+import { fakeSysfs } from "../install/block-devices-fixture.ts";
+import { findNodePartitions, type NodePartitions } from "../install/partitions.ts";
+import { parseKernelArgs } from "../node/kernel-args.ts";
+import { type NodePaths, nodePaths } from "../node/node-paths.ts";
+import { chooseHostname } from "../node/node-state.ts";
+import { Supervisor } from "../supervisor/supervisor.ts";
 import { MS_NODEV, MS_NOEXEC, MS_NOSUID } from "../sys/constants.ts";
-import { FakeSys } from "../sys/fake-sys.ts";
-import { fakeSysfs } from "./block-devices-fixture.ts";
-import { parseKernelArgs } from "./kernel-args.ts";
-import { type NodePaths, nodePaths } from "./node-paths.ts";
-import { findNodePartitions, type NodePartitions } from "./partitions.ts";
-import { chooseHostname, rebootCommand, type SequenceDeps, systemMounts } from "./phases.ts";
+import { FakeClock } from "../testing/fake-clock.ts";
+import { FakeSys } from "../testing/fake-sys.ts";
+import { rebootCommand, type SequenceDeps, systemMounts } from "./phases.ts";
 import { Sequencer } from "./sequencer.ts";
 
 const worker = validateConfig(

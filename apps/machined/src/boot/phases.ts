@@ -2,12 +2,6 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { MachineConfig } from "@bronze/config-schema";
 import type { Clock } from "../clock.ts";
-import type { ServiceDefinition } from "../services/service.ts";
-import type { Supervisor } from "../services/supervisor.ts";
-import { loadModules, type ModuleFs } from "../stage1/module-loader.ts";
-import { MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID } from "../sys/constants.ts";
-import type { RebootCommand, Sys } from "../sys/sys.ts";
-import { SysError } from "../sys/sys-error.ts";
 import {
   type Acquired,
   type ConfigSource,
@@ -16,13 +10,9 @@ import {
   type FetchRetry,
   loadInitialConfig,
   type ProvidedConfig,
-} from "./config-acquisition.ts";
-import { checkHardening, describeRefusal, HardeningError } from "./hardening-check.ts";
-import type { KernelArgs, Platform } from "./kernel-args.ts";
-import { applySysctls, KSPP_SYSCTLS, mergeSysctls, NODE_SYSCTLS } from "./kspp-sysctls.ts";
-import { defaultFileTargets, writeMachineFiles } from "./machine-files.ts";
-import { type InstallPlan, installStep } from "./machine-install.ts";
-import type { NodePaths } from "./node-paths.ts";
+} from "../config/config-acquisition.ts";
+import type { UrlVariableProviders } from "../config/url-variables.ts";
+import { type InstallPlan, installStep } from "../install/machine-install.ts";
 import {
   EPHEMERAL_MOUNT_FLAGS,
   EPHEMERAL_PARTITION,
@@ -30,20 +20,20 @@ import {
   type NodePartitions,
   STATE_MOUNT_FLAGS,
   STATE_PARTITION,
-} from "./partitions.ts";
+} from "../install/partitions.ts";
+import { checkHardening, describeRefusal, HardeningError } from "../node/hardening-check.ts";
+import type { KernelArgs, Platform } from "../node/kernel-args.ts";
+import { applySysctls, KSPP_SYSCTLS, mergeSysctls, NODE_SYSCTLS } from "../node/kspp-sysctls.ts";
+import type { NodePaths } from "../node/node-paths.ts";
+import { chooseHostname, type NodeState } from "../node/node-state.ts";
+import { loadModules, type ModuleFs } from "../stage1/module-loader.ts";
+import type { ServiceDefinition } from "../supervisor/service.ts";
+import type { Supervisor } from "../supervisor/supervisor.ts";
+import { MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID } from "../sys/constants.ts";
+import type { RebootCommand, Sys } from "../sys/sys.ts";
+import { SysError } from "../sys/sys-error.ts";
+import { defaultFileTargets, writeMachineFiles } from "./machine-files.ts";
 import type { Phase, Task } from "./sequence.ts";
-import type { UrlVariableProviders } from "./url-variables.ts";
-
-/** What the node knows about itself, filled in as the boot goes. */
-export interface NodeState {
-  mode: "booting" | "configured" | "maintenance";
-  config: MachineConfig | undefined;
-  /** Why the node is in maintenance mode. */
-  maintenanceReason: string | undefined;
-  hostname: string | undefined;
-  /** Booted from an installed disk: a STATE partition was found (machine.install is then skipped). */
-  installed?: boolean;
-}
 
 /** Everything the sequences need from the world (DESIGN.md §6: injected). */
 export interface SequenceDeps {
@@ -155,11 +145,6 @@ function findPartitions(deps: SequenceDeps, log: (line: string) => void): NodePa
     log(`cannot look for the STATE and EPHEMERAL partitions: ${(err as Error).message}; diskless`);
     return undefined;
   }
-}
-
-/** The hostname to use: the config's, else `bronze.hostname=`. */
-export function chooseHostname(config: MachineConfig | undefined, args: KernelArgs): string | undefined {
-  return config?.machine.network?.hostname ?? args.bronze.hostname;
 }
 
 function recordAcquired(state: NodeState, acquired: Acquired): void {

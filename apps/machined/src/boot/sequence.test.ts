@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { FakeClock } from "../services/fake-clock.ts";
+import { FakeClock } from "../testing/fake-clock.ts";
 import {
   type Phase,
   runSequence,

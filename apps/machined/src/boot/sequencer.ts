@@ -1,10 +1,5 @@
-import {
-  bootPhases,
-  type NodeState,
-  type SequenceDeps,
-  type ShutdownKind,
-  shutdownPhases,
-} from "./phases.ts";
+import type { NodeState } from "../node/node-state.ts";
+import { bootPhases, type SequenceDeps, type ShutdownKind, shutdownPhases } from "./phases.ts";
 import {
   type Phase,
   runSequence,

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from "bun:test";
 import type { Clock } from "../clock.ts";
-import { FakeClock, settle } from "../services/fake-clock.ts";
+import { FakeClock, settle } from "../testing/fake-clock.ts";
 import { BROADCAST_ADDRESS, DhcpClient, type DhcpTransport, REQUESTED_OPTIONS } from "./dhcp-client.ts";
 import type { DhcpLease } from "./dhcp-lease.ts";
 import { type DhcpMessage, decodeDhcpMessage, encodeDhcpMessage } from "./dhcp-message.ts";

@@ -5,7 +5,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FakeClock, settle } from "../services/fake-clock.ts";
+import { FakeClock, settle } from "../testing/fake-clock.ts";
 import { DhcpError, type DhcpLease } from "./dhcp-lease.ts";
 import { NetlinkError } from "./netlink-error.ts";
 import {

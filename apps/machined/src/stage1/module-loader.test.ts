@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { MODULE_INIT_COMPRESSED_FILE } from "../sys/constants.ts";
-import { FakeSys } from "../sys/fake-sys.ts";
+import { FakeSys } from "../testing/fake-sys.ts";
 import { loadModules, type ModuleFs } from "./module-loader.ts";
 import { ModuleError } from "./modules.ts";
 

@@ -11,7 +11,7 @@ import {
   MS_NOSUID,
   MS_RDONLY,
 } from "../sys/constants.ts";
-import { FakeExecError, FakeSys } from "../sys/fake-sys.ts";
+import { FakeExecError, FakeSys } from "../testing/fake-sys.ts";
 import { runStage1, Stage1Error, type Stage1Fs } from "./stage1.ts";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dir, "testdata", name), "utf8");

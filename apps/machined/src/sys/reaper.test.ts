@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FakeClock } from "../services/fake-clock.ts";
+import { FakeClock } from "../testing/fake-clock.ts";
+import { FakeSys } from "../testing/fake-sys.ts";
 import { ChildTracker } from "./child-tracker.ts";
-import { FakeSys } from "./fake-sys.ts";
 import { parseProcStat, type ReapedChild, Reaper } from "./reaper.ts";
 
 let proc: string;

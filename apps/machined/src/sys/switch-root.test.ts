@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { FakeSys } from "../testing/fake-sys.ts";
 import { MS_MOVE } from "./constants.ts";
-import { FakeSys } from "./fake-sys.ts";
 import { switchRoot } from "./switch-root.ts";
 
 function mountedApiFs(sys: FakeSys) {

@@ -3,7 +3,7 @@
 // --insecure` command that brings it up, pinned to that fingerprint.
 
 /**
- * machined echoes apid's maintenance line to the console (apps/machined/src/boot/apid-service.ts);
+ * machined echoes apid's maintenance line to the console (apps/machined/src/services/apid.ts);
  * apid makes a new certificate at each start, so the last line is the one in force.
  */
 const FINGERPRINT = /maintenance mode, certificate fingerprint sha256:([0-9a-f]{64})/g;

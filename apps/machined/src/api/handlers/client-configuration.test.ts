@@ -6,7 +6,7 @@ import { decodePemBase64, inspectCertificate, verifyCertificate } from "@bronze/
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { parseAllDocuments } from "yaml";
-import { FakeClock } from "../../services/fake-clock.ts";
+import { FakeClock } from "../../testing/fake-clock.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
 import { DEFAULT_CLIENT_CRT_TTL_MS } from "./client-configuration.ts";
 

@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { settle } from "../../services/fake-clock.ts";
+import { settle } from "../../testing/fake-clock.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
 import { DMESG_BATCH, DMESG_BATCH_BYTES, DMESG_POLL_MS } from "./dmesg.ts";
 

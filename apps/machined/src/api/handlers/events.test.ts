@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { InProcessRunner } from "../../services/in-process-runner.ts";
+import { InProcessRunner } from "../../supervisor/runners/in-process-runner.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
 
 const f = makeFixture();

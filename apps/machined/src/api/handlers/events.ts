@@ -1,8 +1,8 @@
 import type { EventsResponse } from "@bronze/api";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext } from "@connectrpc/connect";
-import type { ServiceEvent } from "../../services/service-state.ts";
-import type { Supervisor } from "../../services/supervisor.ts";
+import type { ServiceEvent } from "../../supervisor/service-state.ts";
+import type { Supervisor } from "../../supervisor/supervisor.ts";
 import type { HandlerOptions, MachineServiceImpl } from "./handler-types.ts";
 
 function toReply(e: ServiceEvent): Omit<EventsResponse, "$typeName"> {

@@ -1,8 +1,8 @@
 import { afterAll, expect, test } from "bun:test";
 import { LOGS_CHUNK_BYTES, LogLineDecoder } from "@bronze/api";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { InProcessRunner } from "../../services/in-process-runner.ts";
-import type { LogSink } from "../../services/service.ts";
+import { InProcessRunner } from "../../supervisor/runners/in-process-runner.ts";
+import type { LogSink } from "../../supervisor/service.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
 import { logChunks, logText, tailCount } from "./logs.ts";
 

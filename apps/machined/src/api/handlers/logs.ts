@@ -1,7 +1,7 @@
 import { LOGS_CHUNK_BYTES } from "@bronze/api";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
-import type { LogBuffer, LogLine } from "../../services/log-buffer.ts";
-import type { Supervisor } from "../../services/supervisor.ts";
+import type { LogBuffer, LogLine } from "../../supervisor/logs/log-buffer.ts";
+import type { Supervisor } from "../../supervisor/supervisor.ts";
 import { toConnectError } from "../api-errors.ts";
 import type { HandlerOptions, MachineServiceImpl } from "./handler-types.ts";
 

@@ -1,9 +1,9 @@
 import type { ServiceInfo } from "@bronze/api";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { ServiceStatus } from "../../services/service.ts";
-import { describeExit } from "../../services/service.ts";
-import type { Supervisor } from "../../services/supervisor.ts";
+import type { ServiceStatus } from "../../supervisor/service.ts";
+import { describeExit } from "../../supervisor/service.ts";
+import type { Supervisor } from "../../supervisor/supervisor.ts";
 import { toConnectError } from "../api-errors.ts";
 import type { MachineServiceImpl } from "./handler-types.ts";
 

@@ -4,7 +4,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ControlledRunner } from "../../services/controlled-runner.ts";
+import { ControlledRunner } from "../../testing/controlled-runner.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
 import { readCgroupUsage } from "./stats.ts";
 

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MountStat } from "@bronze/api";
+import { parseMeminfo } from "../../sys/proc/meminfo.ts";
+import { parseMountinfo } from "../../sys/proc/mountinfo.ts";
+import { listProcesses } from "../../sys/proc/process-info.ts";
 import { toConnectError } from "../api-errors.ts";
 import type { MachineApiContext } from "../context.ts";
-import { parseMeminfo } from "../proc/meminfo.ts";
-import { parseMountinfo } from "../proc/mountinfo.ts";
-import { listProcesses } from "../proc/process-info.ts";
 import type { MachineServiceImpl } from "./handler-types.ts";
 
 export function systemInfoHandlers(

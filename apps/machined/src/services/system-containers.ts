@@ -1,0 +1,136 @@
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import type { BindMount, ContainerdClient, CreateContainerOptions } from "@bronze/containerd-client";
+import type { Clock } from "../clock.ts";
+import type { NodePaths } from "../node/node-paths.ts";
+import { ContainerdRunner } from "../supervisor/runners/containerd-runner.ts";
+import type { HealthCheckSpec } from "../supervisor/service.ts";
+import { prepareServiceRootfs, type ServiceUser, serviceScratchDir } from "./service-rootfs.ts";
+
+/** The containerd namespace of Bronze's own services (as Talos's "system"). */
+export const SYSTEM_NAMESPACE = "system";
+export const SYSTEM_CONTAINER_MEMORY_BYTES = 128 << 20;
+
+/**
+ * Container mode's system namespace: "system-" and a hash of the sandbox directory. runc's state is
+ * host-wide per namespace and id, so two sandboxes sharing "system" would act on each other's apid.
+ */
+export function sandboxNamespace(root: string): string {
+  return `system-${createHash("sha256").update(root).digest("hex").slice(0, 12)}`;
+}
+
+export interface SystemContainerDeps {
+  readonly paths: NodePaths;
+  /** A containerd client in the system namespace (machined's shared connection). */
+  readonly client: () => Promise<ContainerdClient>;
+  /**
+   * The multi-call binary, bind-mounted read-only at /usr/bin/<service> (argv0 picks the applet);
+   * undefined when it could not be found (the service fails saying so).
+   */
+  readonly nodeBinary: string | undefined;
+  readonly clock?: Clock;
+  /** Where glibc is copied from (default "/"). */
+  readonly hostRoot?: string;
+  /** Clears what a cancelled create left of a task (ContainerdRunnerOptions.clearStaleTask). */
+  readonly clearStaleTask?: (id: string) => void;
+}
+
+/** Where a service's secrets are written by machined (`/system/secrets/<service>`). */
+export function secretsDir(paths: NodePaths, service: string): string {
+  return join(paths.system, "secrets", service);
+}
+
+export class NodeBinaryMissingError extends Error {
+  override readonly name = "NodeBinaryMissingError";
+  readonly code = "NodeBinaryMissing";
+}
+
+export interface SystemContainerSpec {
+  readonly id: string;
+  readonly user: ServiceUser;
+  /** Arguments after the program (/usr/bin/<id>). */
+  readonly args: readonly string[];
+  /** Extra bind mounts (host path → container path). */
+  readonly mounts: readonly BindMount[];
+  /** Called before each start (e.g. to let the service's uid reach a socket). */
+  readonly beforeStart?: () => void;
+}
+
+/**
+ * A system service container (DESIGN.md §3): a small root made by machined, read-only, with the
+ * multi-call binary bind-mounted at /usr/bin/<id>, a non-root uid, no capabilities, a memory limit and
+ * the host's network.
+ */
+export function systemContainerRunner(
+  deps: SystemContainerDeps,
+  specOrFn: SystemContainerSpec | (() => SystemContainerSpec),
+): ContainerdRunner {
+  const specAt = typeof specOrFn === "function" ? specOrFn : () => specOrFn;
+  const first = specAt();
+  const rootfs = join(deps.paths.system, "rootfs", first.id);
+  const program = `/usr/bin/${first.id}`;
+  return new ContainerdRunner({
+    client: deps.client,
+    logPath: join(deps.paths.system, "run/logs", `${first.id}.log`),
+    ...(deps.clock !== undefined ? { clock: deps.clock } : {}),
+    ...(deps.clearStaleTask !== undefined ? { clearStaleTask: deps.clearStaleTask } : {}),
+    container(): Omit<CreateContainerOptions, "id"> {
+      const spec = specAt();
+      const binary = deps.nodeBinary;
+      if (binary === undefined || !existsSync(binary)) {
+        throw new NodeBinaryMissingError(
+          `${spec.id} runs from the multi-call node binary${binary === undefined ? "" : ` (${binary} does not exist)`}: build it with \`bun run build:node\` or pass --node-binary PATH`,
+        );
+      }
+      prepareServiceRootfs(rootfs, {
+        user: spec.user,
+        ...(deps.hostRoot !== undefined ? { hostRoot: deps.hostRoot } : {}),
+        mountPoints: spec.mounts.map((m) => m.destination),
+        fileMountPoints: [program],
+      });
+      const tmp = serviceScratchDir(join(deps.paths.system, "run", spec.id, "tmp"), spec.user);
+      spec.beforeStart?.();
+      return {
+        rootfs,
+        readOnlyRootfs: true,
+        args: [program, ...spec.args],
+        env: { HOME: "/tmp", TMPDIR: "/tmp" },
+        cwd: "/",
+        uid: spec.user.uid,
+        gid: spec.user.gid,
+        capabilities: [],
+        memoryLimitBytes: SYSTEM_CONTAINER_MEMORY_BYTES,
+        hostNetwork: true,
+        mounts: [
+          { source: binary, destination: program, readOnly: true },
+          { source: tmp, destination: "/tmp" },
+          ...spec.mounts,
+        ],
+      };
+    },
+  });
+}
+
+/** Healthy once something accepts TCP connections on 127.0.0.1:port. */
+export function tcpHealthCheck(port: number): HealthCheckSpec {
+  return {
+    initialDelayMs: 200,
+    periodMs: 2000,
+    timeoutMs: 1000,
+    check: (signal) =>
+      new Promise<void>((resolve, reject) => {
+        const socket = connect({ host: "127.0.0.1", port });
+        socket.once("connect", () => {
+          socket.destroy();
+          resolve();
+        });
+        socket.once("error", (err: NodeJS.ErrnoException) => {
+          socket.destroy();
+          reject(new Error(`127.0.0.1:${port}: ${err.code ?? err.message}`));
+        });
+        signal.addEventListener("abort", () => socket.destroy(), { once: true });
+      }),
+  };
+}

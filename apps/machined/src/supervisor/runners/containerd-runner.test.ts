@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  ContainerdClient,
+  makeBusyboxRootfs,
+  startTestContainerd,
+  type TestContainerd,
+} from "@bronze/containerd-client";
+import { clearStaleTaskBundle } from "../../services/stale-task-bundle.ts";
+import { LibcSys } from "../../sys/libc-sys.ts";
+import type { LogSink, LogStream } from "../service.ts";
+import { ContainerdRunner, exitFromContainerd, TASK_START_TIMEOUT_MS } from "./containerd-runner.ts";
+import { RunnerError } from "./runner-error.ts";
+
+let containerd: TestContainerd;
+let client: ContainerdClient;
+let dir: string;
+let rootfs: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "bronze-ctr-runner-"));
+  rootfs = makeBusyboxRootfs(join(dir, "rootfs"));
+  containerd = await startTestContainerd();
+  client = await ContainerdClient.connect({
+    socketPath: containerd.socketPath,
+    namespace: "system",
+    snapshotter: containerd.snapshotter,
+  });
+});
+
+afterAll(async () => {
+  client?.close();
+  await containerd?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function sink() {
+  const lines: Array<[LogStream, string]> = [];
+  const log: LogSink = { line: (s, t) => lines.push([s, t]) };
+  return { lines, log };
+}
+
+function runner(id: string, args: string[], clearStaleTask?: (id: string) => void) {
+  return new ContainerdRunner({
+    client: async () => client,
+    container: () => ({ rootfs, args, readOnlyRootfs: true, capabilities: [], uid: 65534, gid: 65534 }),
+    logPath: join(dir, "logs", `${id}.log`),
+    tailIntervalMs: 50,
+    ...(clearStaleTask !== undefined ? { clearStaleTask } : {}),
+  });
+}
+
+describe("exitFromContainerd", () => {
+  test("128 + a known signal is a kill, anything else an exit code", () => {
+    expect(exitFromContainerd(3)).toEqual({ code: 3, signal: null });
+    expect(exitFromContainerd(137)).toEqual({ code: null, signal: "SIGKILL" });
+    expect(exitFromContainerd(143)).toEqual({ code: null, signal: "SIGTERM" });
+    expect(exitFromContainerd(200)).toEqual({ code: 200, signal: null });
+  });
+});
+
+describe("ContainerdRunner", () => {
+  test("a container that prints and exits 3: exit code 3, its lines in the log, nothing left", async () => {
+    const { lines, log } = sink();
+    const handle = await runner("exits", [
+      "/bin/sh",
+      "-c",
+      "echo hello from the container; echo oops >&2; exit 3",
+    ]).start({
+      id: "exits",
+      log,
+    });
+    expect(handle.pid).toBeGreaterThan(0);
+    expect(await handle.exited).toEqual({ code: 3, signal: null });
+    const texts = lines.map(([, t]) => t);
+    expect(texts).toContain("hello from the container");
+    expect(texts).toContain("oops");
+    expect(await client.containers.list()).toEqual([]);
+    expect(await client.tasks.list()).toEqual([]);
+  });
+
+  test("stop ends a `sleep 30` within the grace period with SIGTERM", async () => {
+    const { log } = sink();
+    // sh as PID 1 ignores SIGTERM unless it traps it: trap it so that the graceful path is taken.
+    const handle = await runner("sleeper", [
+      "/bin/sh",
+      "-c",
+      "trap 'echo got TERM; exit 0' TERM; echo sleeping; sleep 30 & wait",
+    ]).start({ id: "sleeper", log });
+    await Bun.sleep(300);
+    const started = performance.now();
+    const exit = await handle.stop(5000);
+    expect(performance.now() - started).toBeLessThan(4000);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(await client.containers.list()).toEqual([]);
+  });
+
+  test("stop escalates to SIGKILL after the grace period", async () => {
+    const { lines, log } = sink();
+    const handle = await runner("stubborn", ["/bin/sleep", "30"]).start({ id: "stubborn", log });
+    const started = performance.now();
+    // PID 1 of a namespace ignores SIGTERM without a handler: only SIGKILL ends it.
+    const exit = await handle.stop(500);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(exit).toEqual({ code: null, signal: "SIGKILL" });
+    expect(lines.some(([s, t]) => s === "system" && t.includes("SIGKILL"))).toBe(true);
+    expect(await client.containers.list()).toEqual([]);
+  });
+
+  test("the task is given TASK_START_TIMEOUT_MS to start, not the client's 30 s default", async () => {
+    const deadlines: Array<number | undefined> = [];
+    const recording = new Proxy(client, {
+      get(target, key, receiver) {
+        if (key !== "startTask") return Reflect.get(target, key, receiver);
+        return (id: string, options: Parameters<ContainerdClient["startTask"]>[1]) => {
+          deadlines.push(options?.timeoutMs);
+          return target.startTask(id, options);
+        };
+      },
+    });
+    const { log } = sink();
+    const handle = await new ContainerdRunner({
+      client: async () => recording,
+      container: () => ({ rootfs, args: ["/bin/true"], capabilities: [], uid: 65534, gid: 65534 }),
+      logPath: join(dir, "logs", "deadline.log"),
+      tailIntervalMs: 50,
+    }).start({ id: "deadline", log });
+    expect(await handle.exited).toEqual({ code: 0, signal: null });
+    expect(TASK_START_TIMEOUT_MS).toBeGreaterThan(30_000);
+    expect(deadlines).toEqual([TASK_START_TIMEOUT_MS]);
+  });
+
+  test("a task directory left by a cancelled create blocks the id until clearStaleTask removes it", async () => {
+    // what containerd 1.6 leaves when a create's deadline cancels it midway
+    const bundle = join(containerd.state, "io.containerd.runtime.v2.task", "system", "leftover");
+    mkdirSync(bundle, { recursive: true });
+    writeFileSync(join(bundle, "config.json"), "{}");
+    const blocked = await runner("leftover", ["/bin/true"])
+      .start({ id: "leftover", log: sink().log })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(blocked).toBeInstanceOf(RunnerError);
+    expect(String(blocked)).toContain("file exists");
+
+    const cleared: string[] = [];
+    const { lines, log } = sink();
+    const handle = await runner("leftover", ["/bin/sh", "-c", "echo started anew"], (id) => {
+      cleared.push(id);
+      clearStaleTaskBundle([join(containerd.state, "io.containerd.runtime.v2.task", "system", id)], {
+        sys: new LibcSys(),
+        log: (line) => lines.push(["stdout", line]),
+      });
+    }).start({ id: "leftover", log });
+    expect(await handle.exited).toEqual({ code: 0, signal: null });
+    expect(cleared).toEqual(["leftover"]);
+    expect(lines.map(([, t]) => t)).toContain("started anew");
+    expect(lines.map(([, t]) => t)).toContain(
+      `removed the stale task directory ${bundle} (left by a cancelled create)`,
+    );
+  });
+
+  test("a stale container with the same id is replaced", async () => {
+    await client.createContainer({ id: "stale", rootfs, args: ["/bin/sleep", "30"] });
+    await client.startTask("stale");
+    const { lines, log } = sink();
+    const handle = await runner("stale", ["/bin/echo", "fresh"]).start({ id: "stale", log });
+    expect(await handle.exited).toEqual({ code: 0, signal: null });
+    expect(lines.map(([, t]) => t)).toContain("fresh");
+    expect(await client.containers.list()).toEqual([]);
+  });
+
+  test("a container that cannot start is a RunnerError and leaves nothing", async () => {
+    const { log } = sink();
+    const start = runner("missing", ["/bin/no-such-program"]).start({ id: "missing", log });
+    await expect(start).rejects.toBeInstanceOf(RunnerError);
+    await expect(start).rejects.toThrow("cannot start container missing");
+    expect(await client.containers.list()).toEqual([]);
+  });
+});
