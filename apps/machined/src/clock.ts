@@ -14,25 +14,37 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<boolean>;
 }
 
-/** The real clock: Date.now, performance.now and setTimeout. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  monotonic: () => performance.now(),
-  sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-    if (signal?.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve(true);
-        },
-        Math.max(0, ms),
-      );
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-  },
-};
+/** setTimeout holds at most 2^31-1 ms (~24.8 days); longer delays fire at once, so sleeps re-arm. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The real clock: Date.now, performance.now and setTimeout (re-armed for delays past its limit). */
+export function makeSystemClock(maxTimerMs = MAX_TIMER_MS): Clock {
+  return {
+    now: () => Date.now(),
+    monotonic: () => performance.now(),
+    sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+      if (signal?.aborted) return Promise.resolve(false);
+      const deadline = performance.now() + Math.max(0, ms);
+      return new Promise((resolve) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const onAbort = () => {
+          clearTimeout(timer);
+          resolve(false);
+        };
+        const arm = () => {
+          const left = deadline - performance.now();
+          if (left <= 0) {
+            signal?.removeEventListener("abort", onAbort);
+            resolve(true);
+            return;
+          }
+          timer = setTimeout(arm, Math.min(left, maxTimerMs));
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        arm();
+      });
+    },
+  };
+}
+
+export const systemClock: Clock = makeSystemClock();

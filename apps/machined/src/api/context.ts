@@ -1,6 +1,7 @@
 import type { Mode } from "@bronze/config-schema";
 import type { ContainerdClient } from "@bronze/containerd-client";
 import type { Clock } from "../clock.ts";
+import type { ConfigApplier } from "../config/config-apply.ts";
 import type { ConfigStore } from "../config/config-store.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import type { KmsgSource } from "./kmsg/kmsg-source.ts";
@@ -12,22 +13,16 @@ export type StatFs = (path: string) => { size: bigint; available: bigint } | und
 /** Everything the machine API needs from the rest of machined, injected (tests pass fakes). */
 export interface MachineApiContext {
   readonly supervisor: Supervisor;
-  readonly store: Pick<ConfigStore, "current" | "staged" | "save" | "stage" | "saveForTrial" | "endTrial">;
+  /** The config in force (GetConfiguration, GenerateClientConfiguration): read only here. */
+  readonly store: Pick<ConfigStore, "current">;
+  /** Applying a config: its one owner (config/config-apply.ts). */
+  readonly config: Pick<ConfigApplier, "apply" | "installing">;
   readonly clock: Clock;
   readonly sequencer: Sequencer;
   /** "metal", "qemu" or "container": reported by Version, and the config validation mode. */
   readonly platform: Mode;
   /** Whether the node runs without a machine config (maintenance mode). */
   readonly maintenance: () => boolean;
-  /**
-   * Whether a saved config survives a reboot: false on a diskless node, whose config lives in memory
-   * and is downloaded again at boot. Absent means it does (an installed node, container mode).
-   */
-  readonly configPersists?: () => boolean;
-  /** Whether applying this config would install the node to a disk (machine.install), then reboot it. */
-  readonly configInstalls?: (configText: string) => boolean;
-  /** Whether an install is running (it ends in a reboot into the installed disk). */
-  readonly installing?: () => boolean;
   readonly hostname: () => string;
   /** Git commit of the build ("" when unknown). */
   readonly buildSha?: string;
@@ -47,8 +42,4 @@ export interface MachineApiContext {
    * absent when services run without cgroups (container mode): Stats then has no service to report.
    */
   readonly cgroupRoot?: string;
-  /** Applies a saved config without a reboot (NO_REBOOT and TRY modes, and TRY's revert). */
-  readonly onConfigChanged: (config: string) => Promise<void>;
-  /** Asks for a reboot into the saved config (AUTO mode); resolves once the reboot is under way. */
-  readonly requestReboot: () => Promise<void>;
 }

@@ -27,7 +27,7 @@ export function createMachineService(ctx: MachineApiContext, options: HandlerOpt
     ...fileHandlers(ctx.filesRoot, options),
     ...configurationHandlers(ctx, options),
     ...clientConfigurationHandlers(ctx),
-    ...powerHandlers(ctx.sequencer, () => ctx.installing?.() === true),
+    ...powerHandlers(ctx.sequencer, () => ctx.config.installing()),
     ...containersHandlers(ctx),
     ...statsHandlers(ctx),
     ...unimplementedHandlers(),

@@ -6,17 +6,11 @@ import { deviceKmsgSource } from "../api/kmsg/kmsg-source.ts";
 import { hostStatfs } from "../api/statfs.ts";
 import { interfaceAddresses } from "../certificates/node-sans.ts";
 import { type Clock, systemClock } from "../clock.ts";
-import { configChangeApplier } from "../config/config-change.ts";
+import { ConfigApplier, revertInterruptedTrial } from "../config/config-apply.ts";
 import { ConfigStore } from "../config/config-store.ts";
-import { revertInterruptedTrial } from "../config/interrupted-trial.ts";
 import { sysfsUrlVariables } from "../config/url-variables.ts";
 import { realInstallWorld } from "../install/install-world.ts";
-import {
-  configInstalls,
-  type InstallPlan,
-  installMachine,
-  installOnApply,
-} from "../install/machine-install.ts";
+import { type InstallPlan, installMachine } from "../install/machine-install.ts";
 import { findNodePartitions } from "../install/partitions.ts";
 import { configureNetwork } from "../network/network-configurator.ts";
 import { parseKernelArgs } from "../node/kernel-args.ts";
@@ -43,6 +37,7 @@ import { Reaper } from "../sys/reaper.ts";
 import type { Sys } from "../sys/sys.ts";
 import { apiSequencer } from "./api-sequencer.ts";
 import { type MachinedFlags, parseMachinedFlags } from "./entry-args.ts";
+import { MachinedLog } from "./machined-log.ts";
 import { networkSetup } from "./network-setup.ts";
 import { installProcessGuards } from "./process-guards.ts";
 import { Sequencer } from "./sequencer.ts";
@@ -73,7 +68,8 @@ const describe = (err: unknown) => (err instanceof Error ? (err.stack ?? err.mes
  * ordinary root process sandboxed under `--root`, and SIGTERM/SIGINT shut it down cleanly.
  */
 export function machinedMain(argv: readonly string[], clock: Clock = systemClock): MachinedRuntime {
-  const log = consoleLog;
+  const machinedLog = new MachinedLog(consoleLog, () => clock.now());
+  const log = machinedLog.line;
   let flags: MachinedFlags;
   try {
     flags = parseMachinedFlags(argv);
@@ -127,6 +123,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
   supervisor.events.subscribe((e) =>
     log(`service ${e.service}: ${e.state}${e.message ? ` (${e.message})` : ""}`),
   );
+  machinedLog.attach(supervisor);
   const store = new ConfigStore(paths.state);
   // A config applied in try mode that machined did not live to confirm or revert: revert it now.
   try {
@@ -277,6 +274,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     fetch: (url, init) => fetch(url, init),
     variables: sysfsUrlVariables(() => sequencer.state.hostname),
     services: (state) => systemServices(state),
+    report: machinedLog.report,
     notAwaited: [PKI_SERVICE_ID, "apid", "trustd"],
     exit: (code) => {
       reaper.stop();
@@ -320,30 +318,38 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     ...(provided !== undefined ? { providedConfig: provided } : {}),
   });
 
-  // A config applied through the API that asks for an install: its reboot comes after the install.
-  const installApplied = container
-    ? Object.assign(() => false, { running: () => false })
-    : installOnApply({
-        state: sequencer.state,
-        args,
-        platform,
-        store,
-        install: installWith(() => apiSequencer(sequencer).reboot()),
-        log,
-      });
+  const configApplier = new ConfigApplier({
+    platform,
+    args,
+    state: sequencer.state,
+    store,
+    clock,
+    supervisor,
+    services: (state) => systemServices(state),
+    // container mode keeps the config in its sandbox; a node without STATE downloads it at every boot
+    persists: () => platform === "container" || sequencer.state.installed === true,
+    ...(container
+      ? {}
+      : {
+          setHostname: (name: string) => sys.sethostname(name),
+          applyNetwork: (config) => network.apply(config),
+          install: installWith(() => apiSequencer(sequencer).reboot()),
+        }),
+    reboot: () => apiSequencer(sequencer).reboot(),
+    log,
+    onInternalError: (err) => log(`config: ${describe(err)}`),
+  });
 
   const containerd = containerdConnector(paths.containerdSocket);
   const api: MachineApiContext = {
     supervisor,
     store,
+    config: configApplier,
     clock,
     sequencer: apiSequencer(sequencer),
     platform,
-    maintenance: () => sequencer.state.mode === "maintenance",
-    // container mode keeps the config in its sandbox; a node without STATE downloads it at every boot
-    configPersists: () => platform === "container" || sequencer.state.installed === true,
-    configInstalls: (text) => !container && configInstalls(text, { state: sequencer.state, args, platform }),
-    installing: () => installApplied.running(),
+    // The maintenance apid's calls are served only until a config is accepted (config-apply.ts).
+    maintenance: () => configApplier.maintenanceCallsAllowed(),
     hostname: () => sequencer.state.hostname ?? kernelHostname(),
     procRoot: "/proc",
     filesRoot: paths.root,
@@ -352,69 +358,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     containerd: (namespace) =>
       containerd.client(namespace === SYSTEM_NAMESPACE ? systemNamespace : namespace),
     ...(cgroupRoot !== undefined ? { cgroupRoot } : {}),
-    onConfigChanged: installAfter(
-      leavingMaintenanceRestartsApid(
-        configChangeApplier({
-          platform,
-          args,
-          state: sequencer.state,
-          supervisor,
-          services: (state) => systemServices(state),
-          ...(container
-            ? {}
-            : {
-                setHostname: (name: string) => sys.sethostname(name),
-                applyNetwork: (config) => network.apply(config),
-              }),
-          log,
-        }),
-      ),
-    ),
-    requestReboot: async () => {
-      if (installApplied()) return;
-      await apiSequencer(sequencer).reboot();
-    },
   };
-
-  /** After a config applied without a reboot: the install it asks for, if any (it reboots). */
-  function installAfter(apply: (text: string) => Promise<void>) {
-    return async (text: string) => {
-      await apply(text);
-      installApplied();
-    };
-  }
-
-  /**
-   * After a config is applied without a reboot: a node leaving maintenance mode restarts apid once its
-   * certificates are written (in the background: the ApplyConfiguration call it carries has been
-   * answered); a configured node re-issues its certificates (hostname, certSANs may have changed),
-   * which apid and trustd pick up without a restart.
-   */
-  function leavingMaintenanceRestartsApid(apply: (text: string) => Promise<void>) {
-    return async (text: string) => {
-      const wasMaintenance = sequencer.state.mode === "maintenance";
-      const hadPki = supervisor.has(PKI_SERVICE_ID);
-      await apply(text);
-      if (!supervisor.has(PKI_SERVICE_ID)) return;
-      if (!wasMaintenance) {
-        if (hadPki) {
-          log("config: re-issuing the node's certificates");
-          void supervisor
-            .restart(PKI_SERVICE_ID)
-            .catch((err) => log(`config: cannot restart pki: ${describe(err)}`));
-        }
-        return;
-      }
-      if (!supervisor.has("apid")) return;
-      void supervisor
-        .waitFor(PKI_SERVICE_ID, (s) => s.up)
-        .then(() => {
-          log("config: the node's certificates are ready: restarting apid out of maintenance mode");
-          return supervisor.restart("apid");
-        })
-        .catch((err) => log(`config: cannot restart apid: ${describe(err)}`));
-    };
-  }
 
   if (container) {
     let stopping = false;

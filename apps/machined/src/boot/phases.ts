@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { MachineConfig } from "@bronze/config-schema";
@@ -25,7 +26,16 @@ import { checkHardening, describeRefusal, HardeningError } from "../node/hardeni
 import type { KernelArgs, Platform } from "../node/kernel-args.ts";
 import { applySysctls, KSPP_SYSCTLS, mergeSysctls, NODE_SYSCTLS } from "../node/kspp-sysctls.ts";
 import type { NodePaths } from "../node/node-paths.ts";
-import { chooseHostname, type NodeState } from "../node/node-state.ts";
+import {
+  chooseHostname,
+  generatedHostname,
+  type NodeState,
+  recordConfigured,
+  recordHostname,
+  recordInstalled,
+  recordMaintenance,
+  type WritableNodeState,
+} from "../node/node-state.ts";
 import { loadModules, type ModuleFs } from "../stage1/module-loader.ts";
 import type { ServiceDefinition } from "../supervisor/service.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
@@ -56,6 +66,14 @@ export interface SequenceDeps {
   readonly variables: UrlVariableProviders;
   /** The system services to register and start, given what the boot found. */
   readonly services: (state: NodeState) => ServiceDefinition[];
+  /**
+   * A boot problem that does not stop the boot (a hostname the kernel refuses, a file that cannot be
+   * written, a boot that failed and fell back): said on the console, in machined's log and as an event
+   * (`osctl events`). Default: the log only.
+   */
+  readonly report?: (problem: string) => void;
+  /** A random suffix for a generated hostname when the node has no MAC address (tests fix it). */
+  readonly randomSuffix?: () => string;
   /** Container mode only: ends the process (shutdown and reboot there). */
   readonly exit: (code: number) => void;
   /** Overrides `bronze.config=` (container mode's URL argument). */
@@ -147,19 +165,13 @@ function findPartitions(deps: SequenceDeps, log: (line: string) => void): NodePa
   }
 }
 
-function recordAcquired(state: NodeState, acquired: Acquired): void {
-  if (acquired.mode === "configured") {
-    state.mode = "configured";
-    state.config = acquired.config;
-    state.maintenanceReason = undefined;
-  } else {
-    state.mode = "maintenance";
-    state.maintenanceReason = acquired.reason;
-  }
+function recordAcquired(state: WritableNodeState, acquired: Acquired): void {
+  if (acquired.mode === "configured") recordConfigured(state, acquired.config);
+  else recordMaintenance(state, acquired.reason);
 }
 
 /** The boot sequence (DESIGN.md §2, step 3). */
-export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
+export function bootPhases(deps: SequenceDeps, state: WritableNodeState): Phase[] {
   const { sys } = deps;
   let stored: Acquired | undefined;
   let downloaded: MachineConfig | undefined;
@@ -192,10 +204,12 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
             const found = findPartitions(deps, log);
             // A Bronze partition found, or a lookup that failed, counts as installed: machine.install
             // must never write over a disk it could not rule out as this node's own boot disk.
-            state.installed =
+            recordInstalled(
+              state,
               found === undefined
                 ? deps.partitions !== undefined
-                : found.state !== undefined || found.ephemeral !== undefined;
+                : found.state !== undefined || found.ephemeral !== undefined,
+            );
             const mounted: string[] = [];
             partitionMounts.set(deps, mounted);
             for (const m of systemMounts(deps.paths)) {
@@ -348,17 +362,39 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
       name: "machine",
       tasks: [
         task("hostname", ({ log }) => {
-          const name = chooseHostname(state.config, deps.args);
-          if (name === undefined) {
-            log("no hostname in the config nor on the kernel command line: keeping the kernel's");
-            return;
-          }
-          state.hostname = name;
+          const asked = chooseHostname(state.config, deps.args);
           if (isContainer(deps)) {
-            log(`container mode: hostname ${name} recorded, the host's is left alone`);
+            if (asked === undefined) {
+              log(
+                "container mode: no hostname in the config nor on the kernel command line: the host's is used",
+              );
+              return;
+            }
+            recordHostname(state, asked);
+            log(`container mode: hostname ${asked} recorded, the host's is left alone`);
             return;
           }
-          sys.sethostname(name);
+          const generated = () =>
+            generatedHostname(
+              deps.variables.mac(),
+              deps.randomSuffix ?? (() => randomBytes(6).toString("hex")),
+            );
+          let name = asked ?? generated();
+          if (asked === undefined) {
+            log(
+              `no hostname in the config nor on the kernel command line: using ${name} (from the MAC address)`,
+            );
+          }
+          try {
+            sys.sethostname(name);
+          } catch (err) {
+            // A hostname the kernel refuses must not cost the node its API: fall back to the generated one.
+            const fallback = generated();
+            report(deps, log, `hostname ${name} refused by the kernel (${message(err)}): using ${fallback}`);
+            name = fallback;
+            sys.sethostname(name);
+          }
+          recordHostname(state, name);
           log(`hostname set to ${name}`);
         }),
         task("sysctls", ({ log }) => {
@@ -372,7 +408,12 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
         task("machineFiles", ({ log }) => {
           const files = state.config?.machine.files ?? [];
           if (files.length === 0) return;
-          writeMachineFiles(files, defaultFileTargets(deps.paths), log);
+          try {
+            writeMachineFiles(files, defaultFileTargets(deps.paths), log);
+          } catch (err) {
+            // Reported, not fatal: a file the node cannot write must not keep its API from starting.
+            report(deps, log, `machine.files: ${message(err)}`);
+          }
         }),
       ],
     },
@@ -380,9 +421,7 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
       name: "services",
       tasks: [
         task("startServices", async ({ log, signal }) => {
-          const definitions = deps.services(state).filter((d) => !deps.supervisor.has(d.id));
-          deps.supervisor.register(...definitions);
-          for (const d of definitions) deps.supervisor.start(d.id);
+          const definitions = startSystemServices(deps, state);
           const timeoutMs = deps.serviceStartTimeoutMs ?? 60_000;
           for (const d of definitions) {
             if (deps.notAwaited?.includes(d.id)) continue;
@@ -419,6 +458,42 @@ export function bootPhases(deps: SequenceDeps, state: NodeState): Phase[] {
     },
   ];
 }
+
+/** Registers and starts the system services for the node's state that are not registered yet. */
+function startSystemServices(deps: SequenceDeps, state: NodeState): ServiceDefinition[] {
+  const definitions = deps.services(state).filter((d) => !deps.supervisor.has(d.id));
+  deps.supervisor.register(...definitions);
+  for (const d of definitions) deps.supervisor.start(d.id);
+  return definitions;
+}
+
+/**
+ * After a boot that failed (DESIGN.md §2: whatever fails, the API comes up and says why): a node that
+ * has a config starts its services with it; one that has none yet enters maintenance mode, its reason
+ * the failure. Either way machined's API, containerd and apid are started (those not running yet).
+ */
+export function recoverFromFailedBoot(deps: SequenceDeps, state: WritableNodeState, failure: string): void {
+  const log = (line: string) => deps.log(`[boot] ${line}`);
+  if (state.mode !== "configured" || state.config === undefined) {
+    recordMaintenance(state, `boot failed: ${failure}`);
+    report(deps, log, `boot failed: ${failure}; maintenance mode: the API serves and says why`);
+  } else {
+    report(deps, log, `boot failed: ${failure}; starting the services with the config in force`);
+  }
+  try {
+    const started = startSystemServices(deps, state);
+    log(`started ${started.length > 0 ? started.map((d) => d.id).join(", ") : "no new service"}`);
+  } catch (err) {
+    report(deps, log, `cannot start the system services: ${message(err)}`);
+  }
+}
+
+function report(deps: SequenceDeps, log: (line: string) => void, problem: string): void {
+  if (deps.report !== undefined) deps.report(problem);
+  else log(problem);
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export type ShutdownKind = "reboot" | "shutdown" | "reset";
 

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MachineConfig } from "@bronze/config-schema";
+import { eventually } from "@bronze/testing";
 import { ConfigStore } from "../config/config-store.ts";
 import { HardeningError } from "../node/hardening-check.ts";
 import { parseKernelArgs } from "../node/kernel-args.ts";
@@ -260,13 +261,98 @@ describe("boot", () => {
     await t.supervisor.stopAll();
   });
 
-  test("a mount failure stops the boot naming the task", async () => {
-    const t = setup();
+  test("a mount failure stops the boot naming the task; the API still comes up, in maintenance mode saying why", async () => {
+    const problems: string[] = [];
+    const t = setup({ report: (p) => problems.push(p) });
     t.sys.failNext("mount", "ENODEV", (args) => args[2] === "cgroup2");
     const err = await t.sequencer.boot().catch((e) => e);
     expect(err.task).toBe("mountSystem");
     expect(err.message).toContain("ENODEV");
+    expect(t.sequencer.state.mode).toBe("maintenance");
+    expect(t.sequencer.state.maintenanceReason).toStartWith(
+      "boot failed: task mountSystem (phase mounts) failed:",
+    );
+    expect(problems).toEqual([expect.stringContaining("maintenance mode: the API serves and says why")]);
+    await eventually("the services start", () => t.record.length === 2);
+    expect(t.record).toEqual(["a started", "b started"]);
+    await t.supervisor.stopAll();
+  });
+
+  test("a configured node whose boot fails later (the network) starts its services with the config in force", async () => {
+    const problems: string[] = [];
+    const t = setup({
+      report: (p) => problems.push(p),
+      network: async () => {
+        throw new Error("rtnetlink: socket: EPERM");
+      },
+    });
+    t.store.save(CONTROLPLANE);
+    await expect(t.sequencer.boot()).rejects.toThrow("rtnetlink: socket: EPERM");
+    expect(t.sequencer.state.mode).toBe("configured");
+    expect(problems).toEqual([
+      "boot failed: task network (phase network) failed: rtnetlink: socket: EPERM; starting the services with the config in force",
+    ]);
+    await eventually("the services start", () => t.record.length === 2);
+    expect(t.record).toEqual(["a started", "b started"]);
+    await t.supervisor.stopAll();
+  });
+
+  test("the hardening refusal stays a refusal: nothing is mounted, nothing started", async () => {
+    const t = setup({ cmdline: "console=ttyS0" });
+    await expect(t.sequencer.boot()).rejects.toThrow();
     expect(t.record).toEqual([]);
+  });
+
+  test("no hostname anywhere (DHCP gave none, the config and the command line name none): a stable one from the MAC", async () => {
+    const t = setup({
+      variables: {
+        mac: () => "52:54:00:12:34:56",
+        uuid: () => undefined,
+        serial: () => undefined,
+        hostname: () => undefined,
+      },
+    });
+    t.store.save(CONTROLPLANE.replace("    hostname: cp-1\n", ""));
+    await t.sequencer.boot();
+    expect(t.sys.hostname).toBe("bronze-525400123456");
+    expect(t.sequencer.state.hostname).toBe("bronze-525400123456");
+    expect(t.lines).toContain(
+      "[boot] hostname: no hostname in the config nor on the kernel command line: using bronze-525400123456 (from the MAC address)",
+    );
+    await t.supervisor.stopAll();
+  });
+
+  test("a hostname the kernel refuses (over 64 bytes) falls back to the generated one, reported; the boot goes on", async () => {
+    const problems: string[] = [];
+    const long = `${"a".repeat(40)}.${"b".repeat(40)}`;
+    const t = setup({
+      cmdline: `${HARDENED} bronze.hostname=${long}`,
+      report: (p) => problems.push(p),
+      randomSuffix: () => "0123456789ab",
+    });
+    await t.sequencer.boot();
+    expect(t.sys.hostname).toBe("bronze-0123456789ab");
+    expect(problems).toEqual([
+      expect.stringMatching(
+        new RegExp(`^hostname ${long} refused by the kernel \\(.+\\): using bronze-0123456789ab$`),
+      ),
+    ]);
+    expect(t.record).toEqual(["a started", "b started"]);
+    await t.supervisor.stopAll();
+  });
+
+  test("a machine.files entry that cannot be written is reported; the boot goes on to start the services", async () => {
+    const problems: string[] = [];
+    const t = setup({ report: (p) => problems.push(p) });
+    t.store.save(CONTROLPLANE);
+    // `op: create` never replaces a file with other content (a persistent /var, changed between boots).
+    mkdirSync(join(paths.var, "cri/conf.d"), { recursive: true });
+    writeFileSync(join(paths.var, "cri/conf.d/20-unprivileged-ports.part"), "someone else's\n");
+    await t.sequencer.boot();
+    expect(problems).toEqual([expect.stringMatching(/^machine\.files: .*already exists with other content/)]);
+    expect(t.record).toEqual(["a started", "b started"]);
+    expect(t.sequencer.state.mode).toBe("configured");
+    await t.supervisor.stopAll();
   });
 
   test("container mode: no mounts, no hostname, no sysctls, directories under the root", async () => {

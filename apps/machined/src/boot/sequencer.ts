@@ -1,8 +1,15 @@
-import type { NodeState } from "../node/node-state.ts";
-import { bootPhases, type SequenceDeps, type ShutdownKind, shutdownPhases } from "./phases.ts";
+import { newNodeState, type WritableNodeState } from "../node/node-state.ts";
+import {
+  bootPhases,
+  recoverFromFailedBoot,
+  type SequenceDeps,
+  type ShutdownKind,
+  shutdownPhases,
+} from "./phases.ts";
 import {
   type Phase,
   runSequence,
+  SequenceError,
   type SequenceEvent,
   SequenceLock,
   SequenceLockedError,
@@ -29,12 +36,8 @@ export interface ShutdownOptions {
  * runs throws SequenceLockedError (code "Locked") naming the running one.
  */
 export class Sequencer {
-  readonly state: NodeState = {
-    mode: "booting",
-    config: undefined,
-    maintenanceReason: undefined,
-    hostname: undefined,
-  };
+  /** What the node knows about itself: written by the boot phases and the config applier only. */
+  readonly state: WritableNodeState = newNodeState();
   readonly events: SequenceEvent[] = [];
   readonly #deps: SequenceDeps;
   readonly #options: SequencerOptions;
@@ -80,9 +83,20 @@ export class Sequencer {
     }
   }
 
-  /** The boot sequence. Rejects with SequenceError when a task fails (machined itself keeps running). */
-  boot(): Promise<void> {
-    return this.#run("boot", () => bootPhases(this.#deps, this.state));
+  /**
+   * The boot sequence. Rejects with SequenceError when a task fails (machined itself keeps running);
+   * unless the failure is the hardening check's refusal or a cancelled boot, the node's API still comes
+   * up first (recoverFromFailedBoot: with the config in force, or in maintenance mode saying why).
+   */
+  async boot(): Promise<void> {
+    try {
+      await this.#run("boot", () => bootPhases(this.#deps, this.state));
+    } catch (err) {
+      if (err instanceof SequenceError && err.code !== "Aborted" && err.phase !== "hardening") {
+        recoverFromFailedBoot(this.#deps, this.state, err.message);
+      }
+      throw err;
+    }
   }
 
   reboot(options: ShutdownOptions = {}): Promise<void> {

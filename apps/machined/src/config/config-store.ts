@@ -18,6 +18,25 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 
+export type ConfigStoreErrorCode = "NoSpace" | "WriteFailed";
+
+/** A write the store could not make; the file it was replacing is untouched. */
+export class ConfigStoreError extends Error {
+  override readonly name = "ConfigStoreError";
+  constructor(
+    readonly code: ConfigStoreErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+function isNoSpace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === "ENOSPC" || code === "EDQUOT" || code === "NoSpace";
+}
+
 export class ConfigStore {
   readonly currentPath: string;
   readonly stagedPath: string;
@@ -40,12 +59,18 @@ export class ConfigStore {
 
   /** Replaces the config in force. */
   save(text: string): void {
-    this.writeAtomically(this.currentPath, text);
+    this.#write(this.currentPath, text);
   }
 
   /** Keeps `text` for the next boot without touching the config in force. */
   stage(text: string): void {
-    this.writeAtomically(this.stagedPath, text);
+    this.#write(this.stagedPath, text);
+  }
+
+  /** Forgets the config in force (an apply out of maintenance mode that failed: there was none before). */
+  clear(): void {
+    rmSync(this.currentPath, { force: true });
+    this.syncDir();
   }
 
   /** At boot: a staged config becomes the config in force. Returns whether there was one. */
@@ -59,7 +84,7 @@ export class ConfigStore {
   /** For mode "try": saves `text`, remembering the config it replaced for revert(). */
   saveForTrial(text: string): void {
     const before = this.current();
-    if (before !== undefined) this.writeAtomically(this.previousPath, before);
+    if (before !== undefined) this.#write(this.previousPath, before);
     else rmSync(this.previousPath, { force: true });
     this.save(text);
   }
@@ -74,17 +99,35 @@ export class ConfigStore {
     rmSync(this.previousPath, { force: true });
   }
 
+  /** writeAtomically, its failure typed and named (a full STATE says so: ResourceExhausted upstream). */
+  #write(path: string, text: string): void {
+    try {
+      this.writeAtomically(path, text);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      if (isNoSpace(err)) {
+        throw new ConfigStoreError("NoSpace", `no space left to write ${path} (${why})`, { cause: err });
+      }
+      throw new ConfigStoreError("WriteFailed", `cannot write ${path}: ${why}`, { cause: err });
+    }
+  }
+
   private writeAtomically(path: string, text: string): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const temp = `${path}.tmp`;
     const fd = openSync(temp, "w", 0o600);
     try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      try {
+        writeSync(fd, text);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, path);
+    } catch (err) {
+      rmSync(temp, { force: true });
+      throw err;
     }
-    renameSync(temp, path);
     this.syncDir();
   }
 

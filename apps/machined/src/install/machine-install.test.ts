@@ -15,12 +15,10 @@ import { FakeClock } from "../testing/fake-clock.ts";
 import { FakeSys } from "../testing/fake-sys.ts";
 import { fakeSysfs } from "./block-devices-fixture.ts";
 import {
-  configInstalls,
   type DiskInstallRequest,
   type InstallPlan,
   type InstallWorld,
   installMachine,
-  installOnApply,
   installPlan,
   installStep,
   MachineInstallError,
@@ -41,25 +39,6 @@ function workerWith(install: string): { text: string; config: MachineConfig } {
 
 const args = (cmdline = "") => parseKernelArgs(cmdline);
 const ASSETS = "http://10.0.0.1:8080/assets";
-
-describe("configInstalls", () => {
-  test("true only for a valid config whose install would run on this boot", () => {
-    const { text } = workerWith(`    disk: /dev/vdb\n    image: ${ASSETS}\n`);
-    const state = (installed: boolean) => ({
-      mode: "configured" as const,
-      config: undefined,
-      maintenanceReason: undefined,
-      hostname: undefined,
-      installed,
-    });
-    expect(configInstalls(text, { state: state(false), args: args(), platform: "qemu" })).toBe(true);
-    expect(configInstalls(text, { state: state(true), args: args(), platform: "qemu" })).toBe(false);
-    expect(configInstalls(text, { state: state(false), args: args(), platform: "container" })).toBe(false);
-    expect(configInstalls("machine: [", { state: state(false), args: args(), platform: "qemu" })).toBe(false);
-    const { text: noDisk } = workerWith("    wipe: true\n");
-    expect(configInstalls(noDisk, { state: state(false), args: args(), platform: "qemu" })).toBe(false);
-  });
-});
 
 describe("installPlan", () => {
   test("machine.install.image as an http(s) URL is the source; wipe and extra arguments kept", () => {
@@ -492,67 +471,5 @@ describe("the boot's install phase", () => {
     );
     expect(t.states.at(-1)?.mode).toBe("maintenance");
     expect(t.lines).toContain("[boot] startServices: boot finished in maintenance mode");
-  });
-});
-
-describe("installOnApply", () => {
-  const { text } = workerWith(`    disk: /dev/vdb\n    image: ${ASSETS}\n`);
-  const state = (installed: boolean): NodeState => ({
-    mode: "maintenance",
-    config: undefined,
-    maintenanceReason: "no config",
-    hostname: undefined,
-    installed,
-  });
-
-  test("an applied config asking for an install starts it (once at a time); a failure is logged, the node unchanged", async () => {
-    const lines: string[] = [];
-    let finish: (err?: Error) => void = () => {};
-    const plans: InstallPlan[] = [];
-    const node = state(false);
-    const start = installOnApply({
-      state: node,
-      args: args(),
-      platform: "qemu",
-      store: { current: () => text },
-      install: (plan) => {
-        plans.push(plan);
-        return new Promise((resolve, reject) => {
-          finish = (err) => (err ? reject(err) : resolve());
-        });
-      },
-      log: (l) => lines.push(l),
-    });
-    expect(start.running()).toBe(false);
-    expect(start()).toBe(true);
-    expect(start.running()).toBe(true);
-    expect(start()).toBe(true);
-    expect(plans).toHaveLength(1);
-    expect(lines).toContain("install: an install is running already");
-    finish(new MachineInstallError("Install", "/dev/vdb is not empty: set machine.install.wipe: true"));
-    await Bun.sleep(0);
-    expect(start.running()).toBe(false);
-    expect(lines).toContain("install failed: /dev/vdb is not empty: set machine.install.wipe: true");
-    expect(node.mode).toBe("maintenance");
-    expect(node.maintenanceReason).toBe("no config");
-    // a fixed config can try again
-    expect(start()).toBe(true);
-    expect(plans).toHaveLength(2);
-  });
-
-  test("nothing to install: no config, an invalid one, an installed node, no disk (the apply's own reboot goes on)", () => {
-    const never = async () => {
-      throw new Error("must not install");
-    };
-    const base = { args: args(), platform: "qemu" as const, install: never, log: () => {} };
-    expect(installOnApply({ ...base, state: state(false), store: { current: () => undefined } })()).toBe(
-      false,
-    );
-    expect(installOnApply({ ...base, state: state(false), store: { current: () => "machine: [" } })()).toBe(
-      false,
-    );
-    expect(installOnApply({ ...base, state: state(true), store: { current: () => text } })()).toBe(false);
-    const noDisk = workerWith("    wipe: false\n").text;
-    expect(installOnApply({ ...base, state: state(false), store: { current: () => noDisk } })()).toBe(false);
   });
 });

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { type MachineConfig, validateConfig } from "@bronze/config-schema";
+import type { MachineConfig } from "@bronze/config-schema";
 import type { FetchFn } from "../config/config-acquisition.ts";
 import type { KernelArgs, Platform } from "../node/kernel-args.ts";
-import type { NodeState } from "../node/node-state.ts";
+import { recordMaintenance, type WritableNodeState } from "../node/node-state.ts";
 
 /**
  * machined's installer (Talos's, adapted): a node booted from the network or a kernel, not from an
@@ -332,7 +332,7 @@ export async function installMachine(
 }
 
 export interface InstallStepOptions {
-  readonly state: NodeState;
+  readonly state: WritableNodeState;
   readonly args: KernelArgs;
   readonly platform: Platform;
   /** The config's text as saved (written onto the new STATE partition). */
@@ -370,69 +370,7 @@ export async function installStep(options: InstallStepOptions): Promise<"skipped
     const message = err instanceof Error ? err.message : String(err);
     log(`install failed: ${message}`);
     log("maintenance mode: fix the config (machine.install) and apply it with osctl apply-config --insecure");
-    state.mode = "maintenance";
-    state.maintenanceReason = `install failed: ${message}`;
+    recordMaintenance(state, `install failed: ${message}`);
     return "failed";
   }
-}
-
-/** Whether applying this config text on this boot would start an install (see installOnApply). */
-export function configInstalls(
-  text: string,
-  boot: { readonly state: NodeState; readonly args: KernelArgs; readonly platform: Platform },
-): boolean {
-  const result = validateConfig(text, { mode: boot.platform });
-  if (!result.ok || result.config === undefined) return false;
-  const installed = boot.state.installed === true;
-  return installPlan(result.config, { args: boot.args, platform: boot.platform, installed }) !== undefined;
-}
-
-export interface InstallOnApplyOptions {
-  readonly state: NodeState;
-  readonly args: KernelArgs;
-  readonly platform: Platform;
-  /** The config store: what was just applied is its current config. */
-  readonly store: { current(): string | undefined };
-  readonly install: (plan: InstallPlan, configText: string, signal: AbortSignal) => Promise<void>;
-  readonly log: (line: string) => void;
-}
-
-/**
- * For a config applied through the API (`osctl apply-config`, the way out of maintenance mode): when it
- * asks for an install on a node not booted from a disk, starts the install in the background (its
- * reboot replaces the one the apply asked for: a diskless node would lose the config) and returns
- * true; false when there is nothing to install. A failure is logged; the node goes on as it was, and
- * applying a fixed config tries again.
- */
-export function installOnApply(options: InstallOnApplyOptions): (() => boolean) & { running(): boolean } {
-  const { log } = options;
-  let running = false;
-  const start = () => {
-    if (running) {
-      log("install: an install is running already");
-      return true;
-    }
-    const text = options.store.current();
-    if (text === undefined) return false;
-    const result = validateConfig(text, { mode: options.platform });
-    if (!result.ok || result.config === undefined) return false;
-    const plan = installPlan(
-      result.config,
-      { args: options.args, platform: options.platform, installed: options.state.installed === true },
-      (line) => log(`install: ${line}`),
-    );
-    if (plan === undefined) return false;
-    running = true;
-    options
-      .install(plan, text, new AbortController().signal)
-      .catch((err) => {
-        log(`install failed: ${err instanceof Error ? err.message : String(err)}`);
-        log("fix the config (machine.install) and apply it again with osctl apply-config");
-      })
-      .finally(() => {
-        running = false;
-      });
-    return true;
-  };
-  return Object.assign(start, { running: () => running });
 }

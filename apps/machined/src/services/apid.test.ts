@@ -328,7 +328,7 @@ test("maintenance mode: apid serves without client certificates; an applied conf
       40_000,
     );
     expect(secure.version?.tag).toBe(BRONZE_VERSION);
-    expect(out.all.some((l) => l.includes("restarting apid out of maintenance mode"))).toBe(true);
+    expect(out.all.some((l) => l.includes("config: stopping the maintenance apid"))).toBe(true);
     await eventually(
       "trustd Running",
       async () =>

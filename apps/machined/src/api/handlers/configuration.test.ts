@@ -2,11 +2,11 @@ import { afterAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApplyMode } from "@bronze/api";
+import { eventually } from "@bronze/testing";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { SequencerError } from "../sequencer.ts";
+import { ConfigApplyError, DEFAULT_TRY_TIMEOUT_MS } from "../../config/config-apply.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
-import { DEFAULT_TRY_TIMEOUT_MS } from "./configuration.ts";
 
 const testdata = join(import.meta.dir, "../../../../../libs/config-schema/testdata");
 const worker = readFileSync(join(testdata, "worker.yaml"), "utf8");
@@ -71,8 +71,8 @@ test("an invalid config is InvalidArgument listing every issue with path and lin
   }
   expect(Buffer.compare(readFileSync(join(f.dir, "state", "config.yaml")), before)).toBe(0);
   expect(f.store.staged()).toBeUndefined();
-  expect(f.applied).toEqual([]);
-  expect(f.reboots).toEqual([]);
+  expect(f.state.config).toBeUndefined();
+  expect(f.sequencer.calls).toEqual([]);
 });
 
 test("invalid UTF-8 and unknown modes are refused", async () => {
@@ -100,7 +100,8 @@ test("dry run: the diff and warnings, nothing written or applied", async () => {
     "9:3: warning: machine.install: machine.install is ignored in container mode (nothing is installed) [ignored_in_mode]",
   ]);
   expect(f.store.current()).toBe(worker);
-  expect(f.applied).toEqual([]);
+  expect(f.state.config).toBeUndefined();
+  expect(f.hostnames).toEqual([]);
 });
 
 test("staged: kept for the next boot, the config in force untouched", async () => {
@@ -111,7 +112,7 @@ test("staged: kept for the next boot, the config in force untouched", async () =
   expect(r.modeDetails).toContain("next reboot");
   expect(f.store.staged()).toBe(worker2);
   expect(f.store.current()).toBe(worker);
-  expect(f.applied).toEqual([]);
+  expect(f.hostnames).toEqual([]);
   // A second staged apply diffs against the staged config.
   const again = await f
     .client("os:admin")
@@ -126,19 +127,23 @@ test("no-reboot: saved and applied; a failed apply restores the previous config"
   const r = await f.client("os:admin").applyConfiguration({ data: enc(worker2), mode: ApplyMode.NO_REBOOT });
   expect(r.modeDetails).toBe("Applied without a reboot");
   expect(f.store.current()).toBe(worker2);
-  expect(f.applied).toEqual([worker2]);
+  expect(f.hostnames).toEqual(["worker-2"]);
+  expect(f.state.config?.machine.network?.hostname).toBe("worker-2");
 
-  const g = fixture({
-    onConfigChanged: async () => {
-      throw new Error("changing the network needs a reboot");
+  const g = fixture(
+    {},
+    {
+      setHostname: () => {
+        throw new Error("sethostname(2): EINVAL");
+      },
     },
-  });
+  );
   g.store.save(worker);
   const err = await failure(
     g.client("os:admin").applyConfiguration({ data: enc(worker2), mode: ApplyMode.NO_REBOOT }),
   );
   expect(err.code).toBe(Code.Internal);
-  expect(err.rawMessage).toContain("changing the network needs a reboot");
+  expect(err.rawMessage).toContain("the previous config is kept: sethostname(2): EINVAL");
   expect(g.store.current()).toBe(worker);
 });
 
@@ -150,13 +155,10 @@ test("auto (and unspecified): saved, then a reboot is requested", async () => {
   expect(r.modeDetails).toBe("Rebooting to apply the config");
   expect(r.diff.startsWith("--- current\n+++ new\n")).toBe(true);
   expect(f.store.current()).toBe(worker);
-  expect(f.reboots).toHaveLength(1);
+  expect(f.sequencer.calls).toEqual(["reboot"]);
 
-  const g = fixture({
-    requestReboot: async () => {
-      throw new SequencerError("Locked", "the upgrade sequence is running");
-    },
-  });
+  const g = fixture();
+  g.sequencer.locked = "upgrade";
   g.store.save(worker3);
   const err = await failure(
     g.client("os:admin").applyConfiguration({ data: enc(worker), mode: ApplyMode.AUTO }),
@@ -168,24 +170,18 @@ test("auto (and unspecified): saved, then a reboot is requested", async () => {
 });
 
 test("auto in maintenance mode applies without a reboot: the node boots on with the config", async () => {
-  const applied: string[] = [];
-  const f = fixture({
-    onConfigChanged: async (config) => {
-      applied.push(config);
-    },
-  });
+  const f = fixture({}, { maintenance: true });
   const r = await f.client("os:admin").applyConfiguration({ data: enc(worker) });
   expect(r.mode).toBe(ApplyMode.AUTO);
   expect(r.modeDetails).toBe("Applied without a reboot: the node leaves maintenance mode");
   expect(r.diff.startsWith("--- current\n+++ new\n@@ -0,0 +1,")).toBe(true);
   expect(f.store.current()).toBe(worker);
-  expect(applied).toEqual([worker]);
-  expect(f.reboots).toHaveLength(0);
+  await eventually("the node leaves maintenance mode", () => f.state.mode === "configured");
+  expect(f.sequencer.calls).toEqual([]);
 });
 
 test("a diskless node refuses auto and staged (the reboot would lose the config); no-reboot applies", async () => {
-  const installs = (text: string) => text.includes("install-me");
-  const f = fixture({ configPersists: () => false, configInstalls: installs });
+  const f = fixture({}, { persists: () => false });
   f.store.save(worker3);
   for (const mode of [ApplyMode.AUTO, ApplyMode.STAGED]) {
     const err = await failure(f.client("os:admin").applyConfiguration({ data: enc(worker), mode }));
@@ -195,64 +191,48 @@ test("a diskless node refuses auto and staged (the reboot would lose the config)
   }
   expect(f.store.current()).toBe(worker3);
   expect(f.store.staged()).toBeUndefined();
-  expect(f.reboots).toHaveLength(0);
+  expect(f.sequencer.calls).toEqual([]);
   const dry = await f.client("os:admin").applyConfiguration({ data: enc(worker), dryRun: true });
   expect(dry.dryRun).toBe(true);
   const r = await f.client("os:admin").applyConfiguration({ data: enc(worker), mode: ApplyMode.NO_REBOOT });
   expect(r.modeDetails).toBe("Applied without a reboot");
   expect(f.store.current()).toBe(worker);
-  // a config that installs the node writes itself onto the new disk: auto may reboot for it
-  const installing = `${worker2}# install-me\n`;
-  const staged = await failure(
-    f.client("os:admin").applyConfiguration({ data: enc(installing), mode: ApplyMode.STAGED }),
-  );
-  expect(staged.rawMessage).toContain("a staged config would be lost");
-  const auto = await f.client("os:admin").applyConfiguration({ data: enc(installing), mode: ApplyMode.AUTO });
-  expect(auto.modeDetails).toBe("Rebooting to apply the config");
-  expect(f.reboots).toHaveLength(1);
 });
 
-test("a config that installs cannot be tried, nor applied without a reboot (outside maintenance mode)", async () => {
-  const applied: string[] = [];
+test("while an install runs, Reboot and every apply are refused (the applier says so)", async () => {
   const f = fixture({
-    configInstalls: (text) => text.includes("install-me"),
-    onConfigChanged: async (config) => {
-      applied.push(config);
+    config: {
+      installing: () => true,
+      apply: async () => {
+        throw new ConfigApplyError(
+          "Refused",
+          "an install is running: the node reboots into its disk when it is done",
+        );
+      },
     },
   });
-  f.store.save(worker3);
-  const installing = `${worker2}# install-me\n`;
-  const tried = await failure(
-    f.client("os:admin").applyConfiguration({ data: enc(installing), mode: ApplyMode.TRY }),
+  const err = await failure(f.client("os:admin").applyConfiguration({ data: enc(worker) }));
+  expect(err.code).toBe(Code.FailedPrecondition);
+  expect(err.rawMessage).toBe(
+    "ApplyConfiguration: an install is running: the node reboots into its disk when it is done",
   );
-  expect(tried.code).toBe(Code.FailedPrecondition);
-  expect(tried.rawMessage).toContain("cannot be tried and reverted: apply it with --mode auto");
-  const now = await failure(
-    f.client("os:admin").applyConfiguration({ data: enc(installing), mode: ApplyMode.NO_REBOOT }),
-  );
-  expect(now.rawMessage).toContain("which ends in a reboot: apply it with --mode auto");
-  expect(f.store.current()).toBe(worker3);
-  expect(applied).toEqual([]);
-
-  // in maintenance mode it is how a node leaves it: no-reboot applies (and the install reboots)
-  const m = fixture({ configInstalls: (text) => text.includes("install-me") });
-  const r = await m
-    .client("os:admin")
-    .applyConfiguration({ data: enc(installing), mode: ApplyMode.NO_REBOOT });
-  expect(r.modeDetails).toBe("Applied without a reboot");
 });
 
-test("while an install runs every apply is refused, and nothing is saved", async () => {
-  const f = fixture({ installing: () => true });
-  f.store.save(worker3);
-  for (const mode of [ApplyMode.AUTO, ApplyMode.NO_REBOOT, ApplyMode.STAGED, ApplyMode.TRY]) {
-    const err = await failure(f.client("os:admin").applyConfiguration({ data: enc(worker), mode }));
-    expect(err.code).toBe(Code.FailedPrecondition);
-    expect(err.rawMessage).toContain("an install is running");
-  }
-  expect(f.store.current()).toBe(worker3);
-  expect(f.store.staged()).toBeUndefined();
-  expect(f.reboots).toHaveLength(0);
+test("a full STATE is ResourceExhausted saying so", async () => {
+  const f = fixture({
+    config: {
+      installing: () => false,
+      apply: async () => {
+        throw new ConfigApplyError(
+          "NoSpace",
+          "cannot save the config: no space left to write /system/state/config.yaml",
+        );
+      },
+    },
+  });
+  const err = await failure(f.client("os:admin").applyConfiguration({ data: enc(worker) }));
+  expect(err.code).toBe(Code.ResourceExhausted);
+  expect(err.rawMessage).toContain("no space left to write /system/state/config.yaml");
 });
 
 test("try: applied, then reverted after the timeout", async () => {
@@ -264,12 +244,13 @@ test("try: applied, then reverted after the timeout", async () => {
   expect(r.mode).toBe(ApplyMode.TRY);
   expect(r.modeDetails).toContain("Applied for 30s");
   expect(f.store.current()).toBe(worker2);
-  expect(f.applied).toEqual([worker2]);
+  expect(f.hostnames).toEqual(["worker-2"]);
   await f.clock.advance(29_999);
   expect(f.store.current()).toBe(worker2);
   await f.clock.advance(1);
-  expect(f.store.current()).toBe(worker);
-  expect(f.applied).toEqual([worker2, worker]);
+  await eventually("the trial is reverted", () => f.store.current() === worker);
+  await eventually("the previous config is applied again", () => f.hostnames.length === 2);
+  expect(f.hostnames).toEqual(["worker-2", "worker-1"]);
   expect(f.errors).toEqual([]);
 });
 
@@ -282,7 +263,7 @@ test("try: a second apply confirms the trial (no revert), default timeout one mi
   await admin.applyConfiguration({ data: enc(worker2), mode: ApplyMode.NO_REBOOT });
   await f.clock.advance(DEFAULT_TRY_TIMEOUT_MS * 2);
   expect(f.store.current()).toBe(worker2);
-  expect(f.applied).toEqual([worker2, worker2]);
+  expect(f.hostnames).toEqual(["worker-2"]);
   expect(f.errors).toEqual([]);
 });
 

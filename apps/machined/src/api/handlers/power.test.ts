@@ -26,7 +26,9 @@ test("refused with FailedPrecondition while another sequence holds the lock", as
 
 test("refused with FailedPrecondition while an install writes the disk", async () => {
   let installing = true;
-  const g = makeFixture({ installing: () => installing });
+  const g = makeFixture({
+    config: { installing: () => installing, apply: () => Promise.reject(new Error("not in this test")) },
+  });
   try {
     for (const call of [g.client("os:admin").reboot({}), g.client("os:admin").shutdown({})]) {
       const err = await call.then(

@@ -1,9 +1,11 @@
 import { afterAll, expect, test } from "bun:test";
 import { BRONZE_VERSION } from "@bronze/api";
+import type { MachineConfig } from "@bronze/config-schema";
+import { recordConfigured } from "../../node/node-state.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
 import { goArch } from "./version.ts";
 
-const f = makeFixture();
+const f = makeFixture({}, { maintenance: true });
 afterAll(() => f.cleanup());
 
 test("Version reports the release, build, runtime, platform and maintenance mode", async () => {
@@ -16,7 +18,7 @@ test("Version reports the release, build, runtime, platform and maintenance mode
   expect(v.version?.arch).toBe(goArch());
   expect(v.platform).toBe("container");
   expect(v.maintenance).toBe(true);
-  f.store.save("version: v1alpha1\n");
+  recordConfigured(f.state, {} as MachineConfig);
   expect((await c.version({})).maintenance).toBe(false);
 });
 

@@ -6,7 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MachineService, ROLE_HEADER, type Role } from "@bronze/api";
 import { type Client, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
+import { ConfigApplier, type ConfigApplierDeps } from "../../config/config-apply.ts";
 import { ConfigStore } from "../../config/config-store.ts";
+import { parseKernelArgs } from "../../node/kernel-args.ts";
+import { newNodeState, recordMaintenance, type WritableNodeState } from "../../node/node-state.ts";
 import { Supervisor } from "../../supervisor/supervisor.ts";
 import { FakeClock } from "../../testing/fake-clock.ts";
 import { authorize } from "../authorize.ts";
@@ -58,23 +61,42 @@ export class FakeSequencer implements Sequencer {
   }
 }
 
+/** What the fixture's real ConfigApplier is given instead of its defaults. */
+export type FixtureApplierOptions = Partial<
+  Pick<
+    ConfigApplierDeps,
+    "platform" | "args" | "persists" | "install" | "setHostname" | "reboot" | "services"
+  >
+> & {
+  /** Start in maintenance mode (no config: what a node without one serves). Default: configured. */
+  readonly maintenance?: boolean;
+};
+
 export interface Fixture {
   readonly ctx: MachineApiContext;
+  /** The node's state the fixture's ConfigApplier writes. */
+  readonly state: WritableNodeState;
+  readonly applier: ConfigApplier;
+  /** Hostnames the applier set (in place of the kernel's). */
+  readonly hostnames: string[];
+  /** machined's log lines from the applier. */
+  readonly lines: string[];
   readonly dir: string;
   readonly supervisor: Supervisor;
   readonly store: ConfigStore;
   readonly clock: FakeClock;
   readonly sequencer: FakeSequencer;
   readonly kmsg: FakeKmsg;
-  readonly applied: string[];
-  readonly reboots: number[];
   readonly shutdown: AbortController;
   readonly errors: unknown[];
   client(role: Role | null): Client<typeof MachineService>;
   cleanup(): Promise<void>;
 }
 
-export function makeFixture(overrides: Partial<MachineApiContext> = {}): Fixture {
+export function makeFixture(
+  overrides: Partial<MachineApiContext> = {},
+  options: FixtureApplierOptions = {},
+): Fixture {
   const dir = mkdtempSync(join(tmpdir(), "bronze-api-"));
   const procRoot = join(dir, "proc");
   const filesRoot = join(dir, "files");
@@ -85,29 +107,42 @@ export function makeFixture(overrides: Partial<MachineApiContext> = {}): Fixture
   const clock = new FakeClock();
   const sequencer = new FakeSequencer();
   const kmsg = new FakeKmsg();
-  const applied: string[] = [];
-  const reboots: number[] = [];
   const errors: unknown[] = [];
   const shutdown = new AbortController();
+  const state = newNodeState();
+  if (options.maintenance === true) recordMaintenance(state, "no config");
+  const hostnames: string[] = [];
+  const lines: string[] = [];
+  const applier = new ConfigApplier({
+    platform: options.platform ?? "container",
+    args: options.args ?? parseKernelArgs(""),
+    state,
+    store,
+    clock,
+    supervisor,
+    services: options.services ?? (() => []),
+    persists: options.persists ?? (() => true),
+    setHostname: options.setHostname ?? ((name) => hostnames.push(name)),
+    ...(options.install === undefined ? {} : { install: options.install }),
+    reboot: options.reboot ?? (() => sequencer.reboot()),
+    log: (line) => lines.push(line),
+    shutdown: shutdown.signal,
+    onInternalError: (e) => errors.push(e),
+  });
   const ctx: MachineApiContext = {
     supervisor,
     store,
+    config: applier,
     clock,
     sequencer,
-    platform: "container",
-    maintenance: () => store.current() === undefined,
+    platform: options.platform ?? "container",
+    maintenance: () => applier.maintenanceCallsAllowed(),
     hostname: () => "node-1",
     buildSha: "abc123",
     procRoot,
     filesRoot,
     statfs: () => ({ size: 1000n, available: 400n }),
     kmsg,
-    onConfigChanged: async (config) => {
-      applied.push(config);
-    },
-    requestReboot: async () => {
-      reboots.push(clock.now());
-    },
     ...overrides,
   };
   const service = createMachineService(ctx, {
@@ -132,8 +167,10 @@ export function makeFixture(overrides: Partial<MachineApiContext> = {}): Fixture
     clock,
     sequencer,
     kmsg,
-    applied,
-    reboots,
+    state,
+    applier,
+    hostnames,
+    lines,
     shutdown,
     errors,
     client: (role) => createClient(MachineService, transport(role)),
