@@ -19,7 +19,7 @@ import { type NodeState, newNodeState, recordConfigured, recordMaintenance } fro
 import type { ServiceDefinition } from "../supervisor/service.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import { ControlledRunner } from "../testing/controlled-runner.ts";
-import { FakeClock, settle } from "../testing/fake-clock.ts";
+import { FakeClock } from "../testing/fake-clock.ts";
 import {
   ConfigApplier,
   type ConfigApplierDeps,
