@@ -1,6 +1,8 @@
 // Loads a command's implementation on demand. In the compiled osctl every command is its own
 // embedded entry point (see scripts/build.ts), so `osctl --help` and light commands never load
 // the PKI, zod or yaml; from source the same call imports the .ts file.
+import { isCompiled } from "./compiled.ts";
+
 type Commands = {
   cluster: typeof import("./commands/cluster.ts");
   config: typeof import("./commands/config.ts");
@@ -20,9 +22,6 @@ type Commands = {
   validate: typeof import("./commands/validate.ts");
   version: typeof import("./commands/version.ts");
 };
-
-/** True inside a `bun build --compile` binary, whose modules live under /$bunfs/. */
-export const isCompiled = import.meta.url.includes("/$bunfs/");
 
 export function loadCommand<K extends keyof Commands>(name: K): Promise<Commands[K]> {
   const specifier = `./commands/${name}.${isCompiled ? "js" : "ts"}`;
