@@ -161,7 +161,7 @@ function addConfigCommands(program: Command, io: Io): void {
     .description("list the contexts")
     .option(...format)
     .action(async (options, cmd: Command) => {
-      const { configContexts } = await loadCommand("config");
+      const { configContexts } = await loadCommand("osconfig");
       configContexts(configTarget(cmd, io), options.output, io);
     });
   config
@@ -169,7 +169,7 @@ function addConfigCommands(program: Command, io: Io): void {
     .description("switch the current context")
     .argument("<name>", "context name")
     .action(async (name: string, _options, cmd: Command) => {
-      const { configUseContext } = await loadCommand("config");
+      const { configUseContext } = await loadCommand("osconfig");
       configUseContext(configTarget(cmd, io), name, io);
     });
   config
@@ -178,7 +178,7 @@ function addConfigCommands(program: Command, io: Io): void {
     .description("set the endpoints of the current context")
     .argument("[endpoints...]", "endpoint addresses")
     .action(async (values: string[], _options, cmd: Command) => {
-      const { configEndpoints } = await loadCommand("config");
+      const { configEndpoints } = await loadCommand("osconfig");
       configEndpoints(configTarget(cmd, io), values, io);
     });
   config
@@ -187,7 +187,7 @@ function addConfigCommands(program: Command, io: Io): void {
     .description("set the default nodes of the current context")
     .argument("[nodes...]", "node addresses")
     .action(async (values: string[], _options, cmd: Command) => {
-      const { configNodes } = await loadCommand("config");
+      const { configNodes } = await loadCommand("osconfig");
       configNodes(configTarget(cmd, io), values, io);
     });
   config
@@ -195,7 +195,7 @@ function addConfigCommands(program: Command, io: Io): void {
     .description("merge the contexts of another osconfig into this one (renaming clashes)")
     .argument("<file>", "osconfig to merge")
     .action(async (file: string, _options, cmd: Command) => {
-      const { configMerge } = await loadCommand("config");
+      const { configMerge } = await loadCommand("osconfig");
       configMerge(configTarget(cmd, io), file, io);
     });
   config
@@ -203,7 +203,7 @@ function addConfigCommands(program: Command, io: Io): void {
     .description("remove a context")
     .argument("<name>", "context name")
     .action(async (name: string, _options, cmd: Command) => {
-      const { configRemove } = await loadCommand("config");
+      const { configRemove } = await loadCommand("osconfig");
       configRemove(configTarget(cmd, io), name, io);
     });
   config
@@ -226,7 +226,7 @@ function addConfigCommands(program: Command, io: Io): void {
     )
     .option("--force", "overwrite an existing file", false)
     .action(async (file: string, options, cmd: Command) => {
-      const { configNew } = await loadCommand("config-new");
+      const { configNew } = await loadCommand("osconfig-new");
       await configNew(file, options, nodeGlobals(cmd, io), io);
     });
   config
@@ -234,7 +234,7 @@ function addConfigCommands(program: Command, io: Io): void {
     .description("show the current context: endpoints, nodes, roles and certificate expiry")
     .option(...format)
     .action(async (options, cmd: Command) => {
-      const { configInfo } = await loadCommand("config");
+      const { configInfo } = await loadCommand("osconfig");
       configInfo(configTarget(cmd, io), options.output, io);
     });
 }
@@ -403,7 +403,7 @@ function addNodeCommands(program: Command, io: Io, setExitCode: ExitCodeSink): v
     .description("print the machine config (secrets redacted unless os:admin)")
     .option(...outputFlag)
     .action(async (options, cmd: Command) => {
-      const { getConfig } = await loadCommand("configuration");
+      const { getConfig } = await loadCommand("machine-config");
       setExitCode(await getConfig(options, nodeGlobals(cmd, io), io));
     });
   program
@@ -427,7 +427,7 @@ function addNodeCommands(program: Command, io: Io, setExitCode: ExitCodeSink): v
       "SHA-256 fingerprint of the node's certificate (shown on its console)",
     )
     .action(async (options, cmd: Command) => {
-      const { applyConfig } = await loadCommand("configuration");
+      const { applyConfig } = await loadCommand("machine-config");
       setExitCode(await applyConfig(options, nodeGlobals(cmd, io), io));
     });
 

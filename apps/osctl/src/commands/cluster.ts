@@ -35,7 +35,7 @@ import { type NodeOutcome, NodeWaitError, waitForNode } from "../cluster/node-wa
 import { isAlive, spawnDetached, stopProcess } from "../cluster/process-control.ts";
 import { tlsAnswers } from "../cluster/tls-probe.ts";
 import { isCompiled } from "../compiled.ts";
-import { KUBERNETES_VERSION } from "../gen/defaults.ts";
+import { KUBERNETES_VERSION } from "../config-generator/defaults.ts";
 import type { Io } from "../io.ts";
 import { loadOsconfig, mergeOsconfig, parseOsconfig, saveOsconfig } from "../osconfig/osconfig.ts";
 import { resolveOsconfigPath } from "../osconfig/osconfig-path.ts";

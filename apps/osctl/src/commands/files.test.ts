@@ -2,11 +2,11 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ListRequest } from "@bronze/api";
-import { type ApiServerFixture, startApiServerFixture } from "../testing/api-server-fixture.ts";
+import { type FakeApid, startFakeApid } from "../testing/fake-apid-fixture.ts";
 import { createTestIo, osctl } from "../testing/test-io.ts";
 import { formatMode } from "./files.ts";
 
-let server: ApiServerFixture;
+let server: FakeApid;
 const io = createTestIo();
 let admin = "";
 let reader = "";
@@ -19,7 +19,7 @@ beforeAll(async () => {
   mkdirSync(join(nodeRoot, "etc/kubernetes"), { recursive: true });
   writeFileSync(join(nodeRoot, "etc/kubernetes/kubelet.yaml"), "kind: KubeletConfiguration\n");
   writeFileSync(join(nodeRoot, "etc/hostname"), "node-1\n");
-  server = await startApiServerFixture({
+  server = await startFakeApid({
     async *list(req) {
       lists.push(req);
       yield { name: req.root, relativeName: ".", mode: 0o40755, isDir: true, modified: 1_767_225_600n };
