@@ -139,10 +139,10 @@ test.skipIf(process.getuid?.() !== 0)(
     expect(extracted.mode & 0o7000).toBe(0);
     expect(extracted.mode & 0o777 & ~0o755).toBe(0);
 
-    const escape = await osctl(io, "--osconfig", admin, "cp", "/escape", "contained/inner");
-    expect(escape.code).toBe(1);
-    expect(escape.stderr).toContain("tar could not extract the archive into");
-    expect(escape.stderr).toContain("Member name contains '..'");
+    const outside = await osctl(io, "--osconfig", admin, "cp", "/escape", "contained/inner");
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toContain("tar could not extract the archive into");
+    expect(outside.stderr).toContain("Member name contains '..'");
     expect(existsSync(join(io.dir, "contained/escape"))).toBe(false);
     expect(existsSync(join(io.dir, "contained/inner/escape"))).toBe(false);
   },
