@@ -2,20 +2,13 @@ import { afterAll, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { demoClusterPlan } from "../testing/demo-cluster-plan.ts";
 import { createTestIo } from "../testing/test-io.ts";
 import { mergeClusterContext } from "./cluster-context.ts";
-import { planCluster } from "./cluster-plan.ts";
 
 const io = createTestIo();
 afterAll(() => io.cleanup());
-const plan = planCluster({
-  name: "demo",
-  controlplanes: 1,
-  workers: 1,
-  memoryMb: 512,
-  cpus: 1,
-  apidPorts: [4001, 4002],
-});
+const plan = demoClusterPlan();
 const generated = join(io.dir, "generated-osconfig");
 writeFileSync(
   generated,

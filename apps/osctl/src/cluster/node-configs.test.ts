@@ -7,21 +7,14 @@ import { generateSecretsBundle } from "@bronze/pki";
 import { parse } from "yaml";
 import { generateMachineConfigs } from "../config-generator/config-generator.ts";
 import { KUBERNETES_VERSION } from "../config-generator/defaults.ts";
+import { demoClusterPlan } from "../testing/demo-cluster-plan.ts";
 import { createTestIo } from "../testing/test-io.ts";
 import { createClusterDir } from "./cluster-dir.ts";
-import { planCluster } from "./cluster-plan.ts";
 import { type BaseConfigs, nodeConfigPath, writeNodeConfigs } from "./node-configs.ts";
 
 const home = mkdtempSync(join(tmpdir(), "osctl-node-configs-"));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
-const plan = planCluster({
-  name: "demo",
-  controlplanes: 1,
-  workers: 1,
-  memoryMb: 512,
-  cpus: 1,
-  apidPorts: [4001, 4002],
-});
+const plan = demoClusterPlan();
 let base: BaseConfigs;
 beforeAll(async () => {
   const configs = generateMachineConfigs({

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runTool } from "@bronze/image";
+import { demoClusterPlan } from "../testing/demo-cluster-plan.ts";
 import { createTestIo } from "../testing/test-io.ts";
 import { createClusterDir } from "./cluster-dir.ts";
-import { planCluster } from "./cluster-plan.ts";
 import {
   GPT_BYTES,
   gptPartitions,
@@ -115,14 +115,7 @@ test("prepareNodeDisks: a disk per node with its own arguments (no config URL wi
   const offset = await smallDisk(source);
   const io = createTestIo();
   try {
-    const plan = planCluster({
-      name: "demo",
-      controlplanes: 1,
-      workers: 1,
-      memoryMb: 512,
-      cpus: 1,
-      apidPorts: [4001, 4002],
-    });
+    const plan = demoClusterPlan();
     const dirs = createClusterDir(io.home, "demo");
     const disks = await prepareNodeDisks(
       { plan, dirs, source, serverPort: 4100, withConfig: false, run: runTool },

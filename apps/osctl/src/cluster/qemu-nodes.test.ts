@@ -1,22 +1,15 @@
 import { afterAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { demoClusterPlan } from "../testing/demo-cluster-plan.ts";
 import { createTestIo } from "../testing/test-io.ts";
 import type { ClusterAssets } from "./cluster-assets.ts";
-import { planCluster } from "./cluster-plan.ts";
 import { type ClusterState, loadClusterState } from "./cluster-state.ts";
 import { startQemuNodes } from "./qemu-nodes.ts";
 
 const io = createTestIo();
 afterAll(() => io.cleanup());
-const plan = planCluster({
-  name: "demo",
-  controlplanes: 1,
-  workers: 1,
-  memoryMb: 512,
-  cpus: 1,
-  apidPorts: [4001, 4002],
-});
+const plan = demoClusterPlan();
 const assets: ClusterAssets = {
   kernel: "/a/vmlinuz",
   initrd: "/a/initramfs.zst",
