@@ -53,8 +53,8 @@ test("errors keep their exit codes and messages in the binary", () => {
 });
 
 test("node commands from the binary: mTLS calls, per-node errors, usage errors across bundles", async () => {
-  const { startApiServerFixture } = await import("../src/testing/api-server-fixture.ts");
-  const server = await startApiServerFixture({
+  const { startFakeApid } = await import("../src/testing/fake-apid-fixture.ts");
+  const server = await startFakeApid({
     version: (_req, ctx) => ({ version: { tag: `v-${ctx.requestHeader.get("x-bronze-node")}` } }),
     containers: (req) => ({
       containers: [{ namespace: req.namespace, id: "c1", image: "i", pid: 7, status: "RUNNING" }],

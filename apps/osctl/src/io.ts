@@ -44,3 +44,8 @@ export function processIo(): Io {
     now: () => new Date(),
   };
 }
+
+/** `io` with its stdout silenced (a command run as a step of another, whose own output is enough). */
+export function quietIo(io: Io): Io {
+  return { ...io, stdout: () => {} };
+}

@@ -1,5 +1,5 @@
-// Parsers for flag values. Kept free of heavy imports: program.ts loads this file for every
-// invocation (including --help), while command implementations load lazily.
+// Parsers for flag values. Kept free of heavy imports: the command tree (program.ts, program/)
+// loads this file for every invocation (including --help), while command implementations load lazily.
 import type { Mode } from "@bronze/config-schema";
 import type { CertificateUsage, KeyAlgorithm } from "@bronze/pki";
 import { usageError } from "./cli-error.ts";

@@ -4,14 +4,14 @@ import { join } from "node:path";
 import { generateCA, issueClientCertificate } from "@bronze/pki";
 import { parse, stringify } from "yaml";
 import { isCliError } from "../cli-error.ts";
-import { type ApiServerFixture, startApiServerFixture } from "../testing/api-server-fixture.ts";
+import { type FakeApid, startFakeApid } from "../testing/fake-apid-fixture.ts";
 import { createTestIo, osctl } from "../testing/test-io.ts";
 import { DEFAULT_CALL_TIMEOUT_MS, openNodeSession, withNodeSession } from "./node-client.ts";
 
-let server: ApiServerFixture;
+let server: FakeApid;
 const io = createTestIo();
 beforeAll(async () => {
-  server = await startApiServerFixture({
+  server = await startFakeApid({
     hostname: (_req, ctx) => ({ hostname: `host-${ctx.requestHeader.get("x-bronze-node") ?? "self"}` }),
   });
 });
@@ -83,7 +83,7 @@ function osconfigWith(name: string, crt: { crt: string; key: string }, ca?: stri
   return path;
 }
 
-test("a client certificate apid refuses: each node's error says what and where, exit 1", async () => {
+test("a client certificate the (fake) apid refuses at the TLS handshake: each node's error says what and where, exit 1", async () => {
   const other = await generateCA({ commonName: "other", organization: "other-cluster" });
   const expired = await issueClientCertificate(server.caAndKey, {
     role: "os:admin",

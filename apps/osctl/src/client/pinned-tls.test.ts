@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { isCliError } from "../cli-error.ts";
-import { type ApiServerFixture, startApiServerFixture } from "../testing/api-server-fixture.ts";
+import { type FakeApid, startFakeApid } from "../testing/fake-apid-fixture.ts";
 import { connectPinned, normalizeFingerprint } from "./pinned-tls.ts";
 
-let server: ApiServerFixture;
+let server: FakeApid;
 beforeAll(async () => {
-  server = await startApiServerFixture({}, { requireClientCert: false });
+  server = await startFakeApid({}, { requireClientCert: false });
 });
 afterAll(() => server.close());
 

@@ -3,8 +3,8 @@ import { expect, test } from "bun:test";
 import { applyPatches, stringifyConfig } from "@bronze/config-schema";
 import { generateSecretsBundle } from "@bronze/pki";
 import { parse } from "yaml";
-import { generateMachineConfigs } from "../gen/config-generator.ts";
-import { KUBERNETES_VERSION } from "../gen/defaults.ts";
+import { generateMachineConfigs } from "../config-generator/config-generator.ts";
+import { KUBERNETES_VERSION } from "../config-generator/defaults.ts";
 import {
   accelerators,
   ClusterPlanError,

@@ -1,10 +1,20 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${mac} is machined's variable, not a template
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runTool } from "@bronze/image";
-import { GPT_BYTES, gptPartitions, NodeDiskError, nodeGrubConfig, prepareNodeDisk } from "./node-disk.ts";
+import { demoClusterPlan } from "../testing/demo-cluster-plan.ts";
+import { createTestIo } from "../testing/test-io.ts";
+import { createClusterDir } from "./cluster-dir.ts";
+import {
+  GPT_BYTES,
+  gptPartitions,
+  NodeDiskError,
+  nodeGrubConfig,
+  prepareNodeDisk,
+  prepareNodeDisks,
+} from "./node-disk.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bronze-node-disk-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -98,4 +108,42 @@ test("prepareNodeDisk copies the disk and rewrites grub.cfg on its EFI partition
       run: runTool,
     }),
   ).rejects.toMatchObject({ code: "ToolFailed", message: expect.stringContaining("copying") });
+});
+
+test("prepareNodeDisks: a disk per node with its own arguments (no config URL with --no-config); a bad image refused", async () => {
+  const source = join(dir, "cluster-source.raw");
+  const offset = await smallDisk(source);
+  const io = createTestIo();
+  try {
+    const plan = demoClusterPlan();
+    const dirs = createClusterDir(io.home, "demo");
+    const disks = await prepareNodeDisks(
+      { plan, dirs, source, serverPort: 4100, withConfig: false, run: runTool },
+      io,
+    );
+    expect([...disks]).toEqual(plan.nodes.map((n) => [n.name, join(dirs.dir, n.name, "disk.raw")]));
+    const grub = await runTool(
+      ["mcopy", "-n", "-i", `${disks.get("demo-worker-1")}@@${offset}`, "::/boot/grub/grub.cfg", "-"],
+      { env: { MTOOLS_SKIP_CHECK: "1" } },
+    );
+    expect(grub).toContain(`linux /vmlinuz ${IMAGE_ARGS} bronze.hostname=demo-worker-1 console=ttyS0`);
+    expect(grub).not.toContain("bronze.config=");
+    expect(io.out.join("")).toContain(
+      `demo-controlplane-1: disk ${disks.get("demo-controlplane-1")} (a copy`,
+    );
+
+    writeFileSync(join(dir, "not-a-disk.raw"), "plain text");
+    await expect(
+      prepareNodeDisks(
+        { plan, dirs, source: join(dir, "not-a-disk.raw"), serverPort: 4100, withConfig: true, run: runTool },
+        io,
+      ),
+    ).rejects.toMatchObject({
+      name: "CliError",
+      code: "invalid-input",
+      message: expect.stringContaining("no GPT"),
+    });
+  } finally {
+    io.cleanup();
+  }
 });

@@ -3,7 +3,13 @@
 // config carries the image's kernel arguments only; a node needs its own (the config URL, its
 // hostname, and a final console=ttyS0 so machined's console reaches the serial log), so the copy's
 // grub.cfg, on the FAT EFI partition, is rewritten with mtools: no root, no loop device, no NBD.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { GRUB_CFG_PATH } from "@bronze/image";
+import { CliError } from "../cli-error.ts";
+import type { Io } from "../io.ts";
+import type { ClusterDirs } from "./cluster-dir.ts";
+import { type ClusterPlan, nodeCmdline } from "./cluster-plan.ts";
 
 /** Runs a tool to completion and returns its stdout (`runTool` of @bronze/image). */
 export type RunTool = (
@@ -124,4 +130,43 @@ export async function prepareNodeDisk(options: NodeDiskOptions): Promise<void> {
   ]);
   const updated = nodeGrubConfig(current, options.cmdline);
   await step(`writing ${GRUB_CFG_PATH}`, ["mcopy", "-o", "-i", fat, "-", `::/${GRUB_CFG_PATH}`], updated);
+}
+
+export interface NodeDisksInput {
+  plan: ClusterPlan;
+  dirs: ClusterDirs;
+  /** The image's disk.raw. */
+  source: string;
+  serverPort: number;
+  /** false (`--no-config`): no `bronze.config=` in the nodes' kernel arguments. */
+  withConfig: boolean;
+  run: RunTool;
+}
+
+/**
+ * Every node's disk (`--boot disk`), made before any process starts so that a failure leaves no
+ * process and no context behind. Returns each node's disk by node name.
+ */
+export async function prepareNodeDisks(input: NodeDisksInput, io: Io): Promise<Map<string, string>> {
+  const disks = new Map<string, string>();
+  for (const node of input.plan.nodes) {
+    const nodeDir = join(input.dirs.dir, node.name);
+    mkdirSync(nodeDir, { recursive: true });
+    const disk = join(nodeDir, "disk.raw");
+    try {
+      await prepareNodeDisk({
+        source: input.source,
+        target: disk,
+        cmdline: (image) => nodeCmdline(image, input.withConfig ? input.serverPort : undefined, node),
+        run: input.run,
+      });
+    } catch (error) {
+      if (error instanceof NodeDiskError)
+        throw new CliError(error.code === "BadImage" ? "invalid-input" : "failed", error.message);
+      throw error;
+    }
+    io.stdout(`${node.name}: disk ${disk} (a copy of disk.raw; GRUB boots it with the node's arguments)\n`);
+    disks.set(node.name, disk);
+  }
+  return disks;
 }

@@ -26,6 +26,16 @@ export function spawnDetached(argv: string[], logFile: string, env?: Record<stri
   }
 }
 
+/** How `cluster create` starts a process that outlives it: returns its pid. */
+export type StartDetached = (argv: string[], logFile: string) => number;
+
+/** spawnDetached, with the child's exit listened for (so that it is reaped) but not awaited. */
+export const startDetached: StartDetached = (argv, logFile) => {
+  const { pid, child } = spawnDetached(argv, logFile);
+  child.on("exit", () => {});
+  return pid;
+};
+
 /** True while `pid` exists and is not a zombie. */
 export function isAlive(pid: number): boolean {
   try {

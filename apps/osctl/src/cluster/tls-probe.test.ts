@@ -1,11 +1,11 @@
 import { expect, test } from "bun:test";
 import { createServer } from "node:net";
-import { startApiServerFixture } from "../testing/api-server-fixture.ts";
+import { startFakeApid } from "../testing/fake-apid-fixture.ts";
 import { freePorts } from "./free-ports.ts";
 import { tlsAnswers } from "./tls-probe.ts";
 
 test("true for a TLS server, false for plain TCP that closes and for a closed port", async () => {
-  const server = await startApiServerFixture({});
+  const server = await startFakeApid({});
   try {
     const [, port] = server.endpoint.split(":");
     expect(await tlsAnswers("127.0.0.1", Number(port))).toBe(true);

@@ -1,17 +1,25 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ListRequest } from "@bronze/api";
-import { type ApiServerFixture, startApiServerFixture } from "../testing/api-server-fixture.ts";
+import { type FakeApid, startFakeApid } from "../testing/fake-apid-fixture.ts";
 import { createTestIo, osctl } from "../testing/test-io.ts";
 import { formatMode } from "./files.ts";
 
-let server: ApiServerFixture;
+let server: FakeApid;
 const io = createTestIo();
 let admin = "";
 let reader = "";
 const lists: ListRequest[] = [];
 let nodeRoot = "";
+/** Archives a node could send, by the path asked for: made by GNU tar with the owner, mode and names given. */
+const hostileArchives: Record<string, Uint8Array> = {};
+
+function archive(dir: string, name: string, ...flags: string[]): Uint8Array {
+  const tar = Bun.spawnSync(["tar", "-c", "-f", "-", ...flags, "-C", dir, name], { stderr: "pipe" });
+  if (tar.exitCode !== 0) throw new Error(`tar -c: ${tar.stderr.toString()}`);
+  return tar.stdout;
+}
 
 beforeAll(async () => {
   // The "node's" files: a real directory, archived by the real tar as machined's Copy would send it.
@@ -19,7 +27,19 @@ beforeAll(async () => {
   mkdirSync(join(nodeRoot, "etc/kubernetes"), { recursive: true });
   writeFileSync(join(nodeRoot, "etc/kubernetes/kubelet.yaml"), "kind: KubeletConfiguration\n");
   writeFileSync(join(nodeRoot, "etc/hostname"), "node-1\n");
-  server = await startApiServerFixture({
+  const hostileRoot = join(io.dir, "hostile-root");
+  mkdirSync(hostileRoot);
+  writeFileSync(join(hostileRoot, "suid-shell"), "#!/bin/sh\n");
+  writeFileSync(join(hostileRoot, "escape"), "outside\n");
+  hostileArchives["/suid"] = archive(
+    hostileRoot,
+    "suid-shell",
+    "--owner=4242",
+    "--group=4242",
+    "--mode=6755",
+  );
+  hostileArchives["/escape"] = archive(hostileRoot, "escape", "-P", "--transform=s,^,../,");
+  server = await startFakeApid({
     async *list(req) {
       lists.push(req);
       yield { name: req.root, relativeName: ".", mode: 0o40755, isDir: true, modified: 1_767_225_600n };
@@ -43,6 +63,11 @@ beforeAll(async () => {
       yield { data: bytes.subarray(bytes.length - 5) };
     },
     async *copy(req) {
+      const hostile = hostileArchives[req.rootPath];
+      if (hostile !== undefined) {
+        yield { data: hostile };
+        return;
+      }
       const tar = Bun.spawnSync(["tar", "-c", "-f", "-", "-C", nodeRoot, req.rootPath.replace(/^\//, "")]);
       const archive = tar.stdout;
       for (let i = 0; i < archive.length; i += 4096) yield { data: archive.subarray(i, i + 4096) };
@@ -101,3 +126,24 @@ test("cp extracts the node's tar archive into the local directory (per node with
   expect(readFileSync(join(io.dir, "many/10.0.0.2/etc/hostname"), "utf8")).toBe("node-1\n");
   expect(two.stderr).toContain("10.0.0.1: /etc/hostname copied into");
 });
+
+// L6 (security review): the archive comes from the node. Run as root, as `osctl cp` may be.
+test.skipIf(process.getuid?.() !== 0)(
+  "cp as root: the node's owners and setuid/setgid bits are not kept; a member with .. is refused",
+  async () => {
+    const res = await osctl(io, "--osconfig", admin, "cp", "/suid", "hostile");
+    expect(res.code).toBe(0);
+    const extracted = statSync(join(io.dir, "hostile/suid-shell"));
+    expect(extracted.uid).toBe(0);
+    expect(extracted.gid).toBe(0);
+    expect(extracted.mode & 0o7000).toBe(0);
+    expect(extracted.mode & 0o777 & ~0o755).toBe(0);
+
+    const outside = await osctl(io, "--osconfig", admin, "cp", "/escape", "contained/inner");
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toContain("tar could not extract the archive into");
+    expect(outside.stderr).toContain("Member name contains '..'");
+    expect(existsSync(join(io.dir, "contained/escape"))).toBe(false);
+    expect(existsSync(join(io.dir, "contained/inner/escape"))).toBe(false);
+  },
+);

@@ -102,7 +102,10 @@ export async function cp(path: string, local: string, globals: NodeGlobals, io: 
     const results = await fanOut(session, async (n) => {
       const dir = session.nodes.length > 1 ? resolve(base, n.node.replace(/[^A-Za-z0-9._-]/g, "_")) : base;
       mkdirSync(dir, { recursive: true });
-      const tar = Bun.spawn(["tar", "-x", "-f", "-", "-C", dir], {
+      // The archive is the node's word: as root, tar would otherwise keep its owners and its
+      // setuid/setgid bits. GNU tar's own checks stay on (no -P): leading "/" stripped, members
+      // with ".." refused, symlinks that could lead out of `dir` made last.
+      const tar = Bun.spawn(["tar", "-x", "--no-same-owner", "--no-same-permissions", "-f", "-", "-C", dir], {
         stdin: "pipe",
         stdout: "ignore",
         stderr: "pipe",

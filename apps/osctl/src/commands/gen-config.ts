@@ -9,10 +9,10 @@ import {
   parseSecretsBundle,
 } from "@bronze/pki";
 import { CliError, usageError } from "../cli-error.ts";
+import { generateMachineConfigs } from "../config-generator/config-generator.ts";
+import { DEFAULT_INSTALL_DISK, KUBERNETES_VERSION } from "../config-generator/defaults.ts";
 import { writeFilesAtomically } from "../files/atomic-write.ts";
 import { readInput, readTextFile } from "../files/read-input.ts";
-import { generateMachineConfigs } from "../gen/config-generator.ts";
-import { DEFAULT_INSTALL_DISK, KUBERNETES_VERSION } from "../gen/defaults.ts";
 import type { Io } from "../io.ts";
 import { stringifyOsconfig } from "../osconfig/osconfig.ts";
 

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { KernelMessageSchema, type LogsRequest } from "@bronze/api";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { type ApiServerFixture, startApiServerFixture } from "../testing/api-server-fixture.ts";
+import { type FakeApid, startFakeApid } from "../testing/fake-apid-fixture.ts";
 import { createTestIo, osctl } from "../testing/test-io.ts";
 import { formatKernelMessage, logs } from "./logs.ts";
 
-let server: ApiServerFixture;
+let server: FakeApid;
 const io = createTestIo();
 let cfg = "";
 const requests: LogsRequest[] = [];
@@ -19,7 +19,7 @@ const KEPT = ["one", "two", "three"];
 const text = (s: string) => new TextEncoder().encode(s);
 
 beforeAll(async () => {
-  server = await startApiServerFixture({
+  server = await startFakeApid({
     async *logs(req, ctx) {
       requests.push(req);
       if (req.id === "cut") {

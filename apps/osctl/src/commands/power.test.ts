@@ -3,11 +3,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type ApiServerFixture, startApiServerFixture } from "../testing/api-server-fixture.ts";
+import { type FakeApid, startFakeApid } from "../testing/fake-apid-fixture.ts";
 import { createTestIo, osctl } from "../testing/test-io.ts";
 import { reboot } from "./power.ts";
 
-let server: ApiServerFixture;
+let server: FakeApid;
 const io = createTestIo();
 let operator = "";
 let reader = "";
@@ -33,7 +33,7 @@ const sim = (name: string) => {
 const shutdowns: { node: string | null; force: boolean }[] = [];
 
 beforeAll(async () => {
-  server = await startApiServerFixture({
+  server = await startFakeApid({
     reboot: (_req, ctx) => {
       const n = sim(ctx.requestHeader.get("x-bronze-node") ?? "self");
       n.rebooted = true;

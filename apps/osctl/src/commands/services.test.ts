@@ -5,13 +5,13 @@ import { type ServiceInfo, ServiceInfoSchema } from "@bronze/api";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type ApiServerFixture, startApiServerFixture } from "../testing/api-server-fixture.ts";
+import { type FakeApid, startFakeApid } from "../testing/fake-apid-fixture.ts";
 import { createTestIo, osctl } from "../testing/test-io.ts";
 import { health, unhealthy } from "./services.ts";
 
 const svc = (init: MessageInitShape<typeof ServiceInfoSchema>): ServiceInfo =>
   create(ServiceInfoSchema, init);
-let server: ApiServerFixture;
+let server: FakeApid;
 const io = createTestIo();
 let admin = "";
 let reader = "";
@@ -20,7 +20,7 @@ const etcdHealthyAfter = new Map<string, number>();
 const listCalls = new Map<string, number>();
 
 beforeAll(async () => {
-  server = await startApiServerFixture({
+  server = await startFakeApid({
     serviceList: (_req, ctx) => {
       const node = ctx.requestHeader.get("x-bronze-node") ?? "self";
       const calls = (listCalls.get(node) ?? 0) + 1;

@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ApiServerFixture, startApiServerFixture } from "../testing/api-server-fixture.ts";
+import { type FakeApid, startFakeApid } from "../testing/fake-apid-fixture.ts";
 import { createTestIo, osctl } from "../testing/test-io.ts";
 
-let server: ApiServerFixture;
+let server: FakeApid;
 const io = createTestIo();
 let cfg = "";
 const namespaces: string[] = [];
 const MIB = 1024n * 1024n;
 
 beforeAll(async () => {
-  server = await startApiServerFixture({
+  server = await startFakeApid({
     containers: (req) => {
       namespaces.push(req.namespace);
       return {

@@ -3,15 +3,15 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BRONZE_VERSION } from "@bronze/api";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type ApiServerFixture, startApiServerFixture } from "../testing/api-server-fixture.ts";
+import { type FakeApid, startFakeApid } from "../testing/fake-apid-fixture.ts";
 import { createTestIo, osctl } from "../testing/test-io.ts";
 
-let server: ApiServerFixture;
+let server: FakeApid;
 const io = createTestIo();
 let cfg = "";
 
 beforeAll(async () => {
-  server = await startApiServerFixture({
+  server = await startFakeApid({
     version: (_req, ctx) => {
       const node = ctx.requestHeader.get("x-bronze-node") ?? "";
       if (node === "10.0.0.99") throw new ConnectError("node 10.0.0.99 is unreachable", Code.Unavailable);
@@ -82,7 +82,7 @@ test("-e overrides the context's endpoint; a refused connection names the endpoi
 });
 
 test("a server certificate from another CA is named as such", async () => {
-  const other = await startApiServerFixture({});
+  const other = await startFakeApid({});
   try {
     const wrong = join(io.dir, "wrong-ca");
     writeFileSync(wrong, other.osconfig("os:admin", [server.endpoint]));

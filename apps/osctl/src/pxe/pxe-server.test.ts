@@ -98,7 +98,8 @@ test("helpers: MAC forms, candidate order, listen parsing", () => {
     "52-54-00-aa-bb-cc.yaml",
     "default.yaml",
   ]);
-  expect(parseListen(":8080")).toEqual({ hostname: "0.0.0.0", port: 8080 });
+  expect(parseListen(":8080")).toEqual({ hostname: "127.0.0.1", port: 8080 });
+  expect(parseListen("0.0.0.0:8080")).toEqual({ hostname: "0.0.0.0", port: 8080 });
   expect(parseListen("127.0.0.1:80")).toEqual({ hostname: "127.0.0.1", port: 80 });
   expect(parseListen("[::1]:80")).toEqual({ hostname: "::1", port: 80 });
   expect(() => parseListen("8080")).toThrow(PxeServeError);

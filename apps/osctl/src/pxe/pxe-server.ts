@@ -152,13 +152,16 @@ export class PxeServeError extends Error {
   }
 }
 
-/** Parses `ADDR:PORT`, `:PORT` or `[v6]:PORT`. */
+/**
+ * Parses `ADDR:PORT`, `:PORT` or `[v6]:PORT`. Without an address, 127.0.0.1: the server hands out
+ * machine configs, CA keys included, to whoever asks, so reaching the network takes an address.
+ */
 export function parseListen(value: string): ListenAddress {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
   const port = Number(match?.[3]);
   if (!match || !Number.isInteger(port) || port < 0 || port > 65535)
-    throw new PxeServeError("BadListen", `--listen: "${value}" is not ADDR:PORT (e.g. 0.0.0.0:8080)`);
-  return { hostname: match[1] ?? (match[2] || "0.0.0.0"), port };
+    throw new PxeServeError("BadListen", `--listen: "${value}" is not ADDR:PORT (e.g. 10.0.0.1:8080)`);
+  return { hostname: match[1] ?? (match[2] || "127.0.0.1"), port };
 }
 
 export function startPxeServer(options: PxeServerOptions & { listen: ListenAddress }) {

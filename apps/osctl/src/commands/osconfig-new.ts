@@ -13,7 +13,7 @@ import type { Io } from "../io.ts";
 import { loadOsconfig, selectContext, stringifyOsconfig } from "../osconfig/osconfig.ts";
 import { resolveOsconfigPath } from "../osconfig/osconfig-path.ts";
 
-/** Talos's default role (its default --crt-ttl, 87600h, is set in program.ts). */
+/** Talos's default role (its default --crt-ttl, 87600h, is set in program/osconfig.ts). */
 export const DEFAULT_NEW_ROLE = "os:admin";
 
 export interface ConfigNewOptions {

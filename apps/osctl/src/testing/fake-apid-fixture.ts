@@ -1,7 +1,9 @@
-// A real MachineService server for osctl's end-to-end tests: HTTP/2 over TLS with client
-// certificates signed by a fresh OS CA (@bronze/pki), the role taken from the client certificate's
-// Organization and checked with libs/api's isAllowed, as apid does. Handlers are the test's own,
-// but for GenerateClientConfiguration, which signs with the fixture's CA as a control plane does.
+// A fake apid for osctl's tests: a MachineService server on 127.0.0.1 with real HTTP/2 over TLS and
+// client certificates signed by a fresh OS CA (@bronze/pki), but nothing else of apid. Each test
+// supplies its own handlers (their answers are the test's, not machined's), and authorization is a
+// re-implementation: the role from the client certificate's Organization, checked with libs/api's
+// isAllowed. GenerateClientConfiguration signs with the fixture's CA as a control plane does.
+// osctl against the real apid and machined's real API: tests/e2e/contract/.
 import { X509Certificate } from "node:crypto";
 import http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
@@ -28,7 +30,7 @@ export interface CallRecord {
   role: Role | undefined;
 }
 
-export interface ApiServerFixture {
+export interface FakeApid {
   /** "127.0.0.1:<port>" */
   endpoint: string;
   port: number;
@@ -72,10 +74,10 @@ function mintingHandler(ca: CertificateAndKey): Partial<ServiceImpl<typeof Machi
   };
 }
 
-export async function startApiServerFixture(
+export async function startFakeApid(
   impl: Partial<ServiceImpl<typeof MachineService>>,
   options: { requireClientCert?: boolean; serverCert?: { crt: string; key: string } } = {},
-): Promise<ApiServerFixture> {
+): Promise<FakeApid> {
   const ca = await generateCA({ commonName: "test-os", organization: "test-os" });
   const server =
     options.serverCert ??
@@ -136,7 +138,7 @@ export async function startApiServerFixture(
     "os:admin": admin,
     "os:reader": reader,
     "os:operator": operator,
-  } as ApiServerFixture["clients"];
+  } as FakeApid["clients"];
   return {
     endpoint: `127.0.0.1:${port}`,
     port,

@@ -3,12 +3,12 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ApplyConfigurationRequest, ApplyMode, ROLE_HEADER } from "@bronze/api";
 import { durationMs } from "@bufbuild/protobuf/wkt";
-import { type ApiServerFixture, ROLE_KEY, startApiServerFixture } from "../testing/api-server-fixture.ts";
+import { type FakeApid, ROLE_KEY, startFakeApid } from "../testing/fake-apid-fixture.ts";
 import { createTestIo, osctl } from "../testing/test-io.ts";
 
 const io = createTestIo();
-let server: ApiServerFixture;
-let maintenance: ApiServerFixture;
+let server: FakeApid;
+let maintenance: FakeApid;
 let admin = "";
 let reader = "";
 const applied: ApplyConfigurationRequest[] = [];
@@ -16,7 +16,7 @@ const maintenanceApplied: ApplyConfigurationRequest[] = [];
 const CONFIG = "version: v1alpha1\nmachine:\n  token: s3cret\n";
 
 beforeAll(async () => {
-  server = await startApiServerFixture({
+  server = await startFakeApid({
     getConfiguration: (_req, ctx) => {
       const isAdmin = ctx.values.get(ROLE_KEY) === "os:admin";
       return {
@@ -37,7 +37,7 @@ beforeAll(async () => {
     },
   });
   // A node in maintenance mode: its own certificate, no client certificate asked.
-  maintenance = await startApiServerFixture(
+  maintenance = await startFakeApid(
     {
       applyConfiguration: (req, ctx) => {
         expect(ctx.requestHeader.get(ROLE_HEADER)).toBeNull();

@@ -3,16 +3,16 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inspectCertificate, verifyCertificate } from "@bronze/pki";
 import { parse } from "yaml";
-import { type ApiServerFixture, startApiServerFixture } from "../testing/api-server-fixture.ts";
+import { type FakeApid, startFakeApid } from "../testing/fake-apid-fixture.ts";
 import { createTestIo, osctl } from "../testing/test-io.ts";
 
-let server: ApiServerFixture;
+let server: FakeApid;
 const io = createTestIo();
 let admin = "";
 let reader = "";
 
 beforeAll(async () => {
-  server = await startApiServerFixture({
+  server = await startFakeApid({
     version: () => ({ version: { tag: "v-test" } }),
     reboot: () => ({}),
   });
