@@ -1,22 +1,14 @@
 // Where machined keeps the machine config: the STATE partition's mount when installed, a
-// directory under /system when diskless. Every write is atomic (temporary file, fsync, rename,
-// fsync of the directory), so a crash or power loss leaves the old config or the new one, never
-// half of one. Validation is the caller's job: the store only keeps text.
+// directory under /system when diskless. Every write is atomic (@bronze/files' writeFileAtomic:
+// temporary file, fsync, rename, fsync of the directory), so a crash, a power loss or a full disk
+// leaves the old config or the new one, never half of one. Validation is the caller's job: the
+// store only keeps text.
 //
 // Files: config.yaml (in force), config.staged.yaml (applied at next boot, mode "staged"),
 // config.previous.yaml (what a "try" replaced, restored by revert()).
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { syncDirectory, writeFileAtomic } from "@bronze/files";
 
 export class ConfigStore {
   readonly currentPath: string;
@@ -52,7 +44,7 @@ export class ConfigStore {
   promoteStaged(): boolean {
     if (!existsSync(this.stagedPath)) return false;
     renameSync(this.stagedPath, this.currentPath);
-    this.syncDir();
+    syncDirectory(this.dir);
     return true;
   }
 
@@ -68,7 +60,7 @@ export class ConfigStore {
   endTrial(outcome: "commit" | "revert"): void {
     if (outcome === "revert" && existsSync(this.previousPath)) {
       renameSync(this.previousPath, this.currentPath);
-      this.syncDir();
+      syncDirectory(this.dir);
       return;
     }
     rmSync(this.previousPath, { force: true });
@@ -76,25 +68,7 @@ export class ConfigStore {
 
   private writeAtomically(path: string, text: string): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const temp = `${path}.tmp`;
-    const fd = openSync(temp, "w", 0o600);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-    this.syncDir();
-  }
-
-  private syncDir(): void {
-    const fd = openSync(this.dir, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeFileAtomic(path, text, { mode: 0o600 });
   }
 }
 
