@@ -2,8 +2,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { writeFileAtomic } from "@bronze/files";
+import { parseIp } from "./cidr.ts";
 import type { DhcpLease } from "./dhcp-lease.ts";
-import { parseIp } from "./ip-address.ts";
 
 /** glibc reads at most 3 nameservers (MAXNS) and 6 search domains (MAXDNSRCH). */
 export const MAX_NAMESERVERS = 3;
