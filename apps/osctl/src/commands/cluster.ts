@@ -4,6 +4,7 @@
 // detached `osctl pxe serve`. State and logs live under ~/.osctl/clusters/<name>.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { tlsAnswers } from "@bronze/api";
 import { applyPatches, ConfigError, formatIssue } from "@bronze/config-schema";
 import { runTool } from "@bronze/image";
 import { CliError, isCliError, usageError } from "../cli-error.ts";
@@ -33,7 +34,6 @@ import { applyConfigCommand, maintenanceFingerprint } from "../cluster/maintenan
 import { NodeDiskError, prepareNodeDisk } from "../cluster/node-disk.ts";
 import { type NodeOutcome, NodeWaitError, waitForNode } from "../cluster/node-wait.ts";
 import { isAlive, spawnDetached, stopProcess } from "../cluster/process-control.ts";
-import { tlsAnswers } from "../cluster/tls-probe.ts";
 import { KUBERNETES_VERSION } from "../gen/defaults.ts";
 import type { Io } from "../io.ts";
 import { isCompiled } from "../load-command.ts";
