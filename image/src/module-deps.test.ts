@@ -32,7 +32,7 @@ describe("module dependencies", () => {
     expect(moduleName("a/b.ko.zst")).toBe("b");
   });
 
-  test("resolves the qemu set: every module after its dependencies, each once", () => {
+  test("resolves the qemu set: every module after its dependencies, each once, in modprobe's order", () => {
     const { load, builtin } = resolveModules(dep, [
       "virtio_pci",
       "virtio_blk",
@@ -45,8 +45,8 @@ describe("module dependencies", () => {
     expect(load.map(moduleName)).toEqual([
       "virtio_ring",
       "virtio",
-      "virtio_pci_legacy_dev",
       "virtio_pci_modern_dev",
+      "virtio_pci_legacy_dev",
       "virtio_pci",
       "virtio_blk",
       "failover",

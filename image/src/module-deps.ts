@@ -1,3 +1,7 @@
+// Kernel modules: modules.dep and modules.builtin parsed, and the modules a list asks for resolved
+// into load order. The one resolver: the image build picks the initramfs's modules with it, and
+// machined's stage 1 loads them with it (through the "@bronze/image/module-deps" export, which
+// loads this file alone, not the installer behind "@bronze/image").
 import { ImageError } from "./image-error.ts";
 
 /** modules.dep as a map from a module's path (relative to /lib/modules/<abi>) to its dependencies' paths. */
@@ -52,10 +56,11 @@ export interface ResolvedModules {
 }
 
 /**
- * The requested modules and everything they depend on, in load order. Deterministic: requests are
- * visited in the given order and dependencies in sorted order. Throws NotFound for a name that is
- * neither a module nor built in, DependencyCycle on a cycle, ParseError for a dependency that
- * modules.dep does not list itself.
+ * The requested modules and everything they depend on, in load order, each once: requests in the
+ * given order, and each module's dependencies in modprobe's order (modules.dep lists the whole
+ * closure; modprobe loads it from the end of the list). Names may use '-' for '_'. Throws NotFound
+ * for a name that is neither a module nor built in, DependencyCycle on a cycle, ParseError for a
+ * dependency that modules.dep does not list itself.
  */
 export function resolveModules(
   dep: ModulesDep,
@@ -85,7 +90,7 @@ export function resolveModules(
       );
     }
     visiting.add(path);
-    for (const d of [...deps].sort()) visit(d, [...chain, moduleName(path)]);
+    for (const d of [...deps].reverse()) visit(d, [...chain, moduleName(path)]);
     visiting.delete(path);
     done.add(path);
     load.push(path);

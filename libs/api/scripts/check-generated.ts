@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { compareTrees } from "../../../scripts/compare-trees.ts";
+import { compareTrees } from "@bronze/testing";
 
 const root = resolve(import.meta.dir, "../../..");
 const scratch = mkdtempSync(join(tmpdir(), "bronze-api-gen-"));

@@ -165,4 +165,5 @@ export { closeGracefully, listen, trackSessions } from "./http2-server-lifecycle
 export { HTTP2_CLIENT_SETTINGS } from "./http2-settings.ts";
 export { LOGS_CHUNK_BYTES, LogLineDecoder } from "./log-text.ts";
 export { isAllowed, isRole, METHOD_ROLES, ROLES, type Role } from "./roles.ts";
+export { tlsAnswers } from "./tls-probe.ts";
 export { BRONZE_VERSION } from "./version.ts";

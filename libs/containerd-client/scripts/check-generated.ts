@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { compareTrees } from "../../../scripts/compare-trees.ts";
+import { compareTrees } from "@bronze/testing";
 import { generate } from "./generate.ts";
 
 const committed = resolve(import.meta.dir, "../src/gen");

@@ -2,10 +2,10 @@ import { expect, test } from "bun:test";
 import { readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { writeTar } from "@bronze/files";
 import { useContainerd } from "../test/fixtures.ts";
 import { isContainerdError } from "./errors.ts";
 import { MediaType, sha256Digest } from "./image-spec.ts";
-import { writeTar } from "./tar-writer.ts";
 
 const env = useContainerd();
 

@@ -2,11 +2,11 @@ import { expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
+import { type TarWriteEntry, writeTar } from "@bronze/files";
 import { busyboxImage, ctr, useContainerd } from "../test/fixtures.ts";
 import { ContainerdError } from "./errors.ts";
 import { MediaType } from "./image-spec.ts";
 import { readTar } from "./tar-reader.ts";
-import { type TarWriteEntry, writeTar } from "./tar-writer.ts";
 
 const env = useContainerd();
 

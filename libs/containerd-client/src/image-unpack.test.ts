@@ -1,11 +1,11 @@
 import { expect, test } from "bun:test";
 import { gunzipSync, gzipSync } from "node:zlib";
+import { writeTar } from "@bronze/files";
 import { busyboxImage, ctr, ociArchive, useContainerd } from "../test/fixtures.ts";
 import { ContainerdError } from "./errors.ts";
 import { chainIds, MediaType, sha256Digest } from "./image-spec.ts";
 import { GC_SNAPSHOT_LABEL_PREFIX, UNCOMPRESSED_LABEL } from "./image-unpack.ts";
 import { readTar } from "./tar-reader.ts";
-import { writeTar } from "./tar-writer.ts";
 
 const env = useContainerd();
 

@@ -57,11 +57,5 @@ export {
   type TaskStatus,
   TasksApi,
 } from "./tasks.ts";
-export { makeBusyboxRootfs } from "./testing/busybox-rootfs.ts";
-export {
-  startTestContainerd,
-  type TestContainerd,
-  type TestContainerdOptions,
-} from "./testing/containerd-harness.ts";
 export type { Descriptor, ImageInfo, Labels, Mount, Platform } from "./types.ts";
 export type { ContainerdVersion } from "./version.ts";

@@ -5,6 +5,7 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { type TarWriteEntry, writeTar } from "@bronze/files";
 import { ContainerdError } from "./errors.ts";
 import {
   ANNOTATION_IMAGE_NAME,
@@ -16,7 +17,6 @@ import {
   normalizeImageName,
   sha256Digest,
 } from "./image-spec.ts";
-import { type TarWriteEntry, writeTar } from "./tar-writer.ts";
 import type { Descriptor, Platform } from "./types.ts";
 
 export interface OciImageTarballOptions {

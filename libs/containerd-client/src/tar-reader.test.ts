@@ -2,9 +2,9 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeTar } from "@bronze/files";
 import { isContainerdError } from "./errors.ts";
 import { readTar, type TarHeader } from "./tar-reader.ts";
-import { writeTar } from "./tar-writer.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tar-reader-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

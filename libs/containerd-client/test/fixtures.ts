@@ -3,10 +3,10 @@ import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type TarWriteEntry, writeTar } from "@bronze/files";
 import { ContainerdClient } from "../src/client.ts";
 import { MediaType, sha256Digest } from "../src/image-spec.ts";
 import { buildOciImageTarball, type OciImageTarball } from "../src/oci-image-tarball.ts";
-import { type TarWriteEntry, writeTar } from "../src/tar-writer.ts";
 import { makeBusyboxRootfs } from "../src/testing/busybox-rootfs.ts";
 import { startTestContainerd, type TestContainerd } from "../src/testing/containerd-harness.ts";
 

@@ -14,6 +14,7 @@ export {
 } from "./client-certificate.ts";
 export { type CreateCSROptions, createCSR } from "./csr.ts";
 export { type CertificateInfo, inspectCertificate } from "./inspect-certificate.ts";
+export { formatIpAddress, type IpAddress, parseIpAddress } from "./ip-address.ts";
 export {
   DEFAULT_LEAF_VALIDITY_DAYS,
   type IssueCertificateOptions,

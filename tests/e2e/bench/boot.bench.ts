@@ -24,8 +24,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { tlsAnswers } from "@bronze/api";
 import { buildFloorInitramfs, FLOOR_READY_LINE, runTool } from "@bronze/image";
-import { tlsAnswers } from "../../../apps/osctl/src/cluster/tls-probe.ts";
 import { MilestoneWatcher, NODE_MILESTONES } from "../src/boot-milestones.ts";
 import { floorQemuArgv } from "../src/floor-argv.ts";
 import { processStartSeconds, uptimeSeconds } from "../src/proc-clock.ts";

@@ -187,7 +187,7 @@ test("the real role table: a reader may not Read files nor apply a config; its c
   expect(apply.stderr).toBe(
     `error: ${cp.address}: permission denied: os:reader may not call /bronze.machine.v1.MachineService/ApplyConfiguration\n`,
   );
-  expect(cp.fixture.applied).toEqual([]);
+  expect(cp.fixture.state.config).toBeUndefined();
   // GetConfiguration is open to readers: machined redacts every secret for them.
   const config = await osctl("reader", "get", "config");
   expect(config.code).toBe(0);
@@ -210,8 +210,9 @@ test("apply-config --dry-run: machined validates and diffs against the config it
   expect(res.stdout).toMatch(/^-\s+disk: \/dev\/sda$/m);
   expect(res.stdout).toMatch(/^\+\s+disk: \/dev\/vdb$/m);
   expect(cp.fixture.store.current()).toBe(machineConfig);
-  expect(cp.fixture.applied).toEqual([]);
-  expect(cp.fixture.reboots).toEqual([]);
+  expect(cp.fixture.state.config).toBeUndefined();
+  expect(cp.fixture.hostnames).toEqual([]);
+  expect(cp.fixture.sequencer.calls).toEqual([]);
 
   const invalid = join(dir, "invalid.yaml");
   writeFileSync(invalid, machineConfig.replace("type: controlplane", "type: 7"));

@@ -1,5 +1,15 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -119,10 +129,27 @@ describe("writeMachineFiles", () => {
     expect(() => statSync(join(dir, "outside/x"))).toThrow();
   });
 
+  test("a link planted at the old fixed temporary name is not followed (security review L2)", () => {
+    // A workload with hostPath access to /var could plant `<file>.bronze-tmp -> /system/...`: PID 1 used to
+    // open it with "w" (following the link, truncating the target) and chmod it.
+    mkdirSync(join(dir, "var/etc"), { recursive: true });
+    const victim = join(dir, "system-secret");
+    writeFileSync(victim, "precious", { mode: 0o600 });
+    symlinkSync(victim, join(dir, "var/etc/app.conf.bronze-tmp"));
+    writeMachineFiles([file("/var/etc/app.conf", "overwrite", "new\n", 0o666)], targets);
+    expect(readFileSync(victim, "utf8")).toBe("precious");
+    expect(statSync(victim).mode & 0o7777).toBe(0o600);
+    expect(readFileSync(join(dir, "var/etc/app.conf"), "utf8")).toBe("new\n");
+    expect(statSync(join(dir, "var/etc/app.conf")).mode & 0o7777).toBe(0o666);
+    expect(lstatSync(join(dir, "var/etc/app.conf.bronze-tmp")).isSymbolicLink()).toBe(true);
+    expect(readdirSync(join(dir, "var/etc")).sort()).toEqual(["app.conf", "app.conf.bronze-tmp"]);
+  });
+
   test("a write failure names the file", () => {
     mkdirSync(join(dir, "var/dir-not-file"), { recursive: true });
     expect(() => writeMachineFiles([file("/var/dir-not-file", "overwrite")], targets)).toThrow(
-      /machine\.files\[0\]\.path "\/var\/dir-not-file"/,
+      /machine\.files\[0\]\.path "\/var\/dir-not-file": cannot write .*\(EISDIR\)/,
     );
+    expect(readdirSync(join(dir, "var"))).toEqual(["dir-not-file"]);
   });
 });

@@ -1,19 +1,6 @@
-import {
-  appendFileSync,
-  chmodSync,
-  closeSync,
-  existsSync,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, posix } from "node:path";
+import { writeFileAtomic } from "@bronze/files";
 
 /** One entry of machine.files. */
 export interface MachineFile {
@@ -100,34 +87,11 @@ function checkNoSymlinks(base: string, hostPath: string): string | undefined {
   return undefined;
 }
 
-function writeAtomically(path: string, content: string, mode: number): void {
-  const temp = `${path}.bronze-tmp`;
-  const fd = openSync(temp, "w", mode);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(temp, mode); // the umask must not change what the config asked for
-  try {
-    renameSync(temp, path);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw err;
-  }
-  const dir = openSync(dirname(path), "r");
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
-}
-
 /**
  * Writes machine.files. Every path is checked before anything is written (all offending entries are
- * reported together); then each file in order: `create` and `overwrite` atomically (temporary file,
- * fsync, rename), `append` appends (creating the file). `create` on a file that already exists with the
+ * reported together); then each file in order: `create` and `overwrite` atomically (@bronze/files'
+ * writeFileAtomic: a temporary file that is never a planted link, the exact mode whatever the umask,
+ * fsync, rename, fsync of the directory), `append` appends (creating the file). `create` on a file that already exists with the
  * same content and mode is left alone (a reboot with a persistent /var), with other content it fails.
  */
 export function writeMachineFiles(
@@ -181,7 +145,7 @@ export function writeMachineFiles(
         }
         result = "unchanged";
       } else {
-        writeAtomically(hostPath, f.content, mode);
+        writeFileAtomic(hostPath, f.content, { mode });
         result = f.op === "create" ? "created" : "overwritten";
       }
     } catch (err) {

@@ -186,7 +186,7 @@ describe("boot", () => {
     ]);
     expect(
       t.lines.some((l) =>
-        l.includes("machine.kernel.modules[1] nf_conntrack: module nf_conntrack is neither"),
+        l.includes("machine.kernel.modules[1] nf_conntrack: kernel module nf_conntrack is neither"),
       ),
     ).toBe(true);
     expect(t.record).toEqual(["a started", "b started"]);

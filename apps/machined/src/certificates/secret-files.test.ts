@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CERT_MODE, KEY_MODE, writeSecretFiles } from "./secret-files.ts";
@@ -27,4 +27,18 @@ test("files land with their modes and owner, in a 0700 directory, with no tempor
   expect(readFileSync(join(target, "server.key"), "utf8")).toBe("NEW");
   expect(readdirSync(target).sort()).toEqual(["server.crt", "server.key"]);
   expect(() => writeSecretFiles(target, [{ name: "../x", data: "", mode: KEY_MODE }])).toThrow("has a slash");
+});
+
+test("a failed write names the file and errno, keeps the old files and leaves no temporary", () => {
+  const target = join(dir, "trustd");
+  writeSecretFiles(target, [{ name: "server.key", data: "OLD", mode: KEY_MODE }]);
+  mkdirSync(join(target, "server.crt")); // a directory where the certificate goes: rename fails (EISDIR)
+  expect(() =>
+    writeSecretFiles(target, [
+      { name: "server.key", data: "NEW", mode: KEY_MODE },
+      { name: "server.crt", data: "CRT", mode: CERT_MODE },
+    ]),
+  ).toThrow(new RegExp(`^cannot write ${join(target, "server.crt")}: .*\\(EISDIR\\)`));
+  expect(readdirSync(target).sort()).toEqual(["server.crt", "server.key"]);
+  expect(readFileSync(join(target, "server.key"), "utf8")).toBe("NEW");
 });

@@ -377,11 +377,16 @@ describe("a full STATE (fault C)", () => {
             t.applier.apply({ text: padded, mode, dryRun: false, caller: "authenticated" }),
           );
           expect(err.code).toBe("NoSpace");
-          expect(err.message).toContain(`no space left to write ${mnt}/`);
+          expect(err.message).toContain(`cannot write ${mnt}/`);
+          expect(err.message).toContain("no space left on device (ENOSPC)");
         }
         expect(store.current()).toBe(WORKER);
         expect(readdirSync(mnt).sort()).toEqual(["config.yaml", "filler"]);
-        expect(t.lines.some((l) => l.startsWith("config: cannot save the config: no space left"))).toBe(true);
+        expect(
+          t.lines.some(
+            (l) => l.startsWith("config: cannot save the config: cannot write") && l.includes("ENOSPC"),
+          ),
+        ).toBe(true);
       } finally {
         execFileSync("umount", [mnt]);
       }

@@ -6,6 +6,7 @@
 // to Connect codes. Applies run one at a time.
 import { existsSync } from "node:fs";
 import { formatIssue, type MachineConfig, validateConfig } from "@bronze/config-schema";
+import { FilesError } from "@bronze/files";
 import { unifiedDiff } from "../api/config/unified-diff.ts";
 import type { Clock } from "../clock.ts";
 import { type InstallPlan, installPlan } from "../install/machine-install.ts";
@@ -19,7 +20,7 @@ import {
 } from "../node/node-state.ts";
 import type { ServiceDefinition } from "../supervisor/service.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
-import { type ConfigStore, ConfigStoreError } from "./config-store.ts";
+import type { ConfigStore } from "./config-store.ts";
 
 /** How long a config applied in try mode stays unless confirmed (Talos's default). */
 export const DEFAULT_TRY_TIMEOUT_MS = 60_000;
@@ -127,7 +128,7 @@ const describe = (err: unknown) => (err instanceof Error ? err.message : String(
 /** The store's failure, typed: a full disk says so (fault C of the fault-injection review). */
 function storageError(err: unknown, doing: string): ConfigApplyError {
   if (err instanceof ConfigApplyError) return err;
-  const full = err instanceof ConfigStoreError && err.code === "NoSpace";
+  const full = err instanceof FilesError && err.code === "NoSpace";
   return new ConfigApplyError(full ? "NoSpace" : "Storage", `${doing}: ${describe(err)}`, { cause: err });
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigStore } from "./config-store.ts";
@@ -19,6 +19,14 @@ test("nothing is in force before the first save; save replaces it, 0600, no temp
   expect(store.current()).toBe("b");
   expect(statSync(store.currentPath).mode & 0o777).toBe(0o600);
   expect(readdirSync(store.dir)).toEqual(["config.yaml"]);
+});
+
+test("a failed write keeps the config in force and leaves no temporary file", () => {
+  store.save("old");
+  mkdirSync(store.stagedPath); // renaming a file over a directory fails (EISDIR)
+  expect(() => store.stage("new")).toThrow(new RegExp(`^cannot write ${store.stagedPath}: .*\\(EISDIR\\)`));
+  expect(store.current()).toBe("old");
+  expect(readdirSync(store.dir).sort()).toEqual(["config.staged.yaml", "config.yaml"]);
 });
 
 test("a staged config waits for promotion and leaves the config in force alone", () => {

@@ -1,6 +1,7 @@
 /** A DHCPv4 lease: built from an ACK, and applied to a link through rtnetlink. */
+
+import { netmaskToPrefix, parseIp } from "./cidr.ts";
 import type { DhcpMessage } from "./dhcp-message.ts";
-import { netmaskToPrefix, parseIp } from "./ip-address.ts";
 import { NetlinkError } from "./netlink-error.ts";
 import { RTPROT_DHCP } from "./netlink-message.ts";
 import type { RtNetlink } from "./rtnetlink.ts";

@@ -2,7 +2,8 @@
  * Pure encoding and decoding of DHCPv4 packets (RFC 2131 / RFC 2132): the BOOTP header, the magic cookie
  * and the options Bronze uses.
  */
-import { formatIp, parseIp } from "./ip-address.ts";
+import { formatIpAddress } from "@bronze/pki";
+import { parseIp } from "./cidr.ts";
 
 export const BOOTREQUEST = 1;
 export const BOOTREPLY = 2;
@@ -95,7 +96,7 @@ export function parseMac(mac: string): Uint8Array {
 function v4(text: string | undefined, what: string): Uint8Array {
   if (text === undefined) return new Uint8Array(4);
   const ip = parseIp(text);
-  if (ip.family !== 4) throw new DhcpDecodeError(`${what} ${text} is not an IPv4 address`);
+  if (ip.version !== 4) throw new DhcpDecodeError(`${what} ${text} is not an IPv4 address`);
   return ip.bytes;
 }
 
@@ -178,13 +179,13 @@ function ipList(data: Uint8Array, code: number): string[] {
   if (data.length === 0 || data.length % 4 !== 0)
     throw new DhcpDecodeError(`option ${code}: length ${data.length} is not a multiple of 4`);
   const out: string[] = [];
-  for (let i = 0; i < data.length; i += 4) out.push(formatIp(data.subarray(i, i + 4)));
+  for (let i = 0; i < data.length; i += 4) out.push(formatIpAddress(data.subarray(i, i + 4)));
   return out;
 }
 
 function oneIp(data: Uint8Array, code: number): string {
   if (data.length !== 4) throw new DhcpDecodeError(`option ${code}: expected 4 bytes, got ${data.length}`);
-  return formatIp(data);
+  return formatIpAddress(data);
 }
 
 function readU32(data: Uint8Array, code: number): number {
@@ -268,10 +269,10 @@ export function decodeDhcpMessage(bytes: Uint8Array): DhcpMessage {
     xid: view.getUint32(4),
     secs: view.getUint16(8),
     flags: view.getUint16(10),
-    ciaddr: formatIp(bytes.subarray(12, 16)),
-    yiaddr: formatIp(bytes.subarray(16, 20)),
-    siaddr: formatIp(bytes.subarray(20, 24)),
-    giaddr: formatIp(bytes.subarray(24, 28)),
+    ciaddr: formatIpAddress(bytes.subarray(12, 16)),
+    yiaddr: formatIpAddress(bytes.subarray(16, 20)),
+    siaddr: formatIpAddress(bytes.subarray(20, 24)),
+    giaddr: formatIpAddress(bytes.subarray(24, 28)),
     chaddr,
     options: decodeOptions(bytes.subarray(BOOTP_HEADER_LEN + 4)),
   };

@@ -5,8 +5,8 @@
  */
 import { type Clock, systemClock } from "../clock.ts";
 import { formatCall } from "../sys/sys-error.ts";
+import { parseIp } from "./cidr.ts";
 import type { DhcpTransport } from "./dhcp-client.ts";
-import { parseIp } from "./ip-address.ts";
 import {
   AF_INET,
   EAGAIN,

@@ -1,8 +1,9 @@
 /** /etc/resolv.conf: which nameservers (config, else DHCP, else Talos' defaults), rendered and written atomically. */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { writeFileAtomic } from "@bronze/files";
+import { parseIp } from "./cidr.ts";
 import type { DhcpLease } from "./dhcp-lease.ts";
-import { parseIp } from "./ip-address.ts";
 
 /** glibc reads at most 3 nameservers (MAXNS) and 6 search domains (MAXDNSRCH). */
 export const MAX_NAMESERVERS = 3;
@@ -66,25 +67,12 @@ export function renderResolvConf(settings: ResolverSettings): string {
 }
 
 /**
- * Writes `content` to `<root>/<path>` atomically: a temporary file beside it, fsync, rename. Returns the
- * full path written.
+ * Writes `content` to `<root>/<path>` (0644) atomically and durably (@bronze/files' writeFileAtomic).
+ * Returns the full path written.
  */
 export function writeResolvConf(root: string, content: string, path = "etc/resolv.conf"): string {
   const target = join(root, path);
   mkdirSync(dirname(target), { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}`;
-  try {
-    const fd = openSync(tmp, "w", 0o644);
-    try {
-      writeSync(fd, content);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, target);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomic(target, content, { mode: 0o644 });
   return target;
 }

@@ -3,7 +3,8 @@
  * one request with NLM_F_ACK and reads until its ACK (or NLMSG_DONE for dumps); a kernel refusal becomes a
  * NetlinkError naming the request: `RTM_NEWADDR 10.0.0.5/24 dev eth0: File exists (EEXIST)`.
  */
-import { type Cidr, formatCidr, formatIp, parseCidr, parseIp } from "./ip-address.ts";
+import { formatIpAddress } from "@bronze/pki";
+import { type Cidr, formatCidr, parseCidr, parseIp } from "./cidr.ts";
 import { NetlinkError } from "./netlink-error.ts";
 import {
   AF_INET,
@@ -303,7 +304,7 @@ export class RtNetlink {
       if (msg.family !== AF_INET && msg.family !== AF_INET6) continue;
       const bytes = msg.attrs.get(IFA_LOCAL) ?? msg.attrs.get(IFA_ADDRESS);
       if (bytes === undefined) continue;
-      const address = formatIp(bytes);
+      const address = formatIpAddress(bytes);
       out.push({
         index: msg.index,
         family: msg.family === AF_INET ? 4 : 6,
@@ -319,12 +320,12 @@ export class RtNetlink {
 
   #addressBody(index: number, cidr: Cidr, withBroadcast: boolean): Uint8Array {
     const attrs: RtAttr[] = [attrBytes(IFA_LOCAL, cidr.bytes), attrBytes(IFA_ADDRESS, cidr.bytes)];
-    if (withBroadcast && cidr.family === 4 && cidr.prefixLength <= 30) {
+    if (withBroadcast && cidr.version === 4 && cidr.prefixLength <= 30) {
       attrs.push(attrBytes(IFA_BROADCAST, v4Broadcast(cidr)));
     }
-    const scope = cidr.family === 4 && cidr.bytes[0] === 127 ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
+    const scope = cidr.version === 4 && cidr.bytes[0] === 127 ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
     return encodeIfAddr(
-      { family: familyOf(cidr.family), prefixLength: cidr.prefixLength, flags: 0, scope, index },
+      { family: familyOf(cidr.version), prefixLength: cidr.prefixLength, flags: 0, scope, index },
       attrs,
     );
   }
@@ -346,7 +347,7 @@ export class RtNetlink {
   #routeParts(spec: RouteSpec): { family: 4 | 6; dst: Cidr | undefined; gw: Uint8Array | undefined } {
     const gateway = spec.gateway === undefined ? undefined : parseIp(spec.gateway);
     const dst = spec.destination === undefined ? undefined : parseCidr(spec.destination);
-    const family = dst?.family ?? gateway?.family ?? 4;
+    const family = dst?.version ?? gateway?.version ?? 4;
     return { family, dst, gw: gateway?.bytes };
   }
 
@@ -422,12 +423,12 @@ export class RtNetlink {
       const metric = readU32(msg.attrs.get(RTA_PRIORITY));
       out.push({
         family,
-        destination: `${formatIp(dst ?? zero)}/${msg.dstLength}`,
+        destination: `${formatIpAddress(dst ?? zero)}/${msg.dstLength}`,
         table: msgTable,
         protocol: msg.protocol,
         scope: msg.scope,
         type: msg.type,
-        ...(gw === undefined ? {} : { gateway: formatIp(gw) }),
+        ...(gw === undefined ? {} : { gateway: formatIpAddress(gw) }),
         ...(oif === undefined ? {} : { oif }),
         ...(metric === undefined ? {} : { metric }),
       });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { ContainerdError, startTestContainerd, type TestContainerd } from "@bronze/containerd-client";
+import { ContainerdError } from "@bronze/containerd-client";
+import { startTestContainerd, type TestContainerd } from "@bronze/containerd-client/testing";
 import { containerdConnector } from "./containerd-connector.ts";
 
 let containerd: TestContainerd;

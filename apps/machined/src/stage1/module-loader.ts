@@ -2,13 +2,7 @@ import { join } from "node:path";
 import { MODULE_INIT_COMPRESSED_FILE } from "../sys/constants.ts";
 import type { Sys } from "../sys/sys.ts";
 import { SysError } from "../sys/sys-error.ts";
-import {
-  ModuleError,
-  type ModuleRequest,
-  parseModulesBuiltin,
-  parseModulesDep,
-  resolveModuleOrder,
-} from "./modules.ts";
+import { ModuleError, type ModuleRequest, resolveModuleOrder } from "./modules.ts";
 
 /** The file operations module loading needs (injected). */
 export interface ModuleFs {
@@ -45,8 +39,8 @@ export function loadModules(options: LoadModulesOptions): LoadModulesResult {
   if (depText === undefined) throw new ModuleError("MissingModulesDep", `${depPath} is missing`);
   const { loads, builtin } = resolveModuleOrder(
     options.requests,
-    parseModulesDep(depText),
-    parseModulesBuiltin(fs.readText(join(moduleDir, "modules.builtin")) ?? ""),
+    depText,
+    fs.readText(join(moduleDir, "modules.builtin")) ?? "",
   );
   for (const name of builtin) log(`module ${name} is built into the kernel`);
   const loaded: string[] = [];

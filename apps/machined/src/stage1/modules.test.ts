@@ -1,24 +1,21 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  ModuleError,
-  moduleName,
-  parseModuleList,
-  parseModulesBuiltin,
-  parseModulesDep,
-  resolveModuleOrder,
-} from "./modules.ts";
+import { ModuleError, parseModuleList, resolveModuleOrder } from "./modules.ts";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dir, "testdata", name), "utf8");
 
-describe("module lists", () => {
-  test("moduleName strips the directory and extension and uses underscores", () => {
-    expect(moduleName("kernel/drivers/block/virtio_blk.ko.xz")).toBe("virtio_blk");
-    expect(moduleName("kernel/drivers/block/loop.ko")).toBe("loop");
-    expect(moduleName("extra/my-mod.ko.zst")).toBe("my_mod");
-  });
+function caught(run: () => void): ModuleError {
+  try {
+    run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ModuleError);
+    return err as ModuleError;
+  }
+  throw new Error("expected a ModuleError");
+}
 
+describe("module lists", () => {
   test("parseModuleList reads names, parameters and comments", () => {
     expect(parseModuleList(fixture("modules.list"))).toEqual([
       { name: "virtio_pci", params: "" },
@@ -32,8 +29,10 @@ describe("module lists", () => {
     expect(() => parseModuleList("ok\n=bad\n", "/etc/bronze/modules")).toThrow("/etc/bronze/modules:2");
   });
 
-  test("parseModulesDep rejects a line without a module", () => {
-    expect(() => parseModulesDep("a.ko:\n: b.ko\n")).toThrow("modules.dep:2");
+  test("a modules.dep line without a module is a BadModulesDep error naming the line", () => {
+    const err = caught(() => resolveModuleOrder([{ name: "a", params: "" }], "a.ko:\n: b.ko\n"));
+    expect(err.code).toBe("BadModulesDep");
+    expect(err.message).toContain("modules.dep:2");
   });
 });
 
@@ -41,9 +40,10 @@ describe("resolveModuleOrder", () => {
   test("dependencies first, each module once, builtins skipped (fixture modules.dep)", () => {
     const { loads, builtin } = resolveModuleOrder(
       parseModuleList(fixture("modules.list")),
-      parseModulesDep(fixture("modules.dep")),
-      parseModulesBuiltin(fixture("modules.builtin")),
+      fixture("modules.dep"),
+      fixture("modules.builtin"),
     );
+    // modprobe's order: each module's dependencies from the end of its modules.dep line.
     expect(loads.map((l) => l.name)).toEqual([
       "virtio",
       "virtio_ring",
@@ -68,24 +68,17 @@ describe("resolveModuleOrder", () => {
   });
 
   test("an unknown module is an error naming it", () => {
-    const err = (() => {
-      try {
-        resolveModuleOrder([{ name: "nvme", params: "" }], parseModulesDep(fixture("modules.dep")));
-      } catch (e) {
-        return e as ModuleError;
-      }
-    })();
-    expect(err).toBeInstanceOf(ModuleError);
-    expect(err?.code).toBe("UnknownModule");
-    expect(err?.message).toContain("module nvme");
+    const err = caught(() => resolveModuleOrder([{ name: "nvme", params: "" }], fixture("modules.dep")));
+    expect(err.code).toBe("UnknownModule");
+    expect(err.message).toContain("module nvme is neither in modules.dep nor built in");
   });
 
   test("a cycle or a dangling dependency in modules.dep is reported", () => {
-    expect(() =>
-      resolveModuleOrder([{ name: "a", params: "" }], parseModulesDep("a.ko: b.ko\nb.ko: a.ko\n")),
-    ).toThrow("dependency cycle: a.ko -> b.ko -> a.ko");
-    expect(() => resolveModuleOrder([{ name: "a", params: "" }], parseModulesDep("a.ko: gone.ko\n"))).toThrow(
-      "no entry for it",
-    );
+    const cycle = caught(() => resolveModuleOrder([{ name: "a", params: "" }], "a.ko: b.ko\nb.ko: a.ko\n"));
+    expect(cycle.code).toBe("BadModulesDep");
+    expect(cycle.message).toContain("dependency cycle: a -> b -> a");
+    const dangling = caught(() => resolveModuleOrder([{ name: "a", params: "" }], "a.ko: gone.ko\n"));
+    expect(dangling.code).toBe("BadModulesDep");
+    expect(dangling.message).toContain("a depends on gone.ko, which it does not list");
   });
 });

@@ -2,6 +2,7 @@
 // then apid's TLS, then a Version call over mTLS (or, in maintenance mode, the fingerprint on its
 // console); a node that fails is reported with the end of its QEMU log.
 import { join } from "node:path";
+import { tlsAnswers } from "@bronze/api";
 import { isCliError } from "../cli-error.ts";
 import { withNodeSession } from "../client/node-client.ts";
 import { type Io, quietIo } from "../io.ts";
@@ -9,7 +10,6 @@ import type { ClusterState, NodeState } from "./cluster-state.ts";
 import { readLog, tailLog } from "./log-files.ts";
 import { type NodeOutcome, NodeWaitError, waitForNode } from "./node-wait.ts";
 import { isAlive } from "./process-control.ts";
-import { tlsAnswers } from "./tls-probe.ts";
 
 export const DEFAULT_WAIT_MS = 10 * 60_000;
 

@@ -1,5 +1,14 @@
 import { afterEach, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliError } from "../cli-error.ts";
@@ -61,4 +70,14 @@ test("a failure while staging leaves no target and no temporary file behind", ()
     );
   expect(attempt).toThrow(/could not write/);
   expect(readdirSync(d)).toEqual(["blocker"]);
+});
+
+test("a failed write says which file and why, and leaves no temporary file", () => {
+  const d = scratch();
+  mkdirSync(join(d, "osconfig")); // a directory where the file goes: the rename fails (EISDIR)
+  const attempt = () => writeFilesAtomically([{ path: join(d, "osconfig"), content: "x" }], { force: true });
+  expect(attempt).toThrow(
+    new RegExp(`could not write .*: cannot write ${join(d, "osconfig")}: .*\\(EISDIR\\)`),
+  );
+  expect(readdirSync(d)).toEqual(["osconfig"]);
 });

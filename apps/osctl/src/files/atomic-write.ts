@@ -1,23 +1,16 @@
 // Writes a set of files all-or-nothing: every target is checked before anything is written, each
-// file goes to a temporary sibling that is fsynced, then all are renamed into place. A failure
-// before the renames leaves no target touched and removes the temporaries.
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+// file is staged by @bronze/files (a temporary sibling under a random name that is never a planted
+// link, with its exact mode, written and fsynced), then all are renamed into place, each directory
+// fsynced. A failure before the renames leaves no target touched and removes the temporaries.
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { type StagedFile, stageFile } from "@bronze/files";
 import { CliError } from "../cli-error.ts";
 
 export interface OutputFile {
   path: string;
   content: string;
-  /** Unix permissions; files holding keys are written 0600. */
+  /** Unix permissions (default 0644); files holding keys are written 0600. */
   mode?: number;
 }
 
@@ -31,25 +24,18 @@ export function writeFilesAtomically(files: OutputFile[], options: { force: bool
       );
     }
   }
-  const staged: { temp: string; path: string }[] = [];
+  const staged: StagedFile[] = [];
   try {
     for (const file of files) {
       mkdirSync(dirname(file.path), { recursive: true });
-      const temp = `${file.path}.tmp-${process.pid}-${staged.length}`;
-      const fd = openSync(temp, "w", file.mode ?? 0o644);
-      staged.push({ temp, path: file.path });
-      try {
-        writeSync(fd, file.content);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      staged.push(stageFile(file.path, file.content, { mode: file.mode ?? 0o644 }));
     }
+    for (const file of staged) file.commit();
   } catch (error) {
-    for (const { temp } of staged) rmSync(temp, { force: true });
-    throw new CliError("failed", `could not write ${files.map((f) => f.path).join(", ")}: ${String(error)}`, {
+    for (const file of staged) file.discard();
+    const why = error instanceof Error ? error.message : String(error);
+    throw new CliError("failed", `could not write ${files.map((f) => f.path).join(", ")}: ${why}`, {
       cause: error,
     });
   }
-  for (const { temp, path } of staged) renameSync(temp, path);
 }

@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
 import { posix } from "node:path";
-import { TAR_END, tarHeader, tarPadding } from "./tar-header.ts";
+import { TAR_END, tarHeader, tarPadding } from "@bronze/files";
 import { walk } from "./walk.ts";
 
 /** Most bytes per yielded chunk (DESIGN.md §8: Bun's HTTP/2 stalls on larger streamed messages). */
@@ -66,7 +66,7 @@ export async function* tarStream(
     if (stats.isDirectory()) {
       yield* chunker.push(tarHeader({ ...common, type: "directory", size: 0 }));
     } else if (stats.isSymbolicLink() && entry.linkTarget !== undefined) {
-      yield* chunker.push(tarHeader({ ...common, type: "symlink", size: 0, linkTarget: entry.linkTarget }));
+      yield* chunker.push(tarHeader({ ...common, type: "symlink", size: 0, linkName: entry.linkTarget }));
     } else if (stats.isFile()) {
       let file: Awaited<ReturnType<typeof open>>;
       try {

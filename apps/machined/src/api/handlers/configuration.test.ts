@@ -225,14 +225,16 @@ test("a full STATE is ResourceExhausted saying so", async () => {
       apply: async () => {
         throw new ConfigApplyError(
           "NoSpace",
-          "cannot save the config: no space left to write /system/state/config.yaml",
+          "cannot save the config: cannot write /system/state/config.yaml: no space left on device (ENOSPC)",
         );
       },
     },
   });
   const err = await failure(f.client("os:admin").applyConfiguration({ data: enc(worker) }));
   expect(err.code).toBe(Code.ResourceExhausted);
-  expect(err.rawMessage).toContain("no space left to write /system/state/config.yaml");
+  expect(err.rawMessage).toContain(
+    "cannot write /system/state/config.yaml: no space left on device (ENOSPC)",
+  );
 });
 
 test("try: applied, then reverted after the timeout", async () => {

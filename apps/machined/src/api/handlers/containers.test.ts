@@ -4,14 +4,12 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildOciImageTarball, ContainerdClient, ContainerdError } from "@bronze/containerd-client";
 import {
-  buildOciImageTarball,
-  ContainerdClient,
-  ContainerdError,
   makeBusyboxRootfs,
   startTestContainerd,
   type TestContainerd,
-} from "@bronze/containerd-client";
+} from "@bronze/containerd-client/testing";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Fixture, makeFixture } from "../testing/api-fixture.ts";
 import { containerdToConnectError, NO_TASK } from "./containers.ts";

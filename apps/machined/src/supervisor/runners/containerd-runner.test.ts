@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ContainerdClient } from "@bronze/containerd-client";
 import {
-  ContainerdClient,
   makeBusyboxRootfs,
   startTestContainerd,
   type TestContainerd,
-} from "@bronze/containerd-client";
+} from "@bronze/containerd-client/testing";
 import { clearStaleTaskBundle } from "../../services/stale-task-bundle.ts";
 import { LibcSys } from "../../sys/libc-sys.ts";
 import type { LogSink, LogStream } from "../service.ts";

@@ -1,4 +1,5 @@
-// Shared by the generated-code staleness checks of libs/api and libs/containerd-client.
+// Shared by the generated-code staleness checks (scripts/check-generated.ts) of libs/api and
+// libs/containerd-client.
 // Lists the files that differ between two directory trees (missing on either side, or different bytes).
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
