@@ -102,6 +102,45 @@ describe("acquireConfig from the URL", () => {
     expect(clock.monotonic()).toBe(3000);
   });
 
+  test("a config larger than 1 MiB is refused while it streams, without retrying: maintenance saying so (M6)", async () => {
+    let calls = 0;
+    handler = () => {
+      calls++;
+      // No Content-Length: the cap must hold while reading.
+      let sent = 0;
+      return new Response(
+        new ReadableStream({
+          pull(c) {
+            if (sent >= 32 * 1024 * 1024) return c.close();
+            sent += 65536;
+            c.enqueue(new TextEncoder().encode("#".repeat(65535) + "\n"));
+          },
+        }),
+      );
+    };
+    const acquired = await acquireConfig(options());
+    expect(acquired).toEqual({
+      mode: "maintenance",
+      reason:
+        `the config at http://127.0.0.1:${server.port}/configs/$%7Bmac%7D/$%7Buuid%7D.yaml is larger than 1 MiB: refused`.replace(
+          "$%7Bmac%7D/$%7Buuid%7D",
+          "52%3A54%3A00%3A12%3A34%3A56/4c4c4544-0042-3010-8051-b7c04f4a4d32",
+        ),
+    });
+    expect(calls).toBe(1);
+    expect(store.current()).toBeUndefined();
+  });
+
+  test("a token in the config URL (userinfo, query) never reaches the log (M6)", async () => {
+    handler = () => new Response(WORKER);
+    const url = `http://bronze:t0ps3cret@127.0.0.1:${server.port}/cp.yaml?token=abc123`;
+    const acquired = await acquireConfig(options({ url }));
+    expect(acquired.mode).toBe("configured");
+    expect(lines.join("\n")).not.toContain("t0ps3cret");
+    expect(lines.join("\n")).not.toContain("abc123");
+    expect(lines).toContain(`config: downloaded from http://127.0.0.1:${server.port}/cp.yaml?… and saved`);
+  });
+
   test("an invalid config is logged with every issue and leads to maintenance, without retrying", async () => {
     handler = () => new Response(INVALID);
     const acquired = await acquireConfig(options());

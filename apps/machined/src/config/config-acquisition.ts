@@ -1,5 +1,6 @@
 import { formatIssue, type MachineConfig, type Mode, validateConfig } from "@bronze/config-schema";
 import type { Clock } from "../clock.ts";
+import { BodyTooLargeError, readTextCapped, redactUrl } from "../network/http-body.ts";
 import { substituteUrl, UrlSubstitutionError, type UrlVariableProviders } from "./url-variables.ts";
 
 /** What acquisition needs of the config store. */
@@ -22,6 +23,9 @@ export interface FetchRetry {
   /** One attempt's time limit (default 30 s). */
   readonly timeoutMs: number;
 }
+
+/** The largest config downloaded at boot: the config schema refuses more anyway (its size limit). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export const DEFAULT_FETCH_RETRY: FetchRetry = {
   attempts: 8,
@@ -134,17 +138,26 @@ export async function downloadConfig(options: DownloadOptions): Promise<Acquired
     return { mode: "maintenance", reason: err.message };
   }
 
-  const text = await fetchWithRetry(url, options);
-  if (text === undefined) {
-    return { mode: "maintenance", reason: `could not download the config from ${url}` };
+  // The URL may carry a token (userinfo, query): what is logged or shown never does.
+  const shown = redactUrl(url);
+  let text: string | undefined;
+  try {
+    text = await fetchWithRetry(url, shown, options);
+  } catch (err) {
+    if (!(err instanceof BodyTooLargeError)) throw err;
+    log(`config: ${err.message}: entering maintenance mode`);
+    return { mode: "maintenance", reason: err.message };
   }
-  const config = validate(text, mode, `config from ${url}`, log);
+  if (text === undefined) {
+    return { mode: "maintenance", reason: `could not download the config from ${shown}` };
+  }
+  const config = validate(text, mode, `config from ${shown}`, log);
   if (config === undefined) {
     log("config: the downloaded config is invalid: entering maintenance mode");
-    return { mode: "maintenance", reason: `the config from ${url} is invalid` };
+    return { mode: "maintenance", reason: `the config from ${shown} is invalid` };
   }
   store.save(text);
-  log(`config: downloaded from ${url} and saved`);
+  log(`config: downloaded from ${shown} and saved`);
   return { mode: "configured", source: "url", config, text };
 }
 
@@ -161,12 +174,16 @@ export function retryDelay(failures: number, retry: FetchRetry): number {
   return Math.min(retry.maxDelayMs, retry.initialDelayMs * retry.factor ** (failures - 1));
 }
 
-async function fetchWithRetry(url: string, options: DownloadOptions): Promise<string | undefined> {
+async function fetchWithRetry(
+  url: string,
+  shown: string,
+  options: DownloadOptions,
+): Promise<string | undefined> {
   const retry = { ...DEFAULT_FETCH_RETRY, ...options.retry };
   const { clock, log, signal } = options;
   for (let attempt = 1; attempt <= retry.attempts; attempt++) {
     if (signal?.aborted) return undefined;
-    log(`config: downloading ${url} (attempt ${attempt} of ${retry.attempts})`);
+    log(`config: downloading ${shown} (attempt ${attempt} of ${retry.attempts})`);
     const attemptAbort = new AbortController();
     const onAbort = () => attemptAbort.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -177,13 +194,12 @@ async function fetchWithRetry(url: string, options: DownloadOptions): Promise<st
     let failure: string;
     try {
       const response = await options.fetch(url, { signal: attemptAbort.signal });
-      if (response.ok) {
-        const body = await response.text();
-        return body;
-      }
+      if (response.ok) return await readTextCapped(response, MAX_CONFIG_BYTES, `the config at ${shown}`);
       failure = `HTTP ${response.status} ${response.statusText}`.trim();
       await response.body?.cancel().catch(() => {});
     } catch (err) {
+      // A config too large stays too large: no retry.
+      if (err instanceof BodyTooLargeError) throw err;
       failure =
         attemptAbort.signal.aborted && !signal?.aborted
           ? `no answer within ${retry.timeoutMs} ms`

@@ -31,7 +31,7 @@ import { ConfigStore } from "./config-store.ts";
 const TESTDATA = join(import.meta.dir, "../../../../libs/config-schema/testdata");
 const WORKER = readFileSync(join(TESTDATA, "worker.yaml"), "utf8");
 const WORKER2 = WORKER.replace("hostname: worker-1", "hostname: worker-2");
-const ASSETS = "http://10.0.0.1:8080/assets";
+const ASSETS = "https://10.0.0.1:8443/assets";
 /** The worker config with a machine.install the qemu platform acts on (a disk and an assets URL). */
 const INSTALLS = WORKER.replace(
   / {2}install:\n(?: {4}.*\n)+/,

@@ -283,9 +283,14 @@ export class ConfigApplier {
   #installPlan(config: MachineConfig): InstallPlan | undefined {
     if (this.#deps.install === undefined) return undefined;
     const { args, platform, state } = this.#deps;
-    return installPlan(config, { args, platform, installed: state.installed === true }, (line) =>
-      this.#deps.log(`install: ${line}`),
-    );
+    try {
+      return installPlan(config, { args, platform, installed: state.installed === true }, (line) =>
+        this.#deps.log(`install: ${line}`),
+      );
+    } catch (err) {
+      // machine.install that cannot be carried out as asked (plain http from a foreign server).
+      throw new ConfigApplyError("Refused", describe(err), { cause: err });
+    }
   }
 
   /**

@@ -37,10 +37,23 @@ function workerWith(install: string): { text: string; config: MachineConfig } {
   return { text, config: result.config };
 }
 
-const args = (cmdline = "") => parseKernelArgs(cmdline);
 const ASSETS = "http://10.0.0.1:8080/assets";
+/** The node booted from ASSETS' server (bronze.assets=): plain http from there trusts nobody new. */
+const args = (cmdline = `bronze.assets=${ASSETS}`) => parseKernelArgs(cmdline);
 
 describe("installPlan", () => {
+  test("plain http from another server than the one the node booted from is refused; https and bronze.assets= are not (M6)", () => {
+    const { config } = workerWith("    disk: /dev/vdb\n    image: http://mirror.example/assets\n");
+    const boot = { args: args(), platform: "metal" as const, installed: false };
+    expect(() => installPlan(config, boot)).toThrow(
+      "machine.install.image http://mirror.example/assets is plain http: the installer would trust whatever answers there; use https, or install from the server the node booted from (bronze.assets=)",
+    );
+    const https = workerWith("    disk: /dev/vdb\n    image: https://mirror.example/assets\n").config;
+    expect(installPlan(https, boot)?.assetsUrl).toBe("https://mirror.example/assets");
+    const same = workerWith(`    disk: /dev/vdb\n    image: ${ASSETS}/\n`).config;
+    expect(installPlan(same, boot)?.assetsUrl).toBe(ASSETS);
+  });
+
   test("machine.install.image as an http(s) URL is the source; wipe and extra arguments kept", () => {
     const { config } = workerWith(
       `    disk: /dev/vdb\n    image: ${ASSETS}/\n    wipe: true\n    extraKernelArgs: [net.ifnames=0]\n`,
@@ -70,7 +83,7 @@ describe("installPlan", () => {
   test("no install: no disk, container mode, booted from an installed disk, or no assets URL (logged)", () => {
     const withDisk = workerWith(`    disk: /dev/vdb\n    image: ${ASSETS}\n`).config;
     const noDisk = workerWith("    wipe: true\n").config;
-    const boot = { args: args(), platform: "metal" as const, installed: false };
+    const boot = { args: args(""), platform: "metal" as const, installed: false };
     expect(installPlan(noDisk, boot)).toBeUndefined();
     expect(installPlan(withDisk, { ...boot, platform: "container" })).toBeUndefined();
     const lines: string[] = [];
@@ -394,7 +407,7 @@ describe("the boot's install phase", () => {
       log: (l) => lines.push(l),
       supervisor: new Supervisor({ stopGraceMs: 1000 }),
       store,
-      args: parseKernelArgs("console=ttyS0 slab_nomerge pti=on"),
+      args: parseKernelArgs(`console=ttyS0 slab_nomerge pti=on bronze.assets=${ASSETS}`),
       platform: "qemu",
       paths,
       network: async () => {},

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { MachineConfig } from "@bronze/config-schema";
 import type { FetchFn } from "../config/config-acquisition.ts";
+import { readTextCapped, redactUrl } from "../network/http-body.ts";
 import type { KernelArgs, Platform } from "../node/kernel-args.ts";
 import { recordMaintenance, type WritableNodeState } from "../node/node-state.ts";
 
@@ -14,6 +15,9 @@ import { recordMaintenance, type WritableNodeState } from "../node/node-state.ts
  * installToDisk), saves the config on the new STATE partition and reboots into the disk.
  */
 
+/** manifest.json lists a handful of files: far less than this. */
+const MAX_MANIFEST_BYTES = 64 * 1024;
+
 /** The assets an install needs (@bronze/image's INSTALL_ARTIFACTS). */
 export const INSTALL_ASSETS = ["vmlinuz", "initramfs.zst", "cmdline"] as const;
 
@@ -21,6 +25,7 @@ export type MachineInstallErrorCode =
   | "Download" // an asset or the manifest could not be fetched
   | "Manifest" // manifest.json is not JSON, or lacks an asset
   | "Checksum" // a downloaded asset's size or sha256 differs from the manifest's
+  | "Insecure" // machine.install.image over plain http, not the server the node booted from
   | "Install" // the installer failed (disk holds partitions without wipe, missing disk, tool failure)
   | "SaveConfig"; // the config could not be written onto the new STATE partition
 
@@ -76,6 +81,19 @@ export function installPlan(
   }
   if (image !== undefined && assetsUrl !== image)
     log(`machine.install.image ${image} is an image reference: installing from bronze.assets= ${assetsUrl}`);
+  // bronze.assets= is the server the node booted its kernel from: installing the same assets from it
+  // trusts nobody new. Any other server must be reached over https, or whoever answers for it (the
+  // manifest's sha256 comes from the same place) would decide what the node installs.
+  if (
+    assetsUrl === image &&
+    /^http:\/\//i.test(image) &&
+    image.replace(/\/+$/, "") !== boot.args.bronze.assets?.replace(/\/+$/, "")
+  ) {
+    throw new MachineInstallError(
+      "Insecure",
+      `machine.install.image ${redactUrl(image)} is plain http: the installer would trust whatever answers there; use https, or install from the server the node booted from (bronze.assets=)`,
+    );
+  }
   return {
     disk: install.disk,
     assetsUrl: assetsUrl.replace(/\/+$/, ""),
@@ -186,13 +204,17 @@ async function get(world: InstallWorld, url: string, signal: AbortSignal): Promi
   try {
     response = await world.fetch(url, { signal });
   } catch (err) {
-    throw new MachineInstallError("Download", `cannot download ${url}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new MachineInstallError(
+      "Download",
+      `cannot download ${redactUrl(url)}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   if (!response.ok) {
     await response.body?.cancel().catch(() => {});
-    throw new MachineInstallError("Download", `cannot download ${url}: HTTP ${response.status}`);
+    throw new MachineInstallError("Download", `cannot download ${redactUrl(url)}: HTTP ${response.status}`);
   }
   return response;
 }
@@ -212,15 +234,24 @@ async function download(
   try {
     if (response.body !== null) {
       for await (const chunk of response.body) {
+        size += chunk.length;
+        // More than the manifest says: stop now (/var is RAM on a diskless node).
+        if (size > expected.size) {
+          await response.body.cancel().catch(() => {});
+          throw new MachineInstallError(
+            "Checksum",
+            `${redactUrl(url)}: more than the ${expected.size} bytes manifest.json says: download stopped`,
+          );
+        }
         hash.update(chunk);
         writeSync(fd, chunk);
-        size += chunk.length;
       }
     }
   } catch (err) {
+    if (err instanceof MachineInstallError) throw err;
     throw new MachineInstallError(
       "Download",
-      `downloading ${url} failed after ${size} bytes: ${(err as Error).message}`,
+      `downloading ${redactUrl(url)} failed after ${size} bytes: ${(err as Error).message}`,
       {
         cause: err,
       },
@@ -232,7 +263,7 @@ async function download(
   if (size !== expected.size || sha256 !== expected.sha256)
     throw new MachineInstallError(
       "Checksum",
-      `${url}: got ${size} bytes with sha256 ${sha256}, manifest.json says ${expected.size} bytes with sha256 ${expected.sha256}`,
+      `${redactUrl(url)}: got ${size} bytes with sha256 ${sha256}, manifest.json says ${expected.size} bytes with sha256 ${expected.sha256}`,
     );
 }
 
@@ -245,16 +276,23 @@ export async function downloadAssets(
 ): Promise<void> {
   const manifestUrl = `${assetsUrl}/manifest.json`;
   const manifest = parseAssetManifest(
-    await withRetries(world, "manifest.json", signal, async () =>
-      (await get(world, manifestUrl, signal)).text(),
-    ),
-    manifestUrl,
+    await withRetries(world, "manifest.json", signal, async () => {
+      const response = await get(world, manifestUrl, signal);
+      try {
+        return await readTextCapped(response, MAX_MANIFEST_BYTES, redactUrl(manifestUrl));
+      } catch (err) {
+        throw new MachineInstallError("Manifest", (err as Error).message, { cause: err });
+      }
+    }),
+    redactUrl(manifestUrl),
   );
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (const name of INSTALL_ASSETS) {
     const entry = manifest.get(name) as ManifestEntry;
     const started = Date.now();
-    world.log(`install: downloading ${assetsUrl}/${name} (${(entry.size / 1e6).toFixed(1)} MB)`);
+    world.log(
+      `install: downloading ${redactUrl(`${assetsUrl}/${name}`)} (${(entry.size / 1e6).toFixed(1)} MB)`,
+    );
     await withRetries(world, name, signal, () =>
       download(world, `${assetsUrl}/${name}`, join(dir, name), entry, signal),
     );
