@@ -113,7 +113,7 @@ describe("acquireConfig from the URL", () => {
           pull(c) {
             if (sent >= 32 * 1024 * 1024) return c.close();
             sent += 65536;
-            c.enqueue(new TextEncoder().encode("#".repeat(65535) + "\n"));
+            c.enqueue(new TextEncoder().encode(`${"#".repeat(65535)}\n`));
           },
         }),
       );

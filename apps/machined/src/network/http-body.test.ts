@@ -49,9 +49,6 @@ test("redactUrl drops userinfo and the query, which may carry a token", () => {
   expect(redactUrl("https://admin:s3cret@10.0.0.1:8080/cp.yaml?token=abc&x=1")).toBe(
     "https://10.0.0.1:8080/cp.yaml?…",
   );
-  expect(redactUrl("http://10.0.2.2:8080/configs/${mac}.yaml")).toBe(
-    "http://10.0.2.2:8080/configs/$%7Bmac%7D.yaml",
-  );
   expect(redactUrl("http://10.0.2.2/plain")).toBe("http://10.0.2.2/plain");
   expect(redactUrl("not a url://u:p@host/x?y")).toBe("not a url://host/x?…");
 });
