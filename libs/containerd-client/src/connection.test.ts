@@ -36,6 +36,9 @@ test("bad namespaces and timeouts are refused before any call", () => {
   expect(() => Connection.open({ socketPath: "/x", namespace: "ok", timeoutMs: 0 })).toThrow(
     "timeoutMs must be positive",
   );
+  expect(() => Connection.open({ socketPath: "/x", namespace: "ok" }).withTimeout(-1)).toThrow(
+    "timeoutMs must be positive",
+  );
 });
 
 /** Resolves once every thread of `pid` is in the stopped state ("T" in /proc/<pid>/task/<tid>/stat). */
@@ -59,7 +62,16 @@ test("an unresponsive containerd makes calls fail with DeadlineExceeded at their
     // SIGSTOP takes effect asynchronously: wait until every thread of containerd is stopped
     await waitStopped(pid);
     const t = performance.now();
-    await expectError(env.client.version({ timeoutMs: 300 }), "DeadlineExceeded", "deadline exceeded");
+    await expectError(
+      env.client.version({ timeoutMs: 300 }),
+      "DeadlineExceeded",
+      `deadline exceeded: containerd at ${env.containerd.socketPath} did not answer in time`,
+    );
+    // a client made withTimeout gives every call that deadline by default, on the same connection
+    const hasty = env.client.withTimeout(300);
+    expect(hasty.timeoutMs).toBe(300);
+    expect(env.client.timeoutMs).toBe(10_000);
+    await expectError(hasty.tasks.list(), "DeadlineExceeded", "did not answer in time");
     expect(performance.now() - t).toBeLessThan(3_000);
   } finally {
     process.kill(pid, "SIGCONT");
