@@ -63,5 +63,6 @@ export {
   type TestContainerd,
   type TestContainerdOptions,
 } from "./testing/containerd-harness.ts";
+export { freezeProcess } from "./testing/freeze-process.ts";
 export type { Descriptor, ImageInfo, Labels, Mount, Platform } from "./types.ts";
 export type { ContainerdVersion } from "./version.ts";

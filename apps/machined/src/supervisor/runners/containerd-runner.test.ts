@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -8,6 +8,7 @@ import {
   startTestContainerd,
   type TestContainerd,
 } from "@bronze/containerd-client";
+import { alive } from "../../services/container-node-fixture.ts";
 import { clearStaleTaskBundle } from "../../services/stale-task-bundle.ts";
 import { LibcSys } from "../../sys/libc-sys.ts";
 import type { LogSink, LogStream } from "../service.ts";
@@ -182,15 +183,6 @@ describe("ContainerdRunner", () => {
     expect(await client.containers.list()).toEqual([]);
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 // Last in this file: it kills and restarts the file's containerd.
 test("containerd killed (-9) under a running container service: the service stays Running and re-attaches to the same task", async () => {
