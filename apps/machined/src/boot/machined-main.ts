@@ -123,6 +123,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     clock,
     logDir: paths.logDir,
     onInternalError: (err) => log(`supervisor: ${describe(err)}`),
+    notice: log,
   });
   supervisor.events.subscribe((e) =>
     log(`service ${e.service}: ${e.state}${e.message ? ` (${e.message})` : ""}`),
