@@ -97,6 +97,19 @@ export class ContainerdClient {
     return new ContainerdClient(this.conn.withNamespace(namespace), this.snapshotter);
   }
 
+  /**
+   * The same connection and namespace, with another default deadline for calls that take one (a
+   * caller that must answer its own caller in time, such as the machine API).
+   */
+  withTimeout(timeoutMs: number): ContainerdClient {
+    return new ContainerdClient(this.conn.withTimeout(timeoutMs), this.snapshotter);
+  }
+
+  /** The default deadline of this client's calls, in milliseconds. */
+  get timeoutMs(): number {
+    return this.conn.timeoutMs;
+  }
+
   version(options?: CallOptions): Promise<ContainerdVersion> {
     return getVersion(this.conn, options);
   }

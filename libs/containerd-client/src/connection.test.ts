@@ -1,10 +1,10 @@
 import { expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { useContainerd } from "../test/fixtures.ts";
 import { ContainerdClient } from "./client.ts";
 import { Connection } from "./connection.ts";
 import { ContainerdError } from "./errors.ts";
+import { freezeProcess } from "./testing/freeze-process.ts";
 
 const env = useContainerd();
 
@@ -36,30 +36,26 @@ test("bad namespaces and timeouts are refused before any call", () => {
   expect(() => Connection.open({ socketPath: "/x", namespace: "ok", timeoutMs: 0 })).toThrow(
     "timeoutMs must be positive",
   );
+  expect(() => Connection.open({ socketPath: "/x", namespace: "ok" }).withTimeout(-1)).toThrow(
+    "timeoutMs must be positive",
+  );
 });
-
-/** Resolves once every thread of `pid` is in the stopped state ("T" in /proc/<pid>/task/<tid>/stat). */
-async function waitStopped(pid: number): Promise<void> {
-  const state = (path: string) => {
-    const stat = readFileSync(path, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-  };
-  for (let i = 0; i < 200; i++) {
-    const tids = readdirSync(`/proc/${pid}/task`);
-    if (tids.every((tid) => state(`/proc/${pid}/task/${tid}/stat`) === "T")) return;
-    await Bun.sleep(5);
-  }
-  throw new Error(`containerd (pid ${pid}) did not stop`);
-}
 
 test("an unresponsive containerd makes calls fail with DeadlineExceeded at their deadline", async () => {
   const pid = env.containerd.pid as number;
-  process.kill(pid, "SIGSTOP");
   try {
-    // SIGSTOP takes effect asynchronously: wait until every thread of containerd is stopped
-    await waitStopped(pid);
+    await freezeProcess(pid);
     const t = performance.now();
-    await expectError(env.client.version({ timeoutMs: 300 }), "DeadlineExceeded", "deadline exceeded");
+    await expectError(
+      env.client.version({ timeoutMs: 300 }),
+      "DeadlineExceeded",
+      `deadline exceeded: containerd at ${env.containerd.socketPath} did not answer in time`,
+    );
+    // a client made withTimeout gives every call that deadline by default, on the same connection
+    const hasty = env.client.withTimeout(300);
+    expect(hasty.timeoutMs).toBe(300);
+    expect(env.client.timeoutMs).toBe(10_000);
+    await expectError(hasty.tasks.list(), "DeadlineExceeded", "did not answer in time");
     expect(performance.now() - t).toBeLessThan(3_000);
   } finally {
     process.kill(pid, "SIGCONT");

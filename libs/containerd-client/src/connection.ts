@@ -89,6 +89,17 @@ export class Connection {
     return new Connection(this.shared, namespace, this.timeoutMs);
   }
 
+  /** The same connection, with another default deadline for its calls. */
+  withTimeout(timeoutMs: number): Connection {
+    if (!(timeoutMs > 0))
+      throw new ContainerdError(
+        "InvalidArgument",
+        "withTimeout",
+        `timeoutMs must be positive, got ${timeoutMs}`,
+      );
+    return new Connection(this.shared, this.namespace, timeoutMs);
+  }
+
   client<S extends DescService>(service: S): Client<S> {
     let c = this.shared.clients.get(service);
     if (!c) {

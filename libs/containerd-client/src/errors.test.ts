@@ -29,9 +29,18 @@ test("Unavailable names the socket; deadline errors say so", () => {
   const d = toContainerdError(
     "tasks.wait",
     new ConnectError("the operation timed out", Code.DeadlineExceeded),
+    "/x.sock",
   );
   expect(d.code).toBe("DeadlineExceeded");
-  expect(d.message).toContain("deadline exceeded");
+  // the call's own deadline: containerd is the one that did not answer
+  expect(d.message).toBe("tasks.wait: deadline exceeded: containerd at /x.sock did not answer in time");
+  // a deadline containerd reports (a shim that did not answer it) is containerd's message
+  const shim = toContainerdError(
+    "tasks.create",
+    new ConnectError("context deadline exceeded", Code.DeadlineExceeded),
+    "/x.sock",
+  );
+  expect(shim.message).toBe("tasks.create: deadline exceeded: context deadline exceeded");
 });
 
 test("socket errors from node become Unavailable, other errors Internal, ContainerdErrors pass through", () => {

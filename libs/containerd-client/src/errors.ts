@@ -93,6 +93,9 @@ export function refineUnknown(message: string): ContainerdErrorCode {
   return "Unknown";
 }
 
+/** What @connectrpc/connect says when a call's own deadline (timeoutMs) runs out. */
+const CLIENT_TIMEOUT = "the operation timed out";
+
 /** An HTTP/2 stream or session that died under a call: the daemon went away mid-call. */
 function transportFailure(e: ConnectError): boolean {
   return /^http\/2 (stream closed|session|connection)|stream reset|socket hang up|ECONNRESET|EPIPE/i.test(
@@ -115,6 +118,12 @@ export function toContainerdError(op: string, e: unknown, socketPath?: string): 
     if (code === "Unknown") code = refineUnknown(e.rawMessage);
     if (code === "Unavailable")
       return new ContainerdError(code, op, `containerd is unavailable${where}: ${e.rawMessage}`, {
+        cause: e,
+      });
+    if (code === "DeadlineExceeded" && e.rawMessage === CLIENT_TIMEOUT)
+      // The call's own deadline ran out: containerd did not answer (frozen, overloaded), as opposed
+      // to containerd reporting a deadline of its own (a shim that did not answer it).
+      return new ContainerdError(code, op, `deadline exceeded: containerd${where} did not answer in time`, {
         cause: e,
       });
     if (code === "DeadlineExceeded")

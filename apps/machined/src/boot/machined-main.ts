@@ -18,7 +18,7 @@ import { nodePaths } from "../node/node-paths.ts";
 import type { NodeState } from "../node/node-state.ts";
 import { apidService } from "../services/apid.ts";
 import { containerdService } from "../services/containerd.ts";
-import { containerdConnector } from "../services/containerd-connector.ts";
+import { API_CONTAINERD_TIMEOUT_MS, containerdConnector } from "../services/containerd-connector.ts";
 import { machineApiService } from "../services/machined-api.ts";
 import { resolveNodeBinary } from "../services/node-binary.ts";
 import { PKI_SERVICE_ID, pkiService } from "../services/pki.ts";
@@ -119,6 +119,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     clock,
     logDir: paths.logDir,
     onInternalError: (err) => log(`supervisor: ${describe(err)}`),
+    notice: log,
   });
   supervisor.events.subscribe((e) =>
     log(`service ${e.service}: ${e.state}${e.message ? ` (${e.message})` : ""}`),
@@ -219,6 +220,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
         spawn,
         clock,
         container,
+        log,
         ...(cgroupRoot !== undefined ? { cgroupRoot } : {}),
         ...(state.config?.machine.env !== undefined ? { env: state.config.machine.env } : {}),
       }),
@@ -356,7 +358,9 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     statfs: hostStatfs,
     kmsg: deviceKmsgSource(),
     containerd: (namespace) =>
-      containerd.client(namespace === SYSTEM_NAMESPACE ? systemNamespace : namespace),
+      containerd.client(namespace === SYSTEM_NAMESPACE ? systemNamespace : namespace, {
+        timeoutMs: API_CONTAINERD_TIMEOUT_MS,
+      }),
     ...(cgroupRoot !== undefined ? { cgroupRoot } : {}),
   };
 

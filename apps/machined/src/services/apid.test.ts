@@ -165,6 +165,16 @@ test("a control plane runs apid and trustd in containers; Version over mTLS; shu
     expect(version.version?.tag).toBe(BRONZE_VERSION);
     expect(version.platform).toBe("container");
     expect(version.maintenance).toBe(false);
+    // Their health checks make real requests over TLS (apid's with the impersonator certificate).
+    await eventually(
+      "apid and trustd healthy",
+      async () => {
+        const list = (await api.serviceList({})).services;
+        const ok = (id: string) => list.find((s) => s.id === id)?.health?.healthy === true;
+        return ok("apid") && ok("trustd") ? true : undefined;
+      },
+      20_000,
+    );
 
     // apid's certificate: the node's, signed by the OS CA, naming the loopback address and certSANs.
     const served = inspectCertificate(readFileSync(join(root, "system/secrets/apid/server.crt"), "utf8"));
@@ -299,6 +309,13 @@ test("maintenance mode: apid serves without client certificates; an applied conf
   try {
     const version = await eventually("apid in maintenance mode", () => insecure.version({}), 40_000);
     expect(version.maintenance).toBe(true);
+    // (ServiceList is not served in maintenance mode: machined's console says it)
+    await eventually(
+      "apid healthy in maintenance mode",
+      async () =>
+        out.all.some((l) => l.endsWith("service apid: Running (Health check successful)")) ? true : undefined,
+      20_000,
+    );
     // machined's console shows the fingerprint of the certificate apid serves (DESIGN.md §2).
     const served = await new Promise<string>((resolve, reject) => {
       const socket = tlsConnect({ host: "127.0.0.1", port: apidPort, rejectUnauthorized: false }, () => {

@@ -2,12 +2,8 @@ import { dirname } from "node:path";
 import { echoToConsole } from "../boot/console-echo.ts";
 import type { Runner, ServiceDefinition } from "../supervisor/service.ts";
 import { APID_USER } from "./service-rootfs.ts";
-import {
-  type SystemContainerDeps,
-  secretsDir,
-  systemContainerRunner,
-  tcpHealthCheck,
-} from "./system-containers.ts";
+import { type SystemContainerDeps, secretsDir, systemContainerRunner } from "./system-containers.ts";
+import { certificateFiles, tlsHealthCheck } from "./tls-health-check.ts";
 
 export const APID_PORT = 50000;
 const MACHINED_SOCKET_DIR = "/system/run/machined";
@@ -55,7 +51,13 @@ export function apidService(options: ApidServiceOptions): ServiceDefinition {
     restart: "forever",
     backoff: { initialMs: 1000, maxMs: 30_000, factor: 2, resetAfterMs: 60_000 },
     stopGraceMs: 10_000,
-    healthCheck: tcpHealthCheck(port),
+    // a real request when this node has a client certificate apid takes (a control plane's
+    // impersonator pair), else apid's TLS answer asking for one
+    healthCheck: tlsHealthCheck({
+      port,
+      clientCertificate: () =>
+        maintenance() ? undefined : certificateFiles(secretsDir(options.paths, "apid"), "impersonator"),
+    }),
     runner: withConsole(
       systemContainerRunner(options, () => ({
         id: "apid",

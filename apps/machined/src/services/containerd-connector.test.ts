@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { ContainerdError } from "@bronze/containerd-client";
-import { startTestContainerd, type TestContainerd } from "@bronze/containerd-client/testing";
-import { containerdConnector } from "./containerd-connector.ts";
+import { freezeProcess, startTestContainerd, type TestContainerd } from "@bronze/containerd-client/testing";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { containersHandlers } from "../api/handlers/containers.ts";
+import { API_CONTAINERD_TIMEOUT_MS, containerdConnector } from "./containerd-connector.ts";
 
 let containerd: TestContainerd;
 beforeAll(async () => {
@@ -39,6 +41,36 @@ test("no containerd behind the socket: the calls fail Unavailable naming it", as
     expect(e.code).toBe("Unavailable");
     expect(e.message).toContain(path);
   } finally {
+    connector.close();
+  }
+});
+
+test("a frozen containerd: the machine API's calls fail at the API's deadline, blaming containerd", async () => {
+  const connector = containerdConnector(containerd.socketPath);
+  const pid = containerd.pid as number;
+  const handlers = containersHandlers({
+    containerd: (namespace) => connector.client(namespace, { timeoutMs: API_CONTAINERD_TIMEOUT_MS }),
+  });
+  const list = () =>
+    (handlers.containers as (req: { namespace: string }) => Promise<unknown>)({ namespace: "" });
+  try {
+    expect(await list()).toEqual({ containers: [] });
+    // the connector's other clients keep the connection's own deadline
+    expect((await connector.client("system")).timeoutMs).toBe(10_000);
+    await freezeProcess(pid);
+    const error = await list().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).code).toBe(Code.Unavailable);
+    // (containers.list and tasks.list are asked at once: either may run out first)
+    expect((error as ConnectError).rawMessage).toMatch(
+      /^listing the containers of namespace system: (containers|tasks)\.list: deadline exceeded: containerd at \S+ did not answer in time$/,
+    );
+    expect((error as ConnectError).rawMessage).toContain(containerd.socketPath);
+  } finally {
+    process.kill(pid, "SIGCONT");
     connector.close();
   }
 });

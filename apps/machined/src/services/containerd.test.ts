@@ -1,11 +1,21 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freezeProcess } from "@bronze/containerd-client/testing";
 import { nodePaths } from "../node/node-paths.ts";
+import { createBunSpawn } from "../supervisor/runners/bun-spawn.ts";
 import type { SpawnRequest } from "../supervisor/runners/spawn.ts";
-import { containerdConfigToml, containerdService, socketConnectable } from "./containerd.ts";
+import { Supervisor } from "../supervisor/supervisor.ts";
+import {
+  CONTAINERD_HEALTH_DEADLINE_MS,
+  containerdConfigToml,
+  containerdHealthCheck,
+  containerdPidfile,
+  containerdService,
+  socketConnectable,
+} from "./containerd.ts";
 
 let root: string;
 beforeEach(() => {
@@ -79,5 +89,66 @@ describe("socketConnectable", () => {
     const abort = new AbortController();
     abort.abort();
     await expect(socketConnectable(path, abort.signal)).rejects.toThrow("aborted");
+  });
+});
+
+describe("containerd's health", () => {
+  test("a frozen (SIGSTOPped) containerd turns unhealthy, an event saying why; thawed, healthy again", async () => {
+    const paths = nodePaths(root);
+    const supervisor = new Supervisor({ stopGraceMs: 5000 });
+    supervisor.register(containerdService({ paths, spawn: createBunSpawn(), container: true }));
+    supervisor.start("containerd");
+    const within = () => AbortSignal.timeout(20_000);
+    try {
+      const up = await supervisor.waitFor("containerd", (s) => s.health?.healthy === true, within());
+      const pid = up.pid as number;
+      // the pidfile names the running containerd (what the next machined checks after a crash)
+      expect(readFileSync(containerdPidfile(paths), "utf8")).toBe(`${pid}\n`);
+      await freezeProcess(pid);
+      try {
+        const frozen = await supervisor.waitFor("containerd", (s) => s.health?.healthy === false, within());
+        expect(frozen).toMatchObject({ state: "Running", pid });
+        expect(frozen.health?.message).toBe(
+          `version: deadline exceeded: containerd at ${paths.containerdSocket} did not answer in time`,
+        );
+        expect(supervisor.events.tail(1)[0]).toMatchObject({
+          service: "containerd",
+          state: "Running",
+          healthy: false,
+          message: `Health check failed: ${frozen.health?.message}`,
+        });
+      } finally {
+        process.kill(pid, "SIGCONT");
+      }
+      await supervisor.waitFor("containerd", (s) => s.health?.healthy === true, within());
+      expect(supervisor.events.tail(1)[0]).toMatchObject({
+        healthy: true,
+        message: "Health check successful",
+      });
+    } finally {
+      await supervisor.stopAll();
+    }
+    expect(supervisor.status("containerd").state).toBe("Finished");
+    expect(existsSync(containerdPidfile(paths))).toBe(false);
+  }, 60_000);
+
+  test("a socket served by another process is not the supervised containerd's health", async () => {
+    const path = join(root, "taken.sock");
+    const server = createServer(() => {});
+    await new Promise<void>((r) => server.listen(path, r));
+    try {
+      const check = containerdHealthCheck(path);
+      expect(check.timeoutMs).toBeGreaterThan(CONTAINERD_HEALTH_DEADLINE_MS);
+      const other = Bun.spawn(["sleep", "30"]);
+      try {
+        await expect(check.check(new AbortController().signal, { pid: other.pid })).rejects.toThrow(
+          `${path} is served by another process, not by the supervised containerd (pid ${other.pid})`,
+        );
+      } finally {
+        other.kill();
+      }
+    } finally {
+      server.close();
+    }
   });
 });

@@ -1,11 +1,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname, join } from "node:path";
-import type { Clock } from "../clock.ts";
+import { ContainerdClient } from "@bronze/containerd-client";
+import { type Clock, systemClock } from "../clock.ts";
 import type { NodePaths } from "../node/node-paths.ts";
 import { DEFAULT_PATH, ProcessRunner } from "../supervisor/runners/process-runner.ts";
 import type { SpawnFn } from "../supervisor/runners/spawn.ts";
-import type { ServiceDefinition } from "../supervisor/service.ts";
+import type { HealthCheckSpec, Runner, ServiceDefinition } from "../supervisor/service.ts";
+import { removePidfile, stopLeftoverContainerd, writePidfile } from "./leftover-containerd.ts";
+import { assertSocketOwner } from "./unix-socket-owner.ts";
 
 /** Plugins Bronze never uses: disabling them makes containerd start faster and touch less. */
 const ALWAYS_DISABLED = [
@@ -76,6 +79,62 @@ export function socketConnectable(path: string, signal?: AbortSignal): Promise<v
   });
 }
 
+/** Where the pid of the containerd machined runs is kept (see writePidfile). */
+export function containerdPidfile(paths: NodePaths): string {
+  return join(paths.containerdState, "containerd.pid");
+}
+
+/** How long containerd has to answer the health check's Version call. */
+export const CONTAINERD_HEALTH_DEADLINE_MS = 1500;
+
+/**
+ * Healthy when the supervised containerd is the process listening on the socket and answers Version
+ * within CONTAINERD_HEALTH_DEADLINE_MS. A connect() alone succeeds on a frozen containerd (the kernel's
+ * backlog accepts it) and on a socket another containerd holds.
+ */
+export function containerdHealthCheck(socketPath: string, procRoot?: string): HealthCheckSpec {
+  return {
+    initialDelayMs: 100,
+    periodMs: 1000,
+    timeoutMs: CONTAINERD_HEALTH_DEADLINE_MS + 500,
+    async check(signal, run) {
+      if (run.pid !== undefined)
+        assertSocketOwner(socketPath, run.pid, "the supervised containerd", procRoot);
+      const client = await ContainerdClient.connect({
+        socketPath,
+        namespace: "default",
+        verify: false,
+        timeoutMs: CONTAINERD_HEALTH_DEADLINE_MS,
+      });
+      try {
+        await client.version({ signal });
+      } finally {
+        client.close();
+      }
+    },
+  };
+}
+
+/** Records the pid of each run in `pidfile` while it runs. */
+function recordingPid(runner: Runner, pidfile: string): Runner {
+  return {
+    kind: runner.kind,
+    async start(ctx) {
+      const handle = await runner.start(ctx);
+      const pid = handle.pid;
+      if (pid !== undefined) {
+        try {
+          writePidfile(pidfile, pid);
+        } catch (err) {
+          ctx.log.line("system", `cannot write ${pidfile}: ${(err as Error).message}`);
+        }
+        void handle.exited.then(() => removePidfile(pidfile, pid));
+      }
+      return handle;
+    },
+  };
+}
+
 export interface ContainerdServiceOptions {
   readonly paths: NodePaths;
   readonly spawn: SpawnFn;
@@ -87,14 +146,18 @@ export interface ContainerdServiceOptions {
   readonly cgroupRoot?: string;
   /** machine.env: proxies and the like. */
   readonly env?: Readonly<Record<string, string>>;
+  /** machined's console (a leftover containerd stopped). */
+  readonly log?: (line: string) => void;
 }
 
 /**
  * The containerd system service: a process (DESIGN.md §3) started as `containerd --config <config.toml>`,
- * the config written by `pre`, healthy once its socket accepts connections, restarted forever.
+ * the config written by `pre` (which first stops a containerd a previous machined left on this node),
+ * healthy while it serves its socket and answers Version in time, restarted forever.
  */
 export function containerdService(options: ContainerdServiceOptions): ServiceDefinition {
   const { paths } = options;
+  const pidfile = containerdPidfile(paths);
   return {
     id: "containerd",
     dependsOn: [],
@@ -102,6 +165,12 @@ export function containerdService(options: ContainerdServiceOptions): ServiceDef
     backoff: { initialMs: 1000, maxMs: 30_000, factor: 2, resetAfterMs: 60_000 },
     stopGraceMs: 10_000,
     async pre() {
+      await stopLeftoverContainerd({
+        pidfile,
+        config: paths.containerdConfig,
+        clock: options.clock ?? systemClock,
+        log: options.log ?? (() => {}),
+      });
       for (const dir of [paths.containerdState, paths.containerdRoot, paths.criConfDir]) {
         mkdirSync(dir, { recursive: true, mode: 0o711 });
       }
@@ -110,18 +179,16 @@ export function containerdService(options: ContainerdServiceOptions): ServiceDef
         mode: 0o644,
       });
     },
-    runner: new ProcessRunner({
-      cmd: [options.binary ?? "containerd", "--config", paths.containerdConfig],
-      env: { ...options.env, PATH: DEFAULT_PATH },
-      spawn: options.spawn,
-      ...(options.clock !== undefined ? { clock: options.clock } : {}),
-      ...(options.cgroupRoot !== undefined ? { cgroup: { root: options.cgroupRoot } } : {}),
-    }),
-    healthCheck: {
-      initialDelayMs: 100,
-      periodMs: 1000,
-      timeoutMs: 2000,
-      check: (signal) => socketConnectable(paths.containerdSocket, signal),
-    },
+    runner: recordingPid(
+      new ProcessRunner({
+        cmd: [options.binary ?? "containerd", "--config", paths.containerdConfig],
+        env: { ...options.env, PATH: DEFAULT_PATH },
+        spawn: options.spawn,
+        ...(options.clock !== undefined ? { clock: options.clock } : {}),
+        ...(options.cgroupRoot !== undefined ? { cgroup: { root: options.cgroupRoot } } : {}),
+      }),
+      pidfile,
+    ),
+    healthCheck: containerdHealthCheck(paths.containerdSocket),
   };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { MachineConfig } from "@bronze/config-schema";
 import { encodePemBase64, generateCA, inspectCertificate, issueCertificate } from "@bronze/pki";
+import { eventually } from "@bronze/testing";
 import { type Subprocess, spawn } from "bun";
 import { systemClock } from "../clock.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
@@ -150,36 +151,44 @@ test("a worker gets its certificate from a real trustd with the token", async ()
   expect(certs.apid[0]?.data).toBe(ca.crt);
 });
 
-test("a worker with a wrong token is refused by trustd, and the service keeps retrying", async () => {
-  const o = options(
-    "bad-token",
+test("a worker with a wrong token is refused by trustd; the service retries, its status says why, once", async () => {
+  const worker = (token: string) =>
     config(
-      { type: "worker", token: "aaaaaa.bbbbbbbbbbbbbbbb", ca: { crt: encodePemBase64(ca.crt) } },
-      {
-        controlPlane: { endpoint: "https://127.0.0.1:6443" },
-      },
-    ),
-  );
+      { type: "worker", token, ca: { crt: encodePemBase64(ca.crt) } },
+      { controlPlane: { endpoint: "https://127.0.0.1:6443" } },
+    );
+  let current = worker("aaaaaa.bbbbbbbbbbbbbbbb");
+  const o = { ...options("bad-token", undefined), config: () => current };
   await expect(provisionCertificates(o)).rejects.toThrow(/unauthenticated/i);
   const supervisor = new Supervisor({ logDir: join(dir, "bad-log") });
   supervisor.register(pkiService(o));
   supervisor.start("pki");
-  const deadline = Date.now() + 5000;
-  while (
+  const retries = () =>
     supervisor
       .logs("pki")
       .tail()
-      .filter((l) => l.text.includes("retrying")).length < 2 &&
-    Date.now() < deadline
-  )
-    await Bun.sleep(50);
-  expect(
-    supervisor
-      .logs("pki")
-      .tail()
-      .filter((l) => l.text.includes("retrying")).length,
-  ).toBeGreaterThanOrEqual(2);
-  expect(supervisor.status("pki").up).toBe(false);
+      .filter((l) => l.text.includes("retrying")).length;
+  await eventually("three attempts", () => retries() >= 3);
+  const status = supervisor.status("pki");
+  expect(status.up).toBe(false);
+  // What `osctl services` prints: the error it retries, counted; one event (console line) for it.
+  expect(status.state).toBe("Running");
+  expect(status.message).toMatch(
+    /^cannot get the node's certificates: .*unauthenticated.* \(\d+ times since \d{4}-\d\d-\d\dT[\d:.]+Z\)$/i,
+  );
+  const said = (text: string) =>
+    supervisor.events.tail(Number.POSITIVE_INFINITY, "pki").filter((e) => e.message.includes(text));
+  expect(said("cannot get the node's certificates")).toHaveLength(1);
+
+  // With the right token the next attempt gets the certificates, and the status says so.
+  current = worker(TOKEN);
+  await supervisor.waitFor("pki", (s) => s.up);
+  expect(said("certificates written").map((e) => e.message)).toEqual([
+    expect.stringMatching(
+      /^certificates written, signed by trustd at 127\.0\.0\.1:\d+ .* \(after \d+ failures\)$/,
+    ),
+  ]);
+  expect(said("cannot get the node's certificates")).toHaveLength(1);
   await supervisor.stopAll();
   supervisor.close();
 });

@@ -127,7 +127,7 @@ export function pkiService(options: PkiServiceOptions): ServiceDefinition {
       },
     },
     runner: new InProcessRunner(
-      async ({ signal, log }) => {
+      async ({ signal, log, problem, recovered }) => {
         let delay = retry.initialMs;
         while (!signal.aborted) {
           let certificates: ProvisionedCertificates;
@@ -135,10 +135,10 @@ export function pkiService(options: PkiServiceOptions): ServiceDefinition {
             certificates = await provisionCertificates(options);
           } catch (err) {
             if (err instanceof NodePkiError) throw err;
-            log.line(
-              "system",
-              `cannot get the node's certificates: ${message(err)}; retrying in ${delay} ms`,
-            );
+            const why = `cannot get the node's certificates: ${message(err)}`;
+            log.line("system", `${why}; retrying in ${delay} ms`);
+            // retried for ever: the service's status and machined's console say why
+            problem(why);
             if (!(await clock.sleep(delay, signal))) return;
             delay = Math.min(delay * 2, retry.maxMs);
             continue;
@@ -149,10 +149,9 @@ export function pkiService(options: PkiServiceOptions): ServiceDefinition {
             writeSecretFiles(options.trustdDir, certificates.trustd, options.owners.trustd);
           issued = true;
           const renewIn = renewalDelayMs(certificates, clock.now());
-          log.line(
-            "system",
-            `certificates written, ${certificates.source} (valid until ${certificates.notAfter.toISOString()}); renewal in ${Math.round(renewIn / 3_600_000)} h`,
-          );
+          const written = `certificates written, ${certificates.source} (valid until ${certificates.notAfter.toISOString()}); renewal in ${Math.round(renewIn / 3_600_000)} h`;
+          log.line("system", written);
+          recovered(written);
           if (!(await sleepLong(clock, renewIn, signal))) return;
         }
       },

@@ -1,12 +1,10 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import type { BindMount, ContainerdClient, CreateContainerOptions } from "@bronze/containerd-client";
 import type { Clock } from "../clock.ts";
 import type { NodePaths } from "../node/node-paths.ts";
 import { ContainerdRunner } from "../supervisor/runners/containerd-runner.ts";
-import type { HealthCheckSpec } from "../supervisor/service.ts";
 import { prepareServiceRootfs, type ServiceUser, serviceScratchDir } from "./service-rootfs.ts";
 
 /** The containerd namespace of Bronze's own services (as Talos's "system"). */
@@ -111,26 +109,4 @@ export function systemContainerRunner(
       };
     },
   });
-}
-
-/** Healthy once something accepts TCP connections on 127.0.0.1:port. */
-export function tcpHealthCheck(port: number): HealthCheckSpec {
-  return {
-    initialDelayMs: 200,
-    periodMs: 2000,
-    timeoutMs: 1000,
-    check: (signal) =>
-      new Promise<void>((resolve, reject) => {
-        const socket = connect({ host: "127.0.0.1", port });
-        socket.once("connect", () => {
-          socket.destroy();
-          resolve();
-        });
-        socket.once("error", (err: NodeJS.ErrnoException) => {
-          socket.destroy();
-          reject(new Error(`127.0.0.1:${port}: ${err.code ?? err.message}`));
-        });
-        signal.addEventListener("abort", () => socket.destroy(), { once: true });
-      }),
-  };
 }

@@ -1,11 +1,7 @@
 import type { ServiceDefinition } from "../supervisor/service.ts";
 import { TRUSTD_USER } from "./service-rootfs.ts";
-import {
-  type SystemContainerDeps,
-  secretsDir,
-  systemContainerRunner,
-  tcpHealthCheck,
-} from "./system-containers.ts";
+import { type SystemContainerDeps, secretsDir, systemContainerRunner } from "./system-containers.ts";
+import { tlsHealthCheck } from "./tls-health-check.ts";
 
 export const TRUSTD_PORT = 50001;
 const PKI_DIR = "/system/secrets/trustd";
@@ -29,7 +25,7 @@ export function trustdService(options: TrustdServiceOptions): ServiceDefinition 
     restart: "forever",
     backoff: { initialMs: 1000, maxMs: 30_000, factor: 2, resetAfterMs: 60_000 },
     stopGraceMs: 10_000,
-    healthCheck: tcpHealthCheck(port),
+    healthCheck: tlsHealthCheck({ port }),
     runner: systemContainerRunner(options, {
       id: "trustd",
       user: TRUSTD_USER,

@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.ts";
-import type { HealthCheckSpec } from "./service.ts";
+import type { HealthCheckRun, HealthCheckSpec } from "./service.ts";
 
 export interface HealthResult {
   readonly healthy: boolean;
@@ -21,13 +21,14 @@ export async function checkOnce(
   spec: HealthCheckSpec,
   clock: Clock,
   signal: AbortSignal,
+  run: HealthCheckRun = { pid: undefined },
 ): Promise<HealthResult> {
   const attempt = new AbortController();
   const onAbort = () => attempt.abort();
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     const check = Promise.resolve()
-      .then(() => spec.check(attempt.signal))
+      .then(() => spec.check(attempt.signal, run))
       .then(
         (): HealthResult => ({ healthy: true, message: "" }),
         (err): HealthResult => ({
@@ -58,11 +59,12 @@ export async function monitorHealth(
   clock: Clock,
   signal: AbortSignal,
   onResult: (result: HealthResult, changed: boolean) => void,
+  run: HealthCheckRun = { pid: undefined },
 ): Promise<void> {
   let last: HealthResult | undefined;
   if (!(await clock.sleep(spec.initialDelayMs, signal))) return;
   for (;;) {
-    const result = await checkOnce(spec, clock, signal);
+    const result = await checkOnce(spec, clock, signal, run);
     if (signal.aborted) return;
     const changed = last === undefined || last.healthy !== result.healthy;
     last = result;

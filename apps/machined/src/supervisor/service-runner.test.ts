@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ControlledRunner } from "../testing/controlled-runner.ts";
+import { type ControlledRun, ControlledRunner } from "../testing/controlled-runner.ts";
 import { FakeClock, settle } from "../testing/fake-clock.ts";
 import { promiseResolved } from "./condition.ts";
 import type { ExitStatus, RunContext, RunHandle, Runner, ServiceDefinition } from "./service.ts";
@@ -160,6 +160,92 @@ describe("ServiceRunner", () => {
     expect(events.at(-1)?.message).toBe(
       `Stopped: Did not exit within ${1000 + ABANDON_MARGIN_MS} ms of being stopped; abandoned`,
     );
+  });
+
+  test("a run stuck retrying shows its error in the status: one event per new error, repeats counted", async () => {
+    const { runner, events } = make({ restart: "forever" });
+    runner.start();
+    await settle();
+    const run = (runner.definition.runner as ControlledRunner).current as ControlledRun;
+    run.ctx.problem?.("cannot get the certificates: commonName: must be a non-empty string");
+    expect(runner.status).toMatchObject({
+      state: "Running",
+      message: "cannot get the certificates: commonName: must be a non-empty string",
+    });
+    run.ctx.problem?.("cannot get the certificates: commonName: must be a non-empty string");
+    run.ctx.problem?.("cannot get the certificates: commonName: must be a non-empty string");
+    expect(runner.status.message).toBe(
+      "cannot get the certificates: commonName: must be a non-empty string (3 times since 2025-01-01T00:00:00.000Z)",
+    );
+    run.ctx.problem?.("cannot reach trustd");
+    run.ctx.recovered?.("certificates written");
+    // recovered without a problem says nothing more
+    run.ctx.recovered?.("certificates written again");
+    expect(events.map((e) => `${e.state}: ${e.message}`)).toEqual([
+      "Running: Started",
+      "Running: cannot get the certificates: commonName: must be a non-empty string",
+      "Running: cannot reach trustd",
+      "Running: certificates written",
+    ]);
+    expect(runner.status.message).toBe("certificates written");
+    // A run that has ended reports nothing.
+    run.exit(1);
+    await settle();
+    run.ctx.problem?.("late");
+    expect(events.map((e) => e.message)).not.toContain("late");
+  });
+
+  test("while a problem lasts, a health change is an event but the status keeps the problem", async () => {
+    let healthy = true;
+    const { runner, events, clock } = make({
+      healthCheck: {
+        initialDelayMs: 0,
+        periodMs: 100,
+        timeoutMs: 50,
+        check: async () => {
+          if (!healthy) throw new Error("not yet");
+        },
+      },
+    });
+    runner.start();
+    await settle();
+    const run = (runner.definition.runner as ControlledRunner).current as ControlledRun;
+    run.ctx.problem?.("stuck");
+    healthy = false;
+    await clock.advance(100);
+    expect(events.at(-1)).toMatchObject({ message: "Health check failed: not yet", healthy: false });
+    expect(runner.status.message).toBe("stuck");
+  });
+
+  test("a health check is given the run's pid; health is reset when the run ends", async () => {
+    const pids: Array<number | undefined> = [];
+    const { runner, clock } = make({
+      runner: new ControlledRunner({ pid: 4321 }),
+      restart: "forever",
+      backoff: { initialMs: 1000 },
+      healthCheck: {
+        initialDelayMs: 50,
+        periodMs: 100,
+        timeoutMs: 50,
+        check: async (_signal, run) => {
+          pids.push(run.pid);
+        },
+      },
+    });
+    runner.start();
+    await settle();
+    await clock.advance(50);
+    expect(runner.status.health?.healthy).toBe(true);
+    expect(pids[0]).toBeGreaterThanOrEqual(4321);
+    expect(pids[0]).toBe(runner.status.pid as number);
+    (runner.definition.runner as ControlledRunner).current?.exit(1);
+    await settle();
+    // Waiting to restart: the last run's OK is not shown as this state's health.
+    expect(runner.status.state).toBe("Waiting");
+    expect(runner.status.health).toBeUndefined();
+    await clock.advance(1000);
+    expect(runner.status.state).toBe("Running");
+    expect(runner.status.health?.healthy).toBeUndefined();
   });
 
   test("event times come from the clock", async () => {

@@ -42,6 +42,21 @@ interface Lifecycle {
   abandon(exit: ExitStatus): void;
 }
 
+/** What a running service reported it is stuck on (RunContext.problem), and how often. */
+interface Problem {
+  readonly message: string;
+  count: number;
+  /** Wall-clock ms of the first report of this message. */
+  readonly since: number;
+}
+
+/** The status message of a problem: repeats are counted, not repeated. */
+function problemText(p: Problem): string {
+  return p.count === 1
+    ? p.message
+    : `${p.message} (${p.count} times since ${new Date(p.since).toISOString()})`;
+}
+
 /** How long past its grace period a run that will not exit is waited for before it is abandoned. */
 export const ABANDON_MARGIN_MS = 2000;
 
@@ -67,6 +82,9 @@ export class ServiceRunner {
   #finishedOk = false;
   #handle: RunHandle | undefined;
   #life: Lifecycle | undefined;
+  /** The run in progress (its reports are ignored once it has ended). */
+  #run: object | undefined;
+  #problem: Problem | undefined;
 
   constructor(definition: ServiceDefinition, options: ServiceRunnerOptions) {
     this.definition = definition;
@@ -193,10 +211,33 @@ export class ServiceRunner {
       );
     }
     this.#state = state;
-    this.#message = message;
+    // While a run is stuck on a problem, its status says so (a health change is only an event).
+    this.#message = state === "Running" && this.#problem !== undefined ? problemText(this.#problem) : message;
     this.#since = this.#o.clock.now();
     const event: Omit<ServiceEvent, "seq"> = { service: this.id, state, message, time: this.#since };
     this.#o.emit(healthy === undefined ? event : { ...event, healthy });
+  }
+
+  /** RunContext.problem of run `run`: a new message is an event, a repeat is counted in the status. */
+  #reportProblem(run: object, message: string): void {
+    if (run !== this.#run) return;
+    const current = this.#problem;
+    if (current !== undefined && current.message === message) {
+      current.count++;
+      if (this.#state === "Running") this.#message = problemText(current);
+      return;
+    }
+    this.#problem = { message, count: 1, since: this.#o.clock.now() };
+    if (this.#state === "Running") this.#transition("Running", message);
+  }
+
+  /** RunContext.recovered of run `run`: ends its problem, if it had one. */
+  #reportRecovered(run: object, message: string): void {
+    if (run !== this.#run) return;
+    const problem = this.#takeProblem();
+    if (problem === undefined) return;
+    if (this.#state !== "Running") return;
+    this.#transition("Running", problem.count > 1 ? `${message} (after ${problem.count} failures)` : message);
   }
 
   #stopped(exit?: ExitStatus): void {
@@ -284,12 +325,21 @@ export class ServiceRunner {
     const clock = this.#o.clock;
     const started = clock.monotonic();
     this.#runs++;
+    const run = {};
+    this.#run = run;
+    this.#problem = undefined;
     let handle: RunHandle;
     try {
-      handle = await this.definition.runner.start({ id: this.id, log: this.#o.log });
+      handle = await this.definition.runner.start({
+        id: this.id,
+        log: this.#o.log,
+        problem: (message) => this.#reportProblem(run, message),
+        recovered: (message) => this.#reportRecovered(run, message),
+      });
     } catch (err) {
       const exit: ExitStatus = { code: null, signal: null, error: `Failed to start: ${errorMessage(err)}` };
       this.#lastExit = exit;
+      this.#endRun();
       this.#o.log.line("system", exit.error as string);
       return { exit, durationMs: 0, healthy: false };
     }
@@ -303,6 +353,7 @@ export class ServiceRunner {
         );
       const exit = await Promise.race([stopped, life.abandoned]);
       this.#lastExit = exit;
+      this.#endRun();
       return { exit, durationMs: clock.monotonic() - started, healthy: false };
     }
 
@@ -310,30 +361,54 @@ export class ServiceRunner {
     const spec = this.definition.healthCheck;
     this.#health =
       spec === undefined ? undefined : { healthy: undefined, message: "", lastChange: clock.now() };
+    const problem = this.#takeProblem();
     this.#transition("Running", handle.pid !== undefined ? `Started (pid ${handle.pid})` : "Started");
+    // A problem reported while the runner was still starting.
+    if (problem !== undefined) this.#reportProblem(run, problem.message);
 
     let healthyOnce = false;
     const stopHealth = new AbortController();
     if (spec !== undefined) {
-      void monitorHealth(spec, clock, stopHealth.signal, (result, changed) => {
-        if (result.healthy) healthyOnce = true;
-        const lastChange = changed ? clock.now() : (this.#health?.lastChange ?? clock.now());
-        this.#health = { healthy: result.healthy, message: result.message, lastChange };
-        if (changed && this.#state === "Running") {
-          this.#transition(
-            "Running",
-            result.healthy ? "Health check successful" : `Health check failed: ${result.message}`,
-            result.healthy,
-          );
-        }
-      }).catch((err) => this.#o.onInternalError?.(err));
+      void monitorHealth(
+        spec,
+        clock,
+        stopHealth.signal,
+        (result, changed) => {
+          if (result.healthy) healthyOnce = true;
+          const lastChange = changed ? clock.now() : (this.#health?.lastChange ?? clock.now());
+          this.#health = { healthy: result.healthy, message: result.message, lastChange };
+          if (changed && this.#state === "Running") {
+            this.#transition(
+              "Running",
+              result.healthy ? "Health check successful" : `Health check failed: ${result.message}`,
+              result.healthy,
+            );
+          }
+        },
+        { pid: handle.pid },
+      ).catch((err) => this.#o.onInternalError?.(err));
     }
 
     const exit = await Promise.race([handle.exited, life.abandoned]);
     stopHealth.abort();
     this.#handle = undefined;
     this.#lastExit = exit;
+    this.#endRun();
     return { exit, durationMs: clock.monotonic() - started, healthy: healthyOnce };
+  }
+
+  /** The current problem, forgotten. */
+  #takeProblem(): Problem | undefined {
+    const problem = this.#problem;
+    this.#problem = undefined;
+    return problem;
+  }
+
+  /** After a run: its health and problems say nothing of the next one (Waiting or Failed shows no OK). */
+  #endRun(): void {
+    this.#run = undefined;
+    this.#problem = undefined;
+    this.#health = undefined;
   }
 }
 

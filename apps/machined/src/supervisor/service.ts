@@ -13,12 +13,22 @@ export interface Backoff {
   readonly resetAfterMs?: number;
 }
 
+/** The run a health check is about. */
+export interface HealthCheckRun {
+  /** The run's process, when it has one (see RunHandle.pid). */
+  readonly pid: number | undefined;
+}
+
 export interface HealthCheckSpec {
   readonly initialDelayMs: number;
   readonly periodMs: number;
   readonly timeoutMs: number;
-  /** Resolves when healthy, throws (with a message saying why) when not. Abort means timed out. */
-  readonly check: (signal: AbortSignal) => Promise<void>;
+  /**
+   * Resolves when healthy, throws (with a message saying why) when not. Abort means timed out. It
+   * should ask the service itself (a request with a deadline): a socket accepting connections says
+   * nothing of a frozen process, whose kernel backlog still accepts them.
+   */
+  readonly check: (signal: AbortSignal, run: HealthCheckRun) => Promise<void>;
 }
 
 /** How a run ended. Success is `code === 0` with no signal and no error. */
@@ -40,6 +50,14 @@ export interface LogSink {
 export interface RunContext {
   readonly id: string;
   readonly log: LogSink;
+  /**
+   * A run that is alive but stuck retrying something (or waiting on something) says so: the message
+   * becomes the service's status message; a new message is an event (a console line), a repeat of the
+   * current one is only counted.
+   */
+  readonly problem?: (message: string) => void;
+  /** The run got past its problem: the message (what it did) replaces the problem's. */
+  readonly recovered?: (message: string) => void;
 }
 
 /** One run of a service, as started by its runner. */

@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ControlledRunner } from "../testing/controlled-runner.ts";
 import { FakeClock, settle } from "../testing/fake-clock.ts";
 import { Flag, flagSet } from "./condition.ts";
@@ -533,5 +536,40 @@ describe("waitFor", () => {
     const never = sup.waitFor("a", (s) => s.state === "Skipped", ac.signal);
     ac.abort();
     await expect(never).rejects.toMatchObject({ code: "Aborted" });
+  });
+});
+
+describe("log files", () => {
+  test("a log file that cannot be written is one notice for the console, not an internal error per line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sup-logs-"));
+    try {
+      const internal: unknown[] = [];
+      const notices: string[] = [];
+      const sup = new Supervisor({
+        clock: new FakeClock(),
+        logDir: dir,
+        onInternalError: (e) => internal.push(e),
+        notice: (line) => notices.push(line),
+      });
+      const runner = new ControlledRunner();
+      sup.register(svc("chatty", { runner }));
+      // the log file's path is a directory: every write fails
+      mkdirSync(join(dir, "chatty.log"));
+      sup.start("chatty");
+      const { ctx } = await runner.nthRun(1);
+      for (let i = 0; i < 20; i++) {
+        ctx.log.line("stdout", `line ${i}`);
+        await settle(1);
+      }
+      expect(notices).toEqual([
+        `log writes to ${join(dir, "chatty.log")} failing since 2025-01-01T00:00:00.000Z: EISDIR`,
+      ]);
+      expect(internal).toEqual([]);
+      // the lines are still in memory
+      expect(sup.logs("chatty").tail().length).toBe(20);
+      await sup.stopAll();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -23,8 +23,10 @@ export interface SupervisorOptions {
   readonly logBufferBytes?: number;
   /** Log file size before rotation to `.1` (default 10 MiB). */
   readonly logFileMaxBytes?: number;
-  /** Bugs and log-file write failures: reported, never thrown (this runs in PID 1). */
+  /** Bugs: reported, never thrown (this runs in PID 1). */
   readonly onInternalError?: (error: unknown) => void;
+  /** One-line notices for the console: a log file failing to be written (rate-limited), then resuming. */
+  readonly notice?: (line: string) => void;
 }
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9_.-]*$/;
@@ -96,7 +98,8 @@ export class Supervisor {
         ? undefined
         : new LogFile(join(o.logDir, `${def.id}.log`), {
             maxBytes: o.logFileMaxBytes ?? 10 * 1024 * 1024,
-            onError: (err) => this.#internalError(err),
+            notice: (line) => this.#notice(line),
+            now: () => this.#clock.now(),
           });
     const runner = new ServiceRunner(def, {
       clock: this.#clock,
@@ -132,6 +135,14 @@ export class Supervisor {
         }
       }
     });
+  }
+
+  #notice(line: string): void {
+    try {
+      this.#options.notice?.(line);
+    } catch (err) {
+      this.#internalError(err);
+    }
   }
 
   #internalError(err: unknown): void {

@@ -7,3 +7,4 @@ export {
   type TestContainerd,
   type TestContainerdOptions,
 } from "./containerd-harness.ts";
+export { freezeProcess } from "./freeze-process.ts";

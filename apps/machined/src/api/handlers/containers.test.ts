@@ -115,6 +115,10 @@ test("containerd's typed codes become the same Connect codes", () => {
   expect(containerdToConnectError(new ContainerdError("AlreadyExists", "op", "x"), "doing").code).toBe(
     Code.AlreadyExists,
   );
+  // containerd not answering in time is containerd unavailable, not the caller's deadline
+  expect(containerdToConnectError(new ContainerdError("DeadlineExceeded", "op", "x"), "doing").code).toBe(
+    Code.Unavailable,
+  );
   expect(containerdToConnectError(new Error("boom"), "doing")).toMatchObject({
     code: Code.Internal,
     rawMessage: "doing: boom",

@@ -12,12 +12,16 @@ export const NO_TASK = "NOTASK";
 
 /**
  * A containerd failure as the API reports it: containerd's typed codes map one to one onto Connect's
- * (Unavailable when containerd is down), anything else is Internal.
+ * (Unavailable when containerd is down), anything else is Internal. containerd not answering within
+ * the API's deadline is Unavailable too: a DeadlineExceeded reads as the caller's own deadline.
  */
 export function containerdToConnectError(error: unknown, doing: string): ConnectError {
   if (error instanceof ConnectError) return error;
   if (isContainerdError(error)) {
-    const code = Code[error.code as keyof typeof Code] ?? Code.Internal;
+    const code =
+      error.code === "DeadlineExceeded"
+        ? Code.Unavailable
+        : (Code[error.code as keyof typeof Code] ?? Code.Internal);
     return new ConnectError(`${doing}: ${error.message}`, code, undefined, undefined, error);
   }
   const message = error instanceof Error ? error.message : String(error);

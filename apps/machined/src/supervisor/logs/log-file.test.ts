@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LogFile } from "./log-file.ts";
+import { CUT_LINE_END, LogFile } from "./log-file.ts";
 
 let dir: string;
 beforeEach(() => {
@@ -62,23 +62,108 @@ describe("LogFile", () => {
     expect(readFileSync(path, "utf8")).toBe("z\n");
   });
 
-  test("write failures are reported, not thrown, and writing resumes when possible", () => {
+  test("write failures are one notice, said again at most every interval; resuming is one notice too", () => {
     const logDir = join(dir, "ro");
     mkdirSync(logDir);
     const path = join(logDir, "x.log");
-    const errors: unknown[] = [];
-    const f = new LogFile(path, { onError: (e) => errors.push(e) });
+    const notices: string[] = [];
+    let now = Date.UTC(2026, 11, 6, 10, 0, 0);
+    const f = new LogFile(path, { notice: (l) => notices.push(l), now: () => now, noticeIntervalMs: 60_000 });
     // Make the path a directory: opening it for append fails (even as root).
     mkdirSync(path);
-    f.append("lost");
-    expect(() => f.flush()).not.toThrow();
-    expect(errors).toHaveLength(1);
-    expect((errors[0] as NodeJS.ErrnoException).code).toBe("EISDIR");
+    for (let i = 0; i < 5; i++) {
+      f.append("lost!");
+      expect(() => f.flush()).not.toThrow();
+      now += 10_000;
+    }
+    expect(notices).toEqual([`log writes to ${path} failing since 2026-12-06T10:00:00.000Z: EISDIR`]);
+    expect(f.failingSince).toBe(Date.UTC(2026, 11, 6, 10, 0, 0));
+    now += 20_000;
+    f.append("lost!");
+    f.flush();
+    expect(notices.at(-1)).toBe(
+      `log writes to ${path} failing since 2026-12-06T10:00:00.000Z: EISDIR (36 bytes dropped so far)`,
+    );
     rmSync(path, { recursive: true });
     chmodSync(logDir, 0o755);
     f.append("kept");
     f.close();
-    expect(readFileSync(path, "utf8")).toBe("kept\n");
+    expect(notices).toHaveLength(3);
+    expect(notices.at(-1)).toBe(`log writes to ${path} resumed, 36 bytes dropped`);
+    expect(readFileSync(path, "utf8")).toBe(
+      "[machined] 36 bytes of log lost: writes failed from 2026-12-06T10:00:00.000Z to 2026-12-06T10:01:10.000Z (EISDIR)\nkept\n",
+    );
+    expect(f.failingSince).toBeUndefined();
+  });
+
+  test("a file left ending inside a line (a previous boot's full disk) is ended before new lines", () => {
+    const path = join(dir, "cut.log");
+    writeFileSync(path, "complete\nhalf a li");
+    const f = new LogFile(path);
+    f.append("next");
+    f.close();
+    expect(readFileSync(path, "utf8")).toBe(`complete\nhalf a li${CUT_LINE_END}next\n`);
+  });
+
+  describe("on a real full filesystem (a 64 KiB tmpfs)", () => {
+    let mountPoint: string | undefined;
+    afterEach(() => {
+      if (mountPoint !== undefined) Bun.spawnSync(["umount", mountPoint]);
+      mountPoint = undefined;
+    });
+
+    test("ENOSPC: one notice, the line cut short is ended, the gap marked, nothing glued; resuming says what was dropped", () => {
+      const fs = join(dir, "var");
+      mkdirSync(fs);
+      const mounted = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", fs], {
+        stderr: "pipe",
+      });
+      if (mounted.exitCode !== 0) throw new Error(`cannot mount a tmpfs: ${mounted.stderr.toString()}`);
+      mountPoint = fs;
+      // 48 of the 64 KiB taken by something else: the log has four pages
+      writeFileSync(join(fs, "filler"), Buffer.alloc(48 * 1024, 1));
+      const path = join(fs, "log/svc.log");
+      const notices: string[] = [];
+      const f = new LogFile(path, { notice: (l) => notices.push(l) });
+      // 100-byte lines, 50 a batch: 5000 bytes, not a multiple of a page, so a write ends cut short
+      const line = (n: number) => `line-${String(n).padStart(4, "0")}-${"x".repeat(89)}`;
+      let n = 0;
+      const batch = () => {
+        for (let i = 0; i < 50; i++) f.append(line(n++));
+        f.flush();
+      };
+      for (let i = 0; i < 6; i++) batch();
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(
+        new RegExp(`^log writes to ${path} failing since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z: ENOSPC$`),
+      );
+      expect(readFileSync(path, "utf8").endsWith("\n")).toBe(false); // a line cut short
+
+      rmSync(join(fs, "filler"));
+      batch();
+      f.close();
+      const text = readFileSync(path, "utf8");
+      const lines = text.split("\n");
+      expect(lines.pop()).toBe("");
+      // every line is whole, the one cut short (ended as such), or the gap marker: nothing glued
+      const whole = lines.filter((l) => /^line-\d{4}-x{89}$/.test(l));
+      const cut = lines.filter((l) => l.endsWith(CUT_LINE_END.trimEnd()));
+      const gap = lines.filter((l) => l.startsWith("[machined] "));
+      expect(cut).toHaveLength(1);
+      expect(cut[0]).toMatch(/^line-\d{4}-x* \[cut: log write failed\]$/);
+      expect(gap).toHaveLength(1);
+      expect(gap[0]).toMatch(
+        /^\[machined\] \d+ bytes of log lost: writes failed from \S+ to \S+ \(ENOSPC\)$/,
+      );
+      expect(whole.length + cut.length + gap.length).toBe(lines.length);
+      for (const l of lines) expect(l.split("line-").length).toBeLessThanOrEqual(2);
+      // the lines after the gap are the last batch, whole
+      expect(lines.slice(-50)).toEqual(Array.from({ length: 50 }, (_, i): string => line(n - 50 + i)));
+      // what was not written whole is what resuming says was dropped
+      const dropped = (n - whole.length) * 100;
+      expect(gap[0]).toStartWith(`[machined] ${dropped} bytes of log lost`);
+      expect(notices.slice(1)).toEqual([`log writes to ${path} resumed, ${dropped} bytes dropped`]);
+    });
   });
 
   test("nothing is written after close", () => {

@@ -8,9 +8,11 @@ import {
   startTestContainerd,
   type TestContainerd,
 } from "@bronze/containerd-client/testing";
+import { alive } from "../../services/container-node-fixture.ts";
 import { clearStaleTaskBundle } from "../../services/stale-task-bundle.ts";
 import { LibcSys } from "../../sys/libc-sys.ts";
 import type { LogSink, LogStream } from "../service.ts";
+import { Supervisor } from "../supervisor.ts";
 import { ContainerdRunner, exitFromContainerd, TASK_START_TIMEOUT_MS } from "./containerd-runner.ts";
 import { RunnerError } from "./runner-error.ts";
 
@@ -180,4 +182,56 @@ describe("ContainerdRunner", () => {
     await expect(start).rejects.toThrow("cannot start container missing");
     expect(await client.containers.list()).toEqual([]);
   });
+});
+
+// Last in this file: it kills and restarts the file's containerd.
+test("containerd killed (-9) under a running container service: the service stays Running and re-attaches to the same task", async () => {
+  const supervisor = new Supervisor({ stopGraceMs: 500 });
+  supervisor.register({
+    id: "survivor",
+    dependsOn: [],
+    restart: "forever",
+    runner: runner("survivor", ["/bin/sleep", "300"]),
+  });
+  supervisor.start("survivor");
+  const pid = (
+    await supervisor.waitFor("survivor", (s) => s.state === "Running", AbortSignal.timeout(20_000))
+  ).pid as number;
+  expect(pid).toBeGreaterThan(0);
+  try {
+    await containerd.stopDaemon({ kill: true });
+    const down = await supervisor.waitFor(
+      "survivor",
+      (s) => s.message.startsWith("containerd is unavailable"),
+      AbortSignal.timeout(20_000),
+    );
+    expect(down).toMatchObject({ state: "Running", runs: 1, pid });
+    expect(down.message).toBe(
+      `containerd is unavailable: the task (pid ${pid}) runs on; re-attaching to it once containerd is back`,
+    );
+    expect(alive(pid)).toBe(true);
+  } finally {
+    await containerd.startDaemon();
+  }
+  const back = await supervisor.waitFor(
+    "survivor",
+    (s) => s.message.startsWith("Re-attached"),
+    AbortSignal.timeout(20_000),
+  );
+  // the same run and task: no restart, no new container
+  expect(back).toMatchObject({ state: "Running", runs: 1, pid });
+  expect(back.message).toBe(`Re-attached to the task (pid ${pid}) after containerd came back`);
+  expect(alive(pid)).toBe(true);
+  expect((await client.tasks.list()).map((t) => [t.containerId, t.pid, t.status])).toEqual([
+    ["survivor", pid, "running"],
+  ]);
+  expect(supervisor.events.tail().map((e) => e.state)).toEqual(["Running", "Running", "Running"]);
+  // the re-attached wait still sees the task end
+  await supervisor.stopAll();
+  expect(supervisor.status("survivor")).toMatchObject({
+    state: "Finished",
+    message: "Stopped: Killed by SIGKILL",
+  });
+  expect(alive(pid)).toBe(false);
+  expect(await client.containers.list()).toEqual([]);
 });

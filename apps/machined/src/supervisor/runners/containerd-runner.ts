@@ -27,7 +27,12 @@ export interface ContainerdRunnerOptions {
    * `clearStaleTaskBundle`); called before each create, once containerd holds no container of the id.
    */
   readonly clearStaleTask?: (id: string) => void;
+  /** While containerd is down under a running task, how often it is asked again (default REATTACH_POLL_MS). */
+  readonly reattachPollMs?: { readonly initialMs: number; readonly maxMs: number };
 }
+
+/** containerd is asked again after 250 ms, doubling to 2 s, until it is back. */
+export const REATTACH_POLL_MS = { initialMs: 250, maxMs: 2000 } as const;
 
 /**
  * How long containerd may take to create and start a task. A loaded node (measured: a TCG guest
@@ -100,7 +105,8 @@ class FileTail {
  * removed, the container created and its task started with output to a log file, whose lines are
  * forwarded to the service log. The run ends with the task (exit status from containerd); stopping
  * sends SIGTERM, then SIGKILL to every process of the container after the grace period. The task and
- * the container are deleted when the run ends.
+ * the container are deleted when the run ends. A containerd crash does not end the run: its shim keeps
+ * the task, and the run re-attaches to it (the same process) when containerd is back.
  */
 export class ContainerdRunner implements Runner {
   readonly kind = "containerd";
@@ -169,10 +175,56 @@ export class ContainerdRunner implements Runner {
     })();
 
     let finished = false;
-    const taskEnded: Promise<ExitStatus> = client.tasks.wait(id).then(
-      (exit) => exitFromContainerd(exit.exitStatus),
-      (err) => ({ code: null, signal: null, error: `Lost the task: ${message(err)}` }),
-    );
+    // The last signal stop() sent: sent again on re-attaching (containerd may have been down then).
+    let stopSignal: "SIGTERM" | "SIGKILL" | undefined;
+    const kill = (signal: "SIGTERM" | "SIGKILL") => {
+      stopSignal = signal;
+      return client.tasks.kill(id, signal, { all: signal === "SIGKILL" }).catch(() => {});
+    };
+    // Stopped, and containerd still not back a grace period after the SIGKILL: stop watching.
+    const giveUp = new AbortController();
+    const lost = (why: string): ExitStatus => ({ code: null, signal: null, error: `Lost the task: ${why}` });
+
+    /**
+     * containerd went away under the wait (crashed, restarting): its shim, and the task, live on. Asks
+     * containerd again, backing off, until it answers about the task: the task as it found it, or why
+     * the run is over (the task is gone).
+     */
+    const whenContainerdIsBack = async (): Promise<{ readonly pid: number } | ExitStatus> => {
+      const { initialMs, maxMs } = o.reattachPollMs ?? REATTACH_POLL_MS;
+      for (let delay = initialMs; ; delay = Math.min(delay * 2, maxMs)) {
+        if (!(await clock.sleep(delay, giveUp.signal)))
+          return lost("containerd did not come back to end it after it was stopped");
+        try {
+          return await client.tasks.get(id);
+        } catch (err) {
+          if (isContainerdError(err, "NotFound"))
+            return lost(`the task was gone when containerd came back (${message(err)})`);
+          // Unavailable, or not answering yet: containerd is still on its way back.
+        }
+      }
+    };
+
+    /** The task's exit, waited for across containerd restarts. Never rejects. */
+    const watch = async (): Promise<ExitStatus> => {
+      for (;;) {
+        try {
+          return exitFromContainerd((await client.tasks.wait(id)).exitStatus);
+        } catch (err) {
+          if (!isContainerdError(err, "Unavailable")) return lost(message(err));
+          const waiting = `containerd is unavailable: the task (pid ${pid}) runs on; re-attaching to it once containerd is back`;
+          ctx.log.line("system", `${waiting} (${message(err)})`);
+          ctx.problem?.(waiting);
+        }
+        const back = await whenContainerdIsBack();
+        if (!("pid" in back)) return back;
+        if (back.pid !== pid) return lost(`containerd came back with another task (pid ${back.pid})`);
+        ctx.log.line("system", `containerd is back: re-attached to the task (pid ${pid})`);
+        ctx.recovered?.(`Re-attached to the task (pid ${pid}) after containerd came back`);
+        if (stopSignal !== undefined) await kill(stopSignal);
+      }
+    };
+    const taskEnded: Promise<ExitStatus> = watch().catch((err) => lost(message(err)));
     const exited = taskEnded.then(async (status) => {
       ended.abort();
       tail.end();
@@ -188,16 +240,20 @@ export class ContainerdRunner implements Runner {
       exited,
       async stop(graceMs: number): Promise<ExitStatus> {
         if (finished) return exited;
-        await client.tasks.kill(id, "SIGTERM").catch(() => {});
-        const waitGrace = new AbortController();
-        const inTime = await Promise.race([
-          taskEnded.then(() => true),
-          clock.sleep(graceMs, waitGrace.signal).then(() => false),
-        ]);
-        waitGrace.abort();
-        if (!inTime) {
+        await kill("SIGTERM");
+        const endedWithin = async (ms: number) => {
+          const waitGrace = new AbortController();
+          const inTime = await Promise.race([
+            taskEnded.then(() => true),
+            clock.sleep(ms, waitGrace.signal).then(() => false),
+          ]);
+          waitGrace.abort();
+          return inTime;
+        };
+        if (!(await endedWithin(graceMs))) {
           ctx.log.line("system", `still running ${graceMs} ms after SIGTERM: sending SIGKILL`);
-          await client.tasks.kill(id, "SIGKILL", { all: true }).catch(() => {});
+          await kill("SIGKILL");
+          if (!(await endedWithin(graceMs))) giveUp.abort();
         }
         return exited;
       },

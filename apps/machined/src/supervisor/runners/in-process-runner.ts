@@ -6,6 +6,10 @@ export interface InProcessContext {
   /** Aborted when the service is asked to stop. */
   readonly signal: AbortSignal;
   readonly log: LogSink;
+  /** See RunContext.problem: what a body retrying for ever is stuck on (shown in its status). */
+  readonly problem: (message: string) => void;
+  /** See RunContext.recovered. */
+  readonly recovered: (message: string) => void;
 }
 
 /** The service body: resolving (or returning a number, the exit code) ends the run; throwing fails it. */
@@ -39,7 +43,15 @@ export class InProcessRunner implements Runner {
       settle(status);
     };
     Promise.resolve()
-      .then(() => this.#main({ id: ctx.id, signal: abort.signal, log: ctx.log }))
+      .then(() =>
+        this.#main({
+          id: ctx.id,
+          signal: abort.signal,
+          log: ctx.log,
+          problem: (message) => ctx.problem?.(message),
+          recovered: (message) => ctx.recovered?.(message),
+        }),
+      )
       .then(
         (code) => finish({ code: typeof code === "number" ? code : 0, signal: null }),
         (err) => {
