@@ -1,7 +1,8 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { ARGS_HIDDEN } from "../../sys/proc/process-info.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
 
 const f = makeFixture({
@@ -21,12 +22,18 @@ test("Memory reads meminfo under the proc root", async () => {
 test("Processes lists the proc root's processes", async () => {
   mkdirSync(join(proc, "1"));
   writeFileSync(join(proc, "1", "stat"), "1 (init) S 0 1 1 0 -1 0 0 0 0 0 10 5 0 0 20 0 2 0 1 1000 10 0");
-  writeFileSync(join(proc, "1", "cmdline"), "/sbin/init\0");
+  writeFileSync(join(proc, "1", "cmdline"), "init\0--token=s3cret\0");
+  symlinkSync("/sbin/init", join(proc, "1", "exe"));
   const r = await f.client("os:reader").processes({});
   expect(r.processes).toHaveLength(1);
   expect(r.processes[0]?.command).toBe("init");
-  expect(r.processes[0]?.executable).toBe("/sbin/init");
   expect(r.processes[0]?.cpuTime).toBeCloseTo(0.15);
+  // A reader sees the executable, not the command line (it can carry secrets).
+  expect([r.processes[0]?.executable, r.processes[0]?.args]).toEqual(["/sbin/init", ARGS_HIDDEN]);
+  for (const role of ["os:operator", "os:admin"] as const) {
+    const full = await f.client(role).processes({});
+    expect([full.processes[0]?.executable, full.processes[0]?.args]).toEqual(["init", "--token=s3cret"]);
+  }
 });
 
 test("Mounts joins mountinfo with filesystem usage", async () => {
