@@ -33,8 +33,6 @@ export class ApiServerError extends Error {
 }
 
 export interface ApiServerOptions {
-  /** Streaming calls one role may have open (default STREAMS_PER_ROLE). */
-  readonly streamsPerRole?: number;
   /** e.g. /system/run/machined/machine.sock */
   readonly socketPath: string;
   readonly context: MachineApiContext;
@@ -46,6 +44,8 @@ export interface ApiServerOptions {
    */
   readonly socketGroup?: number;
   readonly onInternalError?: (error: unknown) => void;
+  /** Streaming calls one role may have open (default STREAMS_PER_ROLE). */
+  readonly streamsPerRole?: number;
 }
 
 export interface ApiServer {

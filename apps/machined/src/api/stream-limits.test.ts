@@ -9,7 +9,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { MAX_CONCURRENT_STREAMS } from "./api-server.ts";
 import { DMESG_POLL_MS } from "./handlers/dmesg.ts";
 import { STREAMS_PER_ROLE } from "./stream-limits.ts";
-import { type ServerFixture, startServerFixture } from "./testing/api-server-fixture.ts";
+import { drain, failure, type ServerFixture, startServerFixture } from "./testing/api-server-fixture.ts";
 
 let s: ServerFixture;
 beforeAll(async () => {
@@ -75,12 +75,8 @@ test("a role's streaming calls are capped; over the cap: RESOURCE_EXHAUSTED nami
   expect(await over.ended).toBe(
     `[ResourceExhausted] os:reader has ${STREAMS_PER_ROLE} streaming calls open, the most one role may have (${STREAMS_PER_ROLE}): end one (a logs --follow, a dmesg --follow...) and retry`,
   );
-  const logs = await (async () => {
-    for await (const _ of s.client("os:reader").logs({ id: "nothing" })) {
-      // nothing
-    }
-  })().catch((e) => ConnectError.from(e).code);
-  expect(logs).toBe(Code.ResourceExhausted);
+  const logs = await failure(drain(s.client("os:reader").logs({ id: "nothing" })));
+  expect(logs.code).toBe(Code.ResourceExhausted);
   // A reader's unary calls, and an admin's streams, still go through on the same session.
   expect((await s.client("os:reader").hostname({})).hostname).toBe("node-1");
   const admin = followDmesg("os:admin");

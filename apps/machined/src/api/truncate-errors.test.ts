@@ -7,7 +7,7 @@ import { eventually } from "@bronze/testing";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { LogSink } from "../supervisor/service.ts";
 import { QUOTED_INPUT_CHARS } from "./caller-input.ts";
-import { type ServerFixture, startServerFixture } from "./testing/api-server-fixture.ts";
+import { drain, failure, type ServerFixture, startServerFixture } from "./testing/api-server-fixture.ts";
 import { MAX_ERROR_MESSAGE_CHARS, TRUNCATED_MARK, truncateMessage } from "./truncate-errors.ts";
 
 let s: ServerFixture;
@@ -19,21 +19,6 @@ beforeAll(async () => {
   echo.line("stdout", "echo started");
 });
 afterAll(() => s?.close());
-
-async function failure(p: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await p;
-  } catch (e) {
-    return ConnectError.from(e);
-  }
-  throw new Error("expected a failure");
-}
-
-async function drain(stream: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of stream) {
-    // nothing
-  }
-}
 
 /** An admin's `logs echo --follow` on the shared session, as another user of apid would have. */
 function follow() {

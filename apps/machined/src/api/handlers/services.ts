@@ -37,7 +37,9 @@ export function toServiceInfo(status: ServiceStatus): Omit<ServiceInfo, "$typeNa
  * The services that keep the node reachable over the network, and why. None of them can be stopped
  * over the API, by any role (as with Talos, where machined, apid, containerd, trustd... have no
  * APIStopAllowed): stopped, nothing could start them again short of a reboot from the console. A
- * restart stays allowed: it comes back by itself.
+ * restart stays allowed: it comes back by itself. trustd (control planes) may be stopped, unlike on
+ * Talos: the node stays reachable, ServiceStart brings it back, and stopping it is how an operator
+ * stops certificates being signed (a leaked token) until the token is changed.
  */
 export const KEEPS_NODE_REACHABLE: Readonly<Record<string, string>> = {
   machined: "it serves the machine API",

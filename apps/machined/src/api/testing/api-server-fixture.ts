@@ -5,7 +5,7 @@
 import { connect } from "node:net";
 import { join } from "node:path";
 import { HTTP2_CLIENT_SETTINGS, MachineService, ROLE_HEADER, type Role } from "@bronze/api";
-import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
+import { type Client, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { InProcessRunner } from "../../supervisor/runners/in-process-runner.ts";
 import type { LogSink } from "../../supervisor/service.ts";
@@ -98,4 +98,21 @@ export async function startServerFixture(
       await f.cleanup();
     },
   };
+}
+
+/** The ConnectError a call fails with (a test failure when it succeeds). */
+export async function failure(p: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await p;
+  } catch (e) {
+    return ConnectError.from(e);
+  }
+  throw new Error("expected a failure");
+}
+
+/** Reads a stream to its end, dropping what comes. */
+export async function drain(stream: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of stream) {
+    // nothing
+  }
 }
