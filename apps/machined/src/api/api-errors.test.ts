@@ -37,3 +37,16 @@ test("ConnectErrors pass through; unimplemented names the method and why", () =>
   expect(u.code).toBe(Code.Unimplemented);
   expect(u.rawMessage).toBe("Stats is not implemented yet: not yet");
 });
+
+test("an errno error names its syscall and path, the path shortened: it may be the caller's, PATH_MAX long", () => {
+  const long = `/${"d".repeat(4000)}/file`;
+  const error = Object.assign(new Error(`ENOENT: no such file or directory, open '${long}'`), {
+    code: "ENOENT",
+    syscall: "open",
+    path: long,
+  });
+  const message = toConnectError(error, "Read").rawMessage;
+  expect(message).toStartWith("Read: ENOENT: no such file or directory (open /ddd");
+  expect(message).toEndWith("dd/file (4006 characters))");
+  expect(message.length).toBeLessThan(300);
+});

@@ -1,6 +1,7 @@
 // The real thing: HTTP/2 cleartext on a unix socket, called with connect-node's gRPC transport.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import http2 from "node:http2";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { BRONZE_VERSION, LogLineDecoder, MachineService, ROLE_HEADER, type Role } from "@bronze/api";
@@ -8,7 +9,13 @@ import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { InProcessRunner } from "../supervisor/runners/in-process-runner.ts";
 import type { LogSink } from "../supervisor/service.ts";
-import { type ApiServer, ApiServerError, startApiServer } from "./api-server.ts";
+import {
+  type ApiServer,
+  ApiServerError,
+  CONFIG_REQUEST_MAX_BYTES,
+  REQUEST_MAX_BYTES,
+  startApiServer,
+} from "./api-server.ts";
 import { type Fixture, makeFixture } from "./testing/api-fixture.ts";
 
 let f: Fixture;
@@ -266,5 +273,64 @@ test("a client resetting its connection is not reported as an internal error; a 
     expect(isPeerGone(Object.assign(new Error("frame"), { code: "ERR_HTTP2_ERROR" }))).toBe(false);
   } finally {
     await own.close();
+  }
+});
+
+test("request size limits: 64 KiB for a call, 8 MiB for ApplyConfiguration", async () => {
+  // Past 64 KiB: refused before any handler, naming the limit.
+  const big = await failure(
+    (async () => {
+      for await (const _ of client("os:admin").read({ path: `/${"a/".repeat(40_000)}` })) {
+        // nothing
+      }
+    })(),
+  );
+  expect(big.code).toBe(Code.ResourceExhausted);
+  expect(big.rawMessage).toContain(String(REQUEST_MAX_BYTES));
+  // A config of 100 KB is read, and judged on its content (here: not valid).
+  const config = `version: v1alpha1\n${"# padding\n".repeat(10_000)}`;
+  const apply = await failure(
+    client("os:admin").applyConfiguration({ data: new TextEncoder().encode(config), dryRun: true }),
+  );
+  expect(apply.code).toBe(Code.InvalidArgument);
+  // Past 8 MiB: refused too.
+  const huge = await failure(
+    client("os:admin").applyConfiguration({
+      data: new Uint8Array(CONFIG_REQUEST_MAX_BYTES + 1),
+      dryRun: true,
+    }),
+  );
+  expect(huge.code).toBe(Code.ResourceExhausted);
+});
+
+test("a compressed request is refused: machined accepts no compression", async () => {
+  const session = http2.connect("http://localhost", {
+    createConnection: () => connect(socketPath),
+  });
+  try {
+    const status = await new Promise<string | undefined>((resolve, reject) => {
+      const req = session.request({
+        ":method": "POST",
+        ":path": "/bronze.machine.v1.MachineService/Version",
+        "content-type": "application/grpc",
+        "grpc-encoding": "gzip",
+        te: "trailers",
+        [ROLE_HEADER]: "os:reader",
+      });
+      let grpcStatus: string | undefined;
+      req.on("response", (h) => {
+        grpcStatus ??= h["grpc-status"] as string | undefined;
+      });
+      req.on("trailers", (t) => {
+        grpcStatus ??= t["grpc-status"] as string | undefined;
+      });
+      req.on("end", () => resolve(grpcStatus));
+      req.on("error", reject);
+      req.resume();
+      req.end(Buffer.from([1, 0, 0, 0, 0])); // flag 1: "compressed"
+    });
+    expect(status).toBe(String(Code.Unimplemented));
+  } finally {
+    session.close();
   }
 });

@@ -6,6 +6,18 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { authorize } from "./authorize.ts";
 import type { MachineApiContext } from "./context.ts";
 import { createMachineService } from "./machine-service.ts";
+import { createStreamLimiter, STREAMS_PER_ROLE } from "./stream-limits.ts";
+import { truncateErrors } from "./truncate-errors.ts";
+
+/**
+ * HTTP/2 streams one session may have open (apid multiplexes every caller on one session): past it the
+ * server refuses new streams (REFUSED_STREAM) instead of serving without bound.
+ */
+export const MAX_CONCURRENT_STREAMS = 100;
+/** The largest request message of ApplyConfiguration (a machine config), as apid's own cap. */
+export const CONFIG_REQUEST_MAX_BYTES = 8 << 20;
+/** The largest request message of every other method: ids, paths, flags. */
+export const REQUEST_MAX_BYTES = 64 << 10;
 
 export type ApiServerErrorCode = "NotASocket" | "Listen";
 
@@ -32,6 +44,8 @@ export interface ApiServerOptions {
    */
   readonly socketGroup?: number;
   readonly onInternalError?: (error: unknown) => void;
+  /** Streaming calls one role may have open (default STREAMS_PER_ROLE). */
+  readonly streamsPerRole?: number;
 }
 
 export interface ApiServer {
@@ -68,22 +82,29 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
   removeStaleSocket(socketPath);
   const shutdown = new AbortController();
+  const impl = createMachineService(options.context, {
+    shutdown: shutdown.signal,
+    onInternalError: options.onInternalError,
+  });
+  const streams = createStreamLimiter(options.streamsPerRole ?? STREAMS_PER_ROLE);
   const handler = connectNodeAdapter({
     routes: (router) => {
-      router.service(
-        MachineService,
-        createMachineService(options.context, {
-          shutdown: shutdown.signal,
-          onInternalError: options.onInternalError,
-        }),
-      );
+      // One route per method, so that each has its own request size limit.
+      for (const method of MachineService.methods) {
+        const readMaxBytes =
+          method === MachineService.method.applyConfiguration ? CONFIG_REQUEST_MAX_BYTES : REQUEST_MAX_BYTES;
+        // `method` is a union of every method: TypeScript cannot pair it with its implementation.
+        router.rpc(method, impl[method.localName as keyof typeof impl] as never, { readMaxBytes });
+      }
     },
-    interceptors: [authorize],
+    // truncateErrors first (outermost): it cuts the messages of every error, the role check's too.
+    interceptors: [truncateErrors, authorize, streams.interceptor],
+    readMaxBytes: REQUEST_MAX_BYTES,
     // A unix socket has bandwidth to spare: gzip would only cost CPU, and because HTTP/2 flow
     // control counts compressed bytes it would let a stalled stream buffer ~200x its window.
     acceptCompression: [],
   });
-  const server = http2.createServer(handler);
+  const server = http2.createServer({ settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } }, handler);
   const sessions = trackSessions(server, (error) => {
     // a client that goes away mid-session (apid restarting, a cancelled call) is not machined's fault
     if (!isPeerGone(error)) options.onInternalError?.(error);

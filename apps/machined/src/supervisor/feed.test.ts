@@ -82,6 +82,23 @@ describe("Feed", () => {
     expect((await it.next()).done).toBe(true);
   });
 
+  test("a slow follower's queue is bounded in bytes too: big items are dropped sooner", async () => {
+    const feed = new Feed<string>({ maxItems: 100, sizeOf: (s) => s.length });
+    const ac = new AbortController();
+    const it = feed.follow({ signal: ac.signal, maxQueueBytes: 10, onDropped: (n) => `dropped ${n}` });
+    const first = it.next();
+    feed.push("a");
+    expect((await first).value).toBe("a");
+    for (const s of ["1234", "5678", "abcd", "efgh"]) feed.push(s); // 16 bytes queued: the oldest 2 go
+    expect((await it.next()).value).toBe("dropped 2");
+    expect((await it.next()).value).toBe("abcd");
+    expect((await it.next()).value).toBe("efgh");
+    feed.push("x".repeat(50)); // alone over the limit: the newest item is kept
+    expect((await it.next()).value).toBe("x".repeat(50));
+    ac.abort();
+    expect((await it.next()).done).toBe(true);
+  });
+
   test("followBatches: the tail at once, then what comes within the delay as one batch", async () => {
     const feed = new Feed<number>({ maxItems: 100 });
     for (const n of [1, 2, 3]) feed.push(n);

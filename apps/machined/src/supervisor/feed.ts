@@ -12,6 +12,12 @@ export interface FollowOptions<T> {
   readonly signal?: AbortSignal;
   /** Most items queued for a slow follower before the oldest queued ones are dropped (default 1000). */
   readonly maxQueue?: number;
+  /**
+   * Most bytes (by the feed's `sizeOf`) of new items queued for a slow follower before the oldest are
+   * dropped (default: no limit but maxQueue); the newest item is always kept. The tail a follower
+   * starts with is not counted: the ring holds it already.
+   */
+  readonly maxQueueBytes?: number;
   /** Item yielded in place of dropped ones (e.g. a "[N lines dropped]" log line). */
   readonly onDropped?: (count: number) => T;
 }
@@ -118,13 +124,20 @@ export class Feed<T> {
    */
   async *followBatches(options: FollowBatchesOptions<T> = {}): AsyncGenerator<T[]> {
     const { signal, maxQueue = 1000, onDropped, delayMs = 0, maxBatch = 1000 } = options;
+    const maxQueueBytes = options.maxQueueBytes ?? Number.POSITIVE_INFINITY;
     let queue: T[] = [...this.tail(options.tail ?? 0)];
+    // The tail at the head of the queue is not counted in queueBytes.
+    let uncounted = queue.length;
+    let queueBytes = 0;
     let dropped = 0;
     let wake: (() => void) | undefined;
     const unsubscribe = this.subscribe((item) => {
       queue.push(item);
-      if (queue.length > maxQueue) {
-        queue.shift();
+      queueBytes += this.#sizeOf(item);
+      while (queue.length > maxQueue || (queueBytes > maxQueueBytes && queue.length > 1)) {
+        const oldest = queue.shift() as T;
+        if (uncounted > 0) uncounted--;
+        else queueBytes -= this.#sizeOf(oldest);
         dropped++;
       }
       if (wake !== undefined && (queue.length >= maxBatch || !waiting)) wake();
@@ -157,6 +170,8 @@ export class Feed<T> {
           }
           const batch = queue;
           queue = [];
+          queueBytes = 0;
+          uncounted = 0;
           if (dropped > 0 && onDropped !== undefined) batch.unshift(onDropped(dropped));
           dropped = 0;
           first = false;

@@ -29,7 +29,8 @@ export interface SupervisorOptions {
   readonly notice?: (line: string) => void;
 }
 
-const ID_PATTERN = /^[a-z0-9][a-z0-9_.-]*$/;
+/** What a service id may be (also checked by the API before it looks a caller's id up). */
+export const SERVICE_ID_PATTERN = /^[a-z0-9][a-z0-9_.-]*$/;
 
 interface Entry {
   readonly runner: ServiceRunner;
@@ -264,7 +265,7 @@ function validateDefinition(def: ServiceDefinition): void {
   const fail = (why: string) => {
     throw new SupervisorError("InvalidService", `service ${JSON.stringify(def.id)}: ${why}`, def.id);
   };
-  if (typeof def.id !== "string" || !ID_PATTERN.test(def.id)) {
+  if (typeof def.id !== "string" || !SERVICE_ID_PATTERN.test(def.id)) {
     fail("id must be lowercase letters, digits, '.', '_' or '-', starting with a letter or digit");
   }
   if (!["forever", "once", "untilSuccess"].includes(def.restart))

@@ -1,5 +1,6 @@
 import { realpathSync } from "node:fs";
 import { join, posix } from "node:path";
+import { showPath } from "../caller-input.ts";
 
 export type FilesRootErrorCode = "Escapes" | "NotFound";
 
@@ -47,14 +48,18 @@ export class FilesRoot {
       real = realpathSync(mapped.host);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-        throw new FilesRootError("NotFound", `${mapped.visible}: no such file or directory`, mapped.visible);
+        throw new FilesRootError(
+          "NotFound",
+          `${showPath(mapped.visible)}: no such file or directory`,
+          mapped.visible,
+        );
       }
       throw error;
     }
     if (!this.contains(real)) {
       throw new FilesRootError(
         "Escapes",
-        `${mapped.visible}: resolves outside the files root`,
+        `${showPath(mapped.visible)}: resolves outside the files root`,
         mapped.visible,
       );
     }

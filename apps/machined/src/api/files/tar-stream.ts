@@ -1,6 +1,7 @@
-import { open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { posix } from "node:path";
 import { TAR_END, tarHeader, tarPadding } from "@bronze/files";
+import { openRegularFile } from "./open-regular-file.ts";
 import { walk } from "./walk.ts";
 
 /** Most bytes per yielded chunk (DESIGN.md §8: Bun's HTTP/2 stalls on larger streamed messages). */
@@ -68,11 +69,12 @@ export async function* tarStream(
     } else if (stats.isSymbolicLink() && entry.linkTarget !== undefined) {
       yield* chunker.push(tarHeader({ ...common, type: "symlink", size: 0, linkName: entry.linkTarget }));
     } else if (stats.isFile()) {
-      let file: Awaited<ReturnType<typeof open>>;
+      let file: FileHandle;
       try {
-        file = await open(entry.host, "r");
+        // Opened only if it is still the regular file the walk saw (never a FIFO or device swapped in).
+        file = await openRegularFile(entry.host, stats);
       } catch {
-        continue; // vanished or unreadable: leave it out rather than break the archive
+        continue; // vanished, replaced or unreadable: leave it out rather than break the archive
       }
       try {
         const size = stats.size;

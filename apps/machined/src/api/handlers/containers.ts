@@ -1,6 +1,7 @@
 import type { ContainerInfo } from "@bronze/api";
 import { type ContainerdClient, isContainerdError, type TaskInfo } from "@bronze/containerd-client";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { requireNamespace } from "../caller-input.ts";
 import type { MachineApiContext } from "../context.ts";
 import type { MachineServiceImpl } from "./handler-types.ts";
 
@@ -58,7 +59,8 @@ export function containersHandlers(
 ): Pick<MachineServiceImpl, "containers"> {
   return {
     containers: async (req) => {
-      const namespace = req.namespace === "" ? SYSTEM_NAMESPACE : req.namespace;
+      const namespace =
+        req.namespace === "" ? SYSTEM_NAMESPACE : requireNamespace(req.namespace, "Containers");
       const doing = `listing the containers of namespace ${namespace}`;
       const client = await containerdIn(ctx, namespace, doing);
       let containers: Awaited<ReturnType<ContainerdClient["containers"]["list"]>>;

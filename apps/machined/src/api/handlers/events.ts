@@ -3,6 +3,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext } from "@connectrpc/connect";
 import type { ServiceEvent } from "../../supervisor/service-state.ts";
 import type { Supervisor } from "../../supervisor/supervisor.ts";
+import { requireServiceId } from "../caller-input.ts";
 import type { HandlerOptions, MachineServiceImpl } from "./handler-types.ts";
 
 function toReply(e: ServiceEvent): Omit<EventsResponse, "$typeName"> {
@@ -23,7 +24,7 @@ export function eventHandlers(
   return {
     async *events(req, ctx: HandlerContext) {
       const n = req.tailEvents < 0 ? Number.POSITIVE_INFINITY : req.tailEvents;
-      const service = req.service === "" ? undefined : req.service;
+      const service = req.service === "" ? undefined : requireServiceId(req.service, "Events");
       const past = n === 0 ? [] : supervisor.events.tail(n, service);
       if (!req.follow) {
         for (const e of past) yield toReply(e);

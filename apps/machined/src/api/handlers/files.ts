@@ -1,14 +1,17 @@
 import type { Stats } from "node:fs";
-import { open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import type { ListResponse } from "@bronze/api";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { toConnectError } from "../api-errors.ts";
+import { requirePath, showPath } from "../caller-input.ts";
 import { FilesRoot, FilesRootError, type ResolvedPath } from "../files/files-root.ts";
+import { OpenRegularFileError, openRegularFile } from "../files/open-regular-file.ts";
 import { CHUNK_BYTES, tarStream } from "../files/tar-stream.ts";
 import { walk } from "../files/walk.ts";
 import type { HandlerOptions, MachineServiceImpl } from "./handler-types.ts";
 
 function resolve(root: () => FilesRoot, path: string, method: string): ResolvedPath {
+  requirePath(path, method);
   try {
     return root().resolve(path);
   } catch (error) {
@@ -16,7 +19,22 @@ function resolve(root: () => FilesRoot, path: string, method: string): ResolvedP
       const code = error.code === "NotFound" ? Code.NotFound : Code.PermissionDenied;
       throw new ConnectError(`${method}: ${error.message}`, code);
     }
-    throw toConnectError(error, `${method} ${path}`);
+    throw toConnectError(error, `${method} ${showPath(path)}`);
+  }
+}
+
+/** Read's file: a regular file only, opened without blocking (see openRegularFile). */
+async function openForRead(target: ResolvedPath): Promise<FileHandle> {
+  const doing = `Read ${showPath(target.visible)}`;
+  try {
+    return await openRegularFile(target.host);
+  } catch (error) {
+    if (error instanceof OpenRegularFileError) {
+      const hint = error.kind === "a directory" ? ": use List or Copy" : "";
+      const code = error.code === "NotRegular" ? Code.InvalidArgument : Code.Aborted;
+      throw new ConnectError(`${doing}: ${error.message}${hint}`, code);
+    }
+    throw toConnectError(error, doing);
   }
 }
 
@@ -60,25 +78,13 @@ export function fileHandlers(
       try {
         for await (const entry of walk(target.host, target.visible, depth, signal)) yield toListReply(entry);
       } catch (error) {
-        throw toConnectError(error, `List ${target.visible}`);
+        throw toConnectError(error, `List ${showPath(target.visible)}`);
       }
     },
     async *read(req, ctx) {
       const target = resolve(getRoot, req.path, "Read");
-      let file: Awaited<ReturnType<typeof open>>;
+      const file = await openForRead(target);
       try {
-        file = await open(target.host, "r");
-      } catch (error) {
-        throw toConnectError(error, `Read ${target.visible}`);
-      }
-      try {
-        const stats = await file.stat();
-        if (!stats.isFile()) {
-          throw new ConnectError(
-            `Read ${target.visible}: not a regular file${stats.isDirectory() ? " (a directory: use List or Copy)" : ""}`,
-            Code.InvalidArgument,
-          );
-        }
         const buffer = new Uint8Array(CHUNK_BYTES);
         for (;;) {
           if (ctx.signal.aborted || options.shutdown.aborted) return;
@@ -87,7 +93,7 @@ export function fileHandlers(
           yield { data: buffer.slice(0, bytesRead) };
         }
       } catch (error) {
-        throw toConnectError(error, `Read ${target.visible}`);
+        throw toConnectError(error, `Read ${showPath(target.visible)}`);
       } finally {
         await file.close();
       }
@@ -98,7 +104,7 @@ export function fileHandlers(
       try {
         for await (const data of tarStream(target.host, target.visible, signal)) yield { data };
       } catch (error) {
-        throw toConnectError(error, `Copy ${target.visible}`);
+        throw toConnectError(error, `Copy ${showPath(target.visible)}`);
       }
     },
   };

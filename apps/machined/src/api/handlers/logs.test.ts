@@ -1,10 +1,12 @@
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { LOGS_CHUNK_BYTES, LogLineDecoder } from "@bronze/api";
+import { eventually } from "@bronze/testing";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { InProcessRunner } from "../../supervisor/runners/in-process-runner.ts";
 import type { LogSink } from "../../supervisor/service.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
-import { logChunks, logText, tailCount } from "./logs.ts";
+import { type ServerFixture, startServerFixture } from "../testing/api-server-fixture.ts";
+import { FOLLOW_QUEUE_BYTES, logChunks, logText, tailCount } from "./logs.ts";
 
 const f = makeFixture();
 afterAll(() => f.cleanup());
@@ -152,4 +154,69 @@ test("follow: a burst of new lines comes in few messages", async () => {
   await reading;
   expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => `burst ${i}`));
   expect(messages).toBeLessThanOrEqual(2);
+});
+
+// M1 of the security review: a stream whose reader does not read must not make machined buffer
+// without bound. Over machined's real API server: a `logs --follow` whose client stops reading (its
+// 64 KiB HTTP/2 window fills) while the service writes 16 MB.
+describe("over the real API server", () => {
+  let s: ServerFixture;
+  beforeAll(async () => {
+    s = await startServerFixture();
+  });
+  afterAll(() => s?.close());
+
+  test("a follower that stops reading gets a bounded part and a 'lines dropped' line; others get everything", async () => {
+    const chatty = await s.runService("chatty");
+    chatty.line("stdout", "hello");
+    const stop = new AbortController();
+    const staller = s
+      .ownClient("os:reader", { initialWindowSize: 65_535 })
+      .logs({ id: "chatty", follow: true, tailLines: -1 }, { signal: stop.signal })
+      [Symbol.asyncIterator]();
+    const stallerDecoder = new LogLineDecoder();
+    const first = await staller.next();
+    expect(first.done === true ? [] : stallerDecoder.push(first.value.data)).toEqual(["hello"]);
+    // An active follower on apid's shared session.
+    const active: string[] = [];
+    const activeDecoder = new LogLineDecoder();
+    const following = (async () => {
+      try {
+        for await (const m of s
+          .client("os:admin")
+          .logs({ id: "chatty", follow: true, tailLines: -1 }, { signal: stop.signal })) {
+          active.push(...activeDecoder.push(m.data));
+        }
+      } catch (e) {
+        if (ConnectError.from(e).code !== Code.Canceled) throw e;
+      }
+    })();
+    await eventually("the active follower is subscribed", () => active.includes("hello"));
+    // 1,000 lines of 16 KiB (the longest line a service log keeps), in rounds of 400 KiB (less than a
+    // follower's queue) that the active follower keeps up with.
+    const text = "x".repeat(16 * 1024 - 16);
+    const rounds = 40;
+    for (let round = 0; round < rounds; round++) {
+      for (let i = 0; i < 25; i++) chatty.line("stdout", `${round}.${i} ${text}`);
+      await eventually(`the active follower has round ${round}`, () =>
+        active.some((l) => l.startsWith(`${round}.24 `)),
+      );
+    }
+    expect(active.filter((l) => l.includes("dropped"))).toEqual([]);
+    // The staller reads now: what machined kept for it is bounded, and it is told what it lost.
+    const kept: string[] = [];
+    let keptBytes = 0;
+    while (!kept.some((l) => l.startsWith(`${rounds - 1}.24 `))) {
+      const r = await staller.next();
+      if (r.done === true) break;
+      keptBytes += r.value.data.length;
+      kept.push(...stallerDecoder.push(r.value.data));
+    }
+    const dropped = kept.find((l) => /^\[machined\] \[\d+ lines dropped: reader too slow\]$/.test(l));
+    expect(dropped).toBeDefined();
+    // Its HTTP/2 window, the message being written, and its queue: not the 16 MB written.
+    expect(keptBytes).toBeLessThan(65_535 + 2 * LOGS_CHUNK_BYTES + FOLLOW_QUEUE_BYTES);
+    stop.abort();
+    await following;
+  });
 });

@@ -1,12 +1,18 @@
 import { LOGS_CHUNK_BYTES } from "@bronze/api";
-import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import type { HandlerContext } from "@connectrpc/connect";
 import type { LogBuffer, LogLine } from "../../supervisor/logs/log-buffer.ts";
 import type { Supervisor } from "../../supervisor/supervisor.ts";
 import { toConnectError } from "../api-errors.ts";
+import { requireServiceId } from "../caller-input.ts";
 import type { HandlerOptions, MachineServiceImpl } from "./handler-types.ts";
 
 /** How long new lines are gathered before they go out when following (a chatty service, fewer messages). */
 export const FOLLOW_DELAY_MS = 5;
+/**
+ * Most bytes of new lines queued for a follower that does not read (its HTTP/2 stream is full, so the
+ * handler stops taking lines): past it the oldest are dropped, and the reader is told how many.
+ */
+export const FOLLOW_QUEUE_BYTES = 512 * 1024;
 
 /** A line as machined writes it to /var/log/<id>.log: machined's own lines are marked. */
 export function logText(line: LogLine): string {
@@ -24,9 +30,11 @@ export function* logChunks(lines: readonly LogLine[], maxBytes = LOGS_CHUNK_BYTE
     const next = logText(line);
     const size = Buffer.byteLength(next);
     if (bytes > 0 && bytes + size > maxBytes) {
-      yield Buffer.from(text);
+      const chunk = Buffer.from(text);
+      // not kept while suspended: a stalled stream holds one chunk, not two copies of it
       text = "";
       bytes = 0;
+      yield chunk;
     }
     text += next;
     bytes += size;
@@ -47,12 +55,12 @@ export function logHandlers(
 ): Pick<MachineServiceImpl, "logs"> {
   return {
     async *logs(req, ctx: HandlerContext) {
-      if (req.id === "") throw new ConnectError("Logs: the service id is required", Code.InvalidArgument);
+      const id = requireServiceId(req.id, "Logs");
       let buffer: LogBuffer;
       try {
-        buffer = supervisor.logs(req.id);
+        buffer = supervisor.logs(id);
       } catch (error) {
-        throw toConnectError(error, `reading the logs of ${req.id}`);
+        throw toConnectError(error, `reading the logs of ${id}`);
       }
       const tail = tailCount(req.tailLines, req.follow);
       if (!req.follow) {
@@ -67,6 +75,7 @@ export function logHandlers(
         tail,
         signal,
         maxQueue: initial + 1000,
+        maxQueueBytes: FOLLOW_QUEUE_BYTES,
         delayMs: FOLLOW_DELAY_MS,
       })) {
         for (const data of logChunks(batch)) yield { data };

@@ -5,6 +5,7 @@ import type { ServiceStatus } from "../../supervisor/service.ts";
 import { describeExit } from "../../supervisor/service.ts";
 import type { Supervisor } from "../../supervisor/supervisor.ts";
 import { toConnectError } from "../api-errors.ts";
+import { requireServiceId } from "../caller-input.ts";
 import type { MachineServiceImpl } from "./handler-types.ts";
 
 export function toServiceInfo(status: ServiceStatus): Omit<ServiceInfo, "$typeName"> {
@@ -32,9 +33,39 @@ export function toServiceInfo(status: ServiceStatus): Omit<ServiceInfo, "$typeNa
   };
 }
 
-function requireId(id: string, method: string): string {
-  if (id === "") throw new ConnectError(`${method}: the service id is required`, Code.InvalidArgument);
-  return id;
+/**
+ * The services that keep the node reachable over the network, and why. None of them can be stopped
+ * over the API, by any role (as with Talos, where machined, apid, containerd, trustd... have no
+ * APIStopAllowed): stopped, nothing could start them again short of a reboot from the console. A
+ * restart stays allowed: it comes back by itself. trustd (control planes) may be stopped, unlike on
+ * Talos: the node stays reachable, ServiceStart brings it back, and stopping it is how an operator
+ * stops certificates being signed (a leaked token) until the token is changed.
+ */
+export const KEEPS_NODE_REACHABLE: Readonly<Record<string, string>> = {
+  machined: "it serves the machine API",
+  apid: "it is the machine API's only way in from the network",
+  containerd: "apid runs in it",
+  pki: "it issues and renews apid's certificates",
+};
+
+/**
+ * Why `id` may not be stopped over the API: it keeps the node reachable, or one of those services
+ * depends on it (directly or not: stopping it would hold that one back at its next start).
+ */
+export function stopRefusal(supervisor: Pick<Supervisor, "list">, id: string): string | undefined {
+  if (Object.hasOwn(KEEPS_NODE_REACHABLE, id)) return KEEPS_NODE_REACHABLE[id];
+  const dependsOn = new Map(supervisor.list().map((s) => [s.id, s.dependsOn]));
+  for (const root of Object.keys(KEEPS_NODE_REACHABLE)) {
+    const seen = new Set<string>();
+    const pending = [...(dependsOn.get(root) ?? [])];
+    for (let dep = pending.pop(); dep !== undefined; dep = pending.pop()) {
+      if (dep === id) return `${root} depends on it, and ${KEEPS_NODE_REACHABLE[root]}`;
+      if (seen.has(dep)) continue;
+      seen.add(dep);
+      pending.push(...(dependsOn.get(dep) ?? []));
+    }
+  }
+  return undefined;
 }
 
 export function serviceHandlers(
@@ -43,7 +74,7 @@ export function serviceHandlers(
   return {
     serviceList: () => ({ services: supervisor.list().map(toServiceInfo) }),
     serviceStart: (req) => {
-      const id = requireId(req.id, "ServiceStart");
+      const id = requireServiceId(req.id, "ServiceStart");
       try {
         const started = supervisor.start(id);
         return { resp: started ? `Service "${id}" started` : `Service "${id}" is already running` };
@@ -52,7 +83,15 @@ export function serviceHandlers(
       }
     },
     serviceStop: async (req) => {
-      const id = requireId(req.id, "ServiceStop");
+      const id = requireServiceId(req.id, "ServiceStop");
+      const refusal = supervisor.has(id) ? stopRefusal(supervisor, id) : undefined;
+      if (refusal !== undefined) {
+        throw new ConnectError(
+          `ServiceStop: service "${id}" keeps this node reachable (${refusal}): stopped, only a reboot ` +
+            "from the console would bring it back; it cannot be stopped over the API (ServiceRestart can restart it)",
+          Code.FailedPrecondition,
+        );
+      }
       try {
         await supervisor.stop(id);
         return { resp: `Service "${id}" stopped` };
@@ -61,7 +100,7 @@ export function serviceHandlers(
       }
     },
     serviceRestart: async (req) => {
-      const id = requireId(req.id, "ServiceRestart");
+      const id = requireServiceId(req.id, "ServiceRestart");
       try {
         await supervisor.restart(id);
         return { resp: `Service "${id}" restarted` };

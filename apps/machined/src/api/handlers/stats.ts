@@ -4,6 +4,7 @@ import type { Stat } from "@bronze/api";
 import type { ContainerdClient, TaskInfo } from "@bronze/containerd-client";
 import { isContainerdError } from "@bronze/containerd-client";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { requireNamespace } from "../caller-input.ts";
 import type { MachineApiContext } from "../context.ts";
 import { containerdIn, containerdToConnectError } from "./containers.ts";
 import type { MachineServiceImpl } from "./handler-types.ts";
@@ -94,9 +95,10 @@ export function statsHandlers(
   return {
     stats: async (req) => {
       if (req.namespace !== "") {
-        const doing = `reading the stats of namespace ${req.namespace}`;
-        const client = await containerdIn(ctx, req.namespace, doing);
-        return { stats: await containerStats(client, req.namespace, doing) };
+        const namespace = requireNamespace(req.namespace, "Stats");
+        const doing = `reading the stats of namespace ${namespace}`;
+        const client = await containerdIn(ctx, namespace, doing);
+        return { stats: await containerStats(client, namespace, doing) };
       }
       const root = ctx.cgroupRoot;
       if (root === undefined) return { stats: [] };

@@ -3,14 +3,16 @@ import { join } from "node:path";
 import type { MountStat } from "@bronze/api";
 import { parseMeminfo } from "../../sys/proc/meminfo.ts";
 import { parseMountinfo } from "../../sys/proc/mountinfo.ts";
-import { listProcesses } from "../../sys/proc/process-info.ts";
+import { ProcessTable } from "../../sys/proc/process-info.ts";
 import { toConnectError } from "../api-errors.ts";
 import type { MachineApiContext } from "../context.ts";
+import { callerRole } from "../role-context.ts";
 import type { MachineServiceImpl } from "./handler-types.ts";
 
 export function systemInfoHandlers(
-  ctx: Pick<MachineApiContext, "procRoot" | "statfs">,
+  ctx: Pick<MachineApiContext, "procRoot" | "statfs" | "clock">,
 ): Pick<MachineServiceImpl, "memory" | "processes" | "mounts"> {
+  const processTable = new ProcessTable(ctx.procRoot, ctx.clock);
   return {
     memory: () => {
       try {
@@ -19,9 +21,13 @@ export function systemInfoHandlers(
         throw toConnectError(error, "reading meminfo");
       }
     },
-    processes: () => {
+    // Command lines can carry secrets (a --token= flag): an os:reader sees each process's executable,
+    // its arguments marked hidden (Talos shows them to its readers; Bronze does not).
+    processes: async (_req, hctx) => {
+      const role = callerRole(hctx);
+      const commandLines = role === "os:admin" || role === "os:operator";
       try {
-        return { processes: listProcesses(ctx.procRoot) };
+        return { processes: await processTable.list({ commandLines }) };
       } catch (error) {
         throw toConnectError(error, "listing processes");
       }

@@ -33,3 +33,25 @@ export function parseKmsgRecord(record: string): KmsgRecord | undefined {
     ),
   };
 }
+
+/**
+ * The records a reader has now, parsed (malformed ones skipped), up to `max` of them or about
+ * `maxBytes` of text.
+ */
+export function readRecords(
+  reader: { read(): string | undefined },
+  max = Number.POSITIVE_INFINITY,
+  maxBytes = Number.POSITIVE_INFINITY,
+): KmsgRecord[] {
+  const out: KmsgRecord[] = [];
+  let bytes = 0;
+  while (out.length < max && bytes < maxBytes) {
+    const record = reader.read();
+    if (record === undefined) break;
+    const parsed = parseKmsgRecord(record);
+    if (parsed === undefined) continue;
+    out.push(parsed);
+    bytes += parsed.message.length;
+  }
+  return out;
+}
