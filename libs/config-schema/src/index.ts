@@ -2,6 +2,7 @@
 // validation, cross-field rules, patches and JSON Schema export.
 
 export { ConfigError, type ConfigErrorCode } from "./config-error.ts";
+export { CONFIG_LIMITS, type ConfigLimits, checkConfigLimits } from "./config-limits.ts";
 export { formatIssue } from "./format-issue.ts";
 export { machineConfigJsonSchema } from "./json-schema.ts";
 export { applyPatches } from "./patch.ts";
@@ -12,3 +13,4 @@ export { stringifyConfig } from "./stringify.ts";
 export type { ConfigDocument, ConfigIssue, Mode, Severity, ValidationResult } from "./types.ts";
 export { MODES } from "./types.ts";
 export { validateConfig } from "./validate.ts";
+export { splitHostname } from "./validators/hostname.ts";

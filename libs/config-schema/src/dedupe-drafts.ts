@@ -1,0 +1,35 @@
+import { formatPath } from "./field-path.ts";
+import type { IssueDraft } from "./issue-draft.ts";
+
+/**
+ * Drops issues that say nothing new, keeping the order of the rest: exact repeats (same document,
+ * path, code and message); a second "required" issue at the same place (the schema and the type
+ * rules both report a missing field); and "required" issues under a missing ancestor (a missing
+ * `machine.ca` makes `machine.ca.crt` noise). Linear: each draft costs one lookup per path segment.
+ */
+export function dedupeDrafts(drafts: IssueDraft[]): IssueDraft[] {
+  const paths = drafts.map((d) => formatPath(d.path));
+  // Where a required field is missing, per document.
+  const missing = new Set<string>();
+  drafts.forEach((d, i) => {
+    if (d.code === "required") missing.add(`${d.document}|${paths[i]}`);
+  });
+  const seen = new Set<string>();
+  const requiredSeen = new Set<string>();
+  return drafts.filter((d, i) => {
+    const path = paths[i] as string;
+    const key = `${d.document}|${path}|${d.code}|${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    if (d.code !== "required") return true;
+    const place = `${d.document}|${path}`;
+    if (requiredSeen.has(place)) return false;
+    requiredSeen.add(place);
+    // The root path "" is an ancestor of paths that start with an index or a quoted key.
+    if (path.startsWith("[") && missing.has(`${d.document}|`)) return false;
+    for (let n = 1; n < d.path.length; n++) {
+      if (missing.has(`${d.document}|${formatPath(d.path.slice(0, n))}`)) return false;
+    }
+    return true;
+  });
+}
