@@ -6,6 +6,7 @@ export { CONFIG_LIMITS, type ConfigLimits, checkConfigLimits } from "./config-li
 export { formatIssue } from "./format-issue.ts";
 export { machineConfigJsonSchema } from "./json-schema.ts";
 export { applyPatches } from "./patch.ts";
+export { REDACTED, redactConfig } from "./redact-config.ts";
 export { type MachineConfig, MachineConfigSchema } from "./schema/config.ts";
 export { DOCUMENT_KINDS, type DocumentKind } from "./schema/documents.ts";
 export { MACHINE_CONFIG_MERGE_RULES } from "./strategic-merge.ts";

@@ -1,9 +1,8 @@
 import { type ApplyConfigurationResponse, ApplyMode } from "@bronze/api";
-import { formatIssue, validateConfig } from "@bronze/config-schema";
+import { ConfigError, formatIssue, redactConfig, validateConfig } from "@bronze/config-schema";
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { toConnectError } from "../api-errors.ts";
-import { RedactError, redactConfig } from "../config/redact-config.ts";
 import { unifiedDiff } from "../config/unified-diff.ts";
 import type { MachineApiContext } from "../context.ts";
 import { callerRole } from "../role-context.ts";
@@ -194,7 +193,7 @@ export function configurationHandlers(
       try {
         return { data: new TextEncoder().encode(redactConfig(text)), redacted: true };
       } catch (error) {
-        if (error instanceof RedactError) throw new ConnectError(error.message, Code.Internal);
+        if (error instanceof ConfigError) throw new ConnectError(error.message, Code.Internal);
         throw toConnectError(error, "redacting the config");
       }
     },
