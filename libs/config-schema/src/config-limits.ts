@@ -13,10 +13,12 @@ import type { ConfigIssue } from "./types.ts";
  * - `maxDocuments` 64. A config is one v1alpha1 document plus a few typed ones (4 in testdata).
  *   Each document costs the parser about 2 KB even when empty: 100k `---` lines took 204 MB.
  * - `maxLines` 20,000. A real config has about 200 lines; that CA bundle has 3,613.
- * - `maxNodes` 50,000 YAML nodes (scalars, collections, sequence entries), counted by the lexer
- *   before any node is built (see parse.ts). testdata/controlplane.yaml has about 400. It bounds
- *   what the line limit cannot: one line of `[{},{},…]` holds 300k maps in 1 MiB, which took the
- *   parser 4.4 s and 330 MB; 50k nodes cost it well under a second.
+ * - `maxNodes` 10,000 YAML nodes (scalars, flow collections, list entries), counted on the
+ *   lexer's tokens before the parser builds any (see parse.ts). testdata/controlplane.yaml has 225;
+ *   a CA bundle in a block scalar is one. It bounds what the line limit cannot: one line of
+ *   `[{},{},…]` holds 300k maps in 1 MiB, which took the parser 4.4 s and 330 MB. Nodes are what
+ *   parsing and checking cost: 10,000 empty `machine.files` entries (40,000 missing fields) are
+ *   the worst case that passes this limit (figures: bench/limits.bench.ts).
  * - Reports: at most `maxIssues` issues of each severity, each message cut to `maxMessageBytes`,
  *   and at most `maxReportedBytes` of messages and paths in all, so that a list of errors fits in
  *   a gRPC status (`grpc-message` trailer; about 64 KB breaks the HTTP/2 session, and
@@ -26,7 +28,7 @@ export const CONFIG_LIMITS = {
   maxBytes: 1024 * 1024,
   maxDocuments: 64,
   maxLines: 20_000,
-  maxNodes: 50_000,
+  maxNodes: 10_000,
   maxIssues: 100,
   maxMessageBytes: 1024,
   maxPathBytes: 256,
@@ -126,6 +128,8 @@ export function checkConfigLimits(text: string, limits: ConfigLimits = CONFIG_LI
       ),
     );
   }
+  // Past the size limit the text is refused anyway: no need to read it all.
+  if (issues.length > 0) return issues;
   const { lines, documents, documentLimitLine } = scan(text, limits.maxDocuments);
   if (lines > limits.maxLines) {
     issues.push(

@@ -1,4 +1,4 @@
-import { formatPath } from "./field-path.ts";
+import { appendSegment, formatPath, type PathSegment } from "./field-path.ts";
 import type { IssueDraft } from "./issue-draft.ts";
 
 /**
@@ -27,8 +27,10 @@ export function dedupeDrafts(drafts: IssueDraft[]): IssueDraft[] {
     requiredSeen.add(place);
     // The root path "" is an ancestor of paths that start with an index or a quoted key.
     if (path.startsWith("[") && missing.has(`${d.document}|`)) return false;
-    for (let n = 1; n < d.path.length; n++) {
-      if (missing.has(`${d.document}|${formatPath(d.path.slice(0, n))}`)) return false;
+    let ancestor = "";
+    for (let n = 0; n < d.path.length - 1; n++) {
+      ancestor = appendSegment(ancestor, d.path[n] as PathSegment);
+      if (missing.has(`${d.document}|${ancestor}`)) return false;
     }
     return true;
   });
