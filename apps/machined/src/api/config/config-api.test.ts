@@ -31,26 +31,22 @@ afterAll(async () => {
 
 /** One HTTP/2 session per client, as apid keeps one to machined for all its callers. */
 function client(role: Role) {
-  const withRole: Interceptor = (next) => (req) => {
+  const setRole: Interceptor = (next) => (req) => {
     req.header.set(ROLE_HEADER, role);
     return next(req);
   };
-  const transport = createGrpcTransport({
-    baseUrl: "http://localhost",
-    nodeOptions: { createConnection: () => connect(socketPath) },
-    interceptors: [withRole],
-  });
-  return createClient(MachineService, transport);
+  const socket = { createConnection: () => connect(socketPath) };
+  return createClient(
+    MachineService,
+    createGrpcTransport({ baseUrl: "http://localhost", nodeOptions: socket, interceptors: [setRole] }),
+  );
 }
 
-async function failure(p: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await p;
-  } catch (e) {
-    return ConnectError.from(e);
-  }
-  throw new Error("expected a failure");
-}
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => Promise.reject(new Error("expected a failure")),
+    (e: unknown) => ConnectError.from(e),
+  );
 
 test("4,000 empty machine.files entries: a bounded error, and the session survives it", async () => {
   const admin = client("os:admin");
