@@ -38,11 +38,11 @@ const CASES: Record<string, { what: string; text: () => string }> = {
     what: "9,900 × {} (just under the node limit)",
     text: () => withMachine(`  files: [${Array(9900).fill("{}").join(",")}]\n`),
   },
-  sysctls10k: {
-    what: "9,900 sysctls (the node limit; a valid config)",
+  sysctls5k: {
+    what: "4,900 sysctls (the node limit; a valid config)",
     text: () =>
       withMachine(
-        `  sysctls:\n${Array.from({ length: 9900 }, (_, i) => `    net.bench.k${i}: "${i}"\n`).join("")}`,
+        `  sysctls:\n${Array.from({ length: 4900 }, (_, i) => `    net.bench.k${i}: "${i}"\n`).join("")}`,
       ),
   },
 };

@@ -14,7 +14,7 @@ import type { ConfigIssue } from "./types.ts";
  *   Each document costs the parser about 2 KB even when empty: 100k `---` lines took 204 MB.
  * - `maxLines` 20,000. A real config has about 200 lines; that CA bundle has 3,613.
  * - `maxNodes` 10,000 YAML nodes (scalars, flow collections, list entries), counted on the
- *   lexer's tokens before the parser builds any (see parse.ts). testdata/controlplane.yaml has 225;
+ *   lexer's tokens before the parser builds any (see parse.ts). testdata/controlplane.yaml has 230;
  *   a CA bundle in a block scalar is one. It bounds what the line limit cannot: one line of
  *   `[{},{},…]` holds 300k maps in 1 MiB, which took the parser 4.4 s and 330 MB. Nodes are what
  *   parsing and checking cost: 10,000 empty `machine.files` entries (40,000 missing fields) are

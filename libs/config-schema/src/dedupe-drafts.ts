@@ -9,10 +9,13 @@ import type { IssueDraft } from "./issue-draft.ts";
  */
 export function dedupeDrafts(drafts: IssueDraft[]): IssueDraft[] {
   const paths = drafts.map((d) => formatPath(d.path));
-  // Where a required field is missing, per document.
+  // Where a required field is missing, per document, and at which depths (in path segments).
   const missing = new Set<string>();
+  const missingDepths = new Set<number>();
   drafts.forEach((d, i) => {
-    if (d.code === "required") missing.add(`${d.document}|${paths[i]}`);
+    if (d.code !== "required") return;
+    missing.add(`${d.document}|${paths[i]}`);
+    missingDepths.add(d.path.length);
   });
   const seen = new Set<string>();
   const requiredSeen = new Set<string>();
@@ -30,7 +33,7 @@ export function dedupeDrafts(drafts: IssueDraft[]): IssueDraft[] {
     let ancestor = "";
     for (let n = 0; n < d.path.length - 1; n++) {
       ancestor = appendSegment(ancestor, d.path[n] as PathSegment);
-      if (missing.has(`${d.document}|${ancestor}`)) return false;
+      if (missingDepths.has(n + 1) && missing.has(`${d.document}|${ancestor}`)) return false;
     }
     return true;
   });

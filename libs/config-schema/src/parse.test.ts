@@ -35,7 +35,9 @@ test("a stream of more nodes than the limit is refused while lexing, with no doc
       message: "the config has more YAML nodes (values, keys, lists and maps) than the limit of 10,000",
     }),
   ]);
-  // Counted: scalars, flow collections, aliases, sequence entries and explicit keys.
+  // Counted: scalars (plain, quoted, block), flow collections, aliases, list entries, explicit keys.
+  expect(parseStream(`a: "x"\nb: 'y'\nc: |\n  z\n`, { maxNodes: 6 }).issues).toEqual([]);
+  expect(parseStream(`a: "x"\nb: 'y'\nc: |\n  z\n`, { maxNodes: 5 }).issues[0]?.code).toBe("too_many_nodes");
   expect(parseStream("a: &c [1, {b: *c}]\n", { maxNodes: 6 }).documents).toHaveLength(1);
   expect(parseStream("a: &c [1, {b: *c}]\n", { maxNodes: 5 }).issues).toEqual([
     expect.objectContaining({ code: "too_many_nodes", offset: 14 }),

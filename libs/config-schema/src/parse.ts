@@ -33,6 +33,8 @@ function isEmpty(doc: Document): boolean {
 const SCALAR = "\x1f";
 const CONTROL = new Set(["\x02", "\x18", SCALAR]);
 const NODE_START = new Set(["{", "[", "-", "?"]);
+// Quoted scalars and aliases come without the SCALAR mark.
+const QUOTED_OR_ALIAS = new Set(['"', "'", "*"]);
 
 /**
  * The CST of `text`, or where it passed `maxNodes` nodes: the lexer's tokens are counted before the
@@ -49,7 +51,7 @@ function lexAndParse(text: string, maxNodes: number): CST.Token[] | { offset: nu
     else if (lexeme === SCALAR) {
       nodes++;
       scalarSource = true;
-    } else if (NODE_START.has(lexeme) || lexeme.startsWith("*")) nodes++;
+    } else if (NODE_START.has(lexeme) || QUOTED_OR_ALIAS.has(lexeme.charAt(0))) nodes++;
     if (nodes > maxNodes) return { offset, nodes };
     if (!CONTROL.has(lexeme)) offset += lexeme.length;
     for (const token of parser.next(lexeme)) tokens.push(token);
