@@ -56,8 +56,9 @@ function isMarker(text: string, at: number, char: number): boolean {
 
 /**
  * Counts lines (ended by LF or CRLF; `yaml` takes a lone CR for a character) and YAML documents as
- * the parser will see them: a document starts at a `---` line, or at the first content outside a document; a `...`
- * line ends one (and is an empty document of its own when none is open). One pass, no allocation.
+ * the parser will see them: a document starts at a `---` line, or at the first content outside a
+ * document; a `...` line ends one (and is an empty document of its own when none is open). One
+ * pass, no allocation.
  */
 export function countLinesAndDocuments(text: string): { lines: number; documents: number } {
   const { lines, documents } = scan(text, Number.POSITIVE_INFINITY);
