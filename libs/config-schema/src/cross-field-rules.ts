@@ -139,6 +139,9 @@ function endpointRule(config: unknown, ctx: Context): void {
   }
 }
 
+/** How many pod and service subnets (in order) every other one is checked against for overlaps. */
+const OVERLAP_CHECKED = 8;
+
 function subnetRules(config: unknown, ctx: Context): void {
   const seen: { path: PathSegment[]; cidr: Cidr; text: string }[] = [];
   for (const list of ["podSubnets", "serviceSubnets"]) {
@@ -169,7 +172,9 @@ function subnetRules(config: unknown, ctx: Context): void {
           );
         }
       }
-      seen.push({ path, cidr, text });
+      // A list holds one subnet per family: comparing each with the first few is enough, and keeps
+      // a hostile list of thousands linear (all pairs would be quadratic in time and in issues).
+      if (seen.length < OVERLAP_CHECKED) seen.push({ path, cidr, text });
     });
   }
 }

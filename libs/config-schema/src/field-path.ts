@@ -6,12 +6,15 @@ const IDENTIFIER = /^[A-Za-z_$][\w$-]*$/;
 /** Formats a path as `machine.network.interfaces[0].addresses[1]`; keys that are not identifiers are quoted: `sysctls["net.ipv4.ip_forward"]`. */
 export function formatPath(path: FieldPath): string {
   let out = "";
-  for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else if (IDENTIFIER.test(segment)) out += out === "" ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
-  }
+  for (const segment of path) out = appendSegment(out, segment);
   return out;
+}
+
+/** `formatPath([...path, segment])` given `formatPath(path)`. */
+export function appendSegment(formatted: string, segment: PathSegment): string {
+  if (typeof segment === "number") return `${formatted}[${segment}]`;
+  if (IDENTIFIER.test(segment)) return formatted === "" ? segment : `${formatted}.${segment}`;
+  return `${formatted}[${JSON.stringify(segment)}]`;
 }
 
 /** Splits an RFC 6901 JSON pointer into its unescaped tokens. */

@@ -11,3 +11,12 @@ test("exports the public API osctl is written against", () => {
   expect(typeof api.MachineConfigSchema.safeParse).toBe("function");
   expect(api.MODES).toEqual(["metal", "qemu", "container"]);
 });
+
+test("exports the config limits and the host name split machined needs", () => {
+  expect(api.checkConfigLimits("version: v1alpha1\n")).toEqual([]);
+  expect(api.CONFIG_LIMITS.maxBytes).toBe(1024 * 1024);
+  expect(api.splitHostname("node1.bronze.example")).toEqual({
+    hostname: "node1",
+    domainname: "bronze.example",
+  });
+});

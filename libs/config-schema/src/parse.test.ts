@@ -21,3 +21,27 @@ test("syntax errors carry offsets and yaml's code; YAML warnings are warnings", 
     expect.objectContaining({ code: "yaml_warning", severity: "warning", offset: 3 }),
   ]);
 });
+
+test("a stream of more nodes than the limit is refused while lexing, with no document built", () => {
+  // One line of [{},{},…] passes the size and line limits: 12,000 maps in 36 KB.
+  const text = `machine:\n  files: [${Array(12_000).fill("{}").join(",")}]\n`;
+  const stream = parseStream(text);
+  expect(stream.documents).toEqual([]);
+  expect(stream.asts).toEqual([]);
+  expect(stream.issues).toEqual([
+    expect.objectContaining({
+      code: "too_many_nodes",
+      severity: "error",
+      message: "the config has more YAML nodes (values, keys, lists and maps) than the limit of 10,000",
+    }),
+  ]);
+  // Counted: scalars (plain, quoted, block), flow collections, aliases, list entries, explicit keys.
+  expect(parseStream(`a: "x"\nb: 'y'\nc: |\n  z\n`, { maxNodes: 6 }).issues).toEqual([]);
+  expect(parseStream(`a: "x"\nb: 'y'\nc: |\n  z\n`, { maxNodes: 5 }).issues[0]?.code).toBe("too_many_nodes");
+  expect(parseStream("a: &c [1, {b: *c}]\n", { maxNodes: 6 }).documents).toHaveLength(1);
+  expect(parseStream("a: &c [1, {b: *c}]\n", { maxNodes: 5 }).issues).toEqual([
+    expect.objectContaining({ code: "too_many_nodes", offset: 14 }),
+  ]);
+  expect(parseStream("- d\n- e\n- ? f\n", { maxNodes: 7 }).issues).toEqual([]);
+  expect(parseStream("- d\n- e\n- ? f\n", { maxNodes: 6 }).issues[0]?.code).toBe("too_many_nodes");
+});

@@ -1,4 +1,6 @@
-import { type Document, isScalar, parseAllDocuments } from "yaml";
+import { Composer, type CST, type Document, isScalar, Lexer, Parser } from "yaml";
+import { CONFIG_LIMITS, type ConfigLimits } from "./config-limits.ts";
+import { addDuplicateKeyErrors } from "./duplicate-keys.ts";
 import { draft, type IssueDraft } from "./issue-draft.ts";
 
 /** One non-empty YAML document of a stream, with its AST kept for positions. */
@@ -27,13 +29,62 @@ function isEmpty(doc: Document): boolean {
   return contents === null || (isScalar(contents) && contents.value === null && !contents.tag);
 }
 
-/** Parses a multi-document YAML stream with `yaml`, keeping the ASTs; syntax errors become issues. */
-export function parseStream(text: string): ParsedStream {
-  const parsed = parseAllDocuments(text, { prettyErrors: false });
-  const asts: Document[] = Array.isArray(parsed) ? parsed : [];
+// The lexer's control characters (they take no room in the source) and the lexemes that start a node.
+const SCALAR = "\x1f";
+const CONTROL = new Set(["\x02", "\x18", SCALAR]);
+const NODE_START = new Set(["{", "[", "-", "?"]);
+// Quoted scalars and aliases come without the SCALAR mark.
+const QUOTED_OR_ALIAS = new Set(['"', "'", "*"]);
+
+/**
+ * The CST of `text`, or where it passed `maxNodes` nodes: the lexer's tokens are counted before the
+ * parser sees them, so a hostile text costs at most `maxNodes` nodes of parser memory.
+ */
+function lexAndParse(text: string, maxNodes: number): CST.Token[] | { offset: number; nodes: number } {
+  const parser = new Parser();
+  const tokens: CST.Token[] = [];
+  let nodes = 0;
+  let offset = 0;
+  let scalarSource = false;
+  for (const lexeme of new Lexer().lex(text)) {
+    if (scalarSource) scalarSource = false;
+    else if (lexeme === SCALAR) {
+      nodes++;
+      scalarSource = true;
+    } else if (NODE_START.has(lexeme) || QUOTED_OR_ALIAS.has(lexeme.charAt(0))) nodes++;
+    if (nodes > maxNodes) return { offset, nodes };
+    if (!CONTROL.has(lexeme)) offset += lexeme.length;
+    for (const token of parser.next(lexeme)) tokens.push(token);
+  }
+  for (const token of parser.end()) tokens.push(token);
+  return tokens;
+}
+
+/**
+ * Parses a multi-document YAML stream with `yaml`, keeping the ASTs; syntax errors become issues.
+ * A stream of more than `maxNodes` YAML nodes is refused while it is lexed (one issue, no document).
+ */
+export function parseStream(
+  text: string,
+  limits: Pick<ConfigLimits, "maxNodes"> = CONFIG_LIMITS,
+): ParsedStream {
+  const tokens = lexAndParse(text, limits.maxNodes);
+  if (!Array.isArray(tokens)) {
+    const message = `the config has more YAML nodes (values, keys, lists and maps) than the limit of ${limits.maxNodes.toLocaleString("en-US")}`;
+    return {
+      documents: [],
+      issues: [draft(0, [], "too_many_nodes", message, { offset: tokens.offset })],
+      asts: [],
+    };
+  }
+  // Duplicate keys are found in linear time by addDuplicateKeyErrors, not by the composer.
+  const asts: Document[] = Array.from(
+    new Composer({ prettyErrors: false, uniqueKeys: false }).compose(tokens),
+  );
   const issues: IssueDraft[] = [];
   const documents: ParsedDocument[] = [];
   asts.forEach((ast, index) => {
+    addDuplicateKeyErrors(ast);
     for (const error of ast.errors) {
       const code = error.code === "DUPLICATE_KEY" ? "duplicate_key" : "yaml_syntax";
       issues.push(

@@ -1,4 +1,4 @@
-import { type Document, isAlias, isMap, isScalar, isSeq, type Node, type Pair } from "yaml";
+import { type Document, isAlias, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from "yaml";
 import type { FieldPath } from "./field-path.ts";
 import type { Anchor } from "./issue-draft.ts";
 
@@ -26,10 +26,20 @@ export class LineIndex {
   }
 }
 
-function keyMatches(pair: Pair, segment: string | number): boolean {
-  const key = pair.key;
-  if (isScalar(key)) return String(key.value) === String(segment);
-  return key === segment;
+/** Each map's pairs by key (the first pair of a key wins), built on first use: one lookup per segment. */
+const pairIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function findPair(map: YAMLMap, segment: string | number): Pair | undefined {
+  let index = pairIndexes.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items as Pair[]) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (key !== undefined && !index.has(key)) index.set(key, pair);
+    }
+    pairIndexes.set(map, index);
+  }
+  return index.get(String(segment));
 }
 
 function start(node: unknown): number | undefined {
@@ -49,7 +59,7 @@ export function locate(doc: Document, path: FieldPath, anchor: Anchor): number {
     const segment = path[i] as string | number;
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const found = node.items.find((p) => keyMatches(p, segment));
+      const found = findPair(node, segment);
       if (!found) return fallback;
       pair = found;
       const isLast = i === path.length - 1;

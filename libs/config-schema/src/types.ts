@@ -33,6 +33,9 @@ export interface ValidationResult {
   /** The machine config, present when ok. */
   config?: MachineConfig;
   documents: ConfigDocument[];
+  /** At most CONFIG_LIMITS.maxIssues of them (then one "… and N more" issue): see errorCount. */
   errors: ConfigIssue[];
   warnings: ConfigIssue[];
+  /** How many errors the config has, the ones left out of `errors` included. */
+  errorCount: number;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { CONTROLPLANE_YAML, WORKER_YAML } from "../test/fixtures.ts";
+import { formatIssue } from "./format-issue.ts";
 import { validateConfig } from "./validate.ts";
 
 describe("valid configs", () => {
@@ -141,5 +142,51 @@ describe("documents", () => {
     const result = validateConfig(WORKER_YAML.replace("type: worker", "type: nope"), { mode: "metal" });
     expect(result.ok).toBe(false);
     expect(result.config).toBeUndefined();
+  });
+});
+
+describe("bounded work and reports (security review C2)", () => {
+  const bytes = (s: string) => Buffer.byteLength(s, "utf8");
+
+  test("4,000 empty machine.files entries: 16,000 issues found, 100 reported and the rest counted", () => {
+    // 14 KB that took 53 s (quadratic dedupe) and produced a 1 MB error message.
+    const text = WORKER_YAML.replace(
+      /^machine:\n/m,
+      `machine:\n  files: [${Array(4000).fill("{}").join(",")}]\n`,
+    );
+    const result = validateConfig(text, { mode: "metal" });
+    expect(result.ok).toBe(false);
+    expect(result.errors).toHaveLength(101);
+    expect(result.errors[0]).toMatchObject({ path: "machine.files[0].content", code: "required" });
+    expect(result.errors.at(-1)).toMatchObject({
+      code: "too_many_issues",
+    });
+    expect(result.errors.at(-1)?.message).toStartWith("… and 15900 more errors not shown");
+    const report = result.errors.map((e) => formatIssue(e)).join("\n");
+    expect(bytes(report)).toBeLessThan(16 * 1024);
+  });
+
+  test("an issue never quotes more than 1 KiB of the input, nor a path more than 256 bytes", () => {
+    const image = `ghcr.io/${"K".repeat(50_000)}`;
+    const key = "k".repeat(50_000);
+    const text = WORKER_YAML.replace("ghcr.io/bronze/installer:v0.1.0", image).replace(
+      "  type: worker",
+      `  type: worker\n  ? ${key}\n  : 1`,
+    );
+    const { errors } = validateConfig(text, { mode: "metal" });
+    const invalid = errors.find((e) => e.code === "invalid_image");
+    expect(invalid?.message).toStartWith('"ghcr.io/KKKK');
+    expect(invalid?.message).toEndWith("…");
+    expect(bytes(invalid?.message ?? "")).toBeLessThanOrEqual(1024);
+    const unknown = errors.find((e) => e.code === "unknown_field");
+    expect(unknown?.path).toStartWith("machine.kkkk");
+    expect(bytes(unknown?.path ?? "")).toBeLessThanOrEqual(256);
+    expect(bytes(unknown?.message ?? "")).toBeLessThanOrEqual(1024);
+  });
+
+  test("a text past a limit is refused before parsing: size, lines, documents", () => {
+    const result = validateConfig(`${WORKER_YAML}#${"x".repeat(8 * 1024 * 1024)}\n`, { mode: "metal" });
+    expect(result.errors.map((e) => e.code)).toEqual(["config_too_large"]);
+    expect(result.errors[0]?.message).not.toContain("xxx");
   });
 });

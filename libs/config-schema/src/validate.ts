@@ -1,6 +1,9 @@
 import type { Document } from "yaml";
+import { capIssues } from "./cap-issues.ts";
 import { classifyDocuments } from "./classify-documents.ts";
+import { checkConfigLimits } from "./config-limits.ts";
 import { crossFieldRules } from "./cross-field-rules.ts";
+import { dedupeDrafts } from "./dedupe-drafts.ts";
 import { formatPath } from "./field-path.ts";
 import { draft, type IssueDraft } from "./issue-draft.ts";
 import { parseStream } from "./parse.ts";
@@ -10,29 +13,6 @@ import { sourceRules } from "./source-rules.ts";
 import type { ConfigIssue, Mode, ValidationResult } from "./types.ts";
 import { configWarnings } from "./warnings.ts";
 import { zodIssuesToDrafts } from "./zod-issues.ts";
-
-/** Drops "required" issues duplicated by the schema and the type rules, or implied by a missing ancestor. */
-function dedupe(drafts: IssueDraft[]): IssueDraft[] {
-  const required = drafts
-    .filter((d) => d.code === "required")
-    .map((d) => ({ doc: d.document, path: formatPath(d.path) }));
-  const seen = new Set<string>();
-  return drafts.filter((d) => {
-    const path = formatPath(d.path);
-    const key = `${d.document}|${path}|${d.code}|${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    if (d.code !== "required") return true;
-    const sameRequired = `${d.document}|${path}|required|`;
-    for (const s of seen) if (s !== key && s.startsWith(sameRequired)) return false;
-    return !required.some(
-      (r) =>
-        r.doc === d.document &&
-        r.path !== path &&
-        (path.startsWith(`${r.path}.`) || path.startsWith(`${r.path}[`)),
-    );
-  });
-}
 
 function resolve(drafts: IssueDraft[], text: string, asts: readonly Document[]): ConfigIssue[] {
   const lines = new LineIndex(text);
@@ -58,10 +38,14 @@ function resolve(drafts: IssueDraft[], text: string, asts: readonly Document[]):
 
 /**
  * Validates a machine config stream: YAML syntax, the v1alpha1 schema, typed documents, cross-field
- * rules and warnings. Every issue carries its field path and line:column; all are reported at once.
- * With `strict`, warnings are errors.
+ * rules and warnings. Every issue carries its field path and line:column; all are reported at once,
+ * up to the report limits of CONFIG_LIMITS. With `strict`, warnings are errors. A text past the size,
+ * line or document limits is refused before it is parsed.
  */
 export function validateConfig(text: string, options: { mode: Mode; strict?: boolean }): ValidationResult {
+  const refused = checkConfigLimits(text);
+  if (refused.length > 0)
+    return { ok: false, documents: [], errors: refused, warnings: [], errorCount: refused.length };
   const stream = parseStream(text);
   let drafts: IssueDraft[] = stream.issues;
   const hasSyntaxErrors = drafts.some((d) => d.severity === "error");
@@ -109,17 +93,20 @@ export function validateConfig(text: string, options: { mode: Mode; strict?: boo
   }
 
   if (drafts.length === 0) {
-    const result: ValidationResult = { ok: true, documents, errors: [], warnings: [] };
+    const result: ValidationResult = { ok: true, documents, errors: [], warnings: [], errorCount: 0 };
     if (config) result.config = config;
     return result;
   }
-  const issues = resolve(dedupe(drafts), text, stream.asts).map((issue) =>
+  const issues = resolve(dedupeDrafts(drafts), text, stream.asts).map((issue) =>
     options.strict && issue.severity === "warning" ? { ...issue, severity: "error" as const } : issue,
   );
-  const errors = issues.filter((i) => i.severity === "error");
-  const warnings = issues.filter((i) => i.severity === "warning");
+  const found = issues.filter((i) => i.severity === "error");
+  const { errors, warnings } = capIssues(
+    found,
+    issues.filter((i) => i.severity === "warning"),
+  );
   const ok = errors.length === 0;
-  const result: ValidationResult = { ok, documents, errors, warnings };
+  const result: ValidationResult = { ok, documents, errors, warnings, errorCount: found.length };
   if (ok && config) result.config = config;
   return result;
 }

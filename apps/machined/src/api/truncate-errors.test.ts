@@ -8,7 +8,12 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { LogSink } from "../supervisor/service.ts";
 import { QUOTED_INPUT_CHARS } from "./caller-input.ts";
 import { drain, failure, type ServerFixture, startServerFixture } from "./testing/api-server-fixture.ts";
-import { MAX_ERROR_MESSAGE_CHARS, TRUNCATED_MARK, truncateMessage } from "./truncate-errors.ts";
+import {
+  encodedLength,
+  MAX_ERROR_MESSAGE_BYTES,
+  TRUNCATED_MARK,
+  truncateMessage,
+} from "./truncate-errors.ts";
 
 let s: ServerFixture;
 let echo: LogSink;
@@ -51,14 +56,18 @@ async function stillFollowing(follower: ReturnType<typeof follow>, line: string)
   });
 }
 
-test("truncateMessage cuts long messages to the limit, marked, and leaves short ones alone", () => {
+test("truncateMessage cuts long messages to the limit in encoded bytes, marked, and leaves short ones alone", () => {
   expect(truncateMessage("short")).toBe("short");
-  const cut = truncateMessage("x".repeat(5000));
-  expect(cut.length).toBe(MAX_ERROR_MESSAGE_CHARS);
+  const cut = truncateMessage("x".repeat(50_000));
+  expect(encodedLength(cut)).toBeLessThanOrEqual(MAX_ERROR_MESSAGE_BYTES);
+  expect(encodedLength(cut)).toBeGreaterThan(MAX_ERROR_MESSAGE_BYTES - 64);
   expect(cut.endsWith(TRUNCATED_MARK)).toBe(true);
+  // A character outside printable ASCII costs 3 bytes per UTF-8 byte in the trailer.
+  expect(encodedLength("a%\né😀")).toBe(1 + 3 + 3 + 6 + 12);
   // never half a surrogate pair
   const emoji = truncateMessage("😀".repeat(3000));
   expect(emoji.endsWith(`😀${TRUNCATED_MARK}`)).toBe(true);
+  expect(encodedLength(emoji)).toBeLessThanOrEqual(MAX_ERROR_MESSAGE_BYTES);
 });
 
 test("Logs of a 70,000- or 60,000-character id: a short error, and the shared session survives", async () => {
@@ -80,7 +89,7 @@ test("Logs of a 70,000- or 60,000-character id: a short error, and the shared se
   expect(await follower.ended).toBe("cancelled");
 });
 
-test("an ApplyConfiguration error of 140,000 characters is cut to 1 KiB; the shared session survives", async () => {
+test("an ApplyConfiguration error of 140,000 characters is cut to 12 KiB encoded; the shared session survives", async () => {
   const follower = follow();
   await eventually("the follower has the tail", () => follower.lines.includes("echo started"));
   // Unknown keys are named in the validation error: here 70 of 1,000 characters, twice each.
@@ -90,8 +99,9 @@ test("an ApplyConfiguration error of 140,000 characters is cut to 1 KiB; the sha
     s.client("os:admin").applyConfiguration({ data: new TextEncoder().encode(config), dryRun: true }),
   );
   expect(err.code).toBe(Code.InvalidArgument);
-  expect(err.rawMessage.length).toBeLessThanOrEqual(MAX_ERROR_MESSAGE_CHARS);
-  expect(err.rawMessage.endsWith(TRUNCATED_MARK)).toBe(true);
+  expect(encodedLength(err.rawMessage)).toBeLessThanOrEqual(MAX_ERROR_MESSAGE_BYTES);
+  // Bounded at its source (the config report's own cap) or here: either way it says so.
+  expect(err.rawMessage).toMatch(/not shown|…\(truncated\)$/);
   await stillFollowing(follower, "after the huge config error");
   follower.stop();
   expect(await follower.ended).toBe("cancelled");

@@ -14,6 +14,7 @@ import { type InstallPlan, installMachine } from "../install/machine-install.ts"
 import { findNodePartitions } from "../install/partitions.ts";
 import { configureNetwork } from "../network/network-configurator.ts";
 import { parseKernelArgs } from "../node/kernel-args.ts";
+import { setKernelHostname } from "../node/kernel-hostname.ts";
 import { nodePaths } from "../node/node-paths.ts";
 import type { NodeState } from "../node/node-state.ts";
 import { apidService } from "../services/apid.ts";
@@ -333,7 +334,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     ...(container
       ? {}
       : {
-          setHostname: (name: string) => sys.sethostname(name),
+          setHostname: (name: string) => setKernelHostname(sys, name),
           applyNetwork: (config) => network.apply(config),
           install: installWith(() => apiSequencer(sequencer).reboot()),
         }),

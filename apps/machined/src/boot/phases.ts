@@ -24,6 +24,7 @@ import {
 } from "../install/partitions.ts";
 import { checkHardening, describeRefusal, HardeningError } from "../node/hardening-check.ts";
 import type { KernelArgs, Platform } from "../node/kernel-args.ts";
+import { setKernelHostname } from "../node/kernel-hostname.ts";
 import { applySysctls, KSPP_SYSCTLS, mergeSysctls, NODE_SYSCTLS } from "../node/kspp-sysctls.ts";
 import type { NodePaths } from "../node/node-paths.ts";
 import {
@@ -386,13 +387,13 @@ export function bootPhases(deps: SequenceDeps, state: WritableNodeState): Phase[
             );
           }
           try {
-            sys.sethostname(name);
+            setKernelHostname(sys, name);
           } catch (err) {
             // A hostname the kernel refuses must not cost the node its API: fall back to the generated one.
             const fallback = generated();
             report(deps, log, `hostname ${name} refused by the kernel (${message(err)}): using ${fallback}`);
             name = fallback;
-            sys.sethostname(name);
+            setKernelHostname(sys, name);
           }
           recordHostname(state, name);
           log(`hostname set to ${name}`);

@@ -7,7 +7,6 @@
 import { existsSync } from "node:fs";
 import { formatIssue, type MachineConfig, validateConfig } from "@bronze/config-schema";
 import { FilesError } from "@bronze/files";
-import { unifiedDiff } from "../api/config/unified-diff.ts";
 import type { Clock } from "../clock.ts";
 import { type InstallPlan, installPlan } from "../install/machine-install.ts";
 import type { KernelArgs, Platform } from "../node/kernel-args.ts";
@@ -21,6 +20,7 @@ import {
 import type { ServiceDefinition } from "../supervisor/service.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import type { ConfigStore } from "./config-store.ts";
+import { unifiedDiff } from "./unified-diff.ts";
 
 /** How long a config applied in try mode stays unless confirmed (Talos's default). */
 export const DEFAULT_TRY_TIMEOUT_MS = 60_000;
@@ -164,9 +164,10 @@ export class ConfigApplier {
     const result = validateConfig(text, { mode: this.#deps.platform });
     if (!result.ok || result.config === undefined) {
       const lines = result.errors.map((issue) => formatIssue(issue));
+      const n = result.errorCount;
       throw new ConfigApplyError(
         "Invalid",
-        `invalid machine config (${lines.length} error${lines.length === 1 ? "" : "s"}):\n${lines.join("\n")}`,
+        `invalid machine config (${n} error${n === 1 ? "" : "s"}):\n${lines.join("\n")}`,
       );
     }
     const config = result.config;

@@ -31,6 +31,7 @@ export const cidrNetwork = (description: string) =>
   checkedString(validateCidrNetwork, "invalid_cidr", description);
 export const subnetFilter = (description: string) =>
   checkedString(validateSubnetFilter, "invalid_cidr", description);
+/** A node's host name: what the kernel can take (see validateHostname). */
 export const hostname = (description: string) =>
   checkedString(validateHostname, "invalid_hostname", description);
 export const dnsName = (description: string) =>
@@ -60,11 +61,11 @@ export const certSan = (description: string) =>
     description,
   );
 
-/** An IP address or a host name (NTP servers). */
+/** An IP address or a DNS name (NTP servers). */
 export const hostOrIp = (description: string) =>
   checkedString(
     (value) =>
-      parseIp(value) || validateHostname(value) === undefined
+      parseIp(value) || validateDnsName(value) === undefined
         ? undefined
         : `"${value}" is neither an IP address nor a host name`,
     "invalid_hostname",

@@ -14,6 +14,21 @@ const cases: RuleCase[] = [
     code: "invalid_hostname",
   },
   {
+    // 69 bytes: a valid DNS name, but its domain (65 bytes) is more than setdomainname(2) takes.
+    name: "hostname: the domain after the first label fits the kernel (64 bytes)",
+    bad: { "machine.network.hostname": `node.${"d".repeat(32)}.${"e".repeat(32)}` },
+    good: { "machine.network.hostname": `${"n".repeat(63)}.${"d".repeat(31)}.${"e".repeat(32)}` },
+    path: "machine.network.hostname",
+    code: "invalid_hostname",
+  },
+  {
+    name: "NTP servers may still be any DNS name (up to 253 characters)",
+    bad: { "machine.time.servers": ["ntp_1"] },
+    good: { "machine.time.servers": [`ntp.${"d".repeat(63)}.${"e".repeat(63)}.example`] },
+    path: "machine.time.servers[0]",
+    code: "invalid_hostname",
+  },
+  {
     name: "interface name is required",
     bad: { "machine.network.interfaces": [{ dhcp: true }] },
     good: { "machine.network.interfaces": [{ interface: "eth0", dhcp: true }] },

@@ -32,7 +32,9 @@ export const InterfaceSchema = z.strictObject({
 });
 
 export const MachineNetworkSchema = z.strictObject({
-  hostname: hostname("Static host name.").optional(),
+  hostname: hostname(
+    "Static host name: one label, or a fully qualified name whose first label becomes the kernel's host name and the rest (at most 64 characters) its domain name.",
+  ).optional(),
   interfaces: z.array(InterfaceSchema).optional(),
   nameservers: z.array(ipAddress("DNS server address.")).optional(),
 });

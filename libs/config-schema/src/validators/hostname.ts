@@ -16,7 +16,32 @@ export function validateDnsName(text: string, options: { wildcard?: boolean } = 
   return undefined;
 }
 
-/** A host name: a single label or a fully qualified name. */
+/** __NEW_UTS_LEN: the most bytes the kernel keeps of a host name, and of a domain name. */
+export const UTS_NAME_MAX = 64;
+
+/**
+ * The kernel's two names for a node name, as Talos splits `machine.network.hostname`
+ * (HostnameSpecSpec.ParseFQDN): the first label is the host name (sethostname(2)), the rest, if
+ * any, the domain name (setdomainname(2)).
+ */
+export function splitHostname(name: string): { hostname: string; domainname: string } {
+  const dot = name.indexOf(".");
+  return dot < 0
+    ? { hostname: name, domainname: "" }
+    : { hostname: name.slice(0, dot), domainname: name.slice(dot + 1) };
+}
+
+/**
+ * A node's host name (`machine.network.hostname`): a single label or a fully qualified name that
+ * the kernel can take once split as Talos does (splitHostname): the first label is at most 63
+ * bytes (a DNS label), the domain after it at most 64 (UTS_NAME_MAX, or setdomainname fails).
+ */
 export function validateHostname(text: string): string | undefined {
-  return validateDnsName(text);
+  const error = validateDnsName(text);
+  if (error !== undefined) return error;
+  const { domainname } = splitHostname(text);
+  if (domainname.length > UTS_NAME_MAX) {
+    return `the domain after the first label is ${domainname.length} characters long; the kernel keeps at most ${UTS_NAME_MAX} (setdomainname)`;
+  }
+  return undefined;
 }

@@ -1,4 +1,5 @@
 import { type ApplyConfigurationResponse, ApplyMode } from "@bronze/api";
+import { ConfigError, redactConfig } from "@bronze/config-schema";
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
@@ -7,7 +8,6 @@ import {
   type ApplyMode as ConfigApplyMode,
 } from "../../config/config-apply.ts";
 import { toConnectError } from "../api-errors.ts";
-import { RedactError, redactConfig } from "../config/redact-config.ts";
 import type { MachineApiContext } from "../context.ts";
 import { callerRole } from "../role-context.ts";
 import type { HandlerOptions, MachineServiceImpl } from "./handler-types.ts";
@@ -56,7 +56,7 @@ export function configurationHandlers(
       try {
         return { data: new TextEncoder().encode(redactConfig(text)), redacted: true };
       } catch (error) {
-        if (error instanceof RedactError) throw new ConnectError(error.message, Code.Internal);
+        if (error instanceof ConfigError) throw new ConnectError(error.message, Code.Internal);
         throw toConnectError(error, "redacting the config");
       }
     },
