@@ -322,19 +322,20 @@ describe("boot", () => {
     await t.supervisor.stopAll();
   });
 
-  test("a hostname the kernel refuses (over 64 bytes) falls back to the generated one, reported; the boot goes on", async () => {
+  test("a hostname the kernel refuses falls back to the generated one, reported; the boot goes on", async () => {
     const problems: string[] = [];
-    const long = "a".repeat(70);
     const t = setup({
-      cmdline: `${HARDENED} bronze.hostname=${long}`,
+      cmdline: `${HARDENED} bronze.hostname=node-1`,
       report: (p) => problems.push(p),
       randomSuffix: () => "0123456789ab",
     });
+    // The schema keeps names within what sethostname(2) takes; a kernel that refuses anyway:
+    t.sys.failNext("sethostname", "EINVAL", (args) => args[0] === "node-1");
     await t.sequencer.boot();
     expect(t.sys.hostname).toBe("bronze-0123456789ab");
     expect(problems).toEqual([
       expect.stringMatching(
-        new RegExp(`^hostname ${long} refused by the kernel \\(.+\\): using bronze-0123456789ab$`),
+        /^hostname node-1 refused by the kernel \(.*EINVAL.*\): using bronze-0123456789ab$/,
       ),
     ]);
     expect(t.record).toEqual(["a started", "b started"]);
