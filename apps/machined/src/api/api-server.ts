@@ -78,7 +78,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         }),
       );
     },
-    interceptors: [authorize],
+    interceptors: [authorize(options.context)],
     // A unix socket has bandwidth to spare: gzip would only cost CPU, and because HTTP/2 flow
     // control counts compressed bytes it would let a stalled stream buffer ~200x its window.
     acceptCompression: [],

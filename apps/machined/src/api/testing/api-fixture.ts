@@ -120,7 +120,7 @@ export function makeFixture(overrides: Partial<MachineApiContext> = {}): Fixture
       return next(req);
     };
     return createRouterTransport((router) => router.service(MachineService, service), {
-      router: { interceptors: [authorize] },
+      router: { interceptors: [authorize(ctx)] },
       transport: { interceptors: [setRole] },
     });
   };
