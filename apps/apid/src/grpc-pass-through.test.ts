@@ -274,3 +274,10 @@ test("a body that is not one whole gRPC message (a reset mid-request looks like 
   expect(answer.trailers).toMatchObject({ "grpc-status": "3" });
   expect(seen.length).toBe(calls);
 });
+
+test("a compressed request is refused unread (apid accepts no compression)", async () => {
+  const calls = seen.length;
+  const answer = await call("/s/Echo", envelope("x"), { "grpc-encoding": "gzip" });
+  expect(answer.trailers).toMatchObject({ "grpc-status": "12" });
+  expect(seen.length).toBe(calls);
+});

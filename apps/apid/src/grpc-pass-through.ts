@@ -143,6 +143,16 @@ export async function passThroughGrpc(
     callerGone = true;
     target.charge.release();
   });
+  // Compressed requests are refused unread, as connect refuses them (acceptCompression: []).
+  const encoding = req.headers["grpc-encoding"];
+  if (encoding !== undefined && encoding !== "identity") {
+    answerGrpcError(
+      res,
+      12,
+      `compression ${JSON.stringify(String(encoding).slice(0, 40))} is not accepted: send requests uncompressed`,
+    ); // UNIMPLEMENTED
+    return 12;
+  }
   // Unary and server-streaming calls send one request message: read it all, then open the upstream
   // stream and send it in the same turn (headers and body leave in one write, not three).
   let body: Buffer;
