@@ -6,6 +6,7 @@ import {
   MAX_REQUEST_BYTES,
   MachineService,
   NODE_HEADER,
+  REQUEST_BODY_TIMEOUT_MS,
   REQUEST_BUFFER_BUDGET_BYTES,
   serveHttp2Tls,
 } from "@bronze/api";
@@ -53,6 +54,8 @@ export interface ApidOptions {
   readonly limits?: Partial<Http2TlsLimits>;
   /** Request bytes held at once over every call in flight (default REQUEST_BUFFER_BUDGET_BYTES). */
   readonly requestBudgetBytes?: number;
+  /** How long a request body may take to arrive (default REQUEST_BODY_TIMEOUT_MS). */
+  readonly requestBodyTimeoutMs?: number;
   /** Forwarding: other nodes' sessions kept at once (default 64), and how long an unused one lives. */
   readonly forwarding?: { readonly maxNodes?: number; readonly nodeIdleMs?: number };
 }
@@ -189,6 +192,7 @@ export async function startApid(options: ApidOptions): Promise<Apid> {
   const budget = new RequestBudget(
     options.requestBudgetBytes ?? REQUEST_BUFFER_BUDGET_BYTES,
     MAX_REQUEST_BYTES,
+    options.requestBodyTimeoutMs ?? REQUEST_BODY_TIMEOUT_MS,
   );
   const peers = new PeerIdentityCache();
   const peerBySession = new WeakMap<http2.ServerHttp2Session, PeerCertificate | undefined>();

@@ -33,7 +33,7 @@ class SlowSessions extends Http2SessionManager {
 let slow: SlowSessions;
 /** One call's request at most 1 MB; every call's together: two ~0.6 MB requests held at once. */
 const PER_CALL = 1_000_000;
-const budget = new RequestBudget(1_300_000, PER_CALL);
+const budget = new RequestBudget(1_300_000, PER_CALL, 30_000);
 const statuses: number[] = [];
 
 const envelope = (payload: string) => {

@@ -91,6 +91,9 @@ function requestBody(
       return;
     }
     res.once("close", () => reject(new Error("closed")));
+    charge.expired.catch((expired: Error & { code: number; rawMessage: string }) =>
+      reject(new RequestRefusedError(expired.code, expired.rawMessage)),
+    );
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => {
       const refused = charge.add(chunk.length);
@@ -101,7 +104,10 @@ function requestBody(
       }
       chunks.push(chunk);
     });
-    req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    req.on("end", () => {
+      charge.bodyComplete();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    });
     req.on("error", reject);
     req.on("aborted", () => reject(new Error("aborted")));
   });

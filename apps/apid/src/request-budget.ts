@@ -1,6 +1,8 @@
-// How many request bytes apid holds in memory: at most MAX_REQUEST_BYTES for one call, and at most a
-// budget (REQUEST_BUFFER_BUDGET_BYTES) over every call in flight, whatever the protocol. apid runs
-// under a 128 MiB memory limit: sixteen concurrent 8 MiB calls took it past 350 MiB.
+// How many request bytes apid holds in memory, and for how long: at most MAX_REQUEST_BYTES for one
+// call, at most a budget (REQUEST_BUFFER_BUDGET_BYTES) over every call in flight, whatever the
+// protocol, and a body must have arrived REQUEST_BODY_TIMEOUT_MS after its call began (a body that
+// never ends would hold its stream, and keep its connection from ever being idle). apid runs under a
+// 128 MiB memory limit: sixteen concurrent 8 MiB calls took it past 350 MiB.
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /** The bytes of requests in flight, shared by every call of one apid. */
@@ -11,6 +13,8 @@ export class RequestBudget {
     readonly capacity: number,
     /** The most one call may send. */
     readonly perCall: number,
+    /** How long a call's request body may take to arrive. */
+    readonly bodyTimeoutMs: number,
   ) {}
 
   get used(): number {
@@ -34,12 +38,35 @@ export class RequestBudget {
   }
 }
 
-/** The bytes one call holds against the budget. */
+/** The bytes one call holds against the budget, and its body's deadline. */
 export class RequestCharge {
   #taken = 0;
   #released = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Rejects with DeadlineExceeded once the body has taken too long (never once it is complete). */
+  readonly expired: Promise<never>;
 
-  constructor(readonly budget: RequestBudget) {}
+  constructor(readonly budget: RequestBudget) {
+    const seconds = budget.bodyTimeoutMs / 1000;
+    this.expired = new Promise<never>((_, reject) => {
+      this.#timer = setTimeout(
+        () =>
+          reject(
+            new ConnectError(
+              `the request did not arrive within ${seconds} s, apid's limit`,
+              Code.DeadlineExceeded,
+            ),
+          ),
+        budget.bodyTimeoutMs,
+      );
+    });
+    this.expired.catch(() => {});
+  }
+
+  /** The body has arrived whole: its deadline no longer applies. */
+  bodyComplete(): void {
+    clearTimeout(this.#timer);
+  }
 
   /** Counts `bytes` more of this call's request: the error to answer with when over a limit. */
   add(bytes: number): ConnectError | undefined {
@@ -62,6 +89,7 @@ export class RequestCharge {
 
   /** The call is over: its bytes go back to the budget (idempotent). */
   release(): void {
+    clearTimeout(this.#timer);
     if (this.#released) return;
     this.#released = true;
     this.budget.give(this.#taken);
@@ -70,10 +98,10 @@ export class RequestCharge {
 }
 
 /**
- * The request body of a call handled by connect (Connect, gRPC-web, HTTP/1.1, and binary gRPC
- * refusals): connect-node reads it through `req.iterator()`, which this replaces on that one request
- * with a metered one. A chunk past a limit ends the body with a ResourceExhausted error, which
- * connect answers with.
+ * The request body of a call handled by connect (Connect, gRPC-web, HTTP/1.1): connect-node reads it
+ * through `req.iterator()`, which this replaces on that one request with a metered one. A chunk past a
+ * limit, or a body still incomplete at its deadline, ends the body with the ConnectError (ResourceExhausted,
+ * DeadlineExceeded), which connect answers with.
  */
 export function meterRequestBody(
   req: { iterator(options?: { destroyOnReturn?: boolean }): AsyncIterableIterator<unknown> },
@@ -83,13 +111,18 @@ export function meterRequestBody(
   req.iterator = (options) => {
     const source = original(options);
     return (async function* () {
-      for await (const chunk of source) {
-        const error = charge.add((chunk as Uint8Array).byteLength);
-        if (error !== undefined) {
-          await source.return?.();
-          throw error;
+      try {
+        for (;;) {
+          const step = await Promise.race([source.next(), charge.expired]);
+          if (step.done) break;
+          const error = charge.add((step.value as Uint8Array).byteLength);
+          if (error !== undefined) throw error;
+          yield step.value;
         }
-        yield chunk;
+        charge.bodyComplete();
+      } finally {
+        // Not awaited: a read may still be pending (the deadline won the race).
+        source.return?.()?.catch(() => {});
       }
     })();
   };

@@ -247,6 +247,41 @@ test("H1: requests held by calls in flight share one budget, whatever the protoc
   void held;
 });
 
+test("H2: a call whose body never ends does not hold its stream (nor its connection) past the deadline", async () => {
+  const apid = await startApid({
+    host: "127.0.0.1",
+    port: 0,
+    machinedSocket: machined.socketPath,
+    mode: { kind: "secure", pkiDir: join(dir, "pki") },
+    requestBodyTimeoutMs: 300,
+    closeGraceMs: 200,
+  });
+  try {
+    const call = (headers: Record<string, string>, body: Buffer) =>
+      within(
+        5000,
+        `a body that never ends (${headers["content-type"]})`,
+        rawHttp2Call({
+          url: url(apid),
+          path: `${M}/Version`,
+          headers,
+          body,
+          keepBodyOpen: true,
+          ...tls(pki.reader),
+        }),
+      );
+    const grpc = await call(grpcHeaders, grpcFrame(Buffer.alloc(10), { length: 1000 }));
+    expect(grpc.trailers["grpc-status"]).toBe("4");
+    expect(decodeURIComponent(String(grpc.trailers["grpc-message"]))).toBe(
+      "the request did not arrive within 0.3 s, apid's limit",
+    );
+    const json = await call(connectJson, Buffer.from('{"x'));
+    expect(connectCode(json.body)).toBe("deadline_exceeded");
+  } finally {
+    await apid.close();
+  }
+});
+
 /** A raw TLS connection that completes the handshake and then says nothing (no HTTP/2 preface). */
 function silentTls(port: number, cert?: CertificateAndKey): Promise<{ closed: () => boolean }> {
   return new Promise((resolve, reject) => {

@@ -16,6 +16,12 @@ export const TRUSTD_MAX_REQUEST_BYTES = 64 << 10;
  */
 export const REQUEST_BUFFER_BUDGET_BYTES = 32 << 20;
 
+/**
+ * How long a call's request body may take to arrive at apid (a machine config is a few KB; 8 MiB in
+ * 30 s is 280 KB/s): a body that never ends would hold its stream, and keep its connection busy.
+ */
+export const REQUEST_BODY_TIMEOUT_MS = 30_000;
+
 /** HTTP/2 streams one client connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). */
 export const MAX_CONCURRENT_STREAMS = 100;
 
