@@ -5,9 +5,12 @@ import {
   type Http2TlsLimits,
   MAX_REQUEST_BYTES,
   MachineService,
+  meterRequestBody,
   NODE_HEADER,
   REQUEST_BODY_TIMEOUT_MS,
   REQUEST_BUFFER_BUDGET_BYTES,
+  RequestBudget,
+  type RequestCharge,
   serveHttp2Tls,
 } from "@bronze/api";
 import {
@@ -30,7 +33,6 @@ import { type PeerIdentity, PeerIdentityCache } from "./peer-identity.ts";
 import { type ApidPki, readPkiDir } from "./pki-files.ts";
 import { type PkiWatcher, watchPkiDir } from "./pki-watcher.ts";
 import { DECISION_KEY, registerProxy, upstreamHeaders } from "./proxy-service.ts";
-import { meterRequestBody, RequestBudget, type RequestCharge } from "./request-budget.ts";
 import { type ForwardingIdentity, type UpstreamLease, Upstreams, unreachableNode } from "./upstreams.ts";
 
 export type ApidMode =
@@ -158,7 +160,7 @@ async function* withOutcome<T>(
  *
  * Every call is authorised from its headers before a byte of its body is read (connect's request gate;
  * the binary gRPC pass-through decides first too), its body is bounded per call and over all calls
- * (request-budget.ts), connections are limited (serveHttp2Tls), and privileged calls are audited.
+ * (@bronze/api's request-budget.ts), connections are limited (serveHttp2Tls), and privileged calls are audited.
  */
 export async function startApid(options: ApidOptions): Promise<Apid> {
   const log = options.log ?? (() => {});

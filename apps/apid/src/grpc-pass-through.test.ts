@@ -6,10 +6,10 @@ import http2 from "node:http2";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { RequestBudget } from "@bronze/api";
 import { eventually } from "@bronze/testing";
 import { Http2SessionManager } from "@connectrpc/connect-node";
 import { isBinaryGrpc, passThroughGrpc } from "./grpc-pass-through.ts";
-import { RequestBudget } from "./request-budget.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pass-through-"));
 const seen: http2.IncomingHttpHeaders[] = [];
@@ -237,7 +237,7 @@ test("a request larger than one call's limit is refused with RESOURCE_EXHAUSTED,
   const answer = await call("/s/Echo", Buffer.alloc(PER_CALL + 1024));
   expect(answer.trailers).toMatchObject({ "grpc-status": "8" });
   expect(decodeURIComponent(String(answer.trailers?.["grpc-message"]))).toContain(
-    `larger than ${PER_CALL} bytes, apid's limit for one call`,
+    `larger than ${PER_CALL} bytes, the limit for one call`,
   );
   expect(seen.length).toBe(calls);
   expect(budget.used).toBe(0);

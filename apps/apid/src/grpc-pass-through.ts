@@ -1,5 +1,5 @@
 import http2 from "node:http2";
-import type { RequestCharge } from "./request-budget.ts";
+import type { RequestCharge } from "@bronze/api";
 
 /** What a raw pass-through needs of connect-node's Http2SessionManager (it keeps the session alive). */
 export interface UpstreamSessions {

@@ -273,7 +273,7 @@ test("H2: a call whose body never ends does not hold its stream (nor its connect
     const grpc = await call(grpcHeaders, grpcFrame(Buffer.alloc(10), { length: 1000 }));
     expect(grpc.trailers["grpc-status"]).toBe("4");
     expect(decodeURIComponent(String(grpc.trailers["grpc-message"]))).toBe(
-      "the request did not arrive within 0.3 s, apid's limit",
+      "the request did not arrive within 0.3 s, the server's limit",
     );
     const json = await call(connectJson, Buffer.from('{"x'));
     expect(connectCode(json.body)).toBe("deadline_exceeded");

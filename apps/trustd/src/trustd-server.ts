@@ -3,9 +3,13 @@ import { join } from "node:path";
 import {
   type ConnectionStats,
   type Http2TlsLimits,
+  meteredHandler,
+  RequestBudget,
   SecurityService,
   serveHttp2Tls,
   TRUSTD_MAX_REQUEST_BYTES,
+  TRUSTD_REQUEST_BODY_TIMEOUT_MS,
+  TRUSTD_REQUEST_BUFFER_BUDGET_BYTES,
 } from "@bronze/api";
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -27,6 +31,8 @@ export interface TrustdOptions {
   readonly onInternalError?: (error: unknown) => void;
   /** Connection limits (libs/api server-limits.ts DEFAULT_TLS_LIMITS unless given; tests shorten them). */
   readonly limits?: Partial<Http2TlsLimits>;
+  /** How long a request body may take to arrive (default TRUSTD_REQUEST_BODY_TIMEOUT_MS). */
+  readonly requestBodyTimeoutMs?: number;
 }
 
 export interface Trustd {
@@ -71,11 +77,18 @@ export async function startTrustd(options: TrustdOptions): Promise<Trustd> {
       return values;
     },
   });
+  // Request bytes bounded over every call in flight, and in time: a body that never ends would hold
+  // its connection (on HTTP/1.1, connect drains a refused call's body before answering).
+  const budget = new RequestBudget(
+    TRUSTD_REQUEST_BUFFER_BUDGET_BYTES,
+    TRUSTD_MAX_REQUEST_BYTES,
+    options.requestBodyTimeoutMs ?? TRUSTD_REQUEST_BODY_TIMEOUT_MS,
+  );
   const server = await serveHttp2Tls({
     host: options.host,
     port: options.port,
     tls: { cert: pki.server.crt, key: pki.server.key },
-    onRequest: handler,
+    onRequest: meteredHandler(budget, handler),
     limits: options.limits,
     listenError: (error) =>
       new TrustdError("Listen", `cannot listen on ${options.host}:${options.port}: ${error.message}`, {

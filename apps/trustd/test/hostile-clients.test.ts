@@ -3,6 +3,7 @@
 // point is what trustd does before reading them.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import http2 from "node:http2";
+import https from "node:https";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { brotliCompressSync, constants as zlibConstants } from "node:zlib";
@@ -57,6 +58,47 @@ test("H1: without the token nothing is read: the answer comes while the body is 
     expect(answer.bodyEnded).toBe(false);
     if (headers === connectJson) expect(connectCode(answer.body)).toBe("unauthenticated");
     else expect(answer.trailers["grpc-status"] ?? answer.headers["grpc-status"]).toBe("16");
+  }
+});
+
+test("H1/H2: over HTTP/1.1 too, a body that never ends neither gets read nor holds the connection", async () => {
+  const trustd = await startTrustd({
+    host: "127.0.0.1",
+    port: 0,
+    pkiDir: f.dir,
+    tokenFile: join(f.dir, "token"),
+    requestBodyTimeoutMs: 300,
+  });
+  try {
+    const answer = await within(
+      5000,
+      "an HTTP/1.1 request without the token whose body never ends",
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = https.request(
+          {
+            host: "127.0.0.1",
+            port: trustd.port,
+            path: PATH,
+            method: "POST",
+            ca: f.ca.crt,
+            headers: connectJson,
+          },
+          (res) => {
+            let body = "";
+            res.on("data", (d) => {
+              body += d;
+            });
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on("error", reject);
+        req.write('{"csr":"');
+      }),
+    );
+    expect(answer.status).toBe(401);
+    expect(connectCode(Buffer.from(answer.body))).toBe("unauthenticated");
+  } finally {
+    await trustd.close();
   }
 });
 

@@ -168,6 +168,12 @@ export { HTTP2_CLIENT_SETTINGS } from "./http2-settings.ts";
 export { parseListenAddress } from "./listen-address.ts";
 export { LOGS_CHUNK_BYTES, LogLineDecoder } from "./log-text.ts";
 export { addressBucket, normalizePeerAddress } from "./peer-address.ts";
+export {
+  meteredHandler,
+  meterRequestBody,
+  RequestBudget,
+  type RequestCharge,
+} from "./request-budget.ts";
 export { authorizeRoleHeader } from "./role-header.ts";
 export {
   type CallRole,
@@ -193,5 +199,7 @@ export {
   REQUEST_BODY_TIMEOUT_MS,
   REQUEST_BUFFER_BUDGET_BYTES,
   TRUSTD_MAX_REQUEST_BYTES,
+  TRUSTD_REQUEST_BODY_TIMEOUT_MS,
+  TRUSTD_REQUEST_BUFFER_BUDGET_BYTES,
 } from "./server-limits.ts";
 export { BRONZE_VERSION } from "./version.ts";

@@ -10,6 +10,12 @@ export const MAX_REQUEST_BYTES = 8 << 20;
 /** The largest request trustd reads: one CSR (a few hundred bytes) and its framing. */
 export const TRUSTD_MAX_REQUEST_BYTES = 64 << 10;
 
+/** Request bytes trustd holds at once over every call in flight (64 calls of the largest request). */
+export const TRUSTD_REQUEST_BUFFER_BUDGET_BYTES = 4 << 20;
+
+/** How long a request body may take to arrive at trustd (a CSR is a few hundred bytes). */
+export const TRUSTD_REQUEST_BODY_TIMEOUT_MS = 10_000;
+
 /**
  * Request bytes apid holds in memory at once, over all calls in flight (it runs under a 128 MiB memory
  * limit): a call that would go past it is refused with RESOURCE_EXHAUSTED.

@@ -1,11 +1,13 @@
-// How many request bytes apid holds in memory, and for how long: at most MAX_REQUEST_BYTES for one
-// call, at most a budget (REQUEST_BUFFER_BUDGET_BYTES) over every call in flight, whatever the
-// protocol, and a body must have arrived REQUEST_BODY_TIMEOUT_MS after its call began (a body that
-// never ends would hold its stream, and keep its connection from ever being idle). apid runs under a
-// 128 MiB memory limit: sixteen concurrent 8 MiB calls took it past 350 MiB.
+// How many request bytes a server (apid, trustd) holds in memory, and for how long: at most so many
+// for one call, at most a budget over every call in flight, whatever the protocol, and a body must
+// have arrived a while after its call began (a body that never ends would hold its stream, keep its
+// connection from ever being idle, and on HTTP/1.1 keep connect draining before it answers even a
+// refused call). apid runs under a 128 MiB memory limit: sixteen concurrent 8 MiB calls took it past
+// 350 MiB. The limits are in server-limits.ts.
+import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 
-/** The bytes of requests in flight, shared by every call of one apid. */
+/** The bytes of requests in flight, shared by every call of one server. */
 export class RequestBudget {
   #used = 0;
 
@@ -53,7 +55,7 @@ export class RequestCharge {
         () =>
           reject(
             new ConnectError(
-              `the request did not arrive within ${seconds} s, apid's limit`,
+              `the request did not arrive within ${seconds} s, the server's limit`,
               Code.DeadlineExceeded,
             ),
           ),
@@ -73,13 +75,13 @@ export class RequestCharge {
     if (this.#released) return undefined;
     if (this.#taken + bytes > this.budget.perCall) {
       return new ConnectError(
-        `the request is larger than ${this.budget.perCall} bytes, apid's limit for one call`,
+        `the request is larger than ${this.budget.perCall} bytes, the limit for one call`,
         Code.ResourceExhausted,
       );
     }
     if (!this.budget.tryTake(bytes)) {
       return new ConnectError(
-        `apid is already holding ${this.budget.capacity} bytes of requests in flight, its limit: retry when calls in progress have ended`,
+        `the server is already holding ${this.budget.capacity} bytes of requests in flight, its limit: retry when calls in progress have ended`,
         Code.ResourceExhausted,
       );
     }
@@ -125,5 +127,21 @@ export function meterRequestBody(
         source.return?.()?.catch(() => {});
       }
     })();
+  };
+}
+
+/**
+ * Every request of a connect handler metered: its bytes against `budget` until its response closes,
+ * its body against the deadline. For servers whose every call goes through connect (trustd).
+ */
+export function meteredHandler(
+  budget: RequestBudget,
+  handler: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+): (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void {
+  return (req, res) => {
+    const charge = budget.charge();
+    res.once("close", () => charge.release());
+    meterRequestBody(req as unknown as Parameters<typeof meterRequestBody>[0], charge);
+    handler(req, res);
   };
 }

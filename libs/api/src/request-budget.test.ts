@@ -9,11 +9,11 @@ test("one call's limit, the shared budget, and bytes given back when a call ends
   expect(a.add(50)).toBeUndefined();
   const tooBig = a.add(11);
   expect(tooBig?.code).toBe(Code.ResourceExhausted);
-  expect(tooBig?.rawMessage).toBe("the request is larger than 60 bytes, apid's limit for one call");
+  expect(tooBig?.rawMessage).toBe("the request is larger than 60 bytes, the limit for one call");
   expect(b.add(50)).toBeUndefined();
   const over = budget.charge().add(1);
   expect(over?.code).toBe(Code.ResourceExhausted);
-  expect(over?.rawMessage).toContain("apid is already holding 100 bytes of requests in flight");
+  expect(over?.rawMessage).toContain("the server is already holding 100 bytes of requests in flight");
   a.release();
   a.release();
   expect(budget.used).toBe(50);
