@@ -51,11 +51,11 @@ export const DEFAULT_TLS_LIMITS: Http2TlsLimits = {
 };
 
 /** connectNodeAdapter options for machined's socket server: bounded requests, no compression. */
-export const MACHINED_CONNECT_OPTIONS = {
+export const MACHINED_CONNECT_OPTIONS: { readonly readMaxBytes: number; readonly acceptCompression: [] } = {
   readMaxBytes: MAX_REQUEST_BYTES,
   // A unix socket has bandwidth to spare; decompressing is what turns a small request into a huge one.
   acceptCompression: [],
-} as const;
+};
 
 /** HTTP/2 settings for machined's socket server (http2.createServer({ settings })). */
 export const MACHINED_HTTP2_SETTINGS = { maxConcurrentStreams: MACHINED_MAX_CONCURRENT_STREAMS } as const;
