@@ -66,14 +66,11 @@ afterAll(() => {
   for (const server of servers) server.close();
 });
 
-async function failure(p: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await p;
-  } catch (e) {
-    return ConnectError.from(e);
-  }
-  throw new Error("expected a failure");
-}
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => Promise.reject(new Error("expected a failure")),
+    (e) => ConnectError.from(e),
+  );
 
 test("a worker (no impersonator certificate) cannot forward; machined not answering says so", async () => {
   const worker = new Upstreams({ machinedSocket: "/nonexistent.sock", identity: undefined });

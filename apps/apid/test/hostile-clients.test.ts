@@ -11,7 +11,15 @@ import { connect as tlsConnect } from "node:tls";
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from "node:zlib";
 import { MachineService } from "@bronze/api";
 import type { CertificateAndKey } from "@bronze/pki";
-import { freePort, grpcFrame, holdConnections, rawHttp2Call, waitFor } from "@bronze/testing";
+import {
+  callDuringConnectionFlood,
+  freePort,
+  grpcFrame,
+  holdConnections,
+  rawHttp2Call,
+  waitFor,
+  within,
+} from "@bronze/testing";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { type Apid, startApid } from "../src/apid-server.ts";
@@ -60,15 +68,6 @@ afterAll(async () => {
   await machined?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Resolves with `promise`, or rejects naming `what` once `ms` have passed (a deadline, not a timing). */
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
 
 const url = (apid: Apid) => `https://127.0.0.1:${apid.port}`;
 const tls = (cert: CertificateAndKey | undefined) => ({ ca: pki.ca.crt, cert: cert?.crt, key: cert?.key });
@@ -362,50 +361,30 @@ test("H2: connections doing nothing are closed: no handshake, no preface, an idl
 
 test("H2: under apid's real fd limit (1024), 1,100 idle connections do not lock an admin out", async () => {
   const port = await freePort();
-  const child = Bun.spawn(
-    [
-      "prlimit",
-      "--nofile=1024:1024",
-      "--",
-      process.execPath,
-      join(import.meta.dir, "../src/main.ts"),
-      "--listen",
-      `127.0.0.1:${port}`,
-      "--machined-socket",
-      machined.socketPath,
-      "--pki-dir",
-      join(dir, "pki"),
-    ],
-    { stdout: "pipe", stderr: "pipe" },
-  );
   const sessions: Http2SessionManager[] = [];
-  let attack: Awaited<ReturnType<typeof holdConnections>> | undefined;
+  const adminCall = () => {
+    const sessionManager = new Http2SessionManager(`https://127.0.0.1:${port}`, undefined, tls(pki.admin));
+    sessions.push(sessionManager);
+    const transport = createGrpcTransport({ baseUrl: `https://127.0.0.1:${port}`, sessionManager });
+    return createClient(MachineService, transport).hostname({}, { timeoutMs: 5000 });
+  };
   try {
-    const admin = () => {
-      const sessionManager = new Http2SessionManager(`https://127.0.0.1:${port}`, undefined, tls(pki.admin));
-      sessions.push(sessionManager);
-      return createClient(
-        MachineService,
-        createGrpcTransport({ baseUrl: `https://127.0.0.1:${port}`, sessionManager }),
-      );
-    };
-    await waitFor(() => admin().hostname({}, { timeoutMs: 1000 }), {
-      what: "apid serving",
-      timeoutMs: 20_000,
-      intervalMs: 100,
-    });
-    // Unauthenticated, from 20 addresses: TCP connections that never start a handshake.
-    attack = await holdConnections({
+    const answer = await callDuringConnectionFlood({
+      argv: [
+        process.execPath,
+        join(import.meta.dir, "../src/main.ts"),
+        "--listen",
+        `127.0.0.1:${port}`,
+        "--machined-socket",
+        machined.socketPath,
+        "--pki-dir",
+        join(dir, "pki"),
+      ],
       port,
-      count: 1100,
-      from: Array.from({ length: 20 }, (_, i) => `127.0.0.${i + 2}`),
+      call: adminCall,
     });
-    const answer = await admin().hostname({}, { timeoutMs: 5000 });
     expect(answer.hostname).toBe("stand-in");
   } finally {
-    attack?.close();
     for (const s of sessions) s.abort();
-    child.kill("SIGTERM");
-    await child.exited;
   }
 }, 60_000);

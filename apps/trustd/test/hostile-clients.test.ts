@@ -9,7 +9,15 @@ import { connect as tlsConnect } from "node:tls";
 import { brotliCompressSync, constants as zlibConstants } from "node:zlib";
 import { checkServerIdentity, SecurityService } from "@bronze/api";
 import { createCSR, generateKeyPair, inspectCertificate } from "@bronze/pki";
-import { freePort, grpcFrame, holdConnections, rawHttp2Call, waitFor } from "@bronze/testing";
+import {
+  callDuringConnectionFlood,
+  freePort,
+  grpcFrame,
+  holdConnections,
+  rawHttp2Call,
+  waitFor,
+  within,
+} from "@bronze/testing";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { startTrustd } from "../src/trustd-server.ts";
@@ -26,14 +34,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await f?.close();
 });
-
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
 
 const url = () => `https://127.0.0.1:${f.trustd.port}`;
 const connectCode = (body: Buffer) => (JSON.parse(body.toString() || "{}") as { code?: string }).code;
@@ -185,48 +185,35 @@ test("H2: connections doing nothing are closed: no handshake, no preface, an idl
 
 test("H2: under trustd's real fd limit (1024), 1,100 idle connections do not lock a joining node out", async () => {
   const port = await freePort();
-  const child = Bun.spawn(
-    [
-      "prlimit",
-      "--nofile=1024:1024",
-      "--",
-      process.execPath,
-      join(import.meta.dir, "../src/main.ts"),
-      "--listen",
-      `127.0.0.1:${port}`,
-      "--pki-dir",
-      f.dir,
-      "--token-file",
-      join(f.dir, "token"),
-    ],
-    { stdout: "pipe", stderr: "pipe" },
-  );
   const sessions: Http2SessionManager[] = [];
-  let attack: Awaited<ReturnType<typeof holdConnections>> | undefined;
   const { privateKeyPem } = await generateKeyPair();
   const csr = new TextEncoder().encode(await createCSR({ privateKeyPem, commonName: "w" }));
-  const join1 = () => {
+  const joinCall = () => {
     const sessionManager = new Http2SessionManager(`https://127.0.0.1:${port}`, undefined, { ca: f.ca.crt });
     sessions.push(sessionManager);
-    const client = createClient(
-      SecurityService,
-      createGrpcTransport({ baseUrl: `https://127.0.0.1:${port}`, sessionManager }),
+    const transport = createGrpcTransport({ baseUrl: `https://127.0.0.1:${port}`, sessionManager });
+    return createClient(SecurityService, transport).certificate(
+      { csr },
+      { headers: { "x-bronze-token": TOKEN }, timeoutMs: 5000 },
     );
-    return client.certificate({ csr }, { headers: { "x-bronze-token": TOKEN }, timeoutMs: 5000 });
   };
   try {
-    await waitFor(join1, { what: "trustd serving", timeoutMs: 20_000, intervalMs: 100 });
-    attack = await holdConnections({
+    const res = await callDuringConnectionFlood({
+      argv: [
+        process.execPath,
+        join(import.meta.dir, "../src/main.ts"),
+        "--listen",
+        `127.0.0.1:${port}`,
+        "--pki-dir",
+        f.dir,
+        "--token-file",
+        join(f.dir, "token"),
+      ],
       port,
-      count: 1100,
-      from: Array.from({ length: 20 }, (_, i) => `127.0.0.${i + 2}`),
+      call: joinCall,
     });
-    const res = await join1();
     expect(inspectCertificate(new TextDecoder().decode(res.crt)).ipAddresses).toEqual(["127.0.0.1"]);
   } finally {
-    attack?.close();
     for (const s of sessions) s.abort();
-    child.kill("SIGTERM");
-    await child.exited;
   }
 }, 60_000);

@@ -1,4 +1,5 @@
 // Test helpers shared by every package (a devDependency only: nothing in a product imports it).
+export { type ConnectionFloodOptions, callDuringConnectionFlood } from "./connection-flood.ts";
 export { FreePortError, freePort } from "./free-port.ts";
 export { type HeldConnections, holdConnections } from "./held-connections.ts";
 export {
@@ -7,4 +8,4 @@ export {
   type RawHttp2CallOptions,
   rawHttp2Call,
 } from "./raw-http2-call.ts";
-export { eventually, WaitError, type WaitOptions, waitFor } from "./wait-for.ts";
+export { eventually, WaitError, type WaitOptions, waitFor, within } from "./wait-for.ts";
