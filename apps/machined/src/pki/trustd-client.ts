@@ -58,7 +58,7 @@ export interface WorkerCertificateRequest {
 /**
  * Asks trustd to sign a new key's server certificate (DESIGN.md §4, SecurityService.Certificate). The
  * CSR names this node's address as trustd sees it, plus the loopback names: trustd signs nothing
- * else for a joining node.
+ * else for a joining node. Its subject is ignored: trustd names the certificate after that address.
  */
 export async function requestWorkerCertificate(
   request: WorkerCertificateRequest,
