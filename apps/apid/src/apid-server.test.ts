@@ -5,7 +5,7 @@ import http2 from "node:http2";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { BRONZE_VERSION, LogLineDecoder, LogsRequestSchema, ROLE_HEADER } from "@bronze/api";
-import { type CertificateAndKey, issueCertificate } from "@bronze/pki";
+import { type CertificateAndKey, inspectCertificate, issueCertificate } from "@bronze/pki";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ApidFixture, startApidFixture } from "../test/apid-fixture.ts";
@@ -107,6 +107,24 @@ function handshake(port: number, cert: CertificateAndKey | undefined): Promise<s
     socket.on("data", () => {});
   });
 }
+
+test("L5: every privileged call leaves an audit line (who, what, where, outcome); read-only calls do not", async () => {
+  const from = f.cpLog.length;
+  const node = `127.0.0.1:${f.worker.port}`;
+  await f.client(f.cp, f.pki.operator).version({});
+  await f.client(f.cp, f.pki.operator).reboot({});
+  await failure(f.client(f.cp, f.pki.reader, "connect").reboot({}));
+  await f.client(f.cp, f.pki.admin, "grpc-web").reboot({}, { headers: { "x-bronze-node": node } });
+  await drain(f.client(f.cp, f.pki.admin).read({ path: "/etc/hosts" }));
+  const serial = (cert: CertificateAndKey) => inspectCertificate(cert.crt).serialNumber;
+  const R = "/bronze.machine.v1.MachineService/";
+  expect(f.cpLog.slice(from).filter((l) => l.startsWith("apid: audit:"))).toEqual([
+    `apid: audit: method=${R}Reboot role=os:operator cn="operator" serial=${serial(f.pki.operator)} node=local outcome=ok`,
+    `apid: audit: method=${R}Reboot role=- cn="reader" serial=${serial(f.pki.reader)} node=- outcome=permission_denied`,
+    `apid: audit: method=${R}Reboot role=os:admin cn="admin" serial=${serial(f.pki.admin)} node=${node} outcome=ok`,
+    `apid: audit: method=${R}Read role=os:admin cn="admin" serial=${serial(f.pki.admin)} node=local outcome=ok`,
+  ]);
+});
 
 test("no certificate, another CA's, an expired one, a serverAuth-only one: refused before machined", async () => {
   const seen = f.cpMachined.calls.length;
