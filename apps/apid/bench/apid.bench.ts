@@ -83,12 +83,15 @@ const apid = await startProcess(
 const port = Number(/serving on 127\.0\.0\.1:(\d+)/.exec(apid.out)?.[1]);
 
 const managers: Http2SessionManager[] = [];
-function viaApid(cert = pki.reader) {
+/** A client of apid; `from` is its source address (apid takes at most 32 connections from one). */
+function viaApid(cert = pki.reader, from = "127.0.0.1") {
   const baseUrl = `https://127.0.0.1:${port}`;
   const sessionManager = new Http2SessionManager(baseUrl, undefined, {
     ca: pki.ca.crt,
     cert: cert.crt,
     key: cert.key,
+    // Passed on to tls.connect (not in http2's option types).
+    ...({ localAddress: from } as object),
     // As osctl asks apid.
     settings: HTTP2_CLIENT_SETTINGS,
   });
@@ -267,8 +270,10 @@ try {
     const versionTimes: number[] = [];
     let followedLines = 0;
     const deadline = Date.now() + durationS * 1000;
-    const callers = Array.from({ length: 200 }, async () => {
-      const client = viaApid();
+    // From 20 source addresses of 127.0.0.0/8, as many clients would come from many hosts.
+    const source = (i: number) => `127.0.0.${2 + (i % 20)}`;
+    const callers = Array.from({ length: 200 }, async (_, i) => {
+      const client = viaApid(pki.reader, source(i));
       while (Date.now() < deadline) {
         const t = performance.now();
         try {
@@ -279,8 +284,8 @@ try {
         }
       }
     });
-    const followers = Array.from({ length: 20 }, async () => {
-      const client = viaApid();
+    const followers = Array.from({ length: 20 }, async (_, i) => {
+      const client = viaApid(pki.reader, source(i));
       const decoder = new LogLineDecoder();
       try {
         for await (const m of client.logs(

@@ -5,7 +5,7 @@ import http2 from "node:http2";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { BRONZE_VERSION, LogLineDecoder, LogsRequestSchema, ROLE_HEADER } from "@bronze/api";
-import { type CertificateAndKey, issueCertificate } from "@bronze/pki";
+import { type CertificateAndKey, inspectCertificate, issueCertificate } from "@bronze/pki";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ApidFixture, startApidFixture } from "../test/apid-fixture.ts";
@@ -108,6 +108,24 @@ function handshake(port: number, cert: CertificateAndKey | undefined): Promise<s
   });
 }
 
+test("L5: every privileged call leaves an audit line (who, what, where, outcome); read-only calls do not", async () => {
+  const from = f.cpLog.length;
+  const node = `127.0.0.1:${f.worker.port}`;
+  await f.client(f.cp, f.pki.operator).version({});
+  await f.client(f.cp, f.pki.operator).reboot({});
+  await failure(f.client(f.cp, f.pki.reader, "connect").reboot({}));
+  await f.client(f.cp, f.pki.admin, "grpc-web").reboot({}, { headers: { "x-bronze-node": node } });
+  await drain(f.client(f.cp, f.pki.admin).read({ path: "/etc/hosts" }));
+  const serial = (cert: CertificateAndKey) => inspectCertificate(cert.crt).serialNumber;
+  const R = "/bronze.machine.v1.MachineService/";
+  expect(f.cpLog.slice(from).filter((l) => l.startsWith("apid: audit:"))).toEqual([
+    `apid: audit: method=${R}Reboot role=os:operator cn="operator" serial=${serial(f.pki.operator)} node=local outcome=ok`,
+    `apid: audit: method=${R}Reboot role=- cn="reader" serial=${serial(f.pki.reader)} node=- outcome=permission_denied`,
+    `apid: audit: method=${R}Reboot role=os:admin cn="admin" serial=${serial(f.pki.admin)} node=${node} outcome=ok`,
+    `apid: audit: method=${R}Read role=os:admin cn="admin" serial=${serial(f.pki.admin)} node=local outcome=ok`,
+  ]);
+});
+
 test("no certificate, another CA's, an expired one, a serverAuth-only one: refused before machined", async () => {
   const seen = f.cpMachined.calls.length;
   expect(await handshake(f.cp.port, f.pki.reader)).toBe("open");
@@ -168,11 +186,37 @@ test("x-bronze-node: the control plane forwards to the worker's apid, carrying t
   expect(lines).toEqual(["first line", "second line"]);
 });
 
-test("forwarding to a node that refuses connections is Unavailable", async () => {
-  const e = await failure(
-    f.client(f.cp, f.pki.reader).version({}, { headers: { "x-bronze-node": "127.0.0.1:1" } }),
+test("x-bronze-node: only apid's port; every failure to reach a node is the same Unavailable", async () => {
+  const port = await failure(
+    f.client(f.cp, f.pki.reader).version({}, { headers: { "x-bronze-node": "127.0.0.1:22" } }),
   );
-  expect(e.code).toBe(Code.Unavailable);
+  expect(port.code).toBe(Code.PermissionDenied);
+  expect(port.rawMessage).toBe(
+    `x-bronze-node: apid forwards calls only to other nodes' apids, on port ${f.worker.port}: not to 127.0.0.1:22`,
+  );
+  // Nothing listens on 127.0.0.2 (the worker is on 127.0.0.1): refused; a certificate naming the
+  // host only in its CN: the same answer, for every protocol; the reason is in apid's log.
+  for (const protocol of ["grpc", "connect"] as const) {
+    for (const node of ["127.0.0.2", "localhost"]) {
+      const e = await failure(
+        f.client(f.cp, f.pki.reader, protocol).version({}, { headers: { "x-bronze-node": node } }),
+      );
+      expect(e.code).toBe(Code.Unavailable);
+      expect(e.rawMessage).toBe(
+        `cannot reach node ${node}:${f.worker.port}: no apid of this cluster answered there (apid's log has the details)`,
+      );
+    }
+  }
+  expect(
+    f.cpLog.some((l) => l.includes(`cannot forward to 127.0.0.2:${f.worker.port}: connect ECONNREFUSED`)),
+  ).toBe(true);
+  expect(
+    f.cpLog.some((l) =>
+      l.includes(
+        `cannot forward to localhost:${f.worker.port}: the server certificate does not name localhost`,
+      ),
+    ),
+  ).toBe(true);
 });
 
 test("a reader reading a file through a forward is refused", async () => {
@@ -387,14 +431,26 @@ test("maintenance mode: self-signed, no client certificate, a few methods, finge
       nodeOptions: { rejectUnauthorized: false },
     });
     const c = createClient(MachineService, transport);
+    f.cpMachined.setMaintenance(true);
     expect((await c.version({})).version?.tag).toBe(BRONZE_VERSION);
-    expect(f.cpMachined.calls.at(-1)?.role).toBe("os:reader");
+    expect(f.cpMachined.calls.at(-1)?.role).toBe("os:maintenance");
     await c.applyConfiguration({});
-    expect(f.cpMachined.calls.at(-1)).toMatchObject({ role: "os:admin" });
+    expect(f.cpMachined.calls.at(-1)).toMatchObject({ role: "os:maintenance" });
     const e = await failure(drain(c.read({ path: "/etc/hosts" })));
     expect(e.code).toBe(Code.PermissionDenied);
     expect(e.rawMessage).toContain("not available in maintenance mode");
+    // The node configured (machined says so), this apid still up: its calls are refused there.
+    f.cpMachined.setMaintenance(false);
+    const late = await failure(c.applyConfiguration({ dryRun: true }));
+    expect(late.code).toBe(Code.FailedPrecondition);
+    expect(late.rawMessage).toContain("the node has left maintenance mode");
+    expect(lines.filter((l) => l.startsWith("apid: audit:"))).toEqual([
+      "apid: audit: method=/bronze.machine.v1.MachineService/ApplyConfiguration role=os:maintenance cn=- serial=- node=local outcome=ok",
+      "apid: audit: method=/bronze.machine.v1.MachineService/Read role=- cn=- serial=- node=- outcome=permission_denied",
+      "apid: audit: method=/bronze.machine.v1.MachineService/ApplyConfiguration role=os:maintenance cn=- serial=- node=local outcome=failed_precondition",
+    ]);
   } finally {
+    f.cpMachined.setMaintenance(false);
     await m.close();
   }
 });

@@ -1,18 +1,39 @@
-import http2 from "node:http2";
+import type http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
-import { closeGracefully, listen, MachineService, NODE_HEADER, trackSessions } from "@bronze/api";
-import { createContextKey, createContextValues, type Interceptor } from "@connectrpc/connect";
+import {
+  type ConnectionStats,
+  type Http2TlsLimits,
+  MAX_REQUEST_BYTES,
+  MachineService,
+  meterRequestBody,
+  NODE_HEADER,
+  REQUEST_BODY_TIMEOUT_MS,
+  REQUEST_BUFFER_BUDGET_BYTES,
+  RequestBudget,
+  type RequestCharge,
+  serveHttp2Tls,
+} from "@bronze/api";
+import {
+  Code,
+  ConnectError,
+  createContextKey,
+  createContextValues,
+  type HandlerContext,
+  type Interceptor,
+} from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ApidError } from "./apid-error.ts";
+import { APID_PORT } from "./apid-port.ts";
+import { type AuditEntry, auditLine } from "./audit-log.ts";
 import { authorizeCall, type CallDecision } from "./authorize-call.ts";
-import { isBinaryGrpc, passThroughGrpc } from "./grpc-pass-through.ts";
+import { answerGrpcError, isBinaryGrpc, passThroughGrpc } from "./grpc-pass-through.ts";
 import { createMaintenanceCertificate } from "./maintenance-certificate.ts";
 import { formatNodeAddress } from "./node-address.ts";
-import { PeerIdentityCache } from "./peer-identity.ts";
+import { type PeerIdentity, PeerIdentityCache } from "./peer-identity.ts";
 import { type ApidPki, readPkiDir } from "./pki-files.ts";
 import { type PkiWatcher, watchPkiDir } from "./pki-watcher.ts";
 import { DECISION_KEY, registerProxy, upstreamHeaders } from "./proxy-service.ts";
-import { type ForwardingIdentity, Upstreams } from "./upstreams.ts";
+import { type ForwardingIdentity, type UpstreamLease, Upstreams, unreachableNode } from "./upstreams.ts";
 
 export type ApidMode =
   | { readonly kind: "secure"; readonly pkiDir: string; readonly pollMs?: number }
@@ -24,11 +45,21 @@ export interface ApidOptions {
   readonly port: number;
   readonly machinedSocket: string;
   readonly mode: ApidMode;
-  /** Console lines (the maintenance fingerprint, certificate reloads). */
+  /** Console lines (the maintenance fingerprint, certificate reloads, the audit trail). */
   readonly log?: (line: string) => void;
   readonly onInternalError?: (error: unknown) => void;
   /** How long close() lets calls in flight finish before cutting them (default 5 s). */
   readonly closeGraceMs?: number;
+  /** The port every node's apid listens on: the only one calls are forwarded to (default 50000). */
+  readonly apidPort?: number;
+  /** Connection limits (DEFAULT_TLS_LIMITS of @bronze/api unless given; tests shorten them). */
+  readonly limits?: Partial<Http2TlsLimits>;
+  /** Request bytes held at once over every call in flight (default REQUEST_BUFFER_BUDGET_BYTES). */
+  readonly requestBudgetBytes?: number;
+  /** How long a request body may take to arrive (default REQUEST_BODY_TIMEOUT_MS). */
+  readonly requestBodyTimeoutMs?: number;
+  /** Forwarding: other nodes' sessions kept at once (default 64), and how long an unused one lives. */
+  readonly forwarding?: { readonly maxNodes?: number; readonly nodeIdleMs?: number };
 }
 
 export interface Apid {
@@ -37,6 +68,10 @@ export interface Apid {
   readonly fingerprint: string | undefined;
   /** How many times new certificates from the pki dir have been put in service. */
   readonly reloads: () => number;
+  /** Client connections: open now, and refused or closed by the limits. */
+  readonly connections: () => ConnectionStats;
+  /** Sessions to other nodes' apids kept now. */
+  readonly forwardingSessions: () => number;
   close(): Promise<void>;
 }
 
@@ -47,6 +82,11 @@ interface PeerCertificate {
 
 const PEER_KEY = createContextKey<PeerCertificate | undefined>(undefined, {
   description: "client certificate",
+});
+
+/** The caller's identity, found by the request gate (for the audit interceptor). */
+const IDENTITY_KEY = createContextKey<PeerIdentity | undefined>(undefined, {
+  description: "client identity",
 });
 
 function peerCertificateOfSocket(socket: unknown): PeerCertificate | undefined {
@@ -93,17 +133,42 @@ function forwardingIdentity(pki: ApidPki): ForwardingIdentity | undefined {
   return pki.impersonator === undefined ? undefined : { ca: pki.ca, impersonator: pki.impersonator };
 }
 
+const isImpersonator = (peer: PeerIdentity | undefined) =>
+  peer !== undefined && "role" in peer && peer.role === "os:impersonator";
+
+/** An audited stream: its status once it ends (CANCELED when the caller stops reading it). */
+async function* withOutcome<T>(
+  messages: AsyncIterable<T>,
+  record: (code: Code | 0) => void,
+): AsyncIterable<T> {
+  let code: Code | 0 = Code.Canceled;
+  try {
+    yield* messages;
+    code = 0;
+  } catch (error) {
+    code = ConnectError.from(error).code;
+    throw error;
+  } finally {
+    record(code);
+  }
+}
+
 /**
  * apid: MachineService over HTTP/2 + TLS (Connect, gRPC and gRPC-web), authorised by client certificate
  * and passed through to machined's socket or to another node's apid. In maintenance mode: a self-signed
- * certificate, no client certificates, a few methods.
+ * certificate, no client certificates, a few methods, marked as maintenance calls for machined.
+ *
+ * Every call is authorised from its headers before a byte of its body is read (connect's request gate;
+ * the binary gRPC pass-through decides first too), its body is bounded per call and over all calls
+ * (@bronze/api's request-budget.ts), connections are limited (serveHttp2Tls), and privileged calls are audited.
  */
 export async function startApid(options: ApidOptions): Promise<Apid> {
   const log = options.log ?? (() => {});
   const maintenance = options.mode.kind === "maintenance";
+  const apidPort = options.apidPort ?? APID_PORT;
   let pki: ApidPki | undefined;
   let fingerprint: string | undefined;
-  let tlsOptions: http2.SecureServerOptions;
+  let tlsOptions: Parameters<typeof serveHttp2Tls>[0]["tls"];
   if (options.mode.kind === "secure") {
     pki = readPkiDir(options.mode.pkiDir);
     tlsOptions = {
@@ -119,26 +184,76 @@ export async function startApid(options: ApidOptions): Promise<Apid> {
     tlsOptions = { cert: cert.crt, key: cert.key, requestCert: false };
   }
 
-  const upstreams = new Upstreams(options.machinedSocket, pki && forwardingIdentity(pki));
+  const upstreams = new Upstreams({
+    machinedSocket: options.machinedSocket,
+    identity: pki && forwardingIdentity(pki),
+    log,
+    maxNodes: options.forwarding?.maxNodes,
+    nodeIdleMs: options.forwarding?.nodeIdleMs,
+  });
+  const budget = new RequestBudget(
+    options.requestBudgetBytes ?? REQUEST_BUFFER_BUDGET_BYTES,
+    MAX_REQUEST_BYTES,
+    options.requestBodyTimeoutMs ?? REQUEST_BODY_TIMEOUT_MS,
+  );
   const peers = new PeerIdentityCache();
   const peerBySession = new WeakMap<http2.ServerHttp2Session, PeerCertificate | undefined>();
-  const authorize: Interceptor = (next) => (req) => {
-    const peer = req.contextValues.get(PEER_KEY);
-    const decision = authorizeCall({
-      method: `/${req.service.typeName}/${req.method.name}`,
-      header: req.header,
-      peer: peer && peers.identify(peer.fingerprint, peer.der),
-      maintenance,
-      canForward: upstreams.canForward,
-    });
-    req.contextValues.set(DECISION_KEY, decision);
-    return next(req);
+  const identify = (peer: PeerCertificate | undefined) => peer && peers.identify(peer.fingerprint, peer.der);
+  const decide = (method: string, header: Pick<Headers, "get">, peer: PeerIdentity | undefined) =>
+    authorizeCall({ method, header, peer, maintenance, canForward: upstreams.canForward, apidPort });
+  const audit = (entry: AuditEntry) => {
+    const line = auditLine(entry);
+    if (line !== undefined) log(line);
+  };
+
+  // Connect's request gate runs once the headers are in, before any request message is received,
+  // decompressed or parsed: a refused call never costs its body.
+  const requestGate = (ctx: HandlerContext) => {
+    const method = `/${ctx.service.typeName}/${ctx.method.name}`;
+    const peer = identify(ctx.values.get(PEER_KEY));
+    ctx.values.set(IDENTITY_KEY, peer);
+    try {
+      ctx.values.set(DECISION_KEY, decide(method, ctx.requestHeader, peer));
+    } catch (error) {
+      const code = ConnectError.from(error).code;
+      audit({ method, role: undefined, peer, forwarded: isImpersonator(peer), target: undefined, code });
+      throw error;
+    }
+  };
+  const auditCalls: Interceptor = (next) => async (req) => {
+    const method = `/${req.service.typeName}/${req.method.name}`;
+    const decision = req.contextValues.get(DECISION_KEY);
+    const peer = req.contextValues.get(IDENTITY_KEY);
+    const record = (code: Code | 0) =>
+      audit({
+        method,
+        role: decision?.role,
+        peer,
+        forwarded: isImpersonator(peer),
+        target: decision?.target,
+        code,
+      });
+    try {
+      const res = await next(req);
+      if (!res.stream) {
+        record(0);
+        return res;
+      }
+      return { ...res, message: withOutcome(res.message, record) };
+    } catch (error) {
+      record(ConnectError.from(error).code);
+      throw error;
+    }
   };
   const handler = connectNodeAdapter({
     routes: (router) => registerProxy(router, MachineService, upstreams),
-    interceptors: [authorize],
+    requestGate,
+    interceptors: [auditCalls],
+    readMaxBytes: MAX_REQUEST_BYTES,
+    // machined refuses compressed requests anyway, and decompressing is what turns a few bytes into
+    // hundreds of megabytes: apid accepts none.
+    acceptCompression: [],
     compressMinBytes: 0xffffffff,
-
     contextValues: (req) => {
       const values = createContextValues();
       values.set(PEER_KEY, peerCertificateOf(req as Parameters<typeof peerCertificateOf>[0], peerBySession));
@@ -146,66 +261,81 @@ export async function startApid(options: ApidOptions): Promise<Apid> {
     },
   });
 
-  // Binary gRPC calls that are allowed (osctl's, grpc-js's) pass through as bytes (grpc-pass-through.ts):
-  // connect-node's server and client pipelines cost most of apid's latency and throughput. Refusals,
-  // other protocols and an unreachable upstream go through connect, which answers them.
-  const onRequest = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
-    if (
-      req.httpVersionMajor !== 2 ||
-      !isBinaryGrpc(req.headers["content-type"]) ||
-      !PASSED_THROUGH.has(req.url)
-    ) {
-      handler(req, res);
-      return;
-    }
+  /** A binary gRPC call, decided here and relayed as bytes (grpc-pass-through.ts), or answered here. */
+  const passThrough = async (
+    req: http2.Http2ServerRequest,
+    res: http2.Http2ServerResponse,
+    charge: RequestCharge,
+  ) => {
+    const method = req.url;
+    const peer = identify(peerCertificateOf(req as Parameters<typeof peerCertificateOf>[0], peerBySession));
+    const forwarded = isImpersonator(peer);
     let decision: CallDecision;
     try {
-      const peer = peerCertificateOf(req as Parameters<typeof peerCertificateOf>[0], peerBySession);
-      decision = authorizeCall({
-        method: req.url,
-        header: headerOf(req),
-        peer: peer && peers.identify(peer.fingerprint, peer.der),
-        maintenance,
-        canForward: upstreams.canForward,
+      decision = decide(method, headerOf(req), peer);
+    } catch (error) {
+      const refused = ConnectError.from(error);
+      answerGrpcError(res, refused.code, refused.rawMessage);
+      audit({ method, role: undefined, peer, forwarded, target: undefined, code: refused.code });
+      return;
+    }
+    const { role, target } = decision;
+    let lease: UpstreamLease;
+    try {
+      lease = await upstreams.open(target);
+    } catch (error) {
+      const failed = ConnectError.from(error);
+      if (!res.closed) answerGrpcError(res, failed.code, failed.rawMessage);
+      audit({ method, role, peer, forwarded, target, code: failed.code });
+      return;
+    }
+    let code: number;
+    try {
+      const node = target.kind === "node" ? formatNodeAddress(target.node) : undefined;
+      code = await passThroughGrpc(req, res, {
+        sessions: lease.sessions,
+        header: upstreamHeaders(decision),
+        responseHeader: node === undefined ? undefined : { [NODE_HEADER]: node },
+        charge,
+        unreachable:
+          node === undefined ? "machined is not answering on its socket" : unreachableNode(node).rawMessage,
       });
-    } catch {
-      handler(req, res);
-      return;
+    } finally {
+      lease.release();
     }
-    const sessions = upstreams.sessions(decision.target);
-    if (sessions === undefined) {
-      handler(req, res);
-      return;
-    }
-    const target = decision.target;
-    passThroughGrpc(req, res, {
-      sessions,
-      header: upstreamHeaders(decision),
-      responseHeader: target.kind === "node" ? { [NODE_HEADER]: formatNodeAddress(target.node) } : undefined,
-    }).then(
-      (passed) => {
-        if (!passed) handler(req, res);
-      },
-      (error) => options.onInternalError?.(error),
-    );
+    audit({ method, role, peer, forwarded, target, code: code as Code | 0 });
   };
-  const server = http2.createSecureServer({ ...tlsOptions, allowHTTP1: true }, onRequest as never);
-  // A client going away mid-session (GOAWAY/RST with CANCEL, a reset socket) is not apid's error.
-  const sessions = trackSessions(server, () => {});
-  // Failed handshakes (no certificate, another CA, expired) are the clients' problem, not ours.
-  server.on("tlsClientError", () => {});
 
-  await listen(
-    server,
-    { port: options.port, host: options.host },
-    (error) =>
+  // Binary gRPC calls of MachineService (osctl's, grpc-js's) are decided and passed through as bytes:
+  // connect-node's server and client pipelines cost most of apid's latency and throughput. Other
+  // protocols (Connect, gRPC-web, HTTP/1.1) go through connect. Either way the request's bytes count
+  // against the budget of every call in flight.
+  const onRequest = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    const charge = budget.charge();
+    res.once("close", () => charge.release());
+    if (
+      req.httpVersionMajor === 2 &&
+      isBinaryGrpc(req.headers["content-type"]) &&
+      PASSED_THROUGH.has(req.url)
+    ) {
+      passThrough(req, res, charge).catch((error) => options.onInternalError?.(error));
+      return;
+    }
+    meterRequestBody(req as unknown as Parameters<typeof meterRequestBody>[0], charge);
+    handler(req, res);
+  };
+  const server = await serveHttp2Tls({
+    host: options.host,
+    port: options.port,
+    tls: tlsOptions,
+    onRequest,
+    limits: options.limits,
+    listenError: (error) =>
       new ApidError("Listen", `cannot listen on ${options.host}:${options.port}: ${error.message}`, {
         cause: error,
       }),
-  );
-  server.on("error", (error) => options.onInternalError?.(error));
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : options.port;
+    onInternalError: options.onInternalError,
+  });
 
   let reloads = 0;
   let watcher: PkiWatcher | undefined;
@@ -228,13 +358,15 @@ export async function startApid(options: ApidOptions): Promise<Apid> {
 
   let closing: Promise<void> | undefined;
   return {
-    port,
+    port: server.port,
     fingerprint,
     reloads: () => reloads,
+    connections: () => server.connections(),
+    forwardingSessions: () => upstreams.nodeCount,
     close(): Promise<void> {
       closing ??= (async () => {
         watcher?.close();
-        await closeGracefully(server, sessions, options.closeGraceMs ?? 5000);
+        await server.close(options.closeGraceMs ?? 5000);
         upstreams.close();
       })();
       return closing;

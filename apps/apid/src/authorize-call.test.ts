@@ -12,6 +12,7 @@ function input(over: Partial<AuthorizeCallInput> & { headers?: Record<string, st
     peer: { role: "os:reader", subject: "CN=reader" },
     maintenance: false,
     canForward: true,
+    apidPort: 50000,
     ...over,
   };
 }
@@ -76,6 +77,20 @@ test("x-bronze-node forwards, with the caller's role", () => {
   expect(bad.code).toBe(Code.InvalidArgument);
 });
 
+test("x-bronze-node: apid's port only, and only addresses that can be a node", () => {
+  const port = refusal(input({ headers: { "x-bronze-node": "10.0.0.3:22" } }));
+  expect(port.code).toBe(Code.PermissionDenied);
+  expect(port.rawMessage).toBe(
+    "x-bronze-node: apid forwards calls only to other nodes' apids, on port 50000: not to 10.0.0.3:22",
+  );
+  expect(refusal(input({ headers: { "x-bronze-node": "0.0.0.0" } })).code).toBe(Code.PermissionDenied);
+  // apid's port is the one this apid serves on.
+  expect(authorizeCall(input({ apidPort: 50100, headers: { "x-bronze-node": "10.0.0.3" } })).target).toEqual({
+    kind: "node",
+    node: { host: "10.0.0.3", port: 50100 },
+  });
+});
+
 test("a worker (no impersonator certificate) refuses to forward, saying why", () => {
   const e = refusal(input({ canForward: false, headers: { "x-bronze-node": "10.0.0.3" } }));
   expect(e.code).toBe(Code.FailedPrecondition);
@@ -120,8 +135,9 @@ test("an impersonator passes the forwarded role, and may call nothing itself", (
 
 test("maintenance mode: a few read-only calls and ApplyConfiguration, no certificate needed", () => {
   const m = (method: string) => input({ method: `${M}${method}`, peer: undefined, maintenance: true });
-  expect(authorizeCall(m("Version")).role).toBe("os:reader");
-  expect(authorizeCall(m("ApplyConfiguration")).role).toBe("os:admin");
+  // Marked as maintenance calls, which machined refuses once the node is configured (never os:admin).
+  expect(authorizeCall(m("Version")).role).toBe("os:maintenance");
+  expect(authorizeCall(m("ApplyConfiguration")).role).toBe("os:maintenance");
   const e = refusal(m("Read"));
   expect(e.code).toBe(Code.PermissionDenied);
   expect(e.rawMessage).toContain("not available in maintenance mode");

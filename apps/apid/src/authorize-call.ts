@@ -1,21 +1,16 @@
-import { FORWARDED_HEADER, isAllowed, isRole, NODE_HEADER, ROLE_HEADER, type Role } from "@bronze/api";
+import {
+  type CallRole,
+  FORWARDED_HEADER,
+  isAllowed,
+  isRole,
+  MAINTENANCE_METHODS,
+  MAINTENANCE_ROLE,
+  NODE_HEADER,
+  ROLE_HEADER,
+} from "@bronze/api";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type NodeAddress, parseNodeAddress } from "./node-address.ts";
+import { forwardingRefusal, type NodeAddress, parseNodeAddress } from "./node-address.ts";
 import type { PeerIdentity } from "./peer-identity.ts";
-
-const M = "/bronze.machine.v1.MachineService/";
-
-/**
- * What a maintenance-mode apid (no config yet, no client certificates) serves, and the role it passes
- * to machined for each: a few read-only calls, and ApplyConfiguration to leave maintenance mode.
- */
-export const MAINTENANCE_METHODS: Readonly<Record<string, Role>> = {
-  [`${M}Version`]: "os:reader",
-  [`${M}Hostname`]: "os:reader",
-  [`${M}Memory`]: "os:reader",
-  [`${M}Mounts`]: "os:reader",
-  [`${M}ApplyConfiguration`]: "os:admin",
-};
 
 export type CallTarget =
   | { readonly kind: "machined" }
@@ -23,7 +18,8 @@ export type CallTarget =
 
 /** Where a call goes and with which role. */
 export interface CallDecision {
-  readonly role: Role;
+  /** What machined (or the node forwarded to) is told: a certificate's role, or MAINTENANCE_ROLE. */
+  readonly role: CallRole;
   readonly target: CallTarget;
 }
 
@@ -37,6 +33,13 @@ export interface AuthorizeCallInput {
   readonly maintenance: boolean;
   /** Whether this apid has an impersonator certificate (control planes only). */
   readonly canForward: boolean;
+  /** apid's port on every node: the only port calls are forwarded to (and the default of x-bronze-node). */
+  readonly apidPort: number;
+}
+
+/** A header value in a message: quoted, and cut short (errors never echo the caller's input at length). */
+function brief(value: string): string {
+  return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
 }
 
 function denied(message: string): ConnectError {
@@ -54,8 +57,9 @@ export function authorizeCall(input: AuthorizeCallInput): CallDecision {
   const forwarded = header.get(FORWARDED_HEADER) !== null;
 
   if (input.maintenance) {
-    const role = Object.hasOwn(MAINTENANCE_METHODS, method) ? MAINTENANCE_METHODS[method] : undefined;
-    if (role === undefined) {
+    // Every call is passed on as MAINTENANCE_ROLE, which machined refuses once the node has a config:
+    // this apid may outlive maintenance mode for a moment, and is unauthenticated.
+    if (!MAINTENANCE_METHODS.includes(method)) {
       throw denied(
         `${method} is not available in maintenance mode (the node has no configuration yet; apply one with ApplyConfiguration)`,
       );
@@ -66,7 +70,7 @@ export function authorizeCall(input: AuthorizeCallInput): CallDecision {
         Code.FailedPrecondition,
       );
     }
-    return { role, target: { kind: "machined" } };
+    return { role: MAINTENANCE_ROLE, target: { kind: "machined" } };
   }
 
   const peer = input.peer;
@@ -81,11 +85,11 @@ export function authorizeCall(input: AuthorizeCallInput): CallDecision {
       throw denied(`os:impersonator may not call ${method} directly (it only forwards calls between apids)`);
     }
     if (!isRole(original) || original === "os:impersonator") {
-      throw denied(`${method}: forwarded call carries an invalid role ${JSON.stringify(original)}`);
+      throw denied(`${method}: forwarded call carries an invalid role ${brief(original)}`);
     }
     if (nodeValue !== null) {
       throw new ConnectError(
-        `${method}: a forwarded call is never forwarded again (it carries ${NODE_HEADER}: ${nodeValue})`,
+        `${method}: a forwarded call is never forwarded again (it carries ${NODE_HEADER}: ${brief(nodeValue)})`,
         Code.FailedPrecondition,
       );
     }
@@ -104,11 +108,13 @@ export function authorizeCall(input: AuthorizeCallInput): CallDecision {
   }
   if (!input.canForward) {
     throw new ConnectError(
-      `${method}: this node cannot forward to ${nodeValue}: it has no impersonator certificate (only control-plane nodes forward calls)`,
+      `${method}: this node cannot forward to ${brief(nodeValue)}: it has no impersonator certificate (only control-plane nodes forward calls)`,
       Code.FailedPrecondition,
     );
   }
-  const node = parseNodeAddress(nodeValue);
+  const node = parseNodeAddress(nodeValue, input.apidPort);
   if (typeof node === "string") throw new ConnectError(`${NODE_HEADER}: ${node}`, Code.InvalidArgument);
+  const refusal = forwardingRefusal(node, input.apidPort);
+  if (refusal !== undefined) throw new ConnectError(`${NODE_HEADER}: ${refusal}`, Code.PermissionDenied);
   return { role, target: { kind: "node", node } };
 }

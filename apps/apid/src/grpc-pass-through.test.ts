@@ -6,8 +6,10 @@ import http2 from "node:http2";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { RequestBudget } from "@bronze/api";
+import { eventually } from "@bronze/testing";
 import { Http2SessionManager } from "@connectrpc/connect-node";
-import { isBinaryGrpc, MAX_REQUEST_BYTES, passThroughGrpc } from "./grpc-pass-through.ts";
+import { isBinaryGrpc, passThroughGrpc } from "./grpc-pass-through.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pass-through-"));
 const seen: http2.IncomingHttpHeaders[] = [];
@@ -29,6 +31,10 @@ class SlowSessions extends Http2SessionManager {
   }
 }
 let slow: SlowSessions;
+/** One call's request at most 1 MB; every call's together: two ~0.6 MB requests held at once. */
+const PER_CALL = 1_000_000;
+const budget = new RequestBudget(1_300_000, PER_CALL, 30_000);
+const statuses: number[] = [];
 
 const envelope = (payload: string) => {
   const body = Buffer.from(payload);
@@ -95,12 +101,9 @@ beforeAll(async () => {
       sessions: target,
       header: { "x-role": "os:reader" },
       responseHeader: { "x-node": "n1" },
-    }).then((passed) => {
-      if (!passed) {
-        res.writeHead(200, { "content-type": "application/grpc", "grpc-status": "14", "x-fallback": "1" });
-        res.end();
-      }
-    });
+      charge: budget.charge(),
+      unreachable: "cannot reach the upstream",
+    }).then((status) => statuses.push(status));
   });
   await listen(front, join(dir, "front.sock"));
 });
@@ -182,9 +185,13 @@ test("a trailers-only error reaches the caller as a status in trailers", async (
   expect(answer.body.length).toBe(0);
 });
 
-test("an upstream that cannot be reached leaves the call to the caller (nothing answered)", async () => {
+test("an upstream whose stream cannot be opened: UNAVAILABLE with the target's message", async () => {
   const answer = await call("/s/Refused", envelope(""));
-  expect(answer.headers["x-fallback"]).toBe("1");
+  expect(answer.trailers).toMatchObject({
+    "grpc-status": "14",
+    "grpc-message": "cannot%20reach%20the%20upstream",
+  });
+  expect(statuses.at(-1)).toBe(14);
 });
 
 test("the caller going away cancels the upstream stream", async () => {
@@ -225,12 +232,52 @@ test("a caller gone while the upstream stream opens: the upstream call is cancel
   client.close();
 });
 
-test("a request larger than MAX_REQUEST_BYTES is refused with RESOURCE_EXHAUSTED, never sent upstream", async () => {
+test("a request larger than one call's limit is refused with RESOURCE_EXHAUSTED, never sent upstream", async () => {
   const calls = seen.length;
-  const answer = await call("/s/Echo", Buffer.alloc(MAX_REQUEST_BYTES + 1024));
+  const answer = await call("/s/Echo", Buffer.alloc(PER_CALL + 1024));
   expect(answer.trailers).toMatchObject({ "grpc-status": "8" });
   expect(decodeURIComponent(String(answer.trailers?.["grpc-message"]))).toContain(
-    `larger than ${MAX_REQUEST_BYTES} bytes`,
+    `larger than ${PER_CALL} bytes, the limit for one call`,
   );
+  expect(seen.length).toBe(calls);
+  expect(budget.used).toBe(0);
+});
+
+test("requests held by calls in flight count against one budget: past it, RESOURCE_EXHAUSTED", async () => {
+  const client = http2.connect("http://localhost", {
+    createConnection: () => connect(join(dir, "front.sock")),
+  });
+  const headers = { ":method": "POST", ":path": "/s/Echo", "content-type": "application/grpc" };
+  // Two requests of 600 KB whose bodies never end: held by the pass-through while it waits for the rest.
+  const held = [client.request(headers), client.request(headers)];
+  for (const req of held) {
+    req.on("error", () => {});
+    req.write(Buffer.alloc(600_000));
+  }
+  await eventually("both requests held", () => budget.used === 1_200_000);
+  const answer = await call("/s/Echo", Buffer.alloc(200_000));
+  expect(answer.trailers).toMatchObject({ "grpc-status": "8" });
+  expect(decodeURIComponent(String(answer.trailers?.["grpc-message"]))).toContain(
+    "bytes of requests in flight, its limit",
+  );
+  // The callers going away give their bytes back.
+  for (const req of held) req.close(http2.constants.NGHTTP2_CANCEL);
+  await eventually("their bytes given back", () => budget.used === 0);
+  expect((await call("/s/Echo", envelope("again"))).trailers).toMatchObject({ "grpc-status": "0" });
+  client.close();
+});
+
+test("a body that is not one whole gRPC message (a reset mid-request looks like one) never goes upstream", async () => {
+  const calls = seen.length;
+  const whole = envelope("hello");
+  const answer = await call("/s/Echo", whole.subarray(0, whole.length - 2));
+  expect(answer.trailers).toMatchObject({ "grpc-status": "3" });
+  expect(seen.length).toBe(calls);
+});
+
+test("a compressed request is refused unread (apid accepts no compression)", async () => {
+  const calls = seen.length;
+  const answer = await call("/s/Echo", envelope("x"), { "grpc-encoding": "gzip" });
+  expect(answer.trailers).toMatchObject({ "grpc-status": "12" });
   expect(seen.length).toBe(calls);
 });

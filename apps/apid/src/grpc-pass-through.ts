@@ -1,9 +1,8 @@
 import http2 from "node:http2";
+import type { RequestCharge } from "@bronze/api";
 
 /** What a raw pass-through needs of connect-node's Http2SessionManager (it keeps the session alive). */
 export interface UpstreamSessions {
-  /** Opens (or checks) the session: "error" when it cannot. */
-  connect(): Promise<string>;
   request(
     method: string,
     path: string,
@@ -19,6 +18,10 @@ export interface PassThroughTarget {
   readonly header: Readonly<Record<string, string>>;
   /** Headers added to the response (x-bronze-node). */
   readonly responseHeader?: Readonly<Record<string, string>>;
+  /** The request's bytes against apid's limits (one call's, and all calls' together). */
+  readonly charge: RequestCharge;
+  /** The message when the upstream stream cannot be opened (for a node: the same whatever went wrong). */
+  readonly unreachable: string;
 }
 
 /** Binary gRPC (`application/grpc`, `application/grpc+proto`): its bytes pass through apid unread. */
@@ -46,43 +49,72 @@ function grpcMessage(message: string): string {
   return encodeURIComponent(message);
 }
 
-/** Ends the call with a gRPC status (in trailers after the headers, or the headers already sent). */
-function answerError(res: http2.Http2ServerResponse, code: number, message: string): void {
+/**
+ * Ends a binary gRPC call with a status (in trailers after the headers, or the headers already sent),
+ * whatever of its request is still unread: once the answer is out, a request still being sent is
+ * reset with NO_ERROR, as connect does, so that the caller stops sending and the stream is freed.
+ */
+export function answerGrpcError(res: http2.Http2ServerResponse, code: number, message: string): void {
+  if (res.closed || res.writableEnded) return;
   const status = { "grpc-status": String(code), "grpc-message": grpcMessage(message) };
   if (!res.headersSent) res.writeHead(200, { "content-type": "application/grpc" });
   res.addTrailers(status);
-  res.end();
+  res.end(() => {
+    const stream = res.stream;
+    setImmediate(() => {
+      if (!stream.closed && stream.state?.remoteClose === 0) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    });
+  });
 }
 
-/** The most a passed-through request may carry: one request message (a machine config is the largest). */
-export const MAX_REQUEST_BYTES = 8 << 20;
+class RequestRefusedError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
-class RequestTooLargeError extends Error {}
-
-/** The whole request body (one message for the calls passed through), at most MAX_REQUEST_BYTES. */
-function requestBody(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): Promise<Buffer> {
+/**
+ * The whole request body (one message for the calls passed through), within the charge's limits (one
+ * call's, and the budget of every call in flight).
+ */
+function requestBody(
+  req: http2.Http2ServerRequest,
+  res: http2.Http2ServerResponse,
+  charge: RequestCharge,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (res.closed) {
       reject(new Error("closed"));
       return;
     }
     res.once("close", () => reject(new Error("closed")));
+    charge.expired.catch((expired: Error & { code: number; rawMessage: string }) =>
+      reject(new RequestRefusedError(expired.code, expired.rawMessage)),
+    );
     const chunks: Buffer[] = [];
-    let size = 0;
     req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) {
+      const refused = charge.add(chunk.length);
+      if (refused !== undefined) {
         req.pause();
-        reject(new RequestTooLargeError(`the request is larger than ${MAX_REQUEST_BYTES} bytes`));
+        reject(new RequestRefusedError(refused.code, refused.rawMessage));
         return;
       }
       chunks.push(chunk);
     });
-    req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    req.on("end", () => {
+      charge.bodyComplete();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    });
     req.on("error", reject);
     req.on("aborted", () => reject(new Error("aborted")));
   });
 }
+
+/** gRPC's CANCELLED: what a call ends with when its caller went away. */
+const CANCELLED = 1;
 
 /**
  * Relays one binary gRPC call (unary or server streaming) to an upstream HTTP/2 session byte for byte:
@@ -90,14 +122,14 @@ function requestBody(req: http2.Http2ServerRequest, res: http2.Http2ServerRespon
  * stream), the caller going away cancels the upstream call. Only the role headers of `target` and the
  * gRPC timeout and encoding of the request go upstream, as with apid's Connect pass-through.
  *
- * Resolves false, with nothing read from the caller and nothing answered, when the upstream stream
- * cannot be opened: the caller may then answer the call another way (with a proper error).
+ * The target's session is already open (upstreams.ts). Resolves with the gRPC status the call ended
+ * with (0 for OK; CANCELLED when the caller went away), for the audit log.
  */
 export async function passThroughGrpc(
   req: http2.Http2ServerRequest,
   res: http2.Http2ServerResponse,
   target: PassThroughTarget,
-): Promise<boolean> {
+): Promise<number> {
   const headers: http2.OutgoingHttpHeaders = {
     "content-type": req.headers["content-type"],
     te: "trailers",
@@ -111,40 +143,63 @@ export async function passThroughGrpc(
   for (const name in target.header) headers[name] = target.header[name];
 
   // The caller may go away during any await below: noticed from the start, so that nothing is left
-  // waiting for it and no upstream stream outlives it.
+  // waiting for it and no upstream stream outlives it. Its request bytes are held until then.
   let callerGone = false;
   res.once("close", () => {
     callerGone = true;
+    target.charge.release();
   });
-  if ((await target.sessions.connect()) === "error") return false;
-  if (callerGone) return true;
+  // Compressed requests are refused unread, as connect refuses them (acceptCompression: []).
+  const encoding = req.headers["grpc-encoding"];
+  if (encoding !== undefined && encoding !== "identity") {
+    answerGrpcError(
+      res,
+      12,
+      `compression ${JSON.stringify(String(encoding).slice(0, 40))} is not accepted: send requests uncompressed`,
+    ); // UNIMPLEMENTED
+    return 12;
+  }
   // Unary and server-streaming calls send one request message: read it all, then open the upstream
   // stream and send it in the same turn (headers and body leave in one write, not three).
   let body: Buffer;
   try {
-    body = await requestBody(req, res);
+    body = await requestBody(req, res, target.charge);
   } catch (error) {
-    if (error instanceof RequestTooLargeError) answerError(res, 8, error.message); // RESOURCE_EXHAUSTED
-    return true; // otherwise the caller went away
+    if (!(error instanceof RequestRefusedError)) return CANCELLED; // the caller went away
+    answerGrpcError(res, error.code, error.message);
+    return error.code;
+  }
+  // One whole message, as unary and server-streaming calls send: anything else is a caller that reset
+  // its stream mid-request (Bun reports that as the end of the body too) or is not speaking gRPC.
+  if (body.length < 5 || body.readUInt32BE(1) !== body.length - 5) {
+    if (callerGone) return CANCELLED;
+    answerGrpcError(res, 3, "the request is not one whole gRPC message"); // INVALID_ARGUMENT
+    return 3;
   }
   let upstream: http2.ClientHttp2Stream;
   try {
     upstream = await target.sessions.request("POST", req.url, headers, {});
-  } catch (error) {
-    if (!callerGone) answerError(res, 14, `cannot reach the upstream: ${(error as Error).message}`);
-    return true;
+  } catch {
+    if (callerGone) return CANCELLED;
+    answerGrpcError(res, 14, target.unreachable); // UNAVAILABLE
+    return 14;
   }
   if (callerGone) {
     upstream.close(http2.constants.NGHTTP2_CANCEL);
-    return true;
+    return CANCELLED;
   }
 
   let done = false;
   let trailers: Record<string, string | string[]> | undefined;
+  let settle: (code: number) => void = () => {};
+  const ended = new Promise<number>((resolve) => {
+    settle = resolve;
+  });
   const fail = (message: string) => {
     if (done) return;
     done = true;
-    answerError(res, 14, message);
+    answerGrpcError(res, 14, message);
+    settle(14);
   };
 
   upstream.on("response", (responseHeaders) => {
@@ -172,8 +227,10 @@ export async function passThroughGrpc(
     if (done) return;
     done = true;
     if (!res.headersSent) res.writeHead(200, { "content-type": "application/grpc" });
-    res.addTrailers(trailers ?? { "grpc-status": "13", "grpc-message": "upstream sent no status" });
+    const final = trailers ?? { "grpc-status": "13", "grpc-message": "upstream sent no status" };
+    res.addTrailers(final);
     res.end();
+    settle(Number(final["grpc-status"] ?? 13));
   });
   upstream.on("error", (error) => fail(`upstream: ${error.message}`));
   upstream.on("close", () => {
@@ -184,8 +241,9 @@ export async function passThroughGrpc(
     if (!done) {
       done = true;
       if (!upstream.closed) upstream.close(http2.constants.NGHTTP2_CANCEL);
+      settle(CANCELLED);
     }
   });
   upstream.end(body);
-  return true;
+  return ended;
 }

@@ -1,9 +1,9 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
+import { parseListenAddress } from "@bronze/api";
 import { ApidError } from "./apid-error.ts";
 import { APID_PORT } from "./apid-port.ts";
 import { startApid } from "./apid-server.ts";
-import { parseListenAddress } from "./listen-address.ts";
 
 export const APID_USAGE = `usage: apid [--listen 0.0.0.0:${APID_PORT}] --machined-socket PATH (--pki-dir DIR | --maintenance)
 
@@ -45,7 +45,8 @@ export function parseApidArgs(argv: string[]): ApidArgs | "help" {
     throw new ApidError("Usage", (error as Error).message);
   }
   if (values.help) return "help";
-  const listen = parseListenAddress(values.listen ?? "", "--listen");
+  const listen = parseListenAddress(values.listen ?? "", "--listen", APID_PORT);
+  if (typeof listen === "string") throw new ApidError("Usage", listen);
   const machinedSocket = values["machined-socket"];
   if (machinedSocket === undefined || machinedSocket === "") {
     throw new ApidError("Usage", "--machined-socket is required");
@@ -86,6 +87,8 @@ export async function main(argv: string[]): Promise<number> {
         args.pkiDir !== undefined
           ? { kind: "secure", pkiDir: args.pkiDir }
           : { kind: "maintenance", hostname: hostname() },
+      // Every node's apid listens on the same port: the one calls are forwarded to.
+      apidPort: args.port === 0 ? APID_PORT : args.port,
       log: (line) => process.stdout.write(`${line}\n`),
       onInternalError: (error) => process.stderr.write(`apid: ${(error as Error).message}\n`),
     });

@@ -1,4 +1,4 @@
-import { isIP } from "node:net";
+import { isIP, isIPv4 } from "node:net";
 import { APID_PORT } from "./apid-port.ts";
 
 export interface NodeAddress {
@@ -13,9 +13,9 @@ const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a
  * Parses an `x-bronze-node` value: `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address;
  * the port defaults to apid's. Returns an error message instead when the value is not an address.
  */
-export function parseNodeAddress(value: string): NodeAddress | string {
+export function parseNodeAddress(value: string, defaultPort = APID_PORT): NodeAddress | string {
   const text = value.trim();
-  const bad = (why: string) => `invalid node address ${JSON.stringify(value)}: ${why}`;
+  const bad = (why: string) => `invalid node address ${JSON.stringify(value.slice(0, 300))}: ${why}`;
   if (text === "") return bad("empty");
   let host = text;
   let portText: string | undefined;
@@ -34,7 +34,7 @@ export function parseNodeAddress(value: string): NodeAddress | string {
     }
     if (isIP(host) !== 4 && !HOSTNAME.test(host)) return bad("not a hostname nor an IP address");
   }
-  let port = APID_PORT;
+  let port = defaultPort;
   if (portText !== undefined) {
     if (!/^\d{1,5}$/.test(portText)) return bad(`port ${JSON.stringify(portText)} is not a number`);
     port = Number(portText);
@@ -47,4 +47,29 @@ export function parseNodeAddress(value: string): NodeAddress | string {
 export function formatNodeAddress(address: NodeAddress): string {
   const host = isIP(address.host) === 6 ? `[${address.host}]` : address.host;
   return `${host}:${address.port}`;
+}
+
+/** Addresses that are never a node: the unspecified ones, broadcast, and multicast. */
+function neverANode(host: string): boolean {
+  if (isIPv4(host)) {
+    const first = Number(host.split(".")[0]);
+    return host === "0.0.0.0" || host === "255.255.255.255" || (first >= 224 && first <= 239);
+  }
+  return isIP(host) === 6 && (/^(0*:)*:?0*$/.test(host) || /^ff/i.test(host));
+}
+
+/**
+ * Why apid will not forward a call to `address`, or undefined. apid forwards only to another node's
+ * apid: on apid's own port (`apidPort`, the one every node of the cluster listens on), to an address
+ * that can be a node. The node's certificate is checked when the session opens: it must be the
+ * cluster's OS CA's and name that address.
+ */
+export function forwardingRefusal(address: NodeAddress, apidPort: number): string | undefined {
+  const label = formatNodeAddress(address);
+  if (address.port !== apidPort) {
+    return `apid forwards calls only to other nodes' apids, on port ${apidPort}: not to ${label}`;
+  }
+  if (neverANode(address.host))
+    return `${address.host} is not a node's address (unspecified, broadcast or multicast)`;
+  return undefined;
 }

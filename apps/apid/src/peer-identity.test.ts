@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { generateCA, issueCertificate, issueClientCertificate } from "@bronze/pki";
+import { generateCA, inspectCertificate, issueCertificate, issueClientCertificate } from "@bronze/pki";
 import { identifyPeer, PeerIdentityCache } from "./peer-identity.ts";
 
 const ca = await generateCA({ commonName: "os" });
@@ -15,6 +15,8 @@ test("the role is the Organization of a clientAuth certificate", async () => {
     expect(identifyPeer(der(c.crt))).toEqual({
       role: role as never,
       subject: `O=${role}, CN=${role.slice(3)}`,
+      commonName: role.slice(3),
+      serialNumber: inspectCertificate(c.crt).serialNumber,
     });
   }
 });
@@ -38,6 +40,14 @@ test("no role, or two roles, is refused", async () => {
   });
   expect(JSON.stringify(identifyPeer(der(two.crt)))).toContain("found: os:reader, os:admin");
   expect(JSON.stringify(identifyPeer(Uint8Array.from([1, 2, 3])))).toContain("unreadable client certificate");
+});
+
+test("a certificate naming the maintenance marker as its Organization is refused, even beside a role", async () => {
+  for (const organizations of [["os:maintenance"], ["os:maintenance", "os:admin"]]) {
+    const c = await issueCertificate({ ca, commonName: "m", organizations, usage: "client" });
+    const id = identifyPeer(der(c.crt));
+    expect("problem" in id && id.problem).toContain("os:maintenance is never a client certificate's role");
+  }
 });
 
 test("the cache returns the same identity and stays bounded", async () => {

@@ -1,10 +1,16 @@
-import { isRole, type Role } from "@bronze/api";
+import { isRole, MAINTENANCE_ROLE, type Role } from "@bronze/api";
 import { encodePem, inspectCertificate } from "@bronze/pki";
+
+/** What the audit log names a certificate by (its subject CN and serial number, lowercase hex). */
+export interface PeerCertificateName {
+  readonly commonName: string;
+  readonly serialNumber: string;
+}
 
 /** Who a client certificate (already verified against the OS CA by the TLS handshake) says the caller is. */
 export type PeerIdentity =
-  | { readonly role: Role; readonly subject: string }
-  | { readonly problem: string; readonly subject: string };
+  | ({ readonly role: Role; readonly subject: string } & Partial<PeerCertificateName>)
+  | ({ readonly problem: string; readonly subject: string } & Partial<PeerCertificateName>);
 
 /**
  * The role of a client certificate: its one Organization that is a role. The certificate must carry the
@@ -18,8 +24,16 @@ export function identifyPeer(der: Uint8Array): PeerIdentity {
     return { problem: `unreadable client certificate: ${(error as Error).message}`, subject: "" };
   }
   const subject = info.subject;
+  const name = { commonName: info.commonName, serialNumber: info.serialNumber };
   if (!info.extendedKeyUsages.includes("clientAuth")) {
-    return { problem: `client certificate "${subject}" lacks the clientAuth key usage`, subject };
+    return { problem: `client certificate "${subject}" lacks the clientAuth key usage`, subject, ...name };
+  }
+  if (info.organizations.includes(MAINTENANCE_ROLE)) {
+    return {
+      problem: `client certificate "${subject}": ${MAINTENANCE_ROLE} is never a client certificate's role`,
+      subject,
+      ...name,
+    };
   }
   const roles = info.organizations.filter(isRole);
   const [role] = roles;
@@ -28,9 +42,10 @@ export function identifyPeer(der: Uint8Array): PeerIdentity {
     return {
       problem: `client certificate "${subject}" must name exactly one role as its Organization (found: ${found})`,
       subject,
+      ...name,
     };
   }
-  return { role, subject };
+  return { role, subject, ...name };
 }
 
 /** Identities of recently seen certificates, by SHA-256 fingerprint (a handshake per call is common). */

@@ -13,6 +13,7 @@ import { DECISION_KEY, registerProxy } from "./proxy-service.ts";
 
 function setup(decision: CallDecision | undefined) {
   const seen: { method: string; role: string | null; forwarded: string | null }[] = [];
+  let released = 0;
   const upstream = createRouterTransport(
     (router) =>
       router.service(MachineService, {
@@ -41,10 +42,13 @@ function setup(decision: CallDecision | undefined) {
     return next(req);
   };
   const proxy = createRouterTransport(
-    (router) => registerProxy(router, MachineService, { machined: upstream, node: () => upstream }),
+    (router) =>
+      registerProxy(router, MachineService, {
+        open: async () => ({ transport: upstream, release: () => released++ }),
+      }),
     { router: { interceptors: [decide] } },
   );
-  return { client: createClient(MachineService, proxy), seen };
+  return { client: createClient(MachineService, proxy), seen, released: () => released };
 }
 
 test("every method of the service is registered", async () => {
@@ -65,7 +69,7 @@ test("every method of the service is registered", async () => {
 });
 
 test("unary and streaming calls pass through with the decided role only", async () => {
-  const { client, seen } = setup({ role: "os:reader", target: { kind: "machined" } });
+  const { client, seen, released } = setup({ role: "os:reader", target: { kind: "machined" } });
   expect((await client.hostname({}, { headers: { [ROLE_HEADER]: "os:admin" } })).hostname).toBe("up");
   const lines: string[] = [];
   for await (const m of client.logs({ id: "kubelet" })) lines.push(...new LogLineDecoder().push(m.data));
@@ -74,6 +78,8 @@ test("unary and streaming calls pass through with the decided role only", async 
     { method: "Hostname", role: "os:reader", forwarded: null },
     { method: "Logs", role: "os:reader", forwarded: null },
   ]);
+  // Each call gave its upstream back when it ended.
+  expect(released()).toBe(2);
 });
 
 test("a forwarded call is marked and labelled with its node", async () => {

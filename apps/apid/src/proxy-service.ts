@@ -1,4 +1,4 @@
-import { FORWARDED_HEADER, NODE_HEADER, ROLE_HEADER } from "@bronze/api";
+import { closeOnAbort, FORWARDED_HEADER, NODE_HEADER, ROLE_HEADER } from "@bronze/api";
 import type { DescMethod, DescMethodStreaming, DescMethodUnary, DescService } from "@bufbuild/protobuf";
 import {
   Code,
@@ -10,7 +10,6 @@ import {
 } from "@connectrpc/connect";
 import { createAsyncIterable } from "@connectrpc/connect/protocol";
 import type { CallDecision } from "./authorize-call.ts";
-import { closeOnAbort } from "./close-on-abort.ts";
 import { formatNodeAddress } from "./node-address.ts";
 import { needsDecodedResponse, opaqueMethod, rewrapOpaque } from "./opaque-response.ts";
 
@@ -19,14 +18,16 @@ export const DECISION_KEY = createContextKey<CallDecision | undefined>(undefined
   description: "apid call decision",
 });
 
+/** Where calls go: the upstream of a decided target, reserved for one call (upstreams.ts). */
 export interface ProxyTargets {
-  readonly machined: Transport;
-  node(address: Extract<CallDecision["target"], { kind: "node" }>["node"]): Transport | undefined;
+  /** Throws the ConnectError to answer with when the target cannot be reached. */
+  open(target: CallDecision["target"]): Promise<{ readonly transport: Transport; release(): void }>;
 }
 
 interface Upstream {
   readonly transport: Transport;
   readonly header: Headers;
+  release(): void;
 }
 
 /** The headers apid sends upstream for a decided call: the role, and the forwarded mark to a node. */
@@ -36,32 +37,29 @@ export function upstreamHeaders(decision: CallDecision): Record<string, string> 
     : { [ROLE_HEADER]: decision.role, [FORWARDED_HEADER]: "1" };
 }
 
-function upstreamFor(ctx: HandlerContext, targets: ProxyTargets): Upstream {
+async function upstreamFor(ctx: HandlerContext, targets: ProxyTargets): Promise<Upstream> {
   const decision = ctx.values.get(DECISION_KEY);
   if (decision === undefined) throw new ConnectError("call was not authorised", Code.Internal);
   const header = new Headers(upstreamHeaders(decision));
-  if (decision.target.kind === "machined") return { transport: targets.machined, header };
-  const label = formatNodeAddress(decision.target.node);
-  const transport = targets.node(decision.target.node);
-  if (transport === undefined) {
-    throw new ConnectError(
-      `cannot forward to ${label}: no impersonator certificate`,
-      Code.FailedPrecondition,
-    );
-  }
-  ctx.responseHeader.set(NODE_HEADER, label);
-  return { transport, header };
+  const { transport, release } = await targets.open(decision.target);
+  if (decision.target.kind === "node")
+    ctx.responseHeader.set(NODE_HEADER, formatNodeAddress(decision.target.node));
+  return { transport, header, release };
 }
 
 function unaryHandler(method: DescMethodUnary, targets: ProxyTargets) {
   const opaque = opaqueMethod(method);
   return async (req: unknown, ctx: HandlerContext) => {
-    const { transport, header } = upstreamFor(ctx, targets);
-    if (needsDecodedResponse(ctx.requestHeader.get("content-type"))) {
-      return (await transport.unary(method, ctx.signal, ctx.timeoutMs(), header, req as never)).message;
+    const { transport, header, release } = await upstreamFor(ctx, targets);
+    try {
+      if (needsDecodedResponse(ctx.requestHeader.get("content-type"))) {
+        return (await transport.unary(method, ctx.signal, ctx.timeoutMs(), header, req as never)).message;
+      }
+      const res = await transport.unary(opaque, ctx.signal, ctx.timeoutMs(), header, req as never);
+      return rewrapOpaque(method.output, res.message);
+    } finally {
+      release();
     }
-    const res = await transport.unary(opaque, ctx.signal, ctx.timeoutMs(), header, req as never);
-    return rewrapOpaque(method.output, res.message);
   };
 }
 
@@ -70,19 +68,23 @@ function serverStreamHandler(method: DescMethodStreaming, targets: ProxyTargets)
   return (req: unknown, ctx: HandlerContext) => {
     const decoded = needsDecodedResponse(ctx.requestHeader.get("content-type"));
     const pass = async function* () {
-      const { transport, header } = upstreamFor(ctx, targets);
-      // The upstream call shares the caller's signal: a caller going away cancels it.
-      const res = await transport.stream(
-        decoded ? method : opaque,
-        ctx.signal,
-        ctx.timeoutMs(),
-        header,
-        createAsyncIterable([req as never]),
-      );
-      // Pulled one message at a time as the caller's stream takes them: HTTP/2 flow control
-      // holds the upstream back when the caller reads slowly.
-      if (decoded) yield* res.message;
-      else for await (const message of res.message) yield rewrapOpaque(method.output, message);
+      const { transport, header, release } = await upstreamFor(ctx, targets);
+      try {
+        // The upstream call shares the caller's signal: a caller going away cancels it.
+        const res = await transport.stream(
+          decoded ? method : opaque,
+          ctx.signal,
+          ctx.timeoutMs(),
+          header,
+          createAsyncIterable([req as never]),
+        );
+        // Pulled one message at a time as the caller's stream takes them: HTTP/2 flow control
+        // holds the upstream back when the caller reads slowly.
+        if (decoded) yield* res.message;
+        else for await (const message of res.message) yield rewrapOpaque(method.output, message);
+      } finally {
+        release();
+      }
     };
     return closeOnAbort(pass(), ctx.signal);
   };

@@ -26,6 +26,8 @@ export interface ApidFixture {
   cpMachined: MachinedStandIn;
   workerMachined: MachinedStandIn;
   cpPkiDir: string;
+  /** The control plane apid's log lines (audit lines among them). */
+  cpLog: string[];
   logDir: string;
   filesRoot: string;
   /** A MachineService client of `apid` presenting `cert` (or none). */
@@ -58,20 +60,24 @@ export async function startApidFixture(): Promise<ApidFixture> {
   const cpPkiDir = join(dir, "pki-cp");
   const workerPkiDir = join(dir, "pki-worker");
   writePkiDir(cpPkiDir, { ca: pki.ca, server: pki.server, impersonator: pki.impersonator });
-  writePkiDir(workerPkiDir, { ca: pki.ca, server: pki.server });
-  const cp = await startApid({
-    host: "127.0.0.1",
-    port: 0,
-    machinedSocket: cpMachined.socketPath,
-    mode: { kind: "secure", pkiDir: cpPkiDir, pollMs: 200 },
-    closeGraceMs: 500,
-  });
+  writePkiDir(workerPkiDir, { ca: pki.ca, server: pki.workerServer });
+  // The worker first: the control plane forwards only to apid's port, which is the worker's here.
   const worker = await startApid({
     host: "127.0.0.1",
     port: 0,
     machinedSocket: workerMachined.socketPath,
     mode: { kind: "secure", pkiDir: workerPkiDir },
     closeGraceMs: 500,
+  });
+  const cpLog: string[] = [];
+  const cp = await startApid({
+    host: "127.0.0.1",
+    port: 0,
+    machinedSocket: cpMachined.socketPath,
+    mode: { kind: "secure", pkiDir: cpPkiDir, pollMs: 200 },
+    closeGraceMs: 500,
+    apidPort: worker.port,
+    log: (line) => cpLog.push(line),
   });
 
   const managers: Http2SessionManager[] = [];
@@ -83,6 +89,7 @@ export async function startApidFixture(): Promise<ApidFixture> {
     cpMachined,
     workerMachined,
     cpPkiDir,
+    cpLog,
     logDir,
     filesRoot,
     client(apid, cert, protocol = "grpc") {

@@ -5,18 +5,16 @@ import { open, readFile, stat } from "node:fs/promises";
 import http2 from "node:http2";
 import { join } from "node:path";
 import {
+  authorizeRoleHeader,
   BRONZE_VERSION,
-  isAllowed,
-  isRole,
+  closeOnAbort,
   LOGS_CHUNK_BYTES,
   type LogsRequest,
   MachineService,
   ROLE_HEADER,
-  type Role,
 } from "@bronze/api";
 import { Code, ConnectError, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { closeOnAbort } from "../src/close-on-abort.ts";
 
 export interface StandInCall {
   readonly method: string;
@@ -36,6 +34,8 @@ export interface MachinedStandIn {
   logBytesRead(): number;
   /** Bytes of log text in the Logs messages taken from the handlers so far. */
   logBytesSent(): number;
+  /** Whether the node is in maintenance mode (maintenance calls are refused otherwise). */
+  setMaintenance(value: boolean): void;
   close(): Promise<void>;
 }
 
@@ -65,6 +65,7 @@ export async function startMachinedStandIn(options: {
   let reboots = 0;
   let logBytesRead = 0;
   let logBytesSent = 0;
+  let maintenance = false;
   const shutdown = new AbortController();
 
   const authorize: Interceptor = (next) => (req) => {
@@ -76,12 +77,7 @@ export async function startMachinedStandIn(options: {
       forwarded: req.header.get("x-bronze-forwarded"),
       acceptEncoding: req.header.get("grpc-accept-encoding"),
     });
-    if (role === null || !isRole(role)) {
-      throw new ConnectError(`${method}: missing or unknown ${ROLE_HEADER}`, Code.Unauthenticated);
-    }
-    if (!isAllowed(method, role as Role)) {
-      throw new ConnectError(`${role} may not call ${method}`, Code.PermissionDenied);
-    }
+    authorizeRoleHeader(method, role, () => maintenance);
     return next(req);
   };
 
@@ -163,6 +159,9 @@ export async function startMachinedStandIn(options: {
     reboots: () => reboots,
     logBytesRead: () => logBytesRead,
     logBytesSent: () => logBytesSent,
+    setMaintenance: (value) => {
+      maintenance = value;
+    },
     async close() {
       shutdown.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -7,6 +7,11 @@ import { type CertificateAndKey, generateCA, issueCertificate, issueClientCertif
 export interface PkiFixture {
   ca: CertificateAndKey;
   server: CertificateAndKey;
+  /**
+   * The worker's: CN "localhost" and only the IP SAN 127.0.0.1 (what trustd signed before it ignored
+   * the CSR's subject): a client calling it "localhost" must refuse it.
+   */
+  workerServer: CertificateAndKey;
   admin: CertificateAndKey;
   operator: CertificateAndKey;
   reader: CertificateAndKey;
@@ -21,7 +26,7 @@ export async function makePki(): Promise<PkiFixture> {
   const ca = await generateCA({ commonName: "bronze os", organization: "bronze" });
   const otherCa = await generateCA({ commonName: "bronze os", organization: "bronze" });
   const longAgo = new Date(Date.now() - 10 * 24 * 3600 * 1000);
-  const [server, admin, operator, reader, impersonator, fromOtherCa, expired, serverAuthOnly] =
+  const [server, workerServer, admin, operator, reader, impersonator, fromOtherCa, expired, serverAuthOnly] =
     await Promise.all([
       issueCertificate({
         ca,
@@ -30,6 +35,7 @@ export async function makePki(): Promise<PkiFixture> {
         ipAddresses: ["127.0.0.1"],
         dnsNames: ["localhost"],
       }),
+      issueCertificate({ ca, commonName: "localhost", usage: "server", ipAddresses: ["127.0.0.1"] }),
       issueClientCertificate(ca, { role: "os:admin" }),
       issueClientCertificate(ca, { role: "os:operator" }),
       issueClientCertificate(ca, { role: "os:reader" }),
@@ -38,7 +44,19 @@ export async function makePki(): Promise<PkiFixture> {
       issueClientCertificate(ca, { role: "os:admin", validityDays: 1, now: longAgo }),
       issueCertificate({ ca, commonName: "admin", organizations: ["os:admin"], usage: "server" }),
     ]);
-  return { ca, server, admin, operator, reader, impersonator, otherCa, fromOtherCa, expired, serverAuthOnly };
+  return {
+    ca,
+    server,
+    workerServer,
+    admin,
+    operator,
+    reader,
+    impersonator,
+    otherCa,
+    fromOtherCa,
+    expired,
+    serverAuthOnly,
+  };
 }
 
 /** Writes apid's --pki-dir: ca.crt, server.crt/key and, when given, impersonator.crt/key. */

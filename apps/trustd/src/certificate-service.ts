@@ -1,8 +1,8 @@
-import { isIPv4 } from "node:net";
 import {
   type CertificateRequest,
   type CertificateResponse,
   CertificateResponseSchema,
+  normalizePeerAddress,
   type SecurityService,
   TOKEN_HEADER,
 } from "@bronze/api";
@@ -34,15 +34,12 @@ export interface CertificateServiceOptions {
   readonly now?: () => Date;
 }
 
-/** `::ffff:10.0.0.2` (IPv4 on a dual-stack socket) is 10.0.0.2. */
-export function normalizePeerAddress(address: string): string {
-  const mapped = /^::ffff:(.+)$/i.exec(address)?.[1];
-  return mapped !== undefined && isIPv4(mapped) ? mapped : address;
-}
-
 /**
  * Names every node has for itself. A certificate for them only ever serves a client on the same
- * machine, or one reaching it through a port forward (`osctl cluster create`), so any node may claim them.
+ * machine, or one reaching it through a port forward: `osctl cluster create` reaches every QEMU node
+ * (workers included, whose certificates trustd signs) through a forward on 127.0.0.1, and the node's
+ * own clients use localhost. So any node may claim them: whoever can answer a client on its own
+ * loopback is already on that machine.
  */
 export const LOOPBACK_SANS: readonly string[] = ["127.0.0.1", "::1", "localhost"];
 
@@ -59,6 +56,20 @@ export function allowedSansFor(peerAddress: string | undefined, extra: readonly 
   ];
 }
 
+/**
+ * Refuses a call without the machine token. trustd runs it as connect's request gate, before any
+ * request byte is read, and the handler runs it again (it never serves a call without the token).
+ */
+export function requireToken(header: Pick<Headers, "get">, token: string): void {
+  const given = header.get(TOKEN_HEADER);
+  if (given === null || given === "") {
+    throw new ConnectError(`missing ${TOKEN_HEADER} header (the machine token)`, Code.Unauthenticated);
+  }
+  if (!tokenMatches(token, given)) {
+    throw new ConnectError("the machine token is not valid", Code.Unauthenticated);
+  }
+}
+
 function translate(error: unknown): ConnectError {
   if (error instanceof PkiError) {
     if (error.code === "san-not-allowed") return new ConnectError(error.message, Code.PermissionDenied);
@@ -73,20 +84,27 @@ function translate(error: unknown): ConnectError {
   return new ConnectError(`cannot sign: ${(error as Error).message}`, Code.Internal);
 }
 
-/** bronze.security.v1.SecurityService: Certificate(CSR) → serverAuth certificate + CA, for the token holder. */
+/**
+ * bronze.security.v1.SecurityService: Certificate(CSR) → serverAuth certificate + CA, for the token
+ * holder. The request's subject is ignored: the certificate's CN is the caller's address, which it
+ * also always carries as an IP SAN (with whatever allowed names the request asks for besides). No
+ * client checking a DNS name can then be fooled by a CN: there is always a SAN, and the CN is an address.
+ */
 export function createCertificateService(
   options: CertificateServiceOptions,
 ): ServiceImpl<typeof SecurityService> {
   return {
     async certificate(req: CertificateRequest, ctx: HandlerContext): Promise<CertificateResponse> {
-      const given = ctx.requestHeader.get(TOKEN_HEADER);
-      if (given === null || given === "") {
-        throw new ConnectError(`missing ${TOKEN_HEADER} header (the machine token)`, Code.Unauthenticated);
-      }
-      if (!tokenMatches(options.token(), given)) {
-        throw new ConnectError("the machine token is not valid", Code.Unauthenticated);
-      }
+      requireToken(ctx.requestHeader, options.token());
       if (req.csr.length === 0) throw new ConnectError("csr: empty", Code.InvalidArgument);
+      const peerAddress = ctx.values.get(PEER_ADDRESS_KEY);
+      if (peerAddress === undefined) {
+        throw new ConnectError(
+          "cannot tell the caller's address: nothing to sign for",
+          Code.FailedPrecondition,
+        );
+      }
+      const peer = normalizePeerAddress(peerAddress);
       const ca = options.ca();
       let crt: string;
       try {
@@ -94,8 +112,9 @@ export function createCertificateService(
           ca,
           csrPem: new TextDecoder().decode(req.csr),
           usage: "server",
-          stripOrganizations: true,
-          allowedSans: allowedSansFor(ctx.values.get(PEER_ADDRESS_KEY), options.extraSans),
+          commonName: peer,
+          requiredSans: [peer],
+          allowedSans: allowedSansFor(peer, options.extraSans),
           validityDays: options.validityDays,
           now: options.now?.(),
         });

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { parseListenAddress } from "./listen-address.ts";
+import { parseListenAddress } from "@bronze/api";
 import { TrustdError } from "./trustd-error.ts";
 import { startTrustd } from "./trustd-server.ts";
 
@@ -52,8 +52,10 @@ export function parseTrustdArgs(argv: string[]): TrustdArgs | "help" {
   const tokenFile = values["token-file"];
   if (pkiDir === undefined || pkiDir === "") throw new TrustdError("Usage", "--pki-dir is required");
   if (tokenFile === undefined || tokenFile === "") throw new TrustdError("Usage", "--token-file is required");
+  const listen = parseListenAddress(values.listen ?? "", "--listen", TRUSTD_PORT);
+  if (typeof listen === "string") throw new TrustdError("Usage", listen);
   return {
-    ...parseListenAddress(values.listen ?? "", "--listen"),
+    ...listen,
     pkiDir,
     tokenFile,
     extraSans: values["allow-san"] ?? [],

@@ -51,7 +51,8 @@ test("a CSR with the token gets a serverAuth-only certificate from the OS CA, an
   const crt = decode(res.crt);
   await verifyCertificate(crt, f.ca.crt);
   const info = inspectCertificate(crt);
-  expect(info.commonName).toBe("worker-1");
+  // The request's CN (worker-1) is ignored: the certificate is the caller's address's.
+  expect(info.commonName).toBe("127.0.0.1");
   expect(info.extendedKeyUsages).toEqual(["serverAuth"]);
   expect(info.ipAddresses).toEqual(["127.0.0.1"]);
   expect(info.isCA).toBe(false);
@@ -77,6 +78,7 @@ test("names: the caller's own address and the extra names only", async () => {
       { headers: { "x-bronze-token": TOKEN } },
     );
   expect(inspectCertificate(decode(ok.crt)).dnsNames).toEqual(["cluster.example"]);
+  expect(inspectCertificate(decode(ok.crt)).ipAddresses).toEqual(["127.0.0.1"]);
   const other = await failure(
     f
       .client()

@@ -1,10 +1,19 @@
 import { statSync } from "node:fs";
-import http2 from "node:http2";
 import { join } from "node:path";
-import { closeGracefully, listen, SecurityService, trackSessions } from "@bronze/api";
+import {
+  type ConnectionStats,
+  type Http2TlsLimits,
+  meteredHandler,
+  RequestBudget,
+  SecurityService,
+  serveHttp2Tls,
+  TRUSTD_MAX_REQUEST_BYTES,
+  TRUSTD_REQUEST_BODY_TIMEOUT_MS,
+  TRUSTD_REQUEST_BUFFER_BUDGET_BYTES,
+} from "@bronze/api";
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { createCertificateService, PEER_ADDRESS_KEY } from "./certificate-service.ts";
+import { createCertificateService, PEER_ADDRESS_KEY, requireToken } from "./certificate-service.ts";
 import { TrustdError } from "./trustd-error.ts";
 import { readToken, readTrustdPki, TRUSTD_PKI_FILES, type TrustdPki } from "./trustd-files.ts";
 
@@ -20,10 +29,16 @@ export interface TrustdOptions {
   readonly pollMs?: number;
   readonly log?: (line: string) => void;
   readonly onInternalError?: (error: unknown) => void;
+  /** Connection limits (libs/api server-limits.ts DEFAULT_TLS_LIMITS unless given; tests shorten them). */
+  readonly limits?: Partial<Http2TlsLimits>;
+  /** How long a request body may take to arrive (default TRUSTD_REQUEST_BODY_TIMEOUT_MS). */
+  readonly requestBodyTimeoutMs?: number;
 }
 
 export interface Trustd {
   readonly port: number;
+  /** Connections open now and those refused or closed by the limits. */
+  connections(): ConnectionStats;
   close(): Promise<void>;
 }
 
@@ -52,30 +67,36 @@ export async function startTrustd(options: TrustdOptions): Promise<Trustd> {
         SecurityService,
         createCertificateService({ ca: () => pki.ca, token: () => token, extraSans: options.extraSans }),
       ),
+    // No token, no reading: the gate runs before any request byte is received or decompressed.
+    requestGate: (ctx) => requireToken(ctx.requestHeader, token),
+    readMaxBytes: TRUSTD_MAX_REQUEST_BYTES,
+    acceptCompression: [],
     contextValues: (req) => {
       const values = createContextValues();
       values.set(PEER_ADDRESS_KEY, req.socket?.remoteAddress);
       return values;
     },
   });
-  const server = http2.createSecureServer(
-    { cert: pki.server.crt, key: pki.server.key, allowHTTP1: true },
-    handler,
+  // Request bytes bounded over every call in flight, and in time: a body that never ends would hold
+  // its connection (on HTTP/1.1, connect drains a refused call's body before answering).
+  const budget = new RequestBudget(
+    TRUSTD_REQUEST_BUFFER_BUDGET_BYTES,
+    TRUSTD_MAX_REQUEST_BYTES,
+    options.requestBodyTimeoutMs ?? TRUSTD_REQUEST_BODY_TIMEOUT_MS,
   );
-  // A client going away mid-session (GOAWAY/RST with CANCEL, a reset socket) is not trustd's error.
-  const sessions = trackSessions(server, () => {});
-  server.on("tlsClientError", () => {});
-  await listen(
-    server,
-    { port: options.port, host: options.host },
-    (error) =>
+  const server = await serveHttp2Tls({
+    host: options.host,
+    port: options.port,
+    tls: { cert: pki.server.crt, key: pki.server.key },
+    onRequest: meteredHandler(budget, handler),
+    limits: options.limits,
+    listenError: (error) =>
       new TrustdError("Listen", `cannot listen on ${options.host}:${options.port}: ${error.message}`, {
         cause: error,
       }),
-  );
-  server.on("error", (error) => options.onInternalError?.(error));
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : options.port;
+    onInternalError: options.onInternalError,
+  });
+  const port = server.port;
 
   const watched = [
     ...Object.values(TRUSTD_PKI_FILES).map((name) => join(options.pkiDir, name)),
@@ -104,10 +125,11 @@ export async function startTrustd(options: TrustdOptions): Promise<Trustd> {
   let closing: Promise<void> | undefined;
   return {
     port,
+    connections: () => server.connections(),
     close() {
       closing ??= (async () => {
         clearInterval(poll);
-        await closeGracefully(server, sessions, 2000);
+        await server.close(2000);
       })();
       return closing;
     },

@@ -1,5 +1,7 @@
 // The public surface of @bronze/api: Bronze's own protobuf API, generated from libs/api/proto.
 
+export { closeOnAbort } from "./close-on-abort.ts";
+export type { ConnectionStats, Http2TlsLimits } from "./connection-guard.ts";
 export {
   type BootstrapRequest,
   BootstrapRequestSchema,
@@ -163,7 +165,42 @@ export {
 export { FORWARDED_HEADER, NODE_HEADER, ROLE_HEADER, TOKEN_HEADER } from "./headers.ts";
 export { closeGracefully, listen, trackSessions } from "./http2-server-lifecycle.ts";
 export { HTTP2_CLIENT_SETTINGS } from "./http2-settings.ts";
+export { parseListenAddress } from "./listen-address.ts";
 export { LOGS_CHUNK_BYTES, LogLineDecoder } from "./log-text.ts";
-export { isAllowed, isRole, METHOD_ROLES, ROLES, type Role } from "./roles.ts";
+export { addressBucket, normalizePeerAddress } from "./peer-address.ts";
+export {
+  meteredHandler,
+  meterRequestBody,
+  RequestBudget,
+  type RequestCharge,
+} from "./request-budget.ts";
+export { authorizeRoleHeader } from "./role-header.ts";
+export {
+  type CallRole,
+  isAllowed,
+  isCallRole,
+  isPrivileged,
+  isRole,
+  MAINTENANCE_METHODS,
+  MAINTENANCE_ROLE,
+  METHOD_ROLES,
+  ROLES,
+  type Role,
+} from "./roles.ts";
+export { type Http2TlsServer, type ServeHttp2TlsOptions, serveHttp2Tls } from "./serve-http2-tls.ts";
+export { checkServerIdentity } from "./server-identity.ts";
+export {
+  DEFAULT_TLS_LIMITS,
+  MACHINED_CONNECT_OPTIONS,
+  MACHINED_HTTP2_SETTINGS,
+  MACHINED_MAX_CONCURRENT_STREAMS,
+  MAX_CONCURRENT_STREAMS,
+  MAX_REQUEST_BYTES,
+  REQUEST_BODY_TIMEOUT_MS,
+  REQUEST_BUFFER_BUDGET_BYTES,
+  TRUSTD_MAX_REQUEST_BYTES,
+  TRUSTD_REQUEST_BODY_TIMEOUT_MS,
+  TRUSTD_REQUEST_BUFFER_BUDGET_BYTES,
+} from "./server-limits.ts";
 export { tlsAnswers } from "./tls-probe.ts";
 export { BRONZE_VERSION } from "./version.ts";

@@ -1,6 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { MachineService } from "./gen/bronze/machine/v1/machine_pb.ts";
-import { isAllowed, isRole, METHOD_ROLES, ROLES } from "./roles.ts";
+import {
+  isAllowed,
+  isCallRole,
+  isPrivileged,
+  isRole,
+  MAINTENANCE_METHODS,
+  MAINTENANCE_ROLE,
+  METHOD_ROLES,
+  ROLES,
+} from "./roles.ts";
 
 const path = (name: string) => `/${MachineService.typeName}/${name}`;
 
@@ -73,5 +82,38 @@ describe("role table", () => {
     expect(ROLES.every(isRole)).toBe(true);
     expect(isRole("os:root")).toBe(false);
     expect(isRole("")).toBe(false);
+  });
+
+  test("the maintenance marker is a call role, never a certificate role, for the maintenance methods only", () => {
+    expect(isRole(MAINTENANCE_ROLE)).toBe(false);
+    expect(ROLES).not.toContain(MAINTENANCE_ROLE as never);
+    expect(isCallRole(MAINTENANCE_ROLE)).toBe(true);
+    expect(isCallRole("os:admin")).toBe(true);
+    expect(isCallRole("os:root")).toBe(false);
+    const allowed = MachineService.methods
+      .map((m) => path(m.name))
+      .filter((p) => isAllowed(p, MAINTENANCE_ROLE));
+    expect(allowed.sort()).toEqual([...MAINTENANCE_METHODS].sort());
+    expect(allowed.map((p) => p.split("/").at(-1)).sort()).toEqual([
+      "ApplyConfiguration",
+      "Hostname",
+      "Memory",
+      "Mounts",
+      "Version",
+    ]);
+  });
+
+  test("privileged: everything a reader may not call", () => {
+    for (const name of [
+      "ApplyConfiguration",
+      "Reboot",
+      "Read",
+      "Copy",
+      "ServiceStop",
+      "GenerateClientConfiguration",
+    ])
+      expect(isPrivileged(path(name))).toBe(true);
+    for (const name of ["Version", "Logs", "GetConfiguration"]) expect(isPrivileged(path(name))).toBe(false);
+    expect(isPrivileged("/bronze.machine.v1.MachineService/SomethingNew")).toBe(true);
   });
 });

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { MAINTENANCE_ROLE, ROLES } from "@bronze/api";
 import { extensionText, opensslText, opensslVerify } from "../test/openssl.ts";
 import { type CertificateAndKey, generateCA } from "./certificate-authority.ts";
-import { issueClientCertificate, ROLES } from "./client-certificate.ts";
+import { issueClientCertificate } from "./client-certificate.ts";
 import { inspectCertificate } from "./inspect-certificate.ts";
 import { PkiError } from "./pki-error.ts";
 
@@ -43,6 +44,12 @@ describe("issueClientCertificate", () => {
     await expect(attempt).rejects.toBeInstanceOf(PkiError);
     await expect(issueClientCertificate(ca, { role: "root" })).rejects.toThrow(
       'role: "root" is not a role; expected one of os:admin, os:operator, os:reader, os:impersonator',
+    );
+  });
+
+  test("the maintenance marker is never a certificate's role", async () => {
+    await expect(issueClientCertificate(ca, { role: MAINTENANCE_ROLE })).rejects.toThrow(
+      'role: "os:maintenance" is not a role',
     );
   });
 });

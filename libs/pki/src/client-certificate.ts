@@ -1,17 +1,11 @@
+// The role vocabulary is @bronze/api's (roles.ts); @bronze/api imports nothing of @bronze/pki.
+import { isRole, ROLES } from "@bronze/api";
 import type { CertificateAndKey } from "./certificate-authority.ts";
 import { issueCertificate } from "./issue-certificate.ts";
 import { PkiError } from "./pki-error.ts";
 
-/** API roles; a client certificate's role is its Organization (DESIGN §4). */
-export const ROLES = ["os:admin", "os:operator", "os:reader", "os:impersonator"] as const;
-export type Role = (typeof ROLES)[number];
-
-export function isRole(value: unknown): value is Role {
-  return ROLES.includes(value as Role);
-}
-
 export interface ClientCertificateOptions {
-  /** One of ROLES; becomes the certificate's O=. */
+  /** One of @bronze/api's ROLES (never its maintenance marker); becomes the certificate's O=. */
   role: string;
   /** Default: the role without its `os:` prefix (`admin` for `os:admin`). */
   commonName?: string;

@@ -5,13 +5,7 @@ export {
   generateCA,
 } from "./certificate-authority.ts";
 export type { CertificateUsage } from "./certificate-usage.ts";
-export {
-  type ClientCertificateOptions,
-  isRole,
-  issueClientCertificate,
-  ROLES,
-  type Role,
-} from "./client-certificate.ts";
+export { type ClientCertificateOptions, issueClientCertificate } from "./client-certificate.ts";
 export { type CreateCSROptions, createCSR } from "./csr.ts";
 export { type CertificateInfo, inspectCertificate } from "./inspect-certificate.ts";
 export { formatIpAddress, type IpAddress, parseIpAddress } from "./ip-address.ts";

@@ -177,3 +177,54 @@ describe("signCSR", () => {
     expect(error.message).toContain("1.2.840.113549.1.1.1");
   });
 });
+
+describe("signCSR for trustd: the request's subject ignored, the caller's address always a SAN", () => {
+  test("commonName replaces the subject (CN and O); a request without SANs still gets requiredSans", async () => {
+    const csrPem = await createCSR({
+      privateKeyPem: keyPem,
+      commonName: "cp.cluster.example",
+      organizations: ["os:admin"],
+    });
+    const crt = await signCSR({
+      ca,
+      csrPem,
+      usage: "server",
+      commonName: "10.0.0.7",
+      requiredSans: ["10.0.0.7"],
+      allowedSans: ["10.0.0.7"],
+    });
+    const info = inspectCertificate(crt);
+    expect(info.commonName).toBe("10.0.0.7");
+    expect(info.organizations).toEqual([]);
+    expect(info.dnsNames).toEqual([]);
+    expect(info.ipAddresses).toEqual(["10.0.0.7"]);
+    expect(extensionText(await opensslText(crt), "X509v3 Subject Alternative Name")?.value).toBe(
+      "IP Address:10.0.0.7",
+    );
+  });
+
+  test("required names come first, requested ones after, without duplicates", async () => {
+    const csrPem = await createCSR({
+      privateKeyPem: keyPem,
+      commonName: "w",
+      ipAddresses: ["127.0.0.1", "10.0.0.7"],
+      dnsNames: ["localhost"],
+    });
+    const crt = await signCSR({ ca, csrPem, usage: "server", commonName: "x", requiredSans: ["10.0.0.7"] });
+    expect(inspectCertificate(crt).ipAddresses).toEqual(["10.0.0.7", "127.0.0.1"]);
+    expect(inspectCertificate(crt).dnsNames).toEqual(["localhost"]);
+  });
+
+  test("a request with no CN at all is fine when the CN is given", async () => {
+    const csrPem = await opensslCsr(["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"], "/O=x");
+    const crt = await signCSR({
+      ca,
+      csrPem,
+      usage: "server",
+      commonName: "10.0.0.8",
+      requiredSans: ["10.0.0.8"],
+    });
+    expect(inspectCertificate(crt).commonName).toBe("10.0.0.8");
+    await expect(signCSR({ ca, csrPem, usage: "server" })).rejects.toThrow("exactly one non-empty CN");
+  });
+});

@@ -25,8 +25,19 @@ export interface SignCSROptions {
   validityDays?: number;
   /** Drop the requested O= values (so a CSR cannot ask for a role). */
   stripOrganizations?: boolean;
+  /**
+   * The subject's CN, whatever the request says: its subject is then ignored entirely (no O= either,
+   * and a request without a CN is fine). trustd sets it so that no request chooses a name a client
+   * could match.
+   */
+  commonName?: string;
   /** When set, every requested DNS/IP SAN must be in this list, else "san-not-allowed". */
   allowedSans?: string[];
+  /**
+   * Names the certificate carries whether the request asks for them or not (trustd: the caller's
+   * address), so it always has a subjectAltName extension.
+   */
+  requiredSans?: readonly string[];
   now?: Date;
   /** How far notBefore is set before `now` (default 60 s). */
   backdateSeconds?: number;
@@ -79,9 +90,30 @@ function assertSansAllowed(sans: SubjectAltNames, allowedSans: readonly string[]
   }
 }
 
+function requestedCommonName(csr: X509.Pkcs10CertificateRequest): string {
+  const commonNames = csr.subjectName.getField("CN");
+  const commonName = commonNames[0];
+  if (commonNames.length !== 1 || commonName === undefined || commonName.trim() === "") {
+    throw invalidCsr(`subject must have exactly one non-empty CN (subject is "${csr.subject}")`);
+  }
+  return commonName;
+}
+
+/** The required names first, then the requested ones, without duplicates. */
+function withRequiredSans(sans: SubjectAltNames, required: readonly string[]): SubjectAltNames {
+  if (!Array.isArray(required))
+    throw new PkiError("invalid-argument", "requiredSans: must be an array of strings");
+  const names = required.map((san, i) => normalizeSan(san, `requiredSans[${i}]`));
+  const of = (kind: "ip" | "dns") => names.filter((n) => n.kind === kind).map((n) => n.value);
+  return {
+    dnsNames: [...new Set([...of("dns"), ...sans.dnsNames])],
+    ipAddresses: [...new Set([...of("ip"), ...sans.ipAddresses])],
+  };
+}
+
 /**
- * Verifies a CSR and signs it with `ca`. Only the subject CN and O (unless stripped) and the DNS/IP SANs are
- * taken from the request; usage, validity and every other extension are decided here. The request is parsed and
+ * Verifies a CSR and signs it with `ca`. Only the subject CN and O (unless stripped or `commonName` is
+ * given) and the DNS/IP SANs are taken from the request (`requiredSans` are added); usage, validity and every other extension are decided here. The request is parsed and
  * its signature checked with @peculiar/x509 (loaded on first use); the certificate is certificate-encoder.ts's.
  */
 export async function signCSR(options: SignCSROptions): Promise<string> {
@@ -100,14 +132,13 @@ export async function signCSR(options: SignCSROptions): Promise<string> {
   }
   if (!signatureValid) throw invalidCsr("signature does not verify against the request's public key");
 
-  const commonNames = csr.subjectName.getField("CN");
-  const commonName = commonNames[0];
-  if (commonNames.length !== 1 || commonName === undefined || commonName.trim() === "") {
-    throw invalidCsr(`subject must have exactly one non-empty CN (subject is "${csr.subject}")`);
-  }
-  const organizations = options.stripOrganizations ? [] : csr.subjectName.getField("O");
-  const sans = requestedSans(csr);
-  if (options.allowedSans !== undefined) assertSansAllowed(sans, options.allowedSans);
+  const commonName = options.commonName ?? requestedCommonName(csr);
+  if (commonName.trim() === "") throw new PkiError("invalid-argument", "commonName: empty");
+  const organizations =
+    options.stripOrganizations || options.commonName !== undefined ? [] : csr.subjectName.getField("O");
+  const requested = requestedSans(csr);
+  if (options.allowedSans !== undefined) assertSansAllowed(requested, options.allowedSans);
+  const sans = withRequiredSans(requested, options.requiredSans ?? []);
 
   const ca = await loadCertificateAuthority(options.ca);
   const certificate = await signLeafCertificate({

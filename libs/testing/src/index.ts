@@ -1,4 +1,12 @@
 // Test helpers shared by every package (a devDependency only: nothing in a product imports it).
 export { compareTrees } from "./compare-trees.ts";
+export { type ConnectionFloodOptions, callDuringConnectionFlood } from "./connection-flood.ts";
 export { FreePortError, freePort } from "./free-port.ts";
-export { eventually, WaitError, type WaitOptions, waitFor } from "./wait-for.ts";
+export { type HeldConnections, holdConnections } from "./held-connections.ts";
+export {
+  grpcFrame,
+  type RawHttp2Answer,
+  type RawHttp2CallOptions,
+  rawHttp2Call,
+} from "./raw-http2-call.ts";
+export { eventually, WaitError, type WaitOptions, waitFor, within } from "./wait-for.ts";

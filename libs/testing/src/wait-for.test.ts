@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { eventually, waitFor } from "./wait-for.ts";
+import { eventually, waitFor, within } from "./wait-for.ts";
 
 test("returns the first defined value", async () => {
   let calls = 0;
@@ -44,4 +44,10 @@ test("eventually resolves once a condition holds and names it when it never does
   let n = 0;
   await expect(eventually("counter reaches 3", () => ++n >= 3, 5000, 1)).resolves.toBe(true);
   await expect(eventually("never", () => false, 30, 5)).rejects.toThrow(/^never: not within 30 ms/);
+});
+
+test("within: the answer, or a WaitError naming what never answered", async () => {
+  expect(await within(1000, "quick", Promise.resolve(7))).toBe(7);
+  const never = within(20, "a body that never ends", new Promise(() => {}));
+  await expect(never).rejects.toThrow("a body that never ends: no answer within 20 ms");
 });

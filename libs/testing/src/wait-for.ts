@@ -51,3 +51,15 @@ export function eventually(
 ): Promise<true> {
   return waitFor(async () => ((await check()) ? true : undefined), { what, timeoutMs, intervalMs });
 }
+
+/**
+ * `promise`, or a WaitError naming `what` once `ms` have passed: a deadline for an answer that may
+ * never come (a server that waits for a request body that never ends), not a measure of time.
+ */
+export function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new WaitError(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}

@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
 import http2 from "node:http2";
 import { dirname } from "node:path";
-import { closeGracefully, listen, MachineService, trackSessions } from "@bronze/api";
+import { closeGracefully, listen, MACHINED_HTTP2_SETTINGS, MachineService, trackSessions } from "@bronze/api";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { authorize } from "./authorize.ts";
 import type { MachineApiContext } from "./context.ts";
@@ -9,11 +9,6 @@ import { createMachineService } from "./machine-service.ts";
 import { createStreamLimiter, STREAMS_PER_ROLE } from "./stream-limits.ts";
 import { truncateErrors } from "./truncate-errors.ts";
 
-/**
- * HTTP/2 streams one session may have open (apid multiplexes every caller on one session): past it the
- * server refuses new streams (REFUSED_STREAM) instead of serving without bound.
- */
-export const MAX_CONCURRENT_STREAMS = 100;
 /** The largest request message of ApplyConfiguration (a machine config), as apid's own cap. */
 export const CONFIG_REQUEST_MAX_BYTES = 8 << 20;
 /** The largest request message of every other method: ids, paths, flags. */
@@ -98,13 +93,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
     },
     // truncateErrors first (outermost): it cuts the messages of every error, the role check's too.
-    interceptors: [truncateErrors, authorize, streams.interceptor],
+    interceptors: [truncateErrors, authorize(options.context), streams.interceptor],
     readMaxBytes: REQUEST_MAX_BYTES,
     // A unix socket has bandwidth to spare: gzip would only cost CPU, and because HTTP/2 flow
     // control counts compressed bytes it would let a stalled stream buffer ~200x its window.
     acceptCompression: [],
   });
-  const server = http2.createServer({ settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } }, handler);
+  // apid multiplexes every caller on one session: the stream cap bounds them all together (past it,
+  // REFUSED_STREAM); the per-role cap on streaming calls bounds what they hold in PID 1.
+  const server = http2.createServer({ settings: MACHINED_HTTP2_SETTINGS }, handler);
   const sessions = trackSessions(server, (error) => {
     // a client that goes away mid-session (apid restarting, a cancelled call) is not machined's fault
     if (!isPeerGone(error)) options.onInternalError?.(error);

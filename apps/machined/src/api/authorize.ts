@@ -1,23 +1,21 @@
-import { isAllowed, isRole, ROLE_HEADER } from "@bronze/api";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { authorizeRoleHeader, isRole, ROLE_HEADER } from "@bronze/api";
+import type { Interceptor } from "@connectrpc/connect";
+import type { MachineApiContext } from "./context.ts";
 import { ROLE_KEY } from "./role-context.ts";
 
 /**
  * Enforces the role table on every call. The role comes from the ROLE_HEADER that apid sets after
- * verifying the client certificate; the socket is 0600, so only root (apid, machined) can set it.
+ * verifying the client certificate; the socket is root:apid 0660 (api-server.ts), so only machined
+ * and apid's container can set it. The maintenance apid marks its calls os:maintenance: they are
+ * served only while the node is in maintenance mode (`context.maintenance()`), for the maintenance
+ * methods only, so that a maintenance apid outliving maintenance mode can do nothing.
  */
-export const authorize: Interceptor = (next) => async (req) => {
-  const method = `/${req.service.typeName}/${req.method.name}`;
-  const role = req.header.get(ROLE_HEADER);
-  if (role === null || role === "") {
-    throw new ConnectError(`${method}: missing ${ROLE_HEADER} header`, Code.Unauthenticated);
-  }
-  if (!isRole(role)) {
-    throw new ConnectError(`${method}: unknown role ${JSON.stringify(role)}`, Code.Unauthenticated);
-  }
-  if (!isAllowed(method, role)) {
-    throw new ConnectError(`${role} may not call ${method}`, Code.PermissionDenied);
-  }
-  req.contextValues.set(ROLE_KEY, role);
-  return next(req);
-};
+export function authorize(context: Pick<MachineApiContext, "maintenance">): Interceptor {
+  return (next) => async (req) => {
+    const method = `/${req.service.typeName}/${req.method.name}`;
+    const role = authorizeRoleHeader(method, req.header.get(ROLE_HEADER), () => context.maintenance());
+    // Handlers see a certificate's role; a maintenance call has none (it is never os:admin).
+    if (isRole(role)) req.contextValues.set(ROLE_KEY, role);
+    return next(req);
+  };
+}

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import http2 from "node:http2";
 import { connect } from "node:net";
+import { MACHINED_MAX_CONCURRENT_STREAMS } from "@bronze/api";
 import { eventually } from "@bronze/testing";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { MAX_CONCURRENT_STREAMS } from "./api-server.ts";
 import { DMESG_POLL_MS } from "./handlers/dmesg.ts";
 import { STREAMS_PER_ROLE } from "./stream-limits.ts";
 import { drain, failure, type ServerFixture, startServerFixture } from "./testing/api-server-fixture.ts";
@@ -58,7 +58,7 @@ test("machined's HTTP/2 server announces its stream limit", async () => {
   const session = http2.connect("http://localhost", { createConnection: () => connect(s.socketPath) });
   try {
     const settings = await new Promise<http2.Settings>((resolve) => session.once("remoteSettings", resolve));
-    expect(settings.maxConcurrentStreams).toBe(MAX_CONCURRENT_STREAMS);
+    expect(settings.maxConcurrentStreams).toBe(MACHINED_MAX_CONCURRENT_STREAMS);
   } finally {
     session.close();
   }

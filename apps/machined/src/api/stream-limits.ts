@@ -5,8 +5,8 @@ import { callerRoleOf } from "./role-context.ts";
 /**
  * Streaming calls one role may have open at once on machined (Logs, Events, Dmesg, List, Read, Copy...):
  * each holds resources in PID 1 for as long as it lasts (a buffered message, a follower's queue, an
- * open file). Per role, so that readers cannot take an admin's share; 3 roles x 24 = 72 leaves 28 of
- * the session's 100 HTTP/2 streams (MAX_CONCURRENT_STREAMS) to unary calls.
+ * open file, up to 512 KiB of queued log lines). Per role, so that readers cannot take an admin's
+ * share; unary calls are bounded by the session's stream cap (@bronze/api MACHINED_HTTP2_SETTINGS).
  */
 export const STREAMS_PER_ROLE = 24;
 

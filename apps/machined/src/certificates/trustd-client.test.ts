@@ -1,6 +1,8 @@
 import { expect, test } from "bun:test";
+import http2 from "node:http2";
 import { createServer } from "node:net";
-import { sourceAddress, TRUSTD_PORT, trustdEndpoint } from "./trustd-client.ts";
+import { generateCA, issueCertificate } from "@bronze/pki";
+import { requestWorkerCertificate, sourceAddress, TRUSTD_PORT, trustdEndpoint } from "./trustd-client.ts";
 
 test("trustd's endpoint is the control-plane endpoint's host on trustd's port", () => {
   expect(trustdEndpoint("https://10.0.0.10:6443")).toEqual({ host: "10.0.0.10", port: TRUSTD_PORT });
@@ -22,4 +24,33 @@ test("the source address is the local end of a connection to trustd; a closed po
   await expect(sourceAddress({ host: "127.0.0.1", port })).rejects.toThrow(
     `trustd at 127.0.0.1:${port}: ECONNREFUSED`,
   );
+});
+
+test("trustd's certificate must name the endpoint's host in a SAN: a CN naming it is not enough", async () => {
+  const ca = await generateCA({ commonName: "bronze os" });
+  // What trustd used to sign for any token holder: the CN it was asked for, no DNS SAN.
+  const impostor = await issueCertificate({
+    ca,
+    commonName: "localhost",
+    usage: "server",
+    ipAddresses: ["10.9.9.9"],
+  });
+  const server = http2.createSecureServer({ cert: impostor.crt, key: impostor.key }, (_req, res) =>
+    res.end(),
+  );
+  server.on("tlsClientError", () => {});
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const request = requestWorkerCertificate({
+      endpoint: { host: "localhost", port },
+      ca: ca.crt,
+      token: "abcdef.0123456789abcdef",
+      hostname: "worker-1",
+      timeoutMs: 5000,
+    });
+    await expect(request).rejects.toThrow("the server certificate does not name localhost");
+  } finally {
+    server.close();
+  }
 });

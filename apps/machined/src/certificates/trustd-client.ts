@@ -1,5 +1,5 @@
 import { connect } from "node:net";
-import { SecurityService, TOKEN_HEADER } from "@bronze/api";
+import { checkServerIdentity, SecurityService, TOKEN_HEADER } from "@bronze/api";
 import { createCSR, generateKeyPair } from "@bronze/pki";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
@@ -58,7 +58,7 @@ export interface WorkerCertificateRequest {
 /**
  * Asks trustd to sign a new key's server certificate (DESIGN.md §4, SecurityService.Certificate). The
  * CSR names this node's address as trustd sees it, plus the loopback names: trustd signs nothing
- * else for a joining node.
+ * else for a joining node. Its subject is ignored: trustd names the certificate after that address.
  */
 export async function requestWorkerCertificate(
   request: WorkerCertificateRequest,
@@ -76,7 +76,8 @@ export async function requestWorkerCertificate(
   });
   const host = endpoint.host.includes(":") ? `[${endpoint.host}]` : endpoint.host;
   const baseUrl = `https://${host}:${endpoint.port}`;
-  const sessions = new Http2SessionManager(baseUrl, undefined, { ca: request.ca });
+  // trustd's certificate must be the OS CA's and name the endpoint's host among its SANs (never its CN).
+  const sessions = new Http2SessionManager(baseUrl, undefined, { ca: request.ca, checkServerIdentity });
   try {
     const client = createClient(SecurityService, createGrpcTransport({ baseUrl, sessionManager: sessions }));
     const response = await client.certificate(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateCA, issueClientCertificate } from "@bronze/pki";
+import { generateCA, issueCertificate, issueClientCertificate } from "@bronze/pki";
 import { parse, stringify } from "yaml";
 import { isCliError } from "../cli-error.ts";
 import { type FakeApid, startFakeApid } from "../testing/fake-apid-fixture.ts";
@@ -137,4 +137,37 @@ test("nothing listening at the endpoint: connection refused, named", async () =>
     code: 1,
     stderr: `error: ${endpoint}: cannot connect to ${endpoint}: connection refused (is apid running there?)\n`,
   });
+});
+
+test("a server certificate naming the endpoint only in its CN is refused (never matched by CN)", async () => {
+  // Signed by the context's CA, as trustd signed any CN for a token holder; no SAN names "localhost".
+  const impostor = await issueCertificate({
+    ca: server.caAndKey,
+    commonName: "localhost",
+    usage: "server",
+    ipAddresses: ["10.9.9.9"],
+  });
+  const fake = await startFakeApid(
+    { version: () => ({ version: { tag: "impostor" } }) },
+    { requireClientCert: false, serverCert: impostor },
+  );
+  try {
+    const endpoint = `localhost:${fake.port}`;
+    const res = await osctl(
+      io,
+      "--osconfig",
+      osconfigWith("cn-only", server.clients["os:admin"]),
+      "-e",
+      endpoint,
+      "version",
+    );
+    expect(res.code).toBe(1);
+    expect(res.stdout).not.toContain("impostor");
+    expect(res.stderr).toContain(
+      `error: 10.5.0.2: TLS: the server certificate of ${endpoint} does not name that address (the server certificate does not name localhost among its subject alternative names (it names: IP Address:10.9.9.9); its common name is never accepted)`,
+    );
+    expect(fake.calls).toEqual([]);
+  } finally {
+    await fake.close();
+  }
 });

@@ -2,7 +2,7 @@
 // the context's CA and client certificate, gRPC over HTTP/2 (DESIGN §8: not the binary Connect
 // protocol), a deadline per unary call. `--insecure --cert-fingerprint` replaces the CA and the
 // client certificate by a pinned server certificate, for nodes in maintenance mode.
-import { HTTP2_CLIENT_SETTINGS, MachineService } from "@bronze/api";
+import { checkServerIdentity, HTTP2_CLIENT_SETTINGS, MachineService } from "@bronze/api";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { CliError, usageError } from "../cli-error.ts";
@@ -112,6 +112,8 @@ export async function openNodeSession(
   };
   const manager = new Http2SessionManager(endpointUrl(endpoint), undefined, {
     ...credentials,
+    // The endpoint must be among the server certificate's SANs: a CN naming it is never enough.
+    checkServerIdentity,
     settings: HTTP2_CLIENT_SETTINGS,
   });
   return {

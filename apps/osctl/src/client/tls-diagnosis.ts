@@ -8,6 +8,7 @@
 import { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import tls from "node:tls";
+import { checkServerIdentity } from "@bronze/api";
 import { formatDuration, UNTRUSTED } from "./node-error.ts";
 
 export interface TlsTarget {
@@ -219,7 +220,7 @@ export function diagnoseTls(
       ALPNProtocols: ["h2"],
       checkServerIdentity: (host, cert) => {
         altNames = cert.subjectaltname;
-        return tls.checkServerIdentity(host, cert);
+        return checkServerIdentity(host, cert);
       },
     });
     const finish = (diagnosis: TlsDiagnosis) => {

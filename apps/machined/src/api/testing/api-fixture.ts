@@ -155,7 +155,7 @@ export function makeFixture(
       return next(req);
     };
     return createRouterTransport((router) => router.service(MachineService, service), {
-      router: { interceptors: [authorize] },
+      router: { interceptors: [authorize(ctx)] },
       transport: { interceptors: [setRole] },
     });
   };
