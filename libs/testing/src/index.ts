@@ -1,3 +1,12 @@
 // Test helpers shared by every package (a devDependency only: nothing in a product imports it).
-export { FreePortError, freePort } from "./free-port.ts";
+export { ephemeralPorts, FreePortError, freePort } from "./free-port.ts";
+export { type LineReader, readLines } from "./lines.ts";
+export {
+  isAlive,
+  killProcesses,
+  type ProcessFacts,
+  processesInCgroup,
+  processesMentioning,
+  processesWhere,
+} from "./processes.ts";
 export { eventually, WaitError, type WaitOptions, waitFor } from "./wait-for.ts";

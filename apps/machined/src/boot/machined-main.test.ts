@@ -1,77 +1,41 @@
 // machined for real in container mode (the multi-call entry, a real containerd), driven through its
 // machine API socket the way apid will: gRPC over HTTP/2 on the unix socket, the role in a header.
-import { afterEach, beforeEach, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApplyMode, BRONZE_VERSION, LogLineDecoder, MachineService, ROLE_HEADER } from "@bronze/api";
+import { freePort, readLines } from "@bronze/testing";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ConfigStore } from "../config/config-store.ts";
+import { testNodeBinary } from "../testing/node-binary-fixture.ts";
+import { killSandbox, sandboxProcesses } from "../testing/sandbox-processes.ts";
 
 const MAIN = join(import.meta.dir, "../main.ts");
 const TESTDATA = join(import.meta.dir, "../../../../libs/config-schema/testdata");
 
 let root: string;
+let binary: string;
+beforeAll(() => {
+  // apid runs from a binary built from this checkout, never from a leftover dist/bronze-node.
+  binary = testNodeBinary();
+});
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "mdapi-"));
 });
 afterEach(() => {
-  for (const pid of processesMentioning(root)) process.kill(pid, "SIGKILL");
+  killSandbox(root);
   rmSync(root, { recursive: true, force: true });
 });
 
-/** A TCP port free on 127.0.0.1 right now (apid's, so that tests never take 50000). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
-
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) pids.push(Number(entry));
-    } catch {}
-  }
-  return pids;
-}
-
-/** The child's stdout as lines, and a wait for the first line matching a pattern. */
-function lines(stream: ReadableStream<Uint8Array>) {
-  const all: string[] = [];
-  let wake: () => void = () => {};
-  const done = (async () => {
-    const decoder = new TextDecoder();
-    let rest = "";
-    for await (const chunk of stream) {
-      const parts = (rest + decoder.decode(chunk, { stream: true })).split("\n");
-      rest = parts.pop() ?? "";
-      all.push(...parts);
-      wake();
-    }
-  })();
-  return {
-    all,
-    done,
-    async waitFor(pattern: RegExp, timeoutMs: number): Promise<string> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = all.find((l) => pattern.test(l));
-        if (found !== undefined) return found;
-        if (Date.now() > deadline) throw new Error(`no line matching ${pattern}:\n${all.join("\n")}`);
-        await Promise.race([new Promise<void>((r) => (wake = r)), Bun.sleep(100)]);
-      }
-    },
-  };
+/** machined in container mode under the test's root, apid from the test's binary on a free port. */
+async function startMachined(...flags: string[]) {
+  const apidPort = String(await freePort());
+  const argv = ["bun", MAIN, "--platform", "container", "--root", root, "--node-binary", binary];
+  const proc = Bun.spawn([...argv, "--apid-port", apidPort, ...flags], { stdout: "pipe", stderr: "pipe" });
+  return { proc, out: readLines(proc.stdout) };
 }
 
 function apiClient(socketPath: string) {
@@ -91,11 +55,7 @@ function apiClient(socketPath: string) {
 }
 
 test("the machine API on <root>/system/run/machined/machine.sock: Version, ServiceList, Logs, Containers, Shutdown", async () => {
-  const proc = Bun.spawn(
-    ["bun", MAIN, "--platform", "container", "--root", root, "--config", join(TESTDATA, "worker.yaml")],
-    { stdout: "pipe", stderr: "pipe" },
-  );
-  const out = lines(proc.stdout);
+  const { proc, out } = await startMachined("--config", join(TESTDATA, "worker.yaml"));
   try {
     await out.waitFor(/\[boot\] sequence finished in \d+ ms/, 20_000);
     const socketPath = join(root, "system/run/machined/machine.sock");
@@ -141,7 +101,7 @@ test("the machine API on <root>/system/run/machined/machine.sock: Version, Servi
     await out.done;
     expect(out.all.some((l) => l.includes("[shutdown] stopAllServices: stopped 4 service(s)"))).toBe(true);
     expect(out.all.at(-1)).toContain("exiting with code 0");
-    expect(processesMentioning(root)).toEqual([]);
+    expect(sandboxProcesses(root)).toEqual([]);
   } finally {
     proc.kill("SIGKILL");
   }
@@ -154,12 +114,7 @@ test("a try-mode config left on trial by a previous run is reverted before the b
   const store = new ConfigStore(join(root, "state"));
   store.save(worker);
   store.saveForTrial(tried);
-  const apidPort = String(await freePort());
-  const proc = Bun.spawn(["bun", MAIN, "--platform", "container", "--root", root, "--apid-port", apidPort], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const out = lines(proc.stdout);
+  const { proc, out } = await startMachined();
   try {
     await out.waitFor(/\[boot\] sequence finished/, 20_000);
     expect(out.all.some((l) => l.includes("a config on trial was never confirmed"))).toBe(true);
@@ -176,12 +131,7 @@ test("a try-mode config left on trial by a previous run is reverted before the b
 
 test("maintenance mode: a config applied without a reboot configures the node; an AUTO apply reboots (exits)", async () => {
   const worker = readFileSync(join(TESTDATA, "worker.yaml"), "utf8");
-  const apidPort = String(await freePort());
-  const proc = Bun.spawn(["bun", MAIN, "--platform", "container", "--root", root, "--apid-port", apidPort], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const out = lines(proc.stdout);
+  const { proc, out } = await startMachined();
   try {
     await out.waitFor(/boot finished in maintenance mode/, 20_000);
     const api = apiClient(join(root, "system/run/machined/machine.sock"));
@@ -193,9 +143,8 @@ test("maintenance mode: a config applied without a reboot configures the node; a
     expect(applied.modeDetails).toBe("Applied without a reboot");
     expect((await api.version({})).maintenance).toBe(false);
     expect((await api.hostname({})).hostname).toBe("worker-1");
-    expect(
-      out.all.some((l) => l.includes("config: applied without a reboot (leaving maintenance mode)")),
-    ).toBe(true);
+    // Logged before the answer, but read from machined's stdout at its own pace.
+    await out.waitFor("config: applied without a reboot (leaving maintenance mode)", 10_000);
 
     const changed = worker.replace("hostname: worker-1", "hostname: worker-2");
     const auto = await api.applyConfiguration({
