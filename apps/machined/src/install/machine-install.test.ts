@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type MachineConfig, validateConfig } from "@bronze/config-schema";
+import { eventually } from "@bronze/testing";
 import type { SequenceDeps } from "../boot/phases.ts";
 import { Sequencer } from "../boot/sequencer.ts";
 import { ConfigStore } from "../config/config-store.ts";
@@ -530,8 +531,7 @@ describe("installOnApply", () => {
     expect(plans).toHaveLength(1);
     expect(lines).toContain("install: an install is running already");
     finish(new MachineInstallError("Install", "/dev/vdb is not empty: set machine.install.wipe: true"));
-    await Bun.sleep(0);
-    expect(start.running()).toBe(false);
+    await eventually("the failed install over", () => !start.running(), 5000, 0);
     expect(lines).toContain("install failed: /dev/vdb is not empty: set machine.install.wipe: true");
     expect(node.mode).toBe("maintenance");
     expect(node.maintenanceReason).toBe("no config");
