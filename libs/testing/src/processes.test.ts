@@ -7,6 +7,8 @@ test("finds a child by a marker in its command line, kills it, and no longer lis
   const marker = `bronze-marker-${process.pid}-${Date.now()}`;
   const tagged = Bun.spawn([process.execPath, "-e", "setInterval(() => {}, 1000)", marker]);
   try {
+    // Until it has exec'd, the child's command line is still this process's.
+    await eventually("the child running", () => processesMentioning(marker).length > 0, 5000, 5);
     expect(processesMentioning(marker)).toEqual([tagged.pid]);
     expect(isAlive(tagged.pid)).toBe(true);
     expect(killProcesses([tagged.pid, 2 ** 22 + 1])).toBe(1);

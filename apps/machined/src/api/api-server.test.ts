@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { BRONZE_VERSION, LogLineDecoder, MachineService, ROLE_HEADER, type Role } from "@bronze/api";
-import { eventually } from "@bronze/testing";
+import { eventually, runningAsRoot } from "@bronze/testing";
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { InProcessRunner } from "../supervisor/runners/in-process-runner.ts";
@@ -78,22 +78,25 @@ test("the socket is mode 0600", () => {
   expect(st.mode & 0o777).toBe(0o600);
 });
 
-test("with a socket group the socket is root:<group> 0660 (apid's uid may connect)", async () => {
-  const path = join(f.dir, "grouped", "machine.sock");
-  const grouped = await startApiServer({
-    socketPath: path,
-    context: f.ctx,
-    closeGraceMs: 100,
-    socketGroup: 50,
-  });
-  try {
-    const st = statSync(path);
-    expect(st.mode & 0o777).toBe(0o660);
-    expect([st.uid, st.gid]).toEqual([0, 50]);
-  } finally {
-    await grouped.close();
-  }
-});
+test.skipIf(!runningAsRoot())(
+  "with a socket group the socket is root:<group> 0660 (apid's uid may connect; needs root)",
+  async () => {
+    const path = join(f.dir, "grouped", "machine.sock");
+    const grouped = await startApiServer({
+      socketPath: path,
+      context: f.ctx,
+      closeGraceMs: 100,
+      socketGroup: 50,
+    });
+    try {
+      const st = statSync(path);
+      expect(st.mode & 0o777).toBe(0o660);
+      expect([st.uid, st.gid]).toEqual([0, 50]);
+    } finally {
+      await grouped.close();
+    }
+  },
+);
 
 test("Version over gRPC and over the Connect protocol", async () => {
   const v = await client("os:reader").version({});
