@@ -1,11 +1,12 @@
 // The multi-call entry for real: machined in container mode on this host, with the real Debian
 // containerd, booted from a config file and shut down with SIGTERM.
-import { afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, isAlive, readLines } from "@bronze/testing";
+import { isAlive, readLines } from "@bronze/testing";
 import { socketConnectable } from "./services/containerd.ts";
+import { spawnMachined } from "./testing/container-machined.ts";
 import { testNodeBinary } from "./testing/node-binary-fixture.ts";
 import { killSandbox, sandboxProcesses } from "./testing/sandbox-processes.ts";
 
@@ -13,11 +14,6 @@ const MAIN = join(import.meta.dir, "main.ts");
 const TESTDATA = join(import.meta.dir, "../../../libs/config-schema/testdata");
 
 let root: string;
-let binary: string;
-beforeAll(() => {
-  // apid runs from a binary built from this checkout, never from a leftover dist/bronze-node.
-  binary = testNodeBinary();
-});
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "mdct-"));
 });
@@ -27,12 +23,7 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** machined in container mode under the test's root, apid from the test's binary on a free port. */
-async function startMachined(...flags: string[]) {
-  const apidPort = String(await freePort());
-  const argv = ["bun", MAIN, "--root", root, "--node-binary", binary, "--apid-port", apidPort];
-  return Bun.spawn([...argv, ...flags], { stdout: "pipe", stderr: "pipe" });
-}
+const startMachined = (...flags: string[]) => spawnMachined(root, ...flags);
 
 describe("machined in container mode", () => {
   test("boots from --config with a real containerd, and SIGTERM shuts it down cleanly", async () => {
@@ -150,6 +141,7 @@ describe("the multi-call entry", () => {
 
   test("the compiled binary dispatches on argv0 (/usr/bin/apid, trustd) and is machined otherwise", async () => {
     // The binary every container-mode test runs apid from (built once for the run).
+    const binary = testNodeBinary();
     const run = async (argv0: string, args: string[]) => {
       const proc = Bun.spawn([binary, ...args], { argv0, stdout: "pipe", stderr: "pipe" });
       const code = await proc.exited;

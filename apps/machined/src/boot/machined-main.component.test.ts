@@ -1,27 +1,21 @@
 // machined for real in container mode (the multi-call entry, a real containerd), driven through its
 // machine API socket the way apid will: gRPC over HTTP/2 on the unix socket, the role in a header.
-import { afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
+import { afterEach, beforeEach, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApplyMode, BRONZE_VERSION, LogLineDecoder, MachineService, ROLE_HEADER } from "@bronze/api";
-import { freePort, readLines } from "@bronze/testing";
+import { readLines } from "@bronze/testing";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ConfigStore } from "../config/config-store.ts";
-import { testNodeBinary } from "../testing/node-binary-fixture.ts";
+import { spawnMachined } from "../testing/container-machined.ts";
 import { killSandbox, sandboxProcesses } from "../testing/sandbox-processes.ts";
 
-const MAIN = join(import.meta.dir, "../main.ts");
 const TESTDATA = join(import.meta.dir, "../../../../libs/config-schema/testdata");
 
 let root: string;
-let binary: string;
-beforeAll(() => {
-  // apid runs from a binary built from this checkout, never from a leftover dist/bronze-node.
-  binary = testNodeBinary();
-});
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "mdapi-"));
 });
@@ -30,11 +24,9 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** machined in container mode under the test's root, apid from the test's binary on a free port. */
+/** machined in container mode under the test's root (see spawnMachined), and its output. */
 async function startMachined(...flags: string[]) {
-  const apidPort = String(await freePort());
-  const argv = ["bun", MAIN, "--platform", "container", "--root", root, "--node-binary", binary];
-  const proc = Bun.spawn([...argv, "--apid-port", apidPort, ...flags], { stdout: "pipe", stderr: "pipe" });
+  const proc = await spawnMachined(root, "--platform", "container", ...flags);
   return { proc, out: readLines(proc.stdout) };
 }
 
