@@ -1,7 +1,26 @@
-// Runs every package's tests (unit, real components, and tests/e2e's end-to-end tests) through turbo, then the tests of the shared build scripts in
-// ./scripts, streams their output, and ends with one plain summary line ("N passed, N failed")
-// summed over all of them, so CI logs show the total at a glance.
+// Runs the tests through turbo, streams their output, and ends with one plain summary line
+// ("bun test: N passed, N failed") summed over everything that ran, so CI logs show the total at a
+// glance.
+//
+//   bun scripts/test.ts                  every tier, as CI does (`bun run test`)
+//   bun scripts/test.ts unit             unit tests: no root, no network, no containerd (`bun run test:unit`)
+//   bun scripts/test.ts components       *.component.test.ts: root, a real containerd, namespaces, loop devices
+//   bun scripts/test.ts e2e              QEMU (tests/e2e, *.e2e.test.ts)
+//
+// Several tiers may be named; anything else is passed to turbo (e.g. --filter=@bronze/machined).
+// The tests of the shared build scripts in ./scripts are unit tests.
 export {};
+
+const TIERS = { unit: "test:unit", components: "test:components", e2e: "test:e2e" } as const;
+type Tier = keyof typeof TIERS;
+const isTier = (arg: string): arg is Tier => Object.hasOwn(TIERS, arg);
+
+const args = process.argv.slice(2);
+const named = args.filter(isTier);
+const turboFlags = args.filter((a) => !isTier(a));
+// Every tier: each package's `test` (its unit and component tests in one run), then the end-to-end tests.
+const tasks = named.length === 0 ? ["test", "test:e2e"] : named.map((t) => TIERS[t]);
+const withScripts = named.length === 0 || named.includes("unit");
 
 let passed = 0;
 let failed = 0;
@@ -36,13 +55,12 @@ const turbo = await run([
   "bunx",
   "turbo",
   "run",
-  "test",
-  "test:e2e",
+  ...tasks,
   "--concurrency=1",
   "--continue",
   "--output-logs=full",
-  ...process.argv.slice(2),
+  ...turboFlags,
 ]);
-const scripts = await run(["bun", "test", "--timeout", "60000", "./scripts/"]);
+const scripts = withScripts ? await run(["bun", "test", "--timeout", "60000", "./scripts/"]) : 0;
 console.log(`\nbun test: ${passed} passed, ${failed} failed`);
 process.exit(turbo !== 0 ? turbo : scripts !== 0 ? scripts : failed > 0 ? 1 : 0);

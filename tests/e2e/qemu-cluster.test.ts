@@ -1,7 +1,7 @@
 // A real local cluster (DESIGN.md §7, §9 step 3; issue 6 "End-to-end tests"): build the qemu image
 // and the compiled osctl, then `osctl cluster create` one control plane and one worker under QEMU
 // (TCG here, direct kernel boot), as a user would. ONE cluster serves the whole file (booting costs
-// minutes under emulation), so the tests run in order and each builds on the previous one:
+// minutes under emulation), so the tests run in order as steps of one chain (src/steps.ts):
 // - the nodes' API through the control plane's endpoint: version, services, logs, dmesg, ls, read;
 // - the root filesystem is read-only: a config writing outside /var is refused (validate and
 //   apply-config --dry-run), and the node shows its root as a read-only squashfs;
@@ -20,6 +20,7 @@ import { peerCertificate } from "./src/peer-certificate.ts";
 import { processesMentioning } from "./src/qemu-processes.ts";
 import { REPO_ROOT } from "./src/repo-root.ts";
 import { type CliResult, runOsctl } from "./src/run-osctl.ts";
+import { Steps } from "./src/steps.ts";
 
 const NAME = "e2e";
 const CP = `${NAME}-controlplane-1`;
@@ -48,6 +49,15 @@ interface ClusterState {
   server: { log: string };
   nodes: NodeState[];
 }
+
+// The tests are steps of one chain on one booted cluster (booting more would cost CI minutes): each
+// names the steps it needs and, when one of them failed, says so instead of failing on a cluster that
+// is not there. The read-only checks need only the cluster; the worker's reboot, its shutdown and the
+// cluster's destruction each need the step before.
+const steps = new Steps(test);
+const CREATE = "cluster create boots a control plane and a worker that both get their config and answer";
+const REBOOT = "reboot --wait of the worker comes back";
+const SHUTDOWN = "shutdown of the worker ends its QEMU process";
 
 /** Set by the first test; the others need the cluster it created. */
 let cluster: { state: ClusterState; cp: NodeState; worker: NodeState; endpoint: string } | undefined;
@@ -132,67 +142,73 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("cluster create boots a control plane and a worker that both get their config and answer", async () => {
-  // osctl's default guest RAM (512 MB with the compact initramfs). Measured on 2 shared, loaded
-  // cores: both APIs answer after 150-340 s.
-  const create = await osctl(
-    [
-      "--timeout",
-      "15m",
-      "cluster",
-      "create",
-      "--name",
-      NAME,
-      "--controlplanes",
-      "1",
-      "--workers",
-      "1",
-      "--assets",
-      out,
-    ],
-    1_000_000,
-  );
-  const serials = [CP, WORKER]
-    .map((n) => `\n--- ${n} serial tail ---\n${tail(join(stateDir, n, "serial.log"))}`)
-    .join("");
-  if (create.code !== 0) throw new Error(`${explain("cluster create", create)}${serials}`);
-  for (const node of [CP, WORKER]) {
-    expect(create.stdout).toContain(`${node}: kernel booting`);
-    expect(create.stdout).toMatch(
-      new RegExp(`${node}: config downloaded from http://10\\.0\\.2\\.2:\\d+/config\\?mac=52%3A54`),
+steps.test(
+  CREATE,
+  [],
+  async () => {
+    // osctl's default guest RAM (512 MB with the compact initramfs). Measured on 2 shared, loaded
+    // cores: both APIs answer after 150-340 s.
+    const create = await osctl(
+      [
+        "--timeout",
+        "15m",
+        "cluster",
+        "create",
+        "--name",
+        NAME,
+        "--controlplanes",
+        "1",
+        "--workers",
+        "1",
+        "--assets",
+        out,
+      ],
+      1_000_000,
     );
-    expect(create.stdout).toContain(`${node}: API answers over mTLS`);
-  }
-  expect(create.stdout).toContain(`cluster "${NAME}" is up`);
+    const serials = [CP, WORKER]
+      .map((n) => `\n--- ${n} serial tail ---\n${tail(join(stateDir, n, "serial.log"))}`)
+      .join("");
+    if (create.code !== 0) throw new Error(`${explain("cluster create", create)}${serials}`);
+    for (const node of [CP, WORKER]) {
+      expect(create.stdout).toContain(`${node}: kernel booting`);
+      expect(create.stdout).toMatch(
+        new RegExp(`${node}: config downloaded from http://10\\.0\\.2\\.2:\\d+/config\\?mac=52%3A54`),
+      );
+      expect(create.stdout).toContain(`${node}: API answers over mTLS`);
+    }
+    expect(create.stdout).toContain(`cluster "${NAME}" is up`);
 
-  // Each node was served its own config, found by the MAC machined substituted.
-  const state: ClusterState = JSON.parse(readFileSync(join(stateDir, "state.json"), "utf8"));
-  const cp = state.nodes.find((n) => n.name === CP);
-  const worker = state.nodes.find((n) => n.name === WORKER);
-  if (!cp || !worker) throw new Error(`state.json lacks ${CP} or ${WORKER}: ${JSON.stringify(state.nodes)}`);
-  expect([cp.role, cp.clusterIp, worker.role, worker.clusterIp]).toEqual([
-    "controlplane",
-    CP_IP,
-    "worker",
-    WORKER_IP,
-  ]);
-  const served = readFileSync(state.server.log, "utf8");
-  for (const node of [cp, worker])
-    expect(served).toContain(`-> 200 ${join(stateDir, "configs", `${node.mac}.yaml`)}`);
-  expect(readFileSync(cp.serialLog, "utf8")).toContain(`hostname set to ${CP}`);
-  expect(readFileSync(worker.serialLog, "utf8")).toContain(`hostname set to ${WORKER}`);
+    // Each node was served its own config, found by the MAC machined substituted.
+    const state: ClusterState = JSON.parse(readFileSync(join(stateDir, "state.json"), "utf8"));
+    const cp = state.nodes.find((n) => n.name === CP);
+    const worker = state.nodes.find((n) => n.name === WORKER);
+    if (!cp || !worker)
+      throw new Error(`state.json lacks ${CP} or ${WORKER}: ${JSON.stringify(state.nodes)}`);
+    expect([cp.role, cp.clusterIp, worker.role, worker.clusterIp]).toEqual([
+      "controlplane",
+      CP_IP,
+      "worker",
+      WORKER_IP,
+    ]);
+    const served = readFileSync(state.server.log, "utf8");
+    for (const node of [cp, worker])
+      expect(served).toContain(`-> 200 ${join(stateDir, "configs", `${node.mac}.yaml`)}`);
+    expect(readFileSync(cp.serialLog, "utf8")).toContain(`hostname set to ${CP}`);
+    expect(readFileSync(worker.serialLog, "utf8")).toContain(`hostname set to ${WORKER}`);
 
-  // The context was merged, with the forwarded apid ports as its endpoints.
-  const config = parse(readFileSync(osconfig, "utf8"));
-  expect(config.context).toBe(NAME);
-  expect(config.contexts[NAME].endpoints).toEqual([
-    `127.0.0.1:${cp.apidPort}`,
-    `127.0.0.1:${worker.apidPort}`,
-  ]);
-  cluster = { state, cp, worker, endpoint: `127.0.0.1:${cp.apidPort}` };
-}, 1_100_000);
+    // The context was merged, with the forwarded apid ports as its endpoints.
+    const config = parse(readFileSync(osconfig, "utf8"));
+    expect(config.context).toBe(NAME);
+    expect(config.contexts[NAME].endpoints).toEqual([
+      `127.0.0.1:${cp.apidPort}`,
+      `127.0.0.1:${worker.apidPort}`,
+    ]);
+    cluster = { state, cp, worker, endpoint: `127.0.0.1:${cp.apidPort}` };
+  },
+  1_100_000,
+);
 
-test("version answers for both nodes through the control plane's endpoint (-n)", async () => {
+steps.test("version answers for both nodes through the control plane's endpoint (-n)", [CREATE], async () => {
   const version = expectOk("version", await viaControlPlane(["-n", `${CP_IP},${WORKER_IP}`, "version"]));
   expect(version.stdout).toContain("Client:");
   for (const ip of [CP_IP, WORKER_IP]) expect(version.stdout).toContain(`NODE:        ${ip}`);
@@ -200,23 +216,27 @@ test("version answers for both nodes through the control plane's endpoint (-n)",
   expect(version.stdout.match(/Maintenance: no/g)?.length).toBe(2);
 });
 
-test("services: containerd, apid, trustd running and healthy on the control plane; the worker has no trustd", async () => {
-  const services = expectOk("services", await viaControlPlane(["-n", `${CP_IP},${WORKER_IP}`, "services"]));
-  const rows = serviceRows(services.stdout);
-  const on = (node: string) => rows.filter((r) => r.node === node);
-  for (const id of ["containerd", "apid", "trustd"])
-    expect(on(CP_IP).find((r) => r.id === id)).toEqual({ node: CP_IP, id, state: "Running", health: "OK" });
-  for (const id of ["containerd", "apid"])
-    expect(on(WORKER_IP).find((r) => r.id === id)).toEqual({
-      node: WORKER_IP,
-      id,
-      state: "Running",
-      health: "OK",
-    });
-  expect(on(WORKER_IP).map((r) => r.id)).not.toContain("trustd");
-});
+steps.test(
+  "services: containerd, apid, trustd running and healthy on the control plane; the worker has no trustd",
+  [CREATE],
+  async () => {
+    const services = expectOk("services", await viaControlPlane(["-n", `${CP_IP},${WORKER_IP}`, "services"]));
+    const rows = serviceRows(services.stdout);
+    const on = (node: string) => rows.filter((r) => r.node === node);
+    for (const id of ["containerd", "apid", "trustd"])
+      expect(on(CP_IP).find((r) => r.id === id)).toEqual({ node: CP_IP, id, state: "Running", health: "OK" });
+    for (const id of ["containerd", "apid"])
+      expect(on(WORKER_IP).find((r) => r.id === id)).toEqual({
+        node: WORKER_IP,
+        id,
+        state: "Running",
+        health: "OK",
+      });
+    expect(on(WORKER_IP).map((r) => r.id)).not.toContain("trustd");
+  },
+);
 
-test("logs apid, dmesg, ls / and read /etc/os-release on the control plane", async () => {
+steps.test("logs apid, dmesg, ls / and read /etc/os-release on the control plane", [CREATE], async () => {
   const logs = expectOk("logs apid", await viaControlPlane(["-n", CP_IP, "logs", "apid"]));
   expect(logs.stdout).toContain("apid: serving on 0.0.0.0:50000");
 
@@ -234,77 +254,81 @@ test("logs apid, dmesg, ls / and read /etc/os-release on the control plane", asy
   expect(release.stdout).toContain("ID=bronze");
 });
 
-test("the root filesystem is read-only: a config file outside /var is refused, and / is a read-only squashfs", async () => {
-  // (a) a machine.files entry on the read-only root: refused by `machineconfig patch` (which
-  // validates its output), by `validate`, and by the node itself (apply-config --dry-run).
-  const workerConfig = join(stateDir, "configs", `${running().worker.mac}.yaml`);
-  const file = (path: string) => ({ path, content: "hello", permissions: 0o644, op: "create" });
-  const patch = join(dir, "etc-file.yaml");
-  writeFileSync(patch, stringify({ machine: { files: [file("/etc/bronze-e2e.conf")] } }));
-  const patchRefused = await osctl(["machineconfig", "patch", workerConfig, "-p", `@${patch}`]);
-  expect(patchRefused.code).toBe(1);
-  expect(patchRefused.stderr).toContain(
-    "machine.files[0].path: /etc/bronze-e2e.conf is on the read-only root filesystem",
-  );
+steps.test(
+  "the root filesystem is read-only: a config file outside /var is refused, and / is a read-only squashfs",
+  [CREATE],
+  async () => {
+    // (a) a machine.files entry on the read-only root: refused by `machineconfig patch` (which
+    // validates its output), by `validate`, and by the node itself (apply-config --dry-run).
+    const workerConfig = join(stateDir, "configs", `${running().worker.mac}.yaml`);
+    const file = (path: string) => ({ path, content: "hello", permissions: 0o644, op: "create" });
+    const patch = join(dir, "etc-file.yaml");
+    writeFileSync(patch, stringify({ machine: { files: [file("/etc/bronze-e2e.conf")] } }));
+    const patchRefused = await osctl(["machineconfig", "patch", workerConfig, "-p", `@${patch}`]);
+    expect(patchRefused.code).toBe(1);
+    expect(patchRefused.stderr).toContain(
+      "machine.files[0].path: /etc/bronze-e2e.conf is on the read-only root filesystem",
+    );
 
-  const withFile = (path: string) => {
-    const config = parse(readFileSync(workerConfig, "utf8"));
-    config.machine.files = [file(path)];
-    const written = join(dir, `worker-with-${path.split("/")[1]}-file.yaml`);
-    writeFileSync(written, stringify(config));
-    return written;
-  };
-  const onRoot = withFile("/etc/bronze-e2e.conf");
-  const validate = await osctl(["validate", "--config", onRoot, "--mode", "qemu"]);
-  expect(validate.code).toBe(1);
-  expect(`${validate.stdout}${validate.stderr}`).toContain(
-    "machine.files[0].path: /etc/bronze-e2e.conf is on the read-only root filesystem",
-  );
-  const dryRun = await viaControlPlane(["-n", WORKER_IP, "apply-config", "-f", onRoot, "--dry-run"]);
-  expect(dryRun.code).toBe(1);
-  expect(dryRun.stderr).toContain(
-    "machine.files[0].path: /etc/bronze-e2e.conf is on the read-only root filesystem",
-  );
+    const withFile = (path: string) => {
+      const config = parse(readFileSync(workerConfig, "utf8"));
+      config.machine.files = [file(path)];
+      const written = join(dir, `worker-with-${path.split("/")[1]}-file.yaml`);
+      writeFileSync(written, stringify(config));
+      return written;
+    };
+    const onRoot = withFile("/etc/bronze-e2e.conf");
+    const validate = await osctl(["validate", "--config", onRoot, "--mode", "qemu"]);
+    expect(validate.code).toBe(1);
+    expect(`${validate.stdout}${validate.stderr}`).toContain(
+      "machine.files[0].path: /etc/bronze-e2e.conf is on the read-only root filesystem",
+    );
+    const dryRun = await viaControlPlane(["-n", WORKER_IP, "apply-config", "-f", onRoot, "--dry-run"]);
+    expect(dryRun.code).toBe(1);
+    expect(dryRun.stderr).toContain(
+      "machine.files[0].path: /etc/bronze-e2e.conf is on the read-only root filesystem",
+    );
 
-  // The same entry under /var is accepted: the dry run shows it in the diff and changes nothing.
-  const varDryRun = expectOk(
-    "apply-config --dry-run",
-    await viaControlPlane([
-      "-n",
-      WORKER_IP,
-      "apply-config",
-      "-f",
-      withFile("/var/bronze-e2e.conf"),
-      "--dry-run",
-    ]),
-  );
-  expect(`${varDryRun.stdout}${varDryRun.stderr}`).toContain("/var/bronze-e2e.conf");
-  expect(`${varDryRun.stdout}${varDryRun.stderr}`).toContain("dry run: nothing changed");
+    // The same entry under /var is accepted: the dry run shows it in the diff and changes nothing.
+    const varDryRun = expectOk(
+      "apply-config --dry-run",
+      await viaControlPlane([
+        "-n",
+        WORKER_IP,
+        "apply-config",
+        "-f",
+        withFile("/var/bronze-e2e.conf"),
+        "--dry-run",
+      ]),
+    );
+    expect(`${varDryRun.stdout}${varDryRun.stderr}`).toContain("/var/bronze-e2e.conf");
+    expect(`${varDryRun.stdout}${varDryRun.stderr}`).toContain("dry run: nothing changed");
 
-  // (b) on the node: / is the squashfs, mounted read-only (the kernel's own view, and the Mounts API).
-  const mountinfo = expectOk(
-    "read mountinfo",
-    await viaControlPlane(["-n", CP_IP, "read", "/proc/self/mountinfo"]),
-  );
-  // mountinfo: "<id> <parent> <dev> <root> <mount point> <options> ... - <fstype> <source> <super options>"
-  const root = mountinfo.stdout.split("\n").find((line) => line.split(" ")[4] === "/");
-  expect(root).toBeDefined();
-  const mountOptions = root?.split(" ")[5] ?? "";
-  const fsType = root?.split(" - ")[1]?.split(" ")[0];
-  expect(fsType).toBe("squashfs");
-  expect(mountOptions.split(",")).toContain("ro");
+    // (b) on the node: / is the squashfs, mounted read-only (the kernel's own view, and the Mounts API).
+    const mountinfo = expectOk(
+      "read mountinfo",
+      await viaControlPlane(["-n", CP_IP, "read", "/proc/self/mountinfo"]),
+    );
+    // mountinfo: "<id> <parent> <dev> <root> <mount point> <options> ... - <fstype> <source> <super options>"
+    const root = mountinfo.stdout.split("\n").find((line) => line.split(" ")[4] === "/");
+    expect(root).toBeDefined();
+    const mountOptions = root?.split(" ")[5] ?? "";
+    const fsType = root?.split(" - ")[1]?.split(" ")[0];
+    expect(fsType).toBe("squashfs");
+    expect(mountOptions.split(",")).toContain("ro");
 
-  const mounts = expectOk("mounts", await viaControlPlane(["-n", CP_IP, "mounts", "-o", "json"]));
-  const listed: { mountedOn: string; fsType: string; options: string }[] = JSON.parse(mounts.stdout)[0]
-    .mounts;
-  const rootMount = listed.find((m) => m.mountedOn === "/");
-  expect(rootMount?.fsType).toBe("squashfs");
-  expect(rootMount?.options.split(",")).toContain("ro");
-  // What is writable is tmpfs: /system and /var.
-  expect(listed.find((m) => m.mountedOn === "/var")?.options.split(",")).toContain("rw");
-});
+    const mounts = expectOk("mounts", await viaControlPlane(["-n", CP_IP, "mounts", "-o", "json"]));
+    const listed: { mountedOn: string; fsType: string; options: string }[] = JSON.parse(mounts.stdout)[0]
+      .mounts;
+    const rootMount = listed.find((m) => m.mountedOn === "/");
+    expect(rootMount?.fsType).toBe("squashfs");
+    expect(rootMount?.options.split(",")).toContain("ro");
+    // What is writable is tmpfs: /system and /var.
+    expect(listed.find((m) => m.mountedOn === "/var")?.options.split(",")).toContain("rw");
+  },
+);
 
-test("the worker's apid certificate was signed by the control plane's trustd", async () => {
+steps.test("the worker's apid certificate was signed by the control plane's trustd", [CREATE], async () => {
   const { cp, worker } = running();
   const admin = adminCredentials();
   const presented = await peerCertificate({
@@ -341,7 +365,7 @@ test("the worker's apid certificate was signed by the control plane's trustd", a
   expect(pki.stdout).toContain(`certificates written, signed by trustd at ${CP_IP}:50001`);
 });
 
-test("calls to the worker go through the control plane's apid", async () => {
+steps.test("calls to the worker go through the control plane's apid", [CREATE], async () => {
   // Only the control plane's endpoint is given: the worker is reached on the cluster network.
   const read = expectOk(
     "read on the worker",
@@ -357,7 +381,7 @@ test("calls to the worker go through the control plane's apid", async () => {
   expect(mixed.stderr).toContain("10.5.0.99");
 });
 
-test("a reader-role client config reads but cannot reboot", async () => {
+steps.test("a reader-role client config reads but cannot reboot", [CREATE], async () => {
   const readerConfig = join(dir, "reader-osconfig");
   const created = expectOk(
     "config new",
@@ -384,48 +408,65 @@ test("a reader-role client config reads but cannot reboot", async () => {
   expect(boots?.length).toBe(1);
 });
 
-test("reboot --wait of the worker comes back", async () => {
-  const reboot = await viaControlPlane(["-n", WORKER_IP, "--timeout", "15m", "reboot", "--wait"], 1_000_000);
-  if (reboot.code !== 0) throw new Error(explain("reboot --wait", reboot));
-  expect(`${reboot.stdout}${reboot.stderr}`).toContain(`${WORKER_IP}: reboot requested`);
-  const serial = readFileSync(running().worker.serialLog, "utf8");
-  expect(serial).toContain("[reboot] reboot: reboot(restart)");
-  expect(serial.match(/\[boot\] sequence started/g)?.length).toBe(2);
-  // The same QEMU process: the guest restarted, not the emulator.
-  expect(qemuProcesses()).toContain(running().worker.pid);
-  const version = expectOk("version after reboot", await viaControlPlane(["-n", WORKER_IP, "version"]));
-  expect(version.stdout).toContain(`NODE:        ${WORKER_IP}`);
-}, 1_100_000);
+steps.test(
+  REBOOT,
+  [CREATE],
+  async () => {
+    const reboot = await viaControlPlane(
+      ["-n", WORKER_IP, "--timeout", "15m", "reboot", "--wait"],
+      1_000_000,
+    );
+    if (reboot.code !== 0) throw new Error(explain("reboot --wait", reboot));
+    expect(`${reboot.stdout}${reboot.stderr}`).toContain(`${WORKER_IP}: reboot requested`);
+    const serial = readFileSync(running().worker.serialLog, "utf8");
+    expect(serial).toContain("[reboot] reboot: reboot(restart)");
+    expect(serial.match(/\[boot\] sequence started/g)?.length).toBe(2);
+    // The same QEMU process: the guest restarted, not the emulator.
+    expect(qemuProcesses()).toContain(running().worker.pid);
+    const version = expectOk("version after reboot", await viaControlPlane(["-n", WORKER_IP, "version"]));
+    expect(version.stdout).toContain(`NODE:        ${WORKER_IP}`);
+  },
+  1_100_000,
+);
 
-test("shutdown of the worker ends its QEMU process", async () => {
-  const { worker, cp } = running();
-  const shutdown = expectOk("shutdown", await viaControlPlane(["-n", WORKER_IP, "shutdown"]));
-  expect(`${shutdown.stdout}${shutdown.stderr}`).toContain(`${WORKER_IP}: shutdown requested`);
-  await waitFor(async () => (qemuProcesses().includes(worker.pid) ? undefined : true), {
-    what: `${WORKER}'s QEMU process (pid ${worker.pid}) to exit`,
-    timeoutMs: 300_000,
-    intervalMs: 2000,
-  });
-  expect(readFileSync(worker.serialLog, "utf8")).toContain("reboot: Power down");
-  expect(qemuProcesses()).toEqual([cp.pid]);
-}, 400_000);
+steps.test(
+  SHUTDOWN,
+  [CREATE, REBOOT],
+  async () => {
+    const { worker, cp } = running();
+    const shutdown = expectOk("shutdown", await viaControlPlane(["-n", WORKER_IP, "shutdown"]));
+    expect(`${shutdown.stdout}${shutdown.stderr}`).toContain(`${WORKER_IP}: shutdown requested`);
+    await waitFor(async () => (qemuProcesses().includes(worker.pid) ? undefined : true), {
+      what: `${WORKER}'s QEMU process (pid ${worker.pid}) to exit`,
+      timeoutMs: 300_000,
+      intervalMs: 2000,
+    });
+    expect(readFileSync(worker.serialLog, "utf8")).toContain("reboot: Power down");
+    expect(qemuProcesses()).toEqual([cp.pid]);
+  },
+  400_000,
+);
 
-test("cluster show lists the worker stopped and the control plane alive; destroy leaves nothing", async () => {
-  const show = expectOk("cluster show", await osctl(["cluster", "show", "--name", NAME, "-o", "json"]));
-  const shown = JSON.parse(show.stdout);
-  expect(
-    shown.nodes.map((n: { name: string; role: string; alive: boolean }) => [n.name, n.role, n.alive]),
-  ).toEqual([
-    [CP, "controlplane", true],
-    [WORKER, "worker", false],
-  ]);
-  expect(shown.server.alive).toBe(true);
+steps.test(
+  "cluster show lists the worker stopped and the control plane alive; destroy leaves nothing",
+  [CREATE, SHUTDOWN],
+  async () => {
+    const show = expectOk("cluster show", await osctl(["cluster", "show", "--name", NAME, "-o", "json"]));
+    const shown = JSON.parse(show.stdout);
+    expect(
+      shown.nodes.map((n: { name: string; role: string; alive: boolean }) => [n.name, n.role, n.alive]),
+    ).toEqual([
+      [CP, "controlplane", true],
+      [WORKER, "worker", false],
+    ]);
+    expect(shown.server.alive).toBe(true);
 
-  expectOk("cluster destroy", await osctl(["cluster", "destroy", "--name", NAME]));
-  expect(qemuProcesses()).toEqual([]);
-  expect(existsSync(stateDir)).toBe(false);
-  expect(parse(readFileSync(osconfig, "utf8")).contexts[NAME]).toBeUndefined();
-  const again = await osctl(["cluster", "show", "--name", NAME]);
-  expect(again.code).toBe(1);
-  expect(again.stderr).toContain(`no cluster "${NAME}"`);
-});
+    expectOk("cluster destroy", await osctl(["cluster", "destroy", "--name", NAME]));
+    expect(qemuProcesses()).toEqual([]);
+    expect(existsSync(stateDir)).toBe(false);
+    expect(parse(readFileSync(osconfig, "utf8")).contexts[NAME]).toBeUndefined();
+    const again = await osctl(["cluster", "show", "--name", NAME]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`no cluster "${NAME}"`);
+  },
+);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { BRONZE_VERSION, LogLineDecoder, LogsRequestSchema, ROLE_HEADER } from "@bronze/api";
 import { type CertificateAndKey, inspectCertificate, issueCertificate } from "@bronze/pki";
+import { eventually } from "@bronze/testing";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ApidFixture, startApidFixture } from "../test/apid-fixture.ts";
@@ -83,7 +84,10 @@ test("each role against a read, an operate and an admin method", async () => {
   }
 });
 
-/** Whether the TLS handshake with `cert` leaves a usable connection ("open") or apid drops it. */
+/**
+ * Whether the TLS handshake with `cert` leaves a usable connection ("open": apid's HTTP/2 server
+ * sends its SETTINGS, which it does only once it accepted the client) or apid drops it.
+ */
 function handshake(port: number, cert: CertificateAndKey | undefined): Promise<string> {
   return new Promise((resolve) => {
     const socket = tlsConnect({
@@ -94,17 +98,16 @@ function handshake(port: number, cert: CertificateAndKey | undefined): Promise<s
       key: cert?.key,
       ALPNProtocols: ["h2"],
     });
-    const timer = setTimeout(() => {
-      resolve("open");
+    let settled = false;
+    const settle = (result: string) => {
+      if (settled) return;
+      settled = true;
+      resolve(result);
       socket.destroy();
-    }, 300);
-    const refused = (why: string) => {
-      clearTimeout(timer);
-      resolve(`refused ${why}`);
     };
-    socket.on("error", (e) => refused(e.message));
-    socket.on("close", () => refused("(closed)"));
-    socket.on("data", () => {});
+    socket.once("data", () => settle("open"));
+    socket.on("error", (e) => settle(`refused ${e.message}`));
+    socket.on("close", () => settle("refused (closed)"));
   });
 }
 
@@ -275,9 +278,7 @@ test("Logs follow passes through, and a client going away cancels the stream at 
   })();
   await reading;
   expect(seen).toEqual(["one", "two"]);
-  const deadline = Date.now() + 5000;
-  while (f.cpMachined.followers() > 0 && Date.now() < deadline) await Bun.sleep(20);
-  expect(f.cpMachined.followers()).toBe(0);
+  await eventually("machined's followers gone", () => f.cpMachined.followers() === 0, 5000, 20);
 });
 
 /** The raw gRPC response body of Logs{id} from `apid` to a client that accepts gzip. */
@@ -355,9 +356,7 @@ test("a slow reader holds machined back (backpressure), and Logs streams as Conn
   expect(f.cpMachined.logBytesRead() - readBefore).toBeLessThanOrEqual(4 * 1024 * 1024);
   abort.abort();
   await it.next().catch(() => undefined);
-  const deadline = Date.now() + 5000;
-  while (f.cpMachined.followers() > 0 && Date.now() < deadline) await Bun.sleep(20);
-  expect(f.cpMachined.followers()).toBe(0);
+  await eventually("machined's followers gone", () => f.cpMachined.followers() === 0, 5000, 20);
 
   const json = await drain(f.client(f.cp, f.pki.reader, "connect").logs({ id: "echo" }));
   expect(linesOf(json)).toEqual(["first line", "second line"]);
@@ -396,9 +395,7 @@ test("a renewed server certificate is served without a restart", async () => {
   const reloads = f.cp.reloads();
   writeFileSync(join(f.cpPkiDir, "server.key"), renewed.key);
   writeFileSync(join(f.cpPkiDir, "server.crt"), renewed.crt);
-  const deadline = Date.now() + 5000;
-  while (f.cp.reloads() === reloads && Date.now() < deadline) await Bun.sleep(20);
-  expect(f.cp.reloads()).toBeGreaterThan(reloads);
+  await eventually("apid reloaded its certificate", () => f.cp.reloads() > reloads, 5000, 20);
   expect((await servedCertificate(f.cp.port)).startsWith("node-renewed ")).toBe(true);
   expect((await f.client(f.cp, f.pki.reader).version({})).version?.tag).toBe(BRONZE_VERSION);
 });

@@ -22,8 +22,13 @@ const refusing = new Http2SessionManager("http://localhost", undefined, {
 });
 /** Opens upstream streams only once `openGate` is called (a slow upstream session). */
 let openGate: () => void = () => {};
+/** How many upstream streams wait at the gate. */
+let heldAtGate = 0;
+/** How many callers of /s/SlowForever the front saw go away. */
+let slowCallersGone = 0;
 class SlowSessions extends Http2SessionManager {
   override async request(...args: Parameters<Http2SessionManager["request"]>) {
+    heldAtGate++;
     await new Promise<void>((resolve) => {
       openGate = resolve;
     });
@@ -96,6 +101,7 @@ beforeAll(async () => {
     createConnection: () => connect(join(dir, "up.sock")),
   });
   front = http2.createServer((req, res) => {
+    if (req.url === "/s/SlowForever") req.once("close", () => slowCallersGone++);
     const target = req.url === "/s/Refused" ? refusing : req.url === "/s/SlowForever" ? slow : sessions;
     passThroughGrpc(req, res, {
       sessions: target,
@@ -207,8 +213,7 @@ test("the caller going away cancels the upstream stream", async () => {
   req.end(envelope(""));
   await new Promise<void>((resolve) => req.once("data", () => resolve()));
   req.close(http2.constants.NGHTTP2_CANCEL);
-  for (let i = 0; i < 100 && cancelled === before; i++) await Bun.sleep(20);
-  expect(cancelled).toBe(before + 1);
+  await eventually("the upstream stream cancelled", () => cancelled === before + 1, 5000, 20);
   client.close();
 });
 
@@ -223,12 +228,18 @@ test("a caller gone while the upstream stream opens: the upstream call is cancel
     "content-type": "application/grpc",
   });
   req.end(envelope(""));
-  await Bun.sleep(100); // the request is read; the gate holds the upstream stream
+  const held = heldAtGate;
+  const gone = slowCallersGone;
+  await eventually(
+    "the request read, its upstream stream held at the gate",
+    () => heldAtGate === held + 1,
+    5000,
+    5,
+  );
   req.close(http2.constants.NGHTTP2_CANCEL);
-  await Bun.sleep(50);
+  await eventually("the caller gone, as the front sees it", () => slowCallersGone === gone + 1, 5000, 5);
   openGate();
-  for (let i = 0; i < 100 && cancelled === before; i++) await Bun.sleep(20);
-  expect(cancelled).toBe(before + 1);
+  await eventually("the upstream stream cancelled", () => cancelled === before + 1, 5000, 20);
   client.close();
 });
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, jest, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,14 +18,17 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check() && Date.now() < deadline) await Bun.sleep(20);
+// The watcher's poll and debounce run on fake timers: each step moves one poll period plus the
+// debounce, after which every write made before it has been read.
+async function step(): Promise<void> {
+  jest.advanceTimersByTime(100 + 30);
+  for (let i = 0; i < 10; i++) await Promise.resolve();
 }
 
 test("a renewal is reported once; a broken write is reported as an error and not applied", async () => {
   const changes: ApidPki[] = [];
   const errors: unknown[] = [];
+  jest.useFakeTimers();
   const watcher = watchPkiDir({
     dir,
     current: readPkiDir(dir),
@@ -38,19 +41,21 @@ test("a renewal is reported once; a broken write is reported as an error and not
     const renewed = await issueCertificate({ ca: pki.ca, commonName: "n2", usage: "server" });
     writeFileSync(join(dir, "server.key"), renewed.key);
     writeFileSync(join(dir, "server.crt"), renewed.crt);
-    await until(() => changes.length > 0);
+    await step();
     expect(changes.length).toBe(1);
     expect(changes[0]?.server.crt).toBe(renewed.crt);
     // Rewriting the same content is no change.
     writeFileSync(join(dir, "server.crt"), renewed.crt);
-    await Bun.sleep(300);
+    await step();
     expect(changes.length).toBe(1);
     // A key that does not match is an error; nothing changes.
     writeFileSync(join(dir, "server.key"), pki.admin.key);
-    await until(() => errors.length > 0);
+    await step();
+    expect(errors.length).toBeGreaterThan(0);
     expect(String(errors[0])).toContain("not a usable certificate and key");
     expect(changes.length).toBe(1);
   } finally {
     watcher.close();
+    jest.useRealTimers();
   }
 });

@@ -24,21 +24,22 @@ export function makeSystemClock(maxTimerMs = MAX_TIMER_MS): Clock {
     monotonic: () => performance.now(),
     sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
       if (signal?.aborted) return Promise.resolve(false);
-      const deadline = performance.now() + Math.max(0, ms);
       return new Promise((resolve) => {
+        let left = Math.max(0, ms);
         let timer: ReturnType<typeof setTimeout> | undefined;
         const onAbort = () => {
           clearTimeout(timer);
           resolve(false);
         };
+        // One timer per slice of at most maxTimerMs: the slices add up to the delay.
         const arm = () => {
-          const left = deadline - performance.now();
-          if (left <= 0) {
-            signal?.removeEventListener("abort", onAbort);
-            resolve(true);
-            return;
-          }
-          timer = setTimeout(arm, Math.min(left, maxTimerMs));
+          const slice = Math.min(left, maxTimerMs);
+          left -= slice;
+          timer = setTimeout(left > 0 ? arm : done, slice);
+        };
+        const done = () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(true);
         };
         signal?.addEventListener("abort", onAbort, { once: true });
         arm();

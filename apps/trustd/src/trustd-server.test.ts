@@ -10,6 +10,7 @@ import {
   issueCertificate,
   verifyCertificate,
 } from "@bronze/pki";
+import { eventually, waitFor } from "@bronze/testing";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { startTrustdFixture, TOKEN, type TrustdFixture } from "../test/trustd-fixture.ts";
 
@@ -120,19 +121,11 @@ test("a new token file is picked up without a restart", async () => {
   const next = "ghijkl.0123456789abcdef";
   writeFileSync(join(f.dir, "token"), next);
   const body = { csr: await csr() };
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const ok = await f
-      .client()
-      .certificate(body, { headers: { "x-bronze-token": next } })
-      .then(() => true)
-      .catch(() => false);
-    if (ok || Date.now() > deadline) {
-      expect(ok).toBe(true);
-      break;
-    }
-    await Bun.sleep(50);
-  }
+  await waitFor(() => f.client().certificate(body, { headers: { "x-bronze-token": next } }), {
+    what: "the new token accepted",
+    timeoutMs: 5000,
+    intervalMs: 50,
+  });
   const old = await failure(f.client().certificate(body, { headers: { "x-bronze-token": TOKEN } }));
   expect(old.code).toBe(Code.Unauthenticated);
   writeFileSync(join(f.dir, "token"), TOKEN);
@@ -167,7 +160,10 @@ test("a renewed server certificate is served without a restart", async () => {
   });
   writeFileSync(join(f.dir, "server.key"), renewed.key);
   writeFileSync(join(f.dir, "server.crt"), renewed.crt);
-  const deadline = Date.now() + 5000;
-  while ((await servedCommonName()) !== "cp-1-renewed" && Date.now() < deadline) await Bun.sleep(50);
-  expect(await servedCommonName()).toBe("cp-1-renewed");
+  await eventually(
+    "the renewed certificate served",
+    async () => (await servedCommonName()) === "cp-1-renewed",
+    5000,
+    50,
+  );
 });

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { eventually } from "@bronze/testing";
 import { closeOnAbort } from "./close-on-abort.ts";
 
 test("an abort ends a pass-through suspended at a yield (its finally runs)", async () => {
@@ -15,8 +16,7 @@ test("an abort ends a pass-through suspended at a yield (its finally runs)", asy
   const it = closeOnAbort(source(), abort.signal)[Symbol.asyncIterator]();
   expect((await it.next()).value).toBe(1);
   abort.abort();
-  await Bun.sleep(10);
-  expect(finished).toBe(true);
+  await eventually("the source's finally ran", () => finished, 5000, 1);
 });
 
 test("an already aborted signal ends the iterable at once", async () => {
@@ -24,6 +24,5 @@ test("an already aborted signal ends the iterable at once", async () => {
     yield 1;
   }
   const it = closeOnAbort(source(), AbortSignal.abort())[Symbol.asyncIterator]();
-  await Bun.sleep(1);
   expect((await it.next()).done).toBe(true);
 });

@@ -27,6 +27,11 @@ export interface ConnectionOptions {
   namespace: string;
   /** Default deadline of a call, in milliseconds (default 10 000). */
   timeoutMs?: number;
+  /**
+   * runc's state directory for the tasks this connection creates (default the shim's
+   * /run/containerd/runc): host-wide per namespace otherwise, so a test's containerd takes its own.
+   */
+  runcRoot?: string;
 }
 
 export const NAMESPACE_HEADER = "containerd-namespace";
@@ -48,6 +53,7 @@ export function validateIdentifier(op: string, kind: string, value: string): voi
 
 interface Shared {
   socketPath: string;
+  runcRoot: string | undefined;
   session: Http2SessionManager;
   transport: Transport;
   clients: Map<DescService, Client<DescService>>;
@@ -73,7 +79,7 @@ export class Connection {
     );
     const transport = createGrpcTransport({ baseUrl: "http://localhost", sessionManager: session });
     return new Connection(
-      { socketPath, session, transport, clients: new Map() },
+      { socketPath, runcRoot: options.runcRoot, session, transport, clients: new Map() },
       options.namespace,
       timeoutMs,
     );
@@ -81,6 +87,10 @@ export class Connection {
 
   get socketPath(): string {
     return this.shared.socketPath;
+  }
+
+  get runcRoot(): string | undefined {
+    return this.shared.runcRoot;
   }
 
   /** The same connection, making its calls in another namespace. */

@@ -9,6 +9,7 @@ import { mountToPb, toDate } from "./convert.ts";
 import { ContainerdError } from "./errors.ts";
 import { Tasks } from "./gen/github.com/containerd/containerd/api/services/tasks/v1/tasks_pb.ts";
 import { Status } from "./gen/github.com/containerd/containerd/api/types/task/task_pb.ts";
+import { runcOptionsAny } from "./runc-options.ts";
 import type { SpecProcess } from "./runtime-spec.ts";
 import { type Signal, signalNumber } from "./signals.ts";
 import { processToAny } from "./spec-any.ts";
@@ -108,12 +109,17 @@ export class TasksApi {
     const op = `tasks.create ${JSON.stringify(containerId)}`;
     const io = logStdio(op, options.logPath);
     const res = await this.conn.call(op, () =>
-      this.conn
-        .client(Tasks)
-        .create(
-          { containerId, rootfs: (options.rootfs ?? []).map(mountToPb), ...io },
-          this.conn.options(options, { timeoutMs: Math.max(this.conn.timeoutMs, 30_000) }),
-        ),
+      this.conn.client(Tasks).create(
+        {
+          containerId,
+          rootfs: (options.rootfs ?? []).map(mountToPb),
+          ...io,
+          ...(this.conn.runcRoot !== undefined
+            ? { options: runcOptionsAny({ root: this.conn.runcRoot }) }
+            : {}),
+        },
+        this.conn.options(options, { timeoutMs: Math.max(this.conn.timeoutMs, 30_000) }),
+      ),
     );
     return { containerId, pid: res.pid, status: "created" };
   }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TarWriteEntry, writeTar } from "@bronze/files";
-import { ContainerdClient } from "../src/client.ts";
+import type { ContainerdClient } from "../src/client.ts";
 import { MediaType, sha256Digest } from "../src/image-spec.ts";
 import { buildOciImageTarball, type OciImageTarball } from "../src/oci-image-tarball.ts";
 import { makeBusyboxRootfs } from "../src/testing/busybox-rootfs.ts";
@@ -13,20 +13,22 @@ import { startTestContainerd, type TestContainerd } from "../src/testing/contain
 export interface Env {
   containerd: TestContainerd;
   client: ContainerdClient;
+  /** The client's namespace (by default the harness's own: no other test run shares it). */
+  namespace: string;
   /** A scratch directory removed after the file's tests. */
   scratch: string;
 }
 
-/** Starts a containerd (and a client in `namespace`) before the file's tests; stops it after. */
-export function useContainerd(namespace = "bronze-test"): Env {
+/**
+ * Starts a containerd (and a client in `namespace`, by default one of its own) before the file's
+ * tests; stops it after.
+ */
+export function useContainerd(namespace?: string): Env {
   const env = {} as Env;
   beforeAll(async () => {
     env.containerd = await startTestContainerd();
-    env.client = await ContainerdClient.connect({
-      socketPath: env.containerd.socketPath,
-      namespace,
-      snapshotter: env.containerd.snapshotter,
-    });
+    env.namespace = namespace ?? env.containerd.namespace;
+    env.client = await env.containerd.connect(env.namespace);
     env.scratch = mkdtempSync(join(tmpdir(), "ctrd-test-"));
   });
   afterAll(async () => {

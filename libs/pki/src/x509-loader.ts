@@ -3,7 +3,7 @@
 // (x509 + asn1js + tsyringe cost ~25 ms to load in a fresh compiled process).
 //
 // Synchronous (require) because inspectCertificate is synchronous. Both `bun` and `bun build` leave the
-// required module unevaluated until this runs (see x509-loader.test.ts).
+// required module unevaluated until this runs (see x509-loader.component.test.ts).
 import type * as CryptoProvider from "./crypto-provider.ts";
 
 export type X509Module = typeof CryptoProvider.x509;

@@ -1,4 +1,5 @@
 // A TCP port nothing listens on right now, for a server the test starts next.
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
 export class FreePortError extends Error {
@@ -6,17 +7,51 @@ export class FreePortError extends Error {
   readonly code = "NoPort";
 }
 
-/** Asks the kernel for an unused port on `host` (binds port 0, reads it, closes). */
-export function freePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * The kernel's ephemeral range (net.ipv4.ip_local_port_range): the ports it gives to bind(0) and to
+ * every outgoing connection.
+ */
+export function ephemeralPorts(read = () => readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8")): {
+  low: number;
+  high: number;
+} {
+  try {
+    const [low, high] = read().trim().split(/\s+/).map(Number);
+    if (low !== undefined && high !== undefined && low > 1024 && high >= low) return { low, high };
+  } catch {
+    // not Linux, or no /proc: the usual default
+  }
+  return { low: 32768, high: 60999 };
+}
+
+function tryListen(port: number, host: string): Promise<boolean | Error> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", (error) => reject(new FreePortError(`no free port on ${host}: ${error.message}`)));
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() =>
-        port > 0 ? resolve(port) : reject(new FreePortError(`no port assigned on ${host}`)),
-      );
-    });
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      resolve(error.code === "EADDRINUSE" || error.code === "EACCES" ? false : error),
+    );
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A port nothing listens on right now on `host`, below the ephemeral range: a port from that range
+ * (what bind(0) returns) can be taken meanwhile by any outgoing connection's local end, so a port
+ * handed to a server that binds it seconds later must come from outside it. Take it just before the
+ * server that uses it starts.
+ */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  const { low } = ephemeralPorts();
+  const first = Math.max(1025, low - 12_000);
+  let last = "every port tried is in use";
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = first + Math.floor(Math.random() * (low - first));
+    const result = await tryListen(port, host);
+    if (result === true) return port;
+    if (result instanceof Error) {
+      last = result.message;
+      break;
+    }
+  }
+  throw new FreePortError(`no free port on ${host} below ${low}: ${last}`);
 }

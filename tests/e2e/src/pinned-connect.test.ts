@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@bronze/testing";
 import { pinnedConnectCall } from "./pinned-connect.ts";
 
 // A real TLS server with a self-signed certificate made by openssl, answering like apid's Connect
@@ -91,14 +92,11 @@ test("another fingerprint: refused before anything is sent; nothing listening: a
     ),
   ).rejects.toMatchObject({ code: "Mismatch", message: expect.stringContaining("nothing was sent") });
   expect(seen.length).toBe(before);
-  const closed = http2.createServer();
-  await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-  const address = closed.address();
-  const freePort = typeof address === "object" && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  // Nothing listens there.
+  const closedPort = await freePort();
   await expect(
     pinnedConnectCall(
-      { host: "127.0.0.1", port: freePort },
+      { host: "127.0.0.1", port: closedPort },
       fingerprint,
       "bronze.machine.v1.MachineService/Version",
     ),

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { eventually } from "@bronze/testing";
 import type { HandlerContext } from "@connectrpc/connect";
 import { closeOnAbort } from "./close-on-abort.ts";
 
@@ -20,8 +21,7 @@ test("a generator suspended at a yield is ended (its finally runs) when the call
   expect((await it.next()).value).toBe(0);
   expect(cleaned).toBe(0);
   call.abort();
-  await Bun.sleep(0);
-  expect(cleaned).toBe(1);
+  await eventually("the generator's finally ran", () => cleaned === 1, 5000, 0);
   expect((await it.next()).done).toBe(true);
 });
 
@@ -41,8 +41,7 @@ test("the extra signal (server shutdown) ends it too; an already aborted call ne
   ]();
   await it.next();
   shutdown.abort();
-  await Bun.sleep(0);
-  expect(cleaned).toBe(1);
+  await eventually("the generator's finally ran", () => cleaned === 1, 5000, 0);
 
   const aborted = AbortSignal.abort();
   const never = closeOnAbort(body)({}, fakeContext(aborted))[Symbol.asyncIterator]();

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually } from "@bronze/testing";
 import { SequencerError } from "../api/sequencer.ts";
 import { ConfigStore } from "../config/config-store.ts";
 import { parseKernelArgs } from "../node/kernel-args.ts";
@@ -51,7 +52,7 @@ test("the API's reboot runs in the background; a second request is refused with 
     expect(refused.code).toBe("Locked");
     expect(refused.message).toContain("the reboot sequence is running");
     releaseStop();
-    for (let i = 0; i < 200 && sys.rebooted === undefined; i++) await Bun.sleep(2);
+    await eventually("the reboot done", () => sys.rebooted !== undefined, 10_000, 2);
     expect(sys.rebooted).toBe("restart");
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -442,8 +442,7 @@ describe("the sequence lock", () => {
     });
     const boot = t.sequencer.boot();
     const networkStarted = () => t.lines.includes("[boot] phase network: task network started");
-    for (let i = 0; i < 500 && !networkStarted(); i++) await Bun.sleep(1);
-    expect(networkStarted()).toBe(true);
+    await eventually("the network task started", networkStarted, 10_000, 1);
     expect(t.sequencer.running).toBe("boot");
 
     const refused = await t.sequencer.reboot().catch((e) => e);
@@ -466,8 +465,7 @@ describe("the sequence lock", () => {
     const t = setup({ network: () => new Promise<void>(() => {}), cancelTimeoutMs: 5000 });
     void t.sequencer.boot().catch(() => {});
     const networkStarted = () => t.lines.includes("[boot] phase network: task network started");
-    for (let i = 0; i < 500 && !networkStarted(); i++) await Bun.sleep(1);
-    expect(networkStarted()).toBe(true);
+    await eventually("the network task started", networkStarted, 10_000, 1);
     const shutdown = t.sequencer.shutdown({ force: true });
     await t.clock.advance(4999);
     expect(t.sys.rebooted).toBeUndefined();
@@ -483,7 +481,7 @@ describe("the sequence lock", () => {
     await t.sequencer.start("reboot");
     expect(t.sequencer.running).toBe("reboot");
     await expect(t.sequencer.boot()).rejects.toBeInstanceOf(SequenceLockedError);
-    for (let i = 0; i < 200 && t.sys.rebooted === undefined; i++) await Bun.sleep(2);
+    await eventually("the reboot done", () => t.sys.rebooted !== undefined, 10_000, 2);
     expect(t.sys.rebooted).toBe("restart");
   });
 });

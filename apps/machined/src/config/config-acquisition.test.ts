@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually } from "@bronze/testing";
 import { FakeClock, settle } from "../testing/fake-clock.ts";
 import {
   type AcquisitionOptions,
@@ -67,13 +68,8 @@ function options(extra: Partial<AcquisitionOptions> = {}): AcquisitionOptions {
 }
 
 /** Waits (in real time) until a log line matching `pattern` appears. */
-async function logged(pattern: RegExp): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (lines.some((l) => pattern.test(l))) return;
-    await Bun.sleep(2);
-  }
-  throw new Error(`no log line matching ${pattern}; got:\n${lines.join("\n")}`);
-}
+const logged = (pattern: RegExp) =>
+  eventually(`a log line matching ${pattern}`, () => lines.some((l) => pattern.test(l)), 10_000, 2);
 
 describe("acquireConfig from the URL", () => {
   test("retries with exponential backoff until the server answers, then validates and saves", async () => {
@@ -171,7 +167,12 @@ describe("acquireConfig from the URL", () => {
   test("an attempt without an answer times out", async () => {
     handler = () => new Promise<Response>(() => {});
     const result = acquireConfig(options({ retry: { attempts: 1, timeoutMs: 5000 } }));
-    for (let i = 0; i < 200 && requests.length === 0; i++) await Bun.sleep(2);
+    await eventually(
+      "the request made, its deadline armed",
+      () => requests.length === 1 && clock.pending === 1,
+      10_000,
+      2,
+    );
     await clock.advance(5000);
     expect((await result).mode).toBe("maintenance");
     expect(lines.some((l) => l.includes("no answer within 5000 ms"))).toBe(true);

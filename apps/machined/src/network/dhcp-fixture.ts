@@ -1,7 +1,9 @@
 /**
  * Test fixture: runs the real DHCP client on one interface (inside a test namespace) and prints one JSON
- * line: the first lease, how many times a lease was applied, and the lease after `waitMs` more.
+ * line: the first lease, how many times a lease was applied, and the lease once it was renewed
+ * `renewals` times (waiting at most `waitMs`).
  */
+import { eventually } from "@bronze/testing";
 import { type Clock, systemClock } from "../clock.ts";
 import { DhcpClient } from "./dhcp-client.ts";
 import { applyLease } from "./dhcp-lease.ts";
@@ -10,6 +12,7 @@ import { RtNetlink } from "./rtnetlink.ts";
 
 const input = JSON.parse(process.argv[2] ?? "{}") as {
   interface: string;
+  renewals?: number;
   waitMs?: number;
   hostname?: string;
   /** Runs the client's clock this many times faster than real time (to reach T1 within a test). */
@@ -41,7 +44,13 @@ const client = new DhcpClient({
 });
 try {
   const first = await client.start();
-  if (input.waitMs !== undefined) await Bun.sleep(input.waitMs);
+  const renewals = input.renewals;
+  if (renewals !== undefined) {
+    // Reported either way: the test says whether the lease was renewed.
+    await eventually("the lease renewed", () => applied >= 1 + renewals, input.waitMs ?? 10_000, 20).catch(
+      () => {},
+    );
+  }
   const later = client.lease;
   await client.stop();
   console.log(JSON.stringify({ ok: true, first, later, applied, log }));

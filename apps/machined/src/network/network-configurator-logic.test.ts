@@ -1,6 +1,6 @@
 // configureNetwork's orchestration with an in-memory rtnetlink and scripted DHCP clients: VLAN creation,
 // which links get DHCP by default, pending and failed leases, config paths of failures. The real-kernel
-// behaviour is covered by network-configurator.test.ts.
+// behaviour is covered by network-configurator.component.test.ts.
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

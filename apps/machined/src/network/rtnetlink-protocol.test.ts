@@ -1,5 +1,5 @@
 // RtNetlink's request/reply handling against a scripted socket: multi-datagram dumps, stale replies,
-// errors at the end of a dump, and the exact bytes of a request. Real-kernel behaviour: rtnetlink.test.ts.
+// errors at the end of a dump, and the exact bytes of a request. Real-kernel behaviour: rtnetlink.component.test.ts.
 import { expect, test } from "bun:test";
 import { NetlinkError } from "./netlink-error.ts";
 import {

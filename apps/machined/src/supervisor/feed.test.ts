@@ -1,4 +1,5 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, jest, test } from "bun:test";
+import { eventually } from "@bronze/testing";
 import { Feed } from "./feed.ts";
 
 describe("Feed", () => {
@@ -56,10 +57,10 @@ describe("Feed", () => {
     const reading = (async () => {
       for await (const n of feed.follow({ tail: 1, signal: ac.signal })) got.push(n);
     })();
-    await Bun.sleep(0);
+    await eventually("the follower subscribed", () => feed.subscribers === 1, 5000, 1);
     feed.push(3);
     feed.push(4);
-    await Bun.sleep(0);
+    await eventually("the live items read", () => got.length === 3, 5000, 1);
     ac.abort();
     await reading;
     expect(got).toEqual([2, 3, 4]);
@@ -105,11 +106,26 @@ describe("Feed", () => {
     const ac = new AbortController();
     const it = feed.followBatches({ tail: 2, signal: ac.signal, delayMs: 30 });
     expect((await it.next()).value).toEqual([2, 3]);
-    const next = it.next();
-    feed.push(4);
-    await Bun.sleep(5); // still within the delay: gathered with 4
-    feed.push(5);
-    expect((await next).value).toEqual([4, 5]);
+    // The gathering delay runs on fake timers: 5 comes 29 ms after 4, within the delay.
+    jest.useFakeTimers();
+    try {
+      const next = it.next();
+      feed.push(4);
+      for (let i = 0; i < 100 && jest.getTimerCount() === 0; i++) await Promise.resolve();
+      expect(jest.getTimerCount()).toBe(1); // the delay started with 4
+      jest.advanceTimersByTime(29);
+      feed.push(5);
+      jest.advanceTimersByTime(1);
+      expect((await next).value).toEqual([4, 5]);
+      // After the delay, the next item starts a new batch.
+      const later = it.next();
+      feed.push(6);
+      for (let i = 0; i < 100 && jest.getTimerCount() === 0; i++) await Promise.resolve();
+      jest.advanceTimersByTime(30);
+      expect((await later).value).toEqual([6]);
+    } finally {
+      jest.useRealTimers();
+    }
     ac.abort();
     expect((await it.next()).done).toBe(true);
     expect(feed.subscribers).toBe(0);

@@ -9,6 +9,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CertificateAndKey, generateCA, issueCertificate, issueClientCertificate } from "@bronze/pki";
+import { eventually, freePort } from "@bronze/testing";
 import type { Subprocess } from "bun";
 import {
   alertOf,
@@ -45,13 +46,6 @@ async function apidLike(server: CertificateAndKey): Promise<number> {
   srv.on("session", (s) => s.on("error", () => {}));
   closers.push(() => srv.close());
   return listening(srv);
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  const port = await listening(srv);
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
 }
 
 async function tcpServer(onConnection: (socket: net.Socket) => void): Promise<number> {
@@ -103,18 +97,20 @@ async function opensslServer(): Promise<number> {
     { stdout: "ignore", stderr: "ignore" },
   );
   closers.push(() => proc.kill());
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, "127.0.0.1", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
-    });
-    if (up) return port;
-    await Bun.sleep(100);
-  }
-  throw new Error("openssl s_server did not start");
+  await eventually(
+    "openssl s_server accepting",
+    () =>
+      new Promise<boolean>((resolve) => {
+        const s = net.connect(port, "127.0.0.1", () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.on("error", () => resolve(false));
+      }),
+    10_000,
+    100,
+  );
+  return port;
 }
 
 beforeAll(async () => {

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually, waitFor } from "@bronze/testing";
 import { isAlive, spawnDetached, stopProcess } from "./process-control.ts";
 
 test("a detached process writes to its log, leads its own group and is stopped with its children", async () => {
@@ -14,24 +15,18 @@ test("a detached process writes to its log, leads its own group and is stopped w
       log,
     );
     child.on("exit", () => {}); // reaped by us, so it does not linger as a zombie
-    for (let i = 0; i < 100 && !readFileSync(log, "utf8").includes("started"); i++) await Bun.sleep(20);
-    expect(readFileSync(log, "utf8")).toContain("started");
+    await eventually("started in the log", () => readFileSync(log, "utf8").includes("started"), 5000, 20);
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const pgrp = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
     expect(pgrp).toBe(pid);
-    for (let i = 0; i < 100; i++) {
-      try {
-        readFileSync(join(dir, "child"));
-        break;
-      } catch {
-        await Bun.sleep(20);
-      }
-    }
-    const grandchild = Number(readFileSync(join(dir, "child"), "utf8"));
+    const grandchild = await waitFor(() => Number(readFileSync(join(dir, "child"), "utf8")) || undefined, {
+      what: "the child's pid written",
+      timeoutMs: 5000,
+      intervalMs: 20,
+    });
     expect(isAlive(grandchild)).toBe(true);
     expect(await stopProcess(pid, 2_000)).toBe(true);
-    for (let i = 0; i < 50 && isAlive(grandchild); i++) await Bun.sleep(20);
-    expect(isAlive(grandchild)).toBe(false);
+    await eventually("the grandchild gone", () => !isAlive(grandchild), 5000, 20);
     expect(isAlive(pid)).toBe(false);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KernelMessageSchema, type LogsRequest } from "@bronze/api";
+import { eventually } from "@bronze/testing";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type FakeApid, startFakeApid } from "../testing/fake-apid-fixture.ts";
@@ -14,6 +15,7 @@ let cfg = "";
 const requests: LogsRequest[] = [];
 let followersCancelled = 0;
 
+/** The stand-in server's pace between live lines (what it serves, not a wait of the test). */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const KEPT = ["one", "two", "three"];
 const text = (s: string) => new TextEncoder().encode(s);
@@ -77,15 +79,14 @@ test("logs -f streams until cancelled, and the server sees the cancellation", as
   const controller = new AbortController();
   io.out.length = 0;
   const before = followersCancelled;
-  const watcher = setInterval(() => {
-    if (io.out.join("").includes("live 3")) controller.abort();
-  }, 5);
+  const abortAtLive3 = eventually("live 3 printed", () => io.out.join("").includes("live 3"), 10_000, 5).then(
+    () => controller.abort(),
+  );
   const code = await logs("etcd", { follow: true, tail: 2 }, { osconfig: cfg }, io, controller.signal);
-  clearInterval(watcher);
+  await abortAtLive3;
   expect(code).toBe(0);
   expect(io.out.join("")).toStartWith("two\nthree\nlive 1\nlive 2\nlive 3\n");
-  for (let i = 0; i < 50 && followersCancelled === before; i++) await sleep(10);
-  expect(followersCancelled).toBe(before + 1);
+  await eventually("the server saw the cancellation", () => followersCancelled === before + 1, 5000, 10);
 });
 
 test("the real CLI: logs -f keeps streaming until interrupted with SIGINT", async () => {
@@ -108,8 +109,7 @@ test("the real CLI: logs -f keeps streaming until interrupted with SIGINT", asyn
   proc.kill("SIGINT");
   await proc.exited;
   expect(proc.signalCode ?? proc.exitCode).not.toBe(0);
-  for (let i = 0; i < 100 && followersCancelled === before; i++) await sleep(10);
-  expect(followersCancelled).toBe(before + 1);
+  await eventually("the server saw the cancellation", () => followersCancelled === before + 1, 5000, 10);
 });
 
 test("dmesg formats like dmesg(1); events print time, service, state and message", async () => {

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
+import { waitFor } from "@bronze/testing";
 import { createTestIo, osctl } from "../testing/test-io.ts";
 import { pxeServe } from "./pxe.ts";
 
@@ -16,9 +17,11 @@ test("pxe serve listens, logs each request and stops when asked", async () => {
       stop = r;
     });
     const serving = pxeServe({ assets: "out", configs: "cfg", listen: "127.0.0.1:0" }, io, stopped);
-    await Bun.sleep(20);
-    const port = /http:\/\/127\.0\.0\.1:(\d+)/.exec(io.out.join(""))?.[1];
-    expect(port).toBeDefined();
+    const port = await waitFor(() => /http:\/\/127\.0\.0\.1:(\d+)/.exec(io.out.join(""))?.[1], {
+      what: "the address pxe serve listens on",
+      timeoutMs: 5000,
+      intervalMs: 5,
+    });
     expect(await (await fetch(`http://127.0.0.1:${port}/config?mac=52:54:00:00:00:01`)).text()).toBe(
       "x: 1\n",
     );

@@ -1,6 +1,8 @@
 // A real containerd for tests (this lib's and machined's): its own root, state, sockets and config
-// under a temporary directory; stopped and cleaned (tasks killed, shims gone, mounts unmounted,
-// directory removed) by stop().
+// under a temporary directory, and for its tasks its own runc state directory and namespace (runc's
+// state and containerd's cgroups are host-wide per namespace: two harnesses, or a harness and the
+// host's containerd, sharing a namespace would act on each other's containers); stopped and cleaned
+// (tasks killed, shims gone, mounts unmounted, directory removed) by stop().
 
 import {
   existsSync,
@@ -14,7 +16,7 @@ import {
 } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { type Subprocess, spawn } from "bun";
 import type { ContainerdClient } from "../client.ts";
 
@@ -35,6 +37,12 @@ export interface TestContainerd {
   readonly state: string;
   readonly logPath: string;
   readonly snapshotter: "overlayfs" | "native";
+  /** runc's state directory for this containerd's tasks (what `connect` passes as runcRoot). */
+  readonly runcRoot: string;
+  /** A namespace no other harness uses (the default of `connect`). */
+  readonly namespace: string;
+  /** A client of this containerd in `namespace` (default this harness's), its snapshotter and runc root. */
+  connect(namespace?: string): Promise<ContainerdClient>;
   /** Process id of the running daemon (undefined while stopped). */
   readonly pid: number | undefined;
   /** Stops the daemon with SIGTERM (SIGKILL with `kill`), leaving its state and running shims. */
@@ -177,6 +185,9 @@ export async function startTestContainerd(options: TestContainerdOptions = {}): 
   const logPath = join(dir, "containerd.log");
   mkdirSync(join(dir, "root"));
   mkdirSync(join(dir, "state"));
+  const runcRoot = join(dir, "runc");
+  mkdirSync(runcRoot);
+  const namespace = `bronze-test-${basename(dir).slice("ctrd-".length)}`;
   writeFileSync(configPath, testContainerdConfig(dir));
   const timeout = options.startTimeoutMs ?? 15_000;
   const snapshotter = options.snapshotter ?? detectSnapshotter(dir);
@@ -233,6 +244,12 @@ export async function startTestContainerd(options: TestContainerdOptions = {}): 
     state: join(dir, "state"),
     logPath,
     snapshotter,
+    runcRoot,
+    namespace,
+    async connect(ns = namespace) {
+      const { ContainerdClient: Client } = await import("../client.ts");
+      return Client.connect({ socketPath, namespace: ns, snapshotter, runcRoot });
+    },
     get pid() {
       return proc?.pid;
     },

@@ -1,4 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
+import { eventually } from "@bronze/testing";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { InProcessRunner } from "../../supervisor/runners/in-process-runner.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
@@ -38,6 +39,10 @@ test("no tail and no follow: nothing", async () => {
 });
 
 test("follow: past events then new ones, filtered by service", async () => {
+  // b has run once: its last event is the past one the follow starts with.
+  f.supervisor.start("b");
+  await f.supervisor.waitFor("b", (s) => s.state === "Running");
+  await f.supervisor.stop("b");
   const abort = new AbortController();
   const seen: string[] = [];
   const reading = (async () => {
@@ -52,9 +57,10 @@ test("follow: past events then new ones, filtered by service", async () => {
       if (ConnectError.from(e).code !== Code.Canceled) throw e;
     }
   })();
-  await Bun.sleep(20);
+  // The tail has arrived: the subscription is live before b starts again.
+  await eventually("b's past event", () => seen.length === 1, 10_000, 1);
   f.supervisor.start("b");
   await reading;
-  expect(seen.every((s) => s.startsWith("b:"))).toBe(true);
-  expect(seen.at(-1)).toBe("b:Running");
+  // The past event, then the new ones as they happened (b, and only b).
+  expect(seen).toEqual(["b:Finished", "b:Running"]);
 });

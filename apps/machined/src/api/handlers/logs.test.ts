@@ -85,19 +85,23 @@ test("follow ends when the server shuts down", async () => {
     id: "quiet",
     dependsOn: [],
     restart: "forever",
-    runner: new InProcessRunner(
-      ({ signal }) => new Promise<void>((r) => signal.addEventListener("abort", () => r())),
-    ),
+    runner: new InProcessRunner(({ signal, log }) => {
+      log.line("stdout", "ready");
+      return new Promise<void>((r) => signal.addEventListener("abort", () => r()));
+    }),
   });
-  const stream = g.client("os:reader").logs({ id: "quiet", follow: true });
+  g.supervisor.start("quiet");
+  await g.supervisor.waitFor("quiet", (s) => s.state === "Running");
+  const stream = g.client("os:reader").logs({ id: "quiet", follow: true, tailLines: 1 });
+  let n = 0;
   const done = (async () => {
-    let n = 0;
     for await (const _ of stream) n++;
     return n;
   })();
-  await Bun.sleep(20);
+  // The tail has arrived: the follow is live when the server shuts down.
+  await eventually("the tail line", () => n === 1, 10_000, 1);
   g.shutdown.abort();
-  expect(await done).toBe(0);
+  expect(await done).toBe(1);
   await g.cleanup();
 });
 
@@ -134,7 +138,7 @@ test("follow: a burst of new lines comes in few messages", async () => {
   const abort = new AbortController();
   const stream = f
     .client("os:reader")
-    .logs({ id: "talker", follow: true, tailLines: 0 }, { signal: abort.signal });
+    .logs({ id: "talker", follow: true, tailLines: 1 }, { signal: abort.signal });
   const decoder = new LogLineDecoder();
   const seen: string[] = [];
   let messages = 0;
@@ -143,17 +147,18 @@ test("follow: a burst of new lines comes in few messages", async () => {
       for await (const m of stream) {
         messages++;
         seen.push(...decoder.push(m.data));
-        if (seen.length >= 300) abort.abort();
+        if (seen.length >= 301) abort.abort();
       }
     } catch (e) {
       if (ConnectError.from(e).code !== Code.Canceled) throw e;
     }
   })();
-  await Bun.sleep(50);
+  // The tail line has arrived (one message): the follow is live before the burst.
+  await eventually("the tail line", () => messages === 1, 10_000, 1);
   for (let i = 0; i < 300; i++) sink?.line("stdout", `burst ${i}`);
   await reading;
-  expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => `burst ${i}`));
-  expect(messages).toBeLessThanOrEqual(2);
+  expect(seen.slice(1)).toEqual(Array.from({ length: 300 }, (_, i) => `burst ${i}`));
+  expect(messages - 1).toBeLessThanOrEqual(2);
 });
 
 // M1 of the security review: a stream whose reader does not read must not make machined buffer

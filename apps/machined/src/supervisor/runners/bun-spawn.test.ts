@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
+import { eventually } from "@bronze/testing";
 import { ChildTracker } from "../../sys/child-tracker.ts";
 import { createBunSpawn } from "./bun-spawn.ts";
 
@@ -9,15 +10,6 @@ function alive(pid: number): boolean {
   if (!existsSync(`/proc/${pid}/stat`)) return false;
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-}
-
-async function eventually(check: () => boolean, ms = 3000): Promise<boolean> {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    if (check()) return true;
-    await Bun.sleep(20);
-  }
-  return check();
 }
 
 describe("createBunSpawn", () => {
@@ -46,7 +38,7 @@ describe("createBunSpawn", () => {
     expect(alive(sleeper)).toBe(true);
     p.signal("SIGTERM");
     expect(await p.exited).toEqual({ code: null, signal: "SIGTERM" });
-    expect(await eventually(() => !alive(sleeper))).toBe(true);
+    await eventually("the sleeper killed with its group", () => !alive(sleeper), 3000, 20);
     reader?.releaseLock();
   });
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { systemClock } from "../../clock.ts";
+import { eventually } from "@bronze/testing";
+import { FakeClock } from "../../testing/fake-clock.ts";
 import type { LogSink, LogStream } from "../service.ts";
 import { Supervisor } from "../supervisor.ts";
 import { createBunSpawn } from "./bun-spawn.ts";
@@ -31,15 +32,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function eventually(check: () => boolean, ms = 3000): Promise<boolean> {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    if (check()) return true;
-    await Bun.sleep(20);
-  }
-  return check();
 }
 
 describe("ProcessRunner", () => {
@@ -119,56 +111,84 @@ describe("ProcessRunner", () => {
     expect(status.message).toStartWith(`Failed to start: cannot start ${join(dir, "no-such-daemon")}`);
   });
 
-  test("a cooperative process stops on SIGTERM, well within the grace period", async () => {
-    const runner = new ProcessRunner({ cmd: ["sleep", "30"], spawn });
-    const h = await runner.start({ id: "sleep", log: sink().log });
-    const t0 = performance.now();
+  test("a cooperative process stops on SIGTERM, before the grace period ends", async () => {
+    // The grace period runs on a clock that never moves: only SIGTERM can end the process.
+    const { lines, log } = sink();
+    const runner = new ProcessRunner({ cmd: ["sleep", "30"], spawn, clock: new FakeClock() });
+    const h = await runner.start({ id: "sleep", log });
     expect(await h.stop(5000)).toEqual({ code: null, signal: "SIGTERM" });
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(lines).toEqual([]); // no "sending SIGKILL"
     expect(await h.stop(5000)).toEqual({ code: null, signal: "SIGTERM" }); // stopping again is harmless
   });
 
-  test("a process ignoring SIGTERM is SIGKILLed after the grace period, with its children", async () => {
-    const sup = new Supervisor({ clock: systemClock });
+  test("a process ignoring SIGTERM is SIGKILLed when the grace period ends, with its children", async () => {
+    const clock = new FakeClock();
+    const sup = new Supervisor();
     sup.register({
       id: "stubborn",
       dependsOn: [],
       restart: "forever",
-      runner: new ProcessRunner({ cmd: ["sh", "-c", 'trap "" TERM; sleep 30 & echo $!; wait'], spawn }),
+      runner: new ProcessRunner({
+        cmd: ["sh", "-c", 'trap "" TERM; sleep 30 & echo $!; wait'],
+        spawn,
+        clock,
+      }),
     });
     sup.start("stubborn");
     await sup.waitFor("stubborn", (s) => s.state === "Running");
     const logs = sup.logs("stubborn");
-    expect(await eventually(() => logs.tail().length > 0)).toBe(true);
+    // The pid is printed after the trap is set: from here on the shell ignores SIGTERM.
+    await eventually("the sleeper's pid in the log", () => logs.tail().length > 0, 3000, 20);
     const sleeper = Number(logs.tail()[0]?.text);
     const shell = sup.status("stubborn").pid as number;
     expect(alive(sleeper)).toBe(true);
 
-    const t0 = performance.now();
-    await sup.stop("stubborn", { graceMs: 300 });
-    const elapsed = performance.now() - t0;
-    expect(elapsed).toBeGreaterThanOrEqual(290);
-    expect(elapsed).toBeLessThan(3000);
+    const stopped = sup.stop("stubborn", { graceMs: 300 });
+    await eventually("the grace period armed", () => clock.pending === 1, 3000, 5);
+    expect(sup.status("stubborn").state).toBe("Stopping");
+    await clock.advance(299);
+    expect(logs.tail().map((l) => l.text)).not.toContain(
+      "still running 300 ms after SIGTERM: sending SIGKILL",
+    );
+    await clock.advance(1);
+    await stopped;
     expect(sup.status("stubborn")).toMatchObject({
       state: "Finished",
       message: "Stopped: Killed by SIGKILL",
     });
     expect(logs.tail().map((l) => l.text)).toContain("still running 300 ms after SIGTERM: sending SIGKILL");
     expect(alive(shell)).toBe(false);
-    expect(await eventually(() => !alive(sleeper))).toBe(true);
+    await eventually("the sleeper killed with its group", () => !alive(sleeper), 3000, 20);
     expect(sup.events.tail(10, "stubborn").map((e) => e.state)).toEqual(["Running", "Stopping", "Finished"]);
   });
 
-  test("a grandchild holding the pipes does not hold up the exit status", async () => {
+  test("a grandchild holding the pipes does not hold up the exit status past the drain timeout", async () => {
+    const clock = new FakeClock();
     const { lines, log } = sink();
-    const runner = new ProcessRunner({ cmd: ["sh", "-c", "sleep 5 & echo $!"], spawn, drainTimeoutMs: 200 });
+    const runner = new ProcessRunner({
+      cmd: ["sh", "-c", "sleep 30 & echo $!"],
+      spawn,
+      drainTimeoutMs: 200,
+      clock,
+    });
     const h = await runner.start({ id: "leaky", log });
-    const t0 = performance.now();
-    expect(await h.exited).toEqual({ code: 0, signal: null });
-    expect(performance.now() - t0).toBeLessThan(2000);
+    let exited = false;
+    void h.exited.then(() => {
+      exited = true;
+    });
+    // sh has exited; its output is read; the pipes stay open (sleep holds them): the drain wait runs.
+    await eventually("the drain wait armed", () => clock.pending === 1 && lines.length === 1, 3000, 5);
     const sleeper = Number(lines[0]?.[1]);
     expect(sleeper).toBeGreaterThan(0);
-    process.kill(sleeper, "SIGKILL");
+    try {
+      await clock.advance(199);
+      expect(exited).toBe(false);
+      await clock.advance(1);
+      expect(await h.exited).toEqual({ code: 0, signal: null });
+      expect(alive(sleeper)).toBe(true); // still holding the pipes: the status did not wait for it
+    } finally {
+      process.kill(sleeper, "SIGKILL");
+    }
   });
 
   test("an empty command is refused", () => {

@@ -1,11 +1,14 @@
 // The multi-call entry for real: machined in container mode on this host, with the real Debian
 // containerd, booted from a config file and shut down with SIGTERM.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isAlive, readLines } from "@bronze/testing";
 import { socketConnectable } from "./services/containerd.ts";
+import { spawnMachined } from "./testing/container-machined.ts";
+import { testNodeBinary } from "./testing/node-binary-fixture.ts";
+import { killSandbox, sandboxProcesses } from "./testing/sandbox-processes.ts";
 
 const MAIN = join(import.meta.dir, "main.ts");
 const TESTDATA = join(import.meta.dir, "../../../libs/config-schema/testdata");
@@ -14,100 +17,23 @@ let root: string;
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "mdct-"));
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => {
+  // A failed test leaves machined, containerd, the shims and apid's container (found by its cgroup).
+  killSandbox(root);
+  rmSync(root, { recursive: true, force: true });
+});
 
-/** Collects a child's stdout as lines and lets a test wait for one. */
-function lineReader(stream: ReadableStream<Uint8Array>) {
-  const lines: string[] = [];
-  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
-  const done = (async () => {
-    const decoder = new TextDecoder();
-    let buffered = "";
-    for await (const chunk of stream) {
-      buffered += decoder.decode(chunk, { stream: true });
-      let nl = buffered.indexOf("\n");
-      while (nl >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        lines.push(line);
-        for (const w of [...waiters]) {
-          if (w.pattern.test(line)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve(line);
-          }
-        }
-        nl = buffered.indexOf("\n");
-      }
-    }
-  })();
-  return {
-    lines,
-    done,
-    waitFor(pattern: RegExp, timeoutMs: number): Promise<string> {
-      const found = lines.find((l) => pattern.test(l));
-      if (found !== undefined) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${lines.join("\n")}`)),
-          timeoutMs,
-        );
-        waiters.push({
-          pattern,
-          resolve: (line) => {
-            clearTimeout(timer);
-            resolve(line);
-          },
-        });
-      });
-    },
-  };
-}
-
-/** A TCP port free on 127.0.0.1 right now (apid's, so that tests never take 50000). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
-
-/** Pids of processes whose command line mentions `text`. */
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) pids.push(Number(entry));
-    } catch {}
-  }
-  return pids;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const startMachined = (...flags: string[]) => spawnMachined(root, ...flags);
 
 describe("machined in container mode", () => {
   test("boots from --config with a real containerd, and SIGTERM shuts it down cleanly", async () => {
-    const proc = Bun.spawn(
-      ["bun", MAIN, "--platform", "container", "--root", root, "--config", join(TESTDATA, "worker.yaml")],
-      { stdout: "pipe", stderr: "pipe" },
-    );
-    const out = lineReader(proc.stdout);
+    const proc = await startMachined("--platform", "container", "--config", join(TESTDATA, "worker.yaml"));
+    const out = readLines(proc.stdout);
     try {
       await out.waitFor(/\[boot\] sequence finished in \d+ ms/, 15_000);
       const started = await out.waitFor(/service containerd: Running \(Started \(pid (\d+)\)\)/, 1000);
       const containerdPid = Number(/pid (\d+)/.exec(started)?.[1]);
-      expect(alive(containerdPid)).toBe(true);
+      expect(isAlive(containerdPid)).toBe(true);
       expect(readFileSync(`/proc/${containerdPid}/cmdline`, "utf8").split("\0")).toEqual([
         "containerd",
         "--config",
@@ -120,55 +46,44 @@ describe("machined in container mode", () => {
         readFileSync(join(TESTDATA, "worker.yaml"), "utf8"),
       );
       expect(existsSync(join(root, "var/lib/containerd"))).toBe(true);
-      expect(out.lines.some((l) => l.includes("hostname worker-1 recorded"))).toBe(true);
-      expect(out.lines.some((l) => l.includes("boot finished: node worker-1 configured"))).toBe(true);
+      expect(out.all.some((l) => l.includes("hostname worker-1 recorded"))).toBe(true);
+      expect(out.all.some((l) => l.includes("boot finished: node worker-1 configured"))).toBe(true);
 
       proc.kill("SIGTERM");
       const code = await proc.exited;
       await out.done;
       expect(code).toBe(0);
-      expect(out.lines.some((l) => l.includes("SIGTERM: shutting down"))).toBe(true);
-      expect(out.lines.some((l) => /service containerd: Finished/.test(l))).toBe(true);
+      expect(out.all.some((l) => l.includes("SIGTERM: shutting down"))).toBe(true);
+      expect(out.all.some((l) => /service containerd: Finished/.test(l))).toBe(true);
       // machined, containerd, the certificates (waiting for the control plane's trustd) and apid.
-      expect(out.lines.some((l) => l.includes("[shutdown] stopAllServices: stopped 4 service(s)"))).toBe(
-        true,
-      );
-      expect(out.lines.at(-1)).toContain("exiting with code 0");
-      expect(alive(containerdPid)).toBe(false);
-      expect(processesMentioning(root)).toEqual([]);
+      expect(out.all.some((l) => l.includes("[shutdown] stopAllServices: stopped 4 service(s)"))).toBe(true);
+      expect(out.all.at(-1)).toContain("exiting with code 0");
+      expect(isAlive(containerdPid)).toBe(false);
+      expect(sandboxProcesses(root)).toEqual([]);
       // containerd's output went to its log file under the sandbox's /var/log.
       expect(readFileSync(join(root, "var/log/containerd.log"), "utf8")).toContain(
         "containerd successfully booted",
       );
     } finally {
       proc.kill("SIGKILL");
-      for (const pid of processesMentioning(root)) process.kill(pid, "SIGKILL");
     }
   }, 30_000);
 
   test("an invalid config file and no URL: maintenance mode, still serving, still stoppable", async () => {
     const bad = join(root, "bad.yaml");
     await Bun.write(bad, "version: v1alpha1\nmachine:\n  type: teapot\n");
-    const apidPort = String(await freePort());
-    const proc = Bun.spawn(
-      ["bun", MAIN, "--platform", "container", "--root", root, "--config", bad, "--apid-port", apidPort],
-      {
-        stdout: "pipe",
-        stderr: "pipe",
-      },
-    );
-    const out = lineReader(proc.stdout);
+    const proc = await startMachined("--platform", "container", "--config", bad);
+    const out = readLines(proc.stdout);
     try {
       await out.waitFor(/\[boot\] sequence finished/, 15_000);
-      expect(out.lines.some((l) => l.includes(`${bad} is not a valid machine config`))).toBe(true);
-      expect(out.lines.some((l) => l.includes("machine.type"))).toBe(true);
-      expect(out.lines.some((l) => l.includes("boot finished in maintenance mode"))).toBe(true);
+      expect(out.all.some((l) => l.includes(`${bad} is not a valid machine config`))).toBe(true);
+      expect(out.all.some((l) => l.includes("machine.type"))).toBe(true);
+      expect(out.all.some((l) => l.includes("boot finished in maintenance mode"))).toBe(true);
       expect(existsSync(join(root, "state/config.yaml"))).toBe(false);
       proc.kill("SIGINT");
       expect(await proc.exited).toBe(0);
     } finally {
       proc.kill("SIGKILL");
-      for (const pid of processesMentioning(root)) process.kill(pid, "SIGKILL");
     }
   }, 30_000);
 });
@@ -186,33 +101,31 @@ describe("machined in container mode, config from a URL", () => {
       },
     });
     const cmdline = `bronze.platform=container bronze.config=http://127.0.0.1:${server.port}/worker.yaml`;
-    const start = () =>
-      Bun.spawn(["bun", MAIN, "--root", root, "--cmdline", cmdline], { stdout: "pipe", stderr: "pipe" });
-    let proc = start();
+    const start = () => startMachined("--cmdline", cmdline);
+    let proc = await start();
     try {
-      let out = lineReader(proc.stdout);
+      let out = readLines(proc.stdout);
       await out.waitFor(/\[boot\] sequence finished/, 15_000);
       expect(
-        out.lines.some((l) => l.includes("attempt 1 failed: HTTP 503") && l.includes("retrying in 1000 ms")),
+        out.all.some((l) => l.includes("attempt 1 failed: HTTP 503") && l.includes("retrying in 1000 ms")),
       ).toBe(true);
-      expect(out.lines.some((l) => l.includes("boot finished: node worker-1 configured"))).toBe(true);
+      expect(out.all.some((l) => l.includes("boot finished: node worker-1 configured"))).toBe(true);
       expect(paths).toEqual(["/worker.yaml", "/worker.yaml"]);
       expect(readFileSync(join(root, "state/config.yaml"), "utf8")).toBe(text);
       proc.kill("SIGTERM");
       expect(await proc.exited).toBe(0);
 
       // Second start: the config comes from STATE, the server is not asked again.
-      proc = start();
-      out = lineReader(proc.stdout);
+      proc = await start();
+      out = readLines(proc.stdout);
       await out.waitFor(/\[boot\] sequence finished/, 15_000);
-      expect(out.lines.some((l) => l.includes("config: using the config from STATE"))).toBe(true);
+      expect(out.all.some((l) => l.includes("config: using the config from STATE"))).toBe(true);
       expect(paths).toHaveLength(2);
       proc.kill("SIGTERM");
       expect(await proc.exited).toBe(0);
     } finally {
       proc.kill("SIGKILL");
       server.stop(true);
-      for (const pid of processesMentioning(root)) process.kill(pid, "SIGKILL");
     }
   }, 30_000);
 });
@@ -227,15 +140,8 @@ describe("the multi-call entry", () => {
   });
 
   test("the compiled binary dispatches on argv0 (/usr/bin/apid, trustd) and is machined otherwise", async () => {
-    const binary = join(root, "bronze-node");
-    const build = Bun.spawnSync(
-      ["bun", "build", "--compile", "--sourcemap=none", MAIN, "--outfile", binary],
-      {
-        stdout: "pipe",
-        stderr: "pipe",
-      },
-    );
-    expect(build.exitCode).toBe(0);
+    // The binary every container-mode test runs apid from (built once for the run).
+    const binary = testNodeBinary();
     const run = async (argv0: string, args: string[]) => {
       const proc = Bun.spawn([binary, ...args], { argv0, stdout: "pipe", stderr: "pipe" });
       const code = await proc.exited;

@@ -73,8 +73,8 @@ test("the spec options reach the process: user, env, cwd, capabilities, read-onl
 function cgroupFile(id: string, v1: string, v2: string): string {
   const [controller, file] = v1.split("/") as [string, string];
   for (const path of [
-    `/sys/fs/cgroup/${controller}/bronze-test/${id}/${file}`,
-    `/sys/fs/cgroup/bronze-test/${id}/${v2}`,
+    `/sys/fs/cgroup/${controller}/${env.namespace}/${id}/${file}`,
+    `/sys/fs/cgroup/${env.namespace}/${id}/${v2}`,
   ])
     if (existsSync(path)) return readFileSync(path, "utf8").trim();
   throw new Error(`no cgroup file for ${id}`);
@@ -92,7 +92,7 @@ test("memory, cpu and pids limits land in the container's cgroup", async () => {
   await env.client.startTask("limited");
   try {
     expect(cgroupFile("limited", "memory/memory.limit_in_bytes", "memory.max")).toBe("33554432");
-    const cpu = existsSync("/sys/fs/cgroup/cpu/bronze-test/limited")
+    const cpu = existsSync(`/sys/fs/cgroup/cpu/${env.namespace}/limited`)
       ? cgroupFile("limited", "cpu/cpu.cfs_quota_us", "")
       : cgroupFile("limited", "x/x", "cpu.max");
     expect(cpu.startsWith("50000")).toBe(true);

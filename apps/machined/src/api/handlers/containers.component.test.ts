@@ -23,11 +23,8 @@ let sleeperPid: number;
 
 beforeAll(async () => {
   containerd = await startTestContainerd();
-  client = await ContainerdClient.connect({
-    socketPath: containerd.socketPath,
-    namespace: "system",
-    snapshotter: containerd.snapshotter,
-  });
+  // "system" is what the API lists by default; runc's state stays in the harness's own runc root.
+  client = await containerd.connect("system");
   scratch = mkdtempSync(join(tmpdir(), "machined-ctrs-"));
   const rootfs = makeBusyboxRootfs(join(scratch, "rootfs"));
   // A running container from a host rootfs, and one from an image that was never started.

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually } from "@bronze/testing";
 import { createNetns, type Netns } from "./netns-fixture.ts";
 import type { NetworkSummary } from "./network-configurator.ts";
 
@@ -147,11 +148,12 @@ describe("on the real kernel, DHCP by default against dnsmasq", () => {
       ],
       { stdout: "ignore", stderr: "ignore" },
     );
-    for (let i = 0; i < 100; i++) {
-      if (server.run(["ss", "-uln"]).includes(":67 ")) return;
-      await Bun.sleep(50);
-    }
-    throw new Error("dnsmasq did not start listening on port 67");
+    await eventually(
+      "dnsmasq listening on UDP port 67",
+      () => server.run(["ss", "-uln"]).includes(":67 "),
+      5000,
+      50,
+    );
   });
   afterAll(async () => {
     if (dnsmasq !== undefined) {

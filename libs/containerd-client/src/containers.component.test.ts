@@ -40,7 +40,7 @@ test("records round-trip with their spec, labels and runtime; list filters by la
     "--address",
     env.containerd.socketPath,
     "-n",
-    "bronze-test",
+    env.namespace,
     "containers",
     "info",
     "rec",
@@ -59,7 +59,7 @@ test("typed errors: duplicate id, missing container, invalid id", async () => {
   await env.client.containers.remove("dup");
   const missing = await env.client.containers.get("ghost").catch((e) => e);
   expect(isContainerdError(missing, "NotFound")).toBe(true);
-  expect(missing.message).toContain('container "ghost" in namespace "bronze-test": not found');
+  expect(missing.message).toContain(`container "ghost" in namespace "${env.namespace}": not found`);
   expect(isContainerdError(await env.client.containers.remove("ghost").catch((e) => e), "NotFound")).toBe(
     true,
   );

@@ -11,13 +11,4 @@ test("version answers with the Debian containerd's version", async () => {
   expect(cli).toContain(v.revision);
 });
 
-test("a unary round trip takes well under the default deadline", async () => {
-  const times: number[] = [];
-  for (let i = 0; i < 50; i++) {
-    const t = performance.now();
-    await env.client.version();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  expect(times[25]).toBeLessThan(50);
-});
+// How long a round trip takes is measured by bench/containerd.bench.ts (p50/p99 of 1000 calls).

@@ -1,6 +1,7 @@
 import { beforeAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { eventually } from "@bronze/testing";
 import { busyboxImage, useContainerd } from "../test/fixtures.ts";
 import { ContainerdError } from "./errors.ts";
 
@@ -39,8 +40,12 @@ test("run returns the exit status and leaves nothing behind; output goes to the 
 
 test("a task killed by a signal reports it; remove: false keeps the container for inspection", async () => {
   const running = env.client.run({ id: "victim", image: IMAGE, args: ["/bin/sleep", "60"], remove: false });
-  while ((await env.client.tasks.get("victim").catch(() => undefined))?.status !== "running")
-    await Bun.sleep(20);
+  await eventually(
+    "the victim running",
+    async () => (await env.client.tasks.get("victim").catch(() => undefined))?.status === "running",
+    15_000,
+    20,
+  );
   await env.client.tasks.kill("victim", "SIGKILL");
   expect(await running).toMatchObject({ exitStatus: 137, signal: "SIGKILL" });
   expect((await env.client.tasks.get("victim")).status).toBe("stopped");
@@ -49,14 +54,13 @@ test("a task killed by a signal reports it; remove: false keeps the container fo
 });
 
 test("a task outliving runTimeoutMs is killed: DeadlineExceeded, and nothing leaks", async () => {
-  const t = performance.now();
+  // The task sleeps 600 s: only runTimeoutMs can end the run within the test's timeout.
   const e = await env.client
     .run({ id: "forever", image: IMAGE, args: ["/bin/sleep", "600"], runTimeoutMs: 300 })
     .catch((x) => x);
   expect(e).toBeInstanceOf(ContainerdError);
   expect(e.code).toBe("DeadlineExceeded");
   expect(e.message).toBe('run "forever": the task ran longer than 300 ms and was killed');
-  expect(performance.now() - t).toBeLessThan(10_000);
   expect(await leftovers()).toEqual(CLEAN());
 });
 

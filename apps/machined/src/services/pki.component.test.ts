@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { MachineConfig } from "@bronze/config-schema";
 import { encodePemBase64, generateCA, inspectCertificate, issueCertificate } from "@bronze/pki";
-import { eventually } from "@bronze/testing";
+import { eventually, freePort } from "@bronze/testing";
 import { type Subprocess, spawn } from "bun";
 import { systemClock } from "../clock.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
@@ -18,17 +17,6 @@ let dir: string;
 let ca: { crt: string; key: string };
 let trustd: Subprocess;
 let trustdPort: number;
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "bronze-pki-service-"));
@@ -223,15 +211,16 @@ test("the certificates are renewed at two thirds of their lifetime", async () =>
   await supervisor.waitFor("pki", (s) => s.up);
   const serial = () => inspectCertificate(readFileSync(join(o.apidDir, "server.crt"), "utf8")).serialNumber;
   const first = serial();
-  // One day short of two thirds of a year: nothing changes.
+  // The service sleeps until its renewal time: the one wait on its clock.
+  await eventually("the renewal wait armed", () => clock.pending === 1, 10_000, 5);
+  // One day short of two thirds of a year: the renewal is still to come; nothing changed.
   await clock.advance(242 * 86_400_000);
-  await Bun.sleep(100);
+  expect(clock.pending).toBe(1);
+  expect(clock.nextDeadline()).toBeGreaterThan(clock.monotonic());
   expect(serial()).toBe(first);
   // Past it: a new certificate, valid from the (fake) now.
   await clock.advance(2 * 86_400_000);
-  const deadline = Date.now() + 5000;
-  while (serial() === first && Date.now() < deadline) await Bun.sleep(20);
-  expect(serial()).not.toBe(first);
+  await eventually("a renewed certificate", () => serial() !== first, 10_000, 20);
   const renewed = inspectCertificate(readFileSync(join(o.apidDir, "server.crt"), "utf8"));
   expect(Math.abs(renewed.notBefore.getTime() - (clock.now() - 60_000))).toBeLessThan(86_400_000);
   expect(readFileSync(join(o.trustdDir, "server.crt"), "utf8")).toBe(

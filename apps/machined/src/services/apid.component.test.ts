@@ -2,8 +2,7 @@
 // apid and trustd in containers from a freshly compiled multi-call binary; an os:admin client calls
 // Version over mTLS on apid's port, a joining node asks trustd for a certificate with the token.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
@@ -15,9 +14,13 @@ import {
   inspectCertificate,
   issueClientCertificate,
 } from "@bronze/pki";
+import { eventually, freePort, readLines, waitFor } from "@bronze/testing";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { parseAllDocuments } from "yaml";
+import { testNodeBinary } from "../testing/node-binary-fixture.ts";
+import { killSandbox, sandboxProcesses } from "../testing/sandbox-processes.ts";
+import { MAINTENANCE_FINGERPRINT_LINE } from "./apid.ts";
 import { sandboxNamespace } from "./system-containers.ts";
 
 const MAIN = join(import.meta.dir, "../main.ts");
@@ -28,86 +31,14 @@ let binary: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "bronze-apid-svc-"));
-  binary = join(dir, "bronze-node");
-  const build = Bun.spawnSync(["bun", "build", "--compile", "--sourcemap=none", MAIN, "--outfile", binary], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  if (build.exitCode !== 0) throw new Error(`cannot compile the node binary: ${build.stderr.toString()}`);
+  binary = testNodeBinary();
 });
 
 afterAll(() => {
-  for (const pid of processesMentioning(dir)) process.kill(pid, "SIGKILL");
-  // A failed test kills machined, containerd and the shims: their containers' processes would outlive them.
-  for (const root of [join(dir, "root"), join(dir, "maintenance-root")]) {
-    for (const pid of processesInNamespace(sandboxNamespace(root))) process.kill(pid, "SIGKILL");
-  }
+  // A failed test leaves machined, containerd, the shims and the containers' processes (by cgroup).
+  for (const root of [join(dir, "root"), join(dir, "maintenance-root")]) killSandbox(root);
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Pids of processes in containerd's cgroups of a namespace (`/<namespace>/<id>`). */
-function processesInNamespace(namespace: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cgroup`, "utf8").includes(`/${namespace}/`)) pids.push(Number(entry));
-    } catch {}
-  }
-  return pids;
-}
-
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) pids.push(Number(entry));
-    } catch {}
-  }
-  return pids;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
-
-function lines(stream: ReadableStream<Uint8Array>) {
-  const all: string[] = [];
-  const done = (async () => {
-    const decoder = new TextDecoder();
-    let rest = "";
-    for await (const chunk of stream) {
-      const parts = (rest + decoder.decode(chunk, { stream: true })).split("\n");
-      rest = parts.pop() ?? "";
-      all.push(...parts);
-    }
-  })();
-  return { all, done };
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what} within ${timeoutMs} ms (last error: ${String(last)})`);
-    await Bun.sleep(200);
-  }
-}
 
 test("a control plane runs apid and trustd in containers; Version over mTLS; shutdown leaves nothing", async () => {
   const config = parseAllDocuments(readFileSync(CONTROLPLANE, "utf8"))[0]?.toJS();
@@ -134,7 +65,7 @@ test("a control plane runs apid and trustd in containers; Version over mTLS; shu
     ],
     { stdout: "pipe", stderr: "pipe" },
   );
-  const out = lines(proc.stdout);
+  const out = readLines(proc.stdout);
   const admin = await issueClientCertificate(ca, { role: "os:admin" });
   const baseUrl = `https://127.0.0.1:${apidPort}`;
   const sessions = new Http2SessionManager(baseUrl, undefined, {
@@ -145,14 +76,13 @@ test("a control plane runs apid and trustd in containers; Version over mTLS; shu
   const api = createClient(MachineService, createGrpcTransport({ baseUrl, sessionManager: sessions }));
   try {
     // apid answers over mTLS once it is up (the supervisor's view is checked through it).
-    const services = await eventually(
-      "apid and trustd Running",
+    const services = await waitFor(
       async () => {
         const list = (await api.serviceList({})).services;
         const state = (id: string) => list.find((s) => s.id === id);
         return state("apid")?.state === "Running" && state("trustd")?.state === "Running" ? list : undefined;
       },
-      40_000,
+      { what: "apid and trustd Running", timeoutMs: 40_000, intervalMs: 200 },
     );
     expect(services.map((s) => [s.id, s.runner])).toEqual([
       ["machined", "in-process"],
@@ -225,8 +155,7 @@ test("a control plane runs apid and trustd in containers; Version over mTLS; shu
     expect(text).toContain("new.bronze.example");
     const apidPid = containers.find((c) => c.id === "apid")?.pid;
     await api.applyConfiguration({ data: new TextEncoder().encode(text), mode: ApplyMode.NO_REBOOT });
-    await eventually(
-      "the re-issued certificate served",
+    await waitFor(
       () =>
         new Promise<true | undefined>((resolve, reject) => {
           const socket = tlsConnect(
@@ -246,7 +175,7 @@ test("a control plane runs apid and trustd in containers; Version over mTLS; shu
           );
           socket.once("error", reject);
         }),
-      20_000,
+      { what: "the re-issued certificate served", timeoutMs: 20_000, intervalMs: 200 },
     );
     expect((await api.containers({ namespace: "system" })).containers.find((c) => c.id === "apid")?.pid).toBe(
       apidPid,
@@ -258,7 +187,7 @@ test("a control plane runs apid and trustd in containers; Version over mTLS; shu
     await out.done;
     expect(out.all.some((l) => l.includes("[shutdown] stopAllServices: stopped 5 service(s)"))).toBe(true);
     for (const pid of containerPids) expect(() => process.kill(pid, 0)).toThrow();
-    expect(processesMentioning(root)).toEqual([]);
+    expect(sandboxProcesses(root)).toEqual([]);
     // runc's state and the cgroups of the sandbox's namespace are gone too.
     const namespace = sandboxNamespace(root);
     expect(existsSync(join("/run/containerd/runc", namespace))).toBe(false);
@@ -274,6 +203,9 @@ test("maintenance mode: apid serves without client certificates; an applied conf
   const config = parseAllDocuments(text)[0]?.toJS();
   const ca = { crt: decodePemBase64(config.machine.ca.crt), key: decodePemBase64(config.machine.ca.key) };
   const root = join(dir, "maintenance-root");
+  // trustd binds its port only after the config is applied, tens of seconds from now; the flag is
+  // machined's, so the port is chosen here (freePort's come from below the ephemeral range, which no
+  // outgoing connection takes meanwhile).
   const [apidPort, trustdPort] = [await freePort(), await freePort()];
   const proc = Bun.spawn(
     [
@@ -292,7 +224,7 @@ test("maintenance mode: apid serves without client certificates; an applied conf
     ],
     { stdout: "pipe", stderr: "pipe" },
   );
-  const out = lines(proc.stdout);
+  const out = readLines(proc.stdout);
   const baseUrl = `https://127.0.0.1:${apidPort}`;
   const insecureSessions = new Http2SessionManager(baseUrl, undefined, { rejectUnauthorized: false });
   const insecure = createClient(
@@ -307,7 +239,11 @@ test("maintenance mode: apid serves without client certificates; an applied conf
   });
   const api = createClient(MachineService, createGrpcTransport({ baseUrl, sessionManager: sessions }));
   try {
-    const version = await eventually("apid in maintenance mode", () => insecure.version({}), 40_000);
+    const version = await waitFor(() => insecure.version({}), {
+      what: "apid in maintenance mode",
+      timeoutMs: 40_000,
+      intervalMs: 200,
+    });
     expect(version.maintenance).toBe(true);
     // (ServiceList is not served in maintenance mode: machined's console says it)
     await eventually(
@@ -324,11 +260,10 @@ test("maintenance mode: apid serves without client certificates; an applied conf
       });
       socket.once("error", reject);
     });
-    expect(
-      out.all.some((l) =>
-        l.endsWith(`machined: apid: maintenance mode, certificate fingerprint sha256:${served}`),
-      ),
-    ).toBe(true);
+    // The line reaches machined's console through apid's log file, which machined polls: it may come
+    // after apid answers. Wait for it, then compare.
+    const line = await out.waitFor(MAINTENANCE_FINGERPRINT_LINE, 20_000);
+    expect(line).toEndWith(`machined: apid: maintenance mode, certificate fingerprint sha256:${served}`);
     const applied = await insecure.applyConfiguration({
       data: new TextEncoder().encode(text),
       mode: ApplyMode.NO_REBOOT,
@@ -336,28 +271,27 @@ test("maintenance mode: apid serves without client certificates; an applied conf
     expect(applied.modeDetails).toContain("without a reboot");
     insecureSessions.abort();
     // apid comes back with the node's certificate and asks for client certificates.
-    const secure = await eventually(
-      "apid serving with the node's certificates",
+    const secure = await waitFor(
       async () => {
         const v = await api.version({});
         return v.maintenance ? undefined : v;
       },
-      40_000,
+      { what: "apid serving with the node's certificates", timeoutMs: 40_000, intervalMs: 200 },
     );
     expect(secure.version?.tag).toBe(BRONZE_VERSION);
-    expect(out.all.some((l) => l.includes("config: stopping the maintenance apid"))).toBe(true);
-    await eventually(
-      "trustd Running",
+    // Logged before apid stops, but read from machined's stdout at its own pace.
+    await out.waitFor("config: stopping the maintenance apid", 10_000);
+    await waitFor(
       async () =>
         (await api.serviceList({})).services.find((s) => s.id === "trustd")?.state === "Running"
           ? true
           : undefined,
-      30_000,
+      { what: "trustd Running", timeoutMs: 30_000, intervalMs: 200 },
     );
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(0);
     await out.done;
-    expect(processesMentioning(root)).toEqual([]);
+    expect(sandboxProcesses(root)).toEqual([]);
   } finally {
     insecureSessions.abort();
     sessions.abort();

@@ -2,15 +2,18 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ContainerdClient } from "@bronze/containerd-client";
+import type { ContainerdClient } from "@bronze/containerd-client";
 import {
   makeBusyboxRootfs,
   startTestContainerd,
   type TestContainerd,
 } from "@bronze/containerd-client/testing";
+import { eventually, waitFor } from "@bronze/testing";
+import type { Clock } from "../../clock.ts";
 import { alive } from "../../services/container-node-fixture.ts";
 import { clearStaleTaskBundle } from "../../services/stale-task-bundle.ts";
 import { LibcSys } from "../../sys/libc-sys.ts";
+import { FakeClock } from "../../testing/fake-clock.ts";
 import type { LogSink, LogStream } from "../service.ts";
 import { Supervisor } from "../supervisor.ts";
 import { ContainerdRunner, exitFromContainerd, TASK_START_TIMEOUT_MS } from "./containerd-runner.ts";
@@ -25,11 +28,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "bronze-ctr-runner-"));
   rootfs = makeBusyboxRootfs(join(dir, "rootfs"));
   containerd = await startTestContainerd();
-  client = await ContainerdClient.connect({
-    socketPath: containerd.socketPath,
-    namespace: "system",
-    snapshotter: containerd.snapshotter,
-  });
+  // The harness's own namespace and runc root: never the host's "system" (machined's).
+  client = await containerd.connect();
 });
 
 afterAll(async () => {
@@ -44,14 +44,29 @@ function sink() {
   return { lines, log };
 }
 
-function runner(id: string, args: string[], clearStaleTask?: (id: string) => void) {
+function runner(
+  id: string,
+  args: string[],
+  options: { clearStaleTask?: (id: string) => void; clock?: Clock } = {},
+) {
   return new ContainerdRunner({
     client: async () => client,
     container: () => ({ rootfs, args, readOnlyRootfs: true, capabilities: [], uid: 65534, gid: 65534 }),
     logPath: join(dir, "logs", `${id}.log`),
     tailIntervalMs: 50,
-    ...(clearStaleTask !== undefined ? { clearStaleTask } : {}),
+    ...options,
   });
+}
+
+/** The runner tails the container's log on its clock: moves a fake one until `text` is read. */
+function readOnClock(clock: FakeClock, lines: Array<[LogStream, string]>, text: string) {
+  return waitFor(
+    async () => {
+      await clock.advance(50);
+      return lines.some(([, t]) => t === text) ? true : undefined;
+    },
+    { what: `the line ${JSON.stringify(text)}`, timeoutMs: 15_000, intervalMs: 20 },
+  );
 }
 
 describe("exitFromContainerd", () => {
@@ -83,31 +98,38 @@ describe("ContainerdRunner", () => {
     expect(await client.tasks.list()).toEqual([]);
   });
 
-  test("stop ends a `sleep 30` within the grace period with SIGTERM", async () => {
-    const { log } = sink();
+  test("stop ends a `sleep 30` with SIGTERM, before the grace period ends", async () => {
+    const clock = new FakeClock();
+    const { lines, log } = sink();
     // sh as PID 1 ignores SIGTERM unless it traps it: trap it so that the graceful path is taken.
-    const handle = await runner("sleeper", [
-      "/bin/sh",
-      "-c",
-      "trap 'echo got TERM; exit 0' TERM; echo sleeping; sleep 30 & wait",
-    ]).start({ id: "sleeper", log });
-    await Bun.sleep(300);
-    const started = performance.now();
+    const handle = await runner(
+      "sleeper",
+      ["/bin/sh", "-c", "trap 'echo got TERM; exit 0' TERM; echo sleeping; sleep 30 & wait"],
+      { clock },
+    ).start({ id: "sleeper", log });
+    // "sleeping" is printed once the trap is set.
+    await readOnClock(clock, lines, "sleeping");
+    // The clock stands still from here: the grace period never ends, only the trap can end the task.
     const exit = await handle.stop(5000);
-    expect(performance.now() - started).toBeLessThan(4000);
     expect(exit).toEqual({ code: 0, signal: null });
+    expect(lines.map(([, t]) => t)).toEqual(["sleeping", "got TERM"]);
     expect(await client.containers.list()).toEqual([]);
   });
 
-  test("stop escalates to SIGKILL after the grace period", async () => {
+  test("stop escalates to SIGKILL when the grace period ends", async () => {
+    const clock = new FakeClock();
     const { lines, log } = sink();
-    const handle = await runner("stubborn", ["/bin/sleep", "30"]).start({ id: "stubborn", log });
-    const started = performance.now();
+    const handle = await runner("stubborn", ["/bin/sleep", "30"], { clock }).start({ id: "stubborn", log });
     // PID 1 of a namespace ignores SIGTERM without a handler: only SIGKILL ends it.
-    const exit = await handle.stop(500);
-    expect(performance.now() - started).toBeLessThan(5000);
-    expect(exit).toEqual({ code: null, signal: "SIGKILL" });
-    expect(lines.some(([s, t]) => s === "system" && t.includes("SIGKILL"))).toBe(true);
+    const stopping = handle.stop(500);
+    // Two sleeps wait on the clock once SIGTERM is sent: the log tail's and the grace period's.
+    await eventually("the grace period armed", () => clock.pending === 2, 10_000, 5);
+    await clock.advance(499);
+    expect(lines).toEqual([]);
+    expect((await client.tasks.get("stubborn")).status).toBe("running");
+    await clock.advance(1);
+    expect(await stopping).toEqual({ code: null, signal: "SIGKILL" });
+    expect(lines).toEqual([["system", "still running 500 ms after SIGTERM: sending SIGKILL"]]);
     expect(await client.containers.list()).toEqual([]);
   });
 
@@ -136,7 +158,7 @@ describe("ContainerdRunner", () => {
 
   test("a task directory left by a cancelled create blocks the id until clearStaleTask removes it", async () => {
     // what containerd 1.6 leaves when a create's deadline cancels it midway
-    const bundle = join(containerd.state, "io.containerd.runtime.v2.task", "system", "leftover");
+    const bundle = join(containerd.state, "io.containerd.runtime.v2.task", client.namespace, "leftover");
     mkdirSync(bundle, { recursive: true });
     writeFileSync(join(bundle, "config.json"), "{}");
     const blocked = await runner("leftover", ["/bin/true"])
@@ -150,12 +172,17 @@ describe("ContainerdRunner", () => {
 
     const cleared: string[] = [];
     const { lines, log } = sink();
-    const handle = await runner("leftover", ["/bin/sh", "-c", "echo started anew"], (id) => {
-      cleared.push(id);
-      clearStaleTaskBundle([join(containerd.state, "io.containerd.runtime.v2.task", "system", id)], {
-        sys: new LibcSys(),
-        log: (line) => lines.push(["stdout", line]),
-      });
+    const handle = await runner("leftover", ["/bin/sh", "-c", "echo started anew"], {
+      clearStaleTask: (id) => {
+        cleared.push(id);
+        clearStaleTaskBundle(
+          [join(containerd.state, "io.containerd.runtime.v2.task", client.namespace, id)],
+          {
+            sys: new LibcSys(),
+            log: (line) => lines.push(["stdout", line]),
+          },
+        );
+      },
     }).start({ id: "leftover", log });
     expect(await handle.exited).toEqual({ code: 0, signal: null });
     expect(cleared).toEqual(["leftover"]);

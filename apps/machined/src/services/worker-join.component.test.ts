@@ -3,15 +3,16 @@
 // directly, and through the control plane's apid (x-bronze-node: apid forwards with its impersonator).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MachineService, NODE_HEADER } from "@bronze/api";
 import { decodePemBase64, inspectCertificate, issueClientCertificate } from "@bronze/pki";
+import { freePort, waitFor } from "@bronze/testing";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { parseAllDocuments } from "yaml";
-import { sandboxNamespace } from "./system-containers.ts";
+import { testNodeBinary } from "../testing/node-binary-fixture.ts";
+import { killSandbox } from "../testing/sandbox-processes.ts";
 
 const MAIN = join(import.meta.dir, "../main.ts");
 const TESTDATA = join(import.meta.dir, "../../../../libs/config-schema/testdata");
@@ -22,67 +23,13 @@ const roots: string[] = [];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "bronze-join-"));
-  binary = join(dir, "bronze-node");
-  const build = Bun.spawnSync(["bun", "build", "--compile", "--sourcemap=none", MAIN, "--outfile", binary], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  if (build.exitCode !== 0) throw new Error(`cannot compile the node binary: ${build.stderr.toString()}`);
+  binary = testNodeBinary();
 });
 
 afterAll(() => {
-  for (const pid of pidsWhere((p) => readFileSync(`/proc/${p}/cmdline`, "utf8").includes(dir))) kill(pid);
-  for (const root of roots) {
-    const namespace = `/${sandboxNamespace(root)}/`;
-    for (const pid of pidsWhere((p) => readFileSync(`/proc/${p}/cgroup`, "utf8").includes(namespace)))
-      kill(pid);
-  }
+  for (const root of roots) killSandbox(root);
   rmSync(dir, { recursive: true, force: true });
 });
-
-function kill(pid: number) {
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {}
-}
-
-function pidsWhere(match: (pid: string) => boolean): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (match(entry)) pids.push(Number(entry));
-    } catch {}
-  }
-  return pids;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what} within ${timeoutMs} ms (last error: ${String(last)})`);
-    await Bun.sleep(200);
-  }
-}
 
 function startNode(name: string, config: string, ports: string[]) {
   const root = join(dir, name);
@@ -144,7 +91,11 @@ test("a worker joins through trustd and is reached directly and through the cont
   try {
     // The worker's apid serves the certificate trustd signed: CN its hostname, its address as trustd
     // saw it (here loopback) and the loopback names.
-    const direct = await eventually("the worker's apid", () => toWorker.api.hostname({}), 60_000);
+    const direct = await waitFor(() => toWorker.api.hostname({}), {
+      what: "the worker's apid",
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
     expect(direct.hostname).toBe("worker-1");
     const served = inspectCertificate(readFileSync(join(wk.root, "system/secrets/apid/server.crt"), "utf8"));
     expect(served.commonName).toBe("worker-1");
@@ -161,10 +112,9 @@ test("a worker joins through trustd and is reached directly and through the cont
     expect(workerServices).toEqual(["machined", "containerd", "pki", "apid"]);
 
     // Through the control plane: its apid forwards to the worker's with the impersonator certificate.
-    const forwarded = await eventually(
-      "a call forwarded by the control plane",
+    const forwarded = await waitFor(
       () => toCp.api.hostname({}, { headers: { [NODE_HEADER]: `127.0.0.1:${workerApid}` } }),
-      30_000,
+      { what: "a call forwarded by the control plane", timeoutMs: 30_000, intervalMs: 200 },
     );
     expect(forwarded.hostname).toBe("worker-1");
     expect((await toCp.api.hostname({})).hostname).toBe("cp-1");

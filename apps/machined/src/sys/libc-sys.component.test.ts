@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually } from "@bronze/testing";
 import { MNT_DETACH, MS_BIND, MS_RDONLY, MS_REMOUNT, WNOHANG } from "./constants.ts";
 import { LibcSys } from "./libc-sys.ts";
 import { SysError } from "./sys-error.ts";
@@ -154,13 +155,8 @@ describe("loop devices", () => {
     return existsSync(p) ? readFileSync(p, "utf8").trim() : undefined;
   }
 
-  async function waitDetached(index: number): Promise<boolean> {
-    for (let i = 0; i < 100; i++) {
-      if (sysfsLoop(index, "loop/backing_file") === undefined) return true;
-      await Bun.sleep(20);
-    }
-    return false;
-  }
+  const waitDetached = (index: number) =>
+    eventually(`loop${index} detached`, () => sysfsLoop(index, "loop/backing_file") === undefined, 5000, 20);
 
   test("loopGetFree returns an unbound device", () => {
     const index = sys.loopGetFree();
@@ -191,7 +187,7 @@ describe("loop devices", () => {
       // ...and unmounting releases it (autoclear).
       sys.umount2(target, 0);
       mounted.pop();
-      expect(await waitDetached(loop.index)).toBe(true);
+      await waitDetached(loop.index);
     } finally {
       loop.close();
     }
@@ -211,7 +207,7 @@ describe("loop devices", () => {
     } finally {
       sys.loopDetach(loop.path);
     }
-    expect(await waitDetached(loop.index)).toBe(true);
+    await waitDetached(loop.index);
     // Detaching an unbound device is ENXIO.
     expectSysError(() => sys.loopDetach(loop.path), "ENXIO");
   });
@@ -229,7 +225,7 @@ describe("loop devices", () => {
       loop.close();
     }
     // Nothing mounted it: closing the last fd detaches it.
-    expect(await waitDetached(loop.index)).toBe(true);
+    await waitDetached(loop.index);
   });
 
   test("attaching a missing file names the open", () => {

@@ -1,16 +1,18 @@
 // machined for real in container mode (the multi-call entry, a real containerd), driven through its
 // machine API socket the way apid will: gRPC over HTTP/2 on the unix socket, the role in a header.
 import { afterEach, beforeEach, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApplyMode, BRONZE_VERSION, LogLineDecoder, MachineService, ROLE_HEADER } from "@bronze/api";
+import { readLines } from "@bronze/testing";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ConfigStore } from "../config/config-store.ts";
+import { spawnMachined } from "../testing/container-machined.ts";
+import { killSandbox, sandboxProcesses } from "../testing/sandbox-processes.ts";
 
-const MAIN = join(import.meta.dir, "../main.ts");
 const TESTDATA = join(import.meta.dir, "../../../../libs/config-schema/testdata");
 
 let root: string;
@@ -18,60 +20,14 @@ beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "mdapi-"));
 });
 afterEach(() => {
-  for (const pid of processesMentioning(root)) process.kill(pid, "SIGKILL");
+  killSandbox(root);
   rmSync(root, { recursive: true, force: true });
 });
 
-/** A TCP port free on 127.0.0.1 right now (apid's, so that tests never take 50000). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
-
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) pids.push(Number(entry));
-    } catch {}
-  }
-  return pids;
-}
-
-/** The child's stdout as lines, and a wait for the first line matching a pattern. */
-function lines(stream: ReadableStream<Uint8Array>) {
-  const all: string[] = [];
-  let wake: () => void = () => {};
-  const done = (async () => {
-    const decoder = new TextDecoder();
-    let rest = "";
-    for await (const chunk of stream) {
-      const parts = (rest + decoder.decode(chunk, { stream: true })).split("\n");
-      rest = parts.pop() ?? "";
-      all.push(...parts);
-      wake();
-    }
-  })();
-  return {
-    all,
-    done,
-    async waitFor(pattern: RegExp, timeoutMs: number): Promise<string> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = all.find((l) => pattern.test(l));
-        if (found !== undefined) return found;
-        if (Date.now() > deadline) throw new Error(`no line matching ${pattern}:\n${all.join("\n")}`);
-        await Promise.race([new Promise<void>((r) => (wake = r)), Bun.sleep(100)]);
-      }
-    },
-  };
+/** machined in container mode under the test's root (see spawnMachined), and its output. */
+async function startMachined(...flags: string[]) {
+  const proc = await spawnMachined(root, "--platform", "container", ...flags);
+  return { proc, out: readLines(proc.stdout) };
 }
 
 function apiClient(socketPath: string) {
@@ -91,11 +47,7 @@ function apiClient(socketPath: string) {
 }
 
 test("the machine API on <root>/system/run/machined/machine.sock: Version, ServiceList, Logs, Containers, Shutdown", async () => {
-  const proc = Bun.spawn(
-    ["bun", MAIN, "--platform", "container", "--root", root, "--config", join(TESTDATA, "worker.yaml")],
-    { stdout: "pipe", stderr: "pipe" },
-  );
-  const out = lines(proc.stdout);
+  const { proc, out } = await startMachined("--config", join(TESTDATA, "worker.yaml"));
   try {
     await out.waitFor(/\[boot\] sequence finished in \d+ ms/, 20_000);
     const socketPath = join(root, "system/run/machined/machine.sock");
@@ -141,7 +93,7 @@ test("the machine API on <root>/system/run/machined/machine.sock: Version, Servi
     await out.done;
     expect(out.all.some((l) => l.includes("[shutdown] stopAllServices: stopped 4 service(s)"))).toBe(true);
     expect(out.all.at(-1)).toContain("exiting with code 0");
-    expect(processesMentioning(root)).toEqual([]);
+    expect(sandboxProcesses(root)).toEqual([]);
   } finally {
     proc.kill("SIGKILL");
   }
@@ -154,12 +106,7 @@ test("a try-mode config left on trial by a previous run is reverted before the b
   const store = new ConfigStore(join(root, "state"));
   store.save(worker);
   store.saveForTrial(tried);
-  const apidPort = String(await freePort());
-  const proc = Bun.spawn(["bun", MAIN, "--platform", "container", "--root", root, "--apid-port", apidPort], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const out = lines(proc.stdout);
+  const { proc, out } = await startMachined();
   try {
     await out.waitFor(/\[boot\] sequence finished/, 20_000);
     expect(out.all.some((l) => l.includes("a config on trial was never confirmed"))).toBe(true);
@@ -176,12 +123,7 @@ test("a try-mode config left on trial by a previous run is reverted before the b
 
 test("maintenance mode: a config applied without a reboot configures the node; an AUTO apply reboots (exits)", async () => {
   const worker = readFileSync(join(TESTDATA, "worker.yaml"), "utf8");
-  const apidPort = String(await freePort());
-  const proc = Bun.spawn(["bun", MAIN, "--platform", "container", "--root", root, "--apid-port", apidPort], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const out = lines(proc.stdout);
+  const { proc, out } = await startMachined();
   try {
     await out.waitFor(/boot finished in maintenance mode/, 20_000);
     const api = apiClient(join(root, "system/run/machined/machine.sock"));
