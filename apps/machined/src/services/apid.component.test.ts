@@ -101,7 +101,7 @@ test("a control plane runs apid and trustd in containers; Version over mTLS; shu
       async () => {
         const list = (await api.serviceList({})).services;
         const ok = (id: string) => list.find((s) => s.id === id)?.health?.healthy === true;
-        return ok("apid") && ok("trustd") ? true : undefined;
+        return ok("apid") && ok("trustd");
       },
       20_000,
     );
@@ -248,8 +248,7 @@ test("maintenance mode: apid serves without client certificates; an applied conf
     // (ServiceList is not served in maintenance mode: machined's console says it)
     await eventually(
       "apid healthy in maintenance mode",
-      async () =>
-        out.all.some((l) => l.endsWith("service apid: Running (Health check successful)")) ? true : undefined,
+      async () => out.all.some((l) => l.endsWith("service apid: Running (Health check successful)")),
       20_000,
     );
     // machined's console shows the fingerprint of the certificate apid serves (DESIGN.md §2).
