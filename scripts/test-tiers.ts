@@ -24,7 +24,8 @@ export const COMPONENT_MARKERS: ReadonlyArray<{ readonly why: string; readonly p
   { why: "makes real system calls (mounts, loop devices)", pattern: /\bnew LibcSys\(/ },
   {
     why: "runs a privileged tool",
-    pattern: /\bspawn(Sync)?\(\s*\[\s*"(mount|umount|losetup|unshare|nsenter|sfdisk)"/,
+    pattern:
+      /\b(spawn(Sync)?\(\s*\[|execFile(Sync)?\()\s*"(mount|umount|losetup|unshare|nsenter|sfdisk)"|\bmountTmpfs\(/,
   },
 ];
 

@@ -19,4 +19,5 @@ export {
   type RawHttp2CallOptions,
   rawHttp2Call,
 } from "./raw-http2-call.ts";
+export { mountTmpfs, type Tmpfs } from "./tmpfs.ts";
 export { eventually, WaitError, type WaitOptions, waitFor, within } from "./wait-for.ts";

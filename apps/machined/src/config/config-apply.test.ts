@@ -1,14 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type MachineConfig, validateConfig } from "@bronze/config-schema";
@@ -351,47 +342,6 @@ describe("installs", () => {
     expect(t.plans).toHaveLength(1);
     expect(t.reboots).toEqual([]);
   });
-});
-
-describe("a full STATE (fault C)", () => {
-  const root = process.getuid?.() === 0;
-
-  test.skipIf(!root)(
-    "a write that finds no space is NoSpace naming the file; the config in force is kept and no temporary file is left",
-    async () => {
-      const dir = tempDir();
-      const mnt = join(dir, "state");
-      mkdirSync(mnt);
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt]);
-      try {
-        const t = setup({ store: new ConfigStore(mnt) });
-        const store = new ConfigStore(mnt);
-        store.save(WORKER);
-        // Fill the filesystem, leaving less than a config.
-        try {
-          writeFileSync(join(mnt, "filler"), Buffer.alloc(60 * 1024));
-        } catch {}
-        const padded = `${WORKER2}# ${"x".repeat(16 * 1024)}\n`;
-        for (const mode of ["no-reboot", "staged", "auto"] as const) {
-          const err = await refusal(
-            t.applier.apply({ text: padded, mode, dryRun: false, caller: "authenticated" }),
-          );
-          expect(err.code).toBe("NoSpace");
-          expect(err.message).toContain(`cannot write ${mnt}/`);
-          expect(err.message).toContain("no space left on device (ENOSPC)");
-        }
-        expect(store.current()).toBe(WORKER);
-        expect(readdirSync(mnt).sort()).toEqual(["config.yaml", "filler"]);
-        expect(
-          t.lines.some(
-            (l) => l.startsWith("config: cannot save the config: cannot write") && l.includes("ENOSPC"),
-          ),
-        ).toBe(true);
-      } finally {
-        execFileSync("umount", [mnt]);
-      }
-    },
-  );
 });
 
 test("an invalid config is refused before anything is kept; a valid one is validated once", async () => {
