@@ -8,9 +8,8 @@ import {
   startTestContainerd,
   type TestContainerd,
 } from "@bronze/containerd-client/testing";
-import { eventually, waitFor } from "@bronze/testing";
+import { isAlive as alive, eventually, waitFor } from "@bronze/testing";
 import type { Clock } from "../../clock.ts";
-import { alive } from "../../services/container-node-fixture.ts";
 import { clearStaleTaskBundle } from "../../services/stale-task-bundle.ts";
 import { LibcSys } from "../../sys/libc-sys.ts";
 import { FakeClock } from "../../testing/fake-clock.ts";

@@ -8,16 +8,11 @@ import { join } from "node:path";
 import type { ServiceInfo } from "@bronze/api";
 import { ContainerdClient } from "@bronze/containerd-client";
 import { freezeProcess } from "@bronze/containerd-client/testing";
-import { waitFor } from "@bronze/testing";
+import { isAlive as alive, processesMentioning, waitFor } from "@bronze/testing";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { nodePaths } from "../node/node-paths.ts";
-import {
-  alive,
-  type ContainerNode,
-  processesMentioning,
-  startContainerNode,
-  TESTDATA,
-} from "./container-node-fixture.ts";
+import { type ContainerNode, startContainerNode, TESTDATA } from "../testing/container-node-fixture.ts";
+import { killSandbox } from "../testing/sandbox-processes.ts";
 
 let root: string;
 const nodes: ContainerNode[] = [];
@@ -26,14 +21,14 @@ beforeEach(() => {
 });
 afterEach(() => {
   for (const node of nodes.splice(0)) node.proc.kill("SIGKILL");
-  for (const pid of processesMentioning(root)) process.kill(pid, "SIGKILL");
+  killSandbox(root);
   rmSync(root, { recursive: true, force: true });
 });
 
 const WORKER = ["--config", join(TESTDATA, "worker.yaml")];
 
-function start(): ContainerNode {
-  const node = startContainerNode(root, WORKER);
+async function start(): Promise<ContainerNode> {
+  const node = await startContainerNode(root, WORKER);
   nodes.push(node);
   return node;
 }
@@ -55,22 +50,22 @@ const healthy = (s: ServiceInfo) => s.state === "Running" && s.health?.healthy =
 const containerds = () => processesMentioning(nodePaths(root).containerdConfig).filter((pid) => alive(pid));
 
 test("machined killed with -9, started again on the same root: one containerd, serving, healthy", async () => {
-  const first = start();
+  const first = await start();
   const before = await containerdWhen(first, "containerd healthy", healthy);
   first.proc.kill("SIGKILL");
   await first.proc.exited;
   // container mode: the dead machined's containerd lives on, holding the node's bolt database and socket
   expect(containerds()).toEqual([before.pid]);
 
-  const second = start();
-  await second.waitForLine(/\[boot\] sequence finished/);
+  const second = await start();
+  await second.console.waitFor(/\[boot\] sequence finished/, 30_000);
   const after = await containerdWhen(
     second,
     "the new containerd healthy",
     (s) => healthy(s) && s.pid !== before.pid,
   );
   expect(
-    second.console.some((l) =>
+    second.console.all.some((l) =>
       l.endsWith(
         `machined: containerd: stopping the containerd a previous machined left running (pid ${before.pid})`,
       ),
@@ -95,7 +90,7 @@ test("machined killed with -9, started again on the same root: one containerd, s
 }, 90_000);
 
 test("containerd frozen: its health fails saying why, Containers blames containerd; thawed, all is well", async () => {
-  const node = start();
+  const node = await start();
   const up = await containerdWhen(node, "containerd healthy", healthy);
   await freezeProcess(up.pid);
   try {
@@ -104,10 +99,11 @@ test("containerd frozen: its health fails saying why, Containers blames containe
     expect(frozen).toMatchObject({ state: "Running", pid: up.pid });
     expect(frozen.health?.lastMessage).toBe(why);
     // the event, on machined's console
-    await node.waitForLine(
+    await node.console.waitFor(
       new RegExp(
         `service containerd: Running \\(Health check failed: ${why.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\)$`,
       ),
+      30_000,
     );
     // the machine API answers in time, naming containerd as the one that did not
     const error = await node.api.containers({}).then(

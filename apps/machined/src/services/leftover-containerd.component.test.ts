@@ -2,11 +2,10 @@ import { afterEach, beforeEach, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { eventually } from "@bronze/testing";
+import { isAlive as alive, eventually } from "@bronze/testing";
 import { systemClock } from "../clock.ts";
 import { nodePaths } from "../node/node-paths.ts";
 import { createBunSpawn } from "../supervisor/runners/bun-spawn.ts";
-import { alive } from "./container-node-fixture.ts";
 import { containerdPidfile, containerdService, socketConnectable } from "./containerd.ts";
 import { isContainerdOf, stopLeftoverContainerd, writePidfile } from "./leftover-containerd.ts";
 
