@@ -1,4 +1,4 @@
-// Checks that the repository's layering stays what DESIGN.md §6 says (run by `bun run verify`):
+// Checks that the repository's layering stays what docs/design.md §6 says (run by `bun run verify`):
 //   - apps import libs, never each other, except machined's entry point (apps/machined/src/main.ts, the
 //     multi-call dispatcher) importing apid's and trustd's main;
 //   - libs (libs/*, image) never import apps;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `bun run node:dev`: a Bronze node on this host, in container mode (DESIGN.md §7): machined as an
+# `bun run node:dev`: a Bronze node on this host, in container mode (docs/design.md §7): machined as an
 # ordinary root process sandboxed under _out/node-dev/root, with a real containerd, and apid and
 # trustd in containers. Builds the node binary and osctl when missing or older than the sources,
 # generates a control-plane config into _out/node-dev/, and prints how to reach the node.

@@ -1,4 +1,4 @@
-// A real control-plane node in container mode (DESIGN.md §7): machined as an ordinary root process
+// A real control-plane node in container mode (docs/design.md §7): machined as an ordinary root process
 // sandboxed under a temporary directory, with a real containerd, apid and trustd as its containers.
 // Everything is driven like a user would: the real osctl CLI, and curl for the Connect protocol.
 // Needs root, containerd and runc (Debian's); builds the multi-call binary apid and trustd run from.

@@ -1,4 +1,4 @@
-// A real local cluster (DESIGN.md §7, §9 step 3; issue 6 "End-to-end tests"): build the qemu image
+// A real local cluster (docs/design.md §7, §9 step 3; issue 6 "End-to-end tests"): build the qemu image
 // and the compiled osctl, then `osctl cluster create` one control plane and one worker under QEMU
 // (TCG here, direct kernel boot), as a user would. ONE cluster serves the whole file (booting costs
 // minutes under emulation), so the tests run in order as steps of one chain (src/steps.ts):

@@ -1,4 +1,4 @@
-// Disk boot (DESIGN.md §9 step 2): build the qemu image and the compiled osctl, generate a config,
+// Disk boot (docs/design.md §9 step 2): build the qemu image and the compiled osctl, generate a config,
 // `osctl image install` Bronze onto a loop device backed by a file (never a host disk) with the URL of
 // a local config server, then boot that disk under QEMU (TCG, SeaBIOS): GRUB must boot slot A with the
 // installed kernel arguments, machined must start and download its config from the URL the installer

@@ -1,4 +1,4 @@
-// Maintenance mode under QEMU (issue 6; DESIGN.md §2): `osctl cluster create --no-config` boots one
+// Maintenance mode under QEMU (issue 6; docs/design.md §2): `osctl cluster create --no-config` boots one
 // node without bronze.config=, so machined enters maintenance mode and apid serves a self-signed
 // certificate whose fingerprint machined shows on the serial console. The create stops there and
 // prints, per node, the exact `osctl apply-config --insecure` command pinned to that fingerprint.

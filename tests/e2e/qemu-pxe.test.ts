@@ -1,4 +1,4 @@
-// Network boot under QEMU (DESIGN.md §2, §7): `osctl cluster create --boot pxe --no-wait` starts a
+// Network boot under QEMU (docs/design.md §2, §7): `osctl cluster create --boot pxe --no-wait` starts a
 // node whose NIC's iPXE ROM gets the script URL from slirp's DHCP; the script, the kernel, the
 // initramfs and then machined's config request must all be served by the detached
 // `osctl pxe serve`, each matched to the node by its MAC. Built and driven like a user would: the

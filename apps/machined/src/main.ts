@@ -1,4 +1,4 @@
-// The multi-call binary's entry point (DESIGN.md §1): machined, stage 1, apid and trustd are one
+// The multi-call binary's entry point (docs/design.md §1): machined, stage 1, apid and trustd are one
 // compiled program that becomes what it was started as.
 import { resolveApplet } from "./boot/entry-args.ts";
 

@@ -1,4 +1,4 @@
-// Who may call what (DESIGN.md §4): the one home of the role vocabulary. Both apid and machined
+// Who may call what (docs/design.md §4): the one home of the role vocabulary. Both apid and machined
 // enforce this table: apid before forwarding, machined on its socket from the role apid passes in
 // ROLE_HEADER (headers.ts). libs/pki issues client certificates for these roles.
 

@@ -1,5 +1,5 @@
 // Re-chunking of byte streams: Bun's HTTP/2 client stalls on streamed gRPC messages larger than
-// ~64 KiB towards grpc-go (DESIGN.md §8), so everything streamed to containerd is cut to at most that.
+// ~64 KiB towards grpc-go (docs/design.md §8), so everything streamed to containerd is cut to at most that.
 export const MAX_CHUNK_BYTES = 64 * 1024;
 
 export type ByteSource = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;

@@ -69,7 +69,7 @@ const STATUSES: Record<Status, TaskStatus> = {
  * about 1 run of 30). Instead the shim gets two plain paths naming the same file, spelled
  * differently, so that it opens the file once per stream, each with O_APPEND (atomic appends).
  * The shim opens plain paths without creating them: the file is created here (the lib runs on the
- * machine containerd runs on). Bun never reads a FIFO this way (DESIGN.md §8).
+ * machine containerd runs on). Bun never reads a FIFO this way (docs/design.md §8).
  */
 export function logStdio(op: string, logPath: string | undefined): { stdout: string; stderr: string } {
   if (logPath === undefined) return { stdout: "", stderr: "" };

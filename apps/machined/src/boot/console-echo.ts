@@ -3,7 +3,7 @@ import type { Runner } from "../supervisor/service.ts";
 /**
  * A runner whose output lines matching `pattern` also go to machined's console, besides the
  * service's log: a node without a config shows apid's maintenance certificate fingerprint on its
- * console (DESIGN.md §2), the one place a user can read it before any API call is trusted.
+ * console (docs/design.md §2), the one place a user can read it before any API call is trusted.
  */
 export function echoToConsole(runner: Runner, pattern: RegExp, console: (line: string) => void): Runner {
   return {

@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { PLATFORMS, type Platform } from "../node/kernel-args.ts";
 
-/** The programs of the multi-call binary (DESIGN.md §1). */
+/** The programs of the multi-call binary (docs/design.md §1). */
 export type Applet = "machined" | "stage1" | "apid" | "trustd";
 
 const BY_NAME: Readonly<Record<string, Applet>> = {

@@ -171,7 +171,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
       clearStaleTaskBundle(taskBundleDirs(paths, systemNamespace, id), { sys, log });
     },
   };
-  /** apid, trustd and the certificates they need, for what the boot found (DESIGN.md §3). */
+  /** apid, trustd and the certificates they need, for what the boot found (docs/design.md §3). */
   const apiServices = (state: NodeState): ServiceDefinition[] => {
     const maintenance = () => sequencer.state.mode === "maintenance";
     if (state.mode === "maintenance")
@@ -211,7 +211,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     return [
       machineApiService({
         socketPath: paths.machinedSocket,
-        // apid runs as its own uid and connects to the socket (DESIGN.md §4).
+        // apid runs as its own uid and connects to the socket (docs/design.md §4).
         socketGroup: APID_USER.gid,
         context: api,
         onInternalError: (err) => log(`api: ${describe(err)}`),
@@ -300,7 +300,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
         close: (fd) => closeSync(fd),
       },
     },
-    // An installed node's STATE and EPHEMERAL partitions (DESIGN.md §2); container mode has none.
+    // An installed node's STATE and EPHEMERAL partitions (docs/design.md §2); container mode has none.
     ...(container
       ? {}
       : {

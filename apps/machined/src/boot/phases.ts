@@ -46,7 +46,7 @@ import { SysError } from "../sys/sys-error.ts";
 import { defaultFileTargets, writeMachineFiles } from "./machine-files.ts";
 import type { Phase, Task } from "./sequence.ts";
 
-/** Everything the sequences need from the world (DESIGN.md §6: injected). */
+/** Everything the sequences need from the world (docs/design.md §6: injected). */
 export interface SequenceDeps {
   readonly sys: Sys;
   readonly clock: Clock;
@@ -106,7 +106,7 @@ export interface SequenceDeps {
    */
   readonly onStateMounted?: (log: (line: string) => void) => void;
   /**
-   * machine.install (DESIGN.md §2: the installer runs inside machined): downloads the assets, writes
+   * machine.install (docs/design.md §2: the installer runs inside machined): downloads the assets, writes
    * the disk, saves the config on its STATE and reboots. Absent in container mode.
    */
   readonly install?: (plan: InstallPlan, configText: string, signal: AbortSignal) => Promise<void>;
@@ -171,7 +171,7 @@ function recordAcquired(state: WritableNodeState, acquired: Acquired): void {
   else recordMaintenance(state, acquired.reason);
 }
 
-/** The boot sequence (DESIGN.md §2, step 3). */
+/** The boot sequence (docs/design.md §2, step 3). */
 export function bootPhases(deps: SequenceDeps, state: WritableNodeState): Phase[] {
   const { sys } = deps;
   let stored: Acquired | undefined;
@@ -469,7 +469,7 @@ function startSystemServices(deps: SequenceDeps, state: NodeState): ServiceDefin
 }
 
 /**
- * After a boot that failed (DESIGN.md §2: whatever fails, the API comes up and says why): a node that
+ * After a boot that failed (docs/design.md §2: whatever fails, the API comes up and says why): a node that
  * has a config starts its services with it; one that has none yet enters maintenance mode, its reason
  * the failure. Either way machined's API, containerd and apid are started (those not running yet).
  */

@@ -56,7 +56,7 @@ export interface WorkerCertificateRequest {
 }
 
 /**
- * Asks trustd to sign a new key's server certificate (DESIGN.md §4, SecurityService.Certificate). The
+ * Asks trustd to sign a new key's server certificate (docs/design.md §4, SecurityService.Certificate). The
  * CSR names this node's address as trustd sees it, plus the loopback names: trustd signs nothing
  * else for a joining node. Its subject is ignored: trustd names the certificate after that address.
  */

@@ -162,7 +162,7 @@ export async function downloadConfig(options: DownloadOptions): Promise<Acquired
 }
 
 /**
- * Finds the machine config (DESIGN.md §2): a provided one, the STATE store, then the `bronze.config=`
+ * Finds the machine config (docs/design.md §2): a provided one, the STATE store, then the `bronze.config=`
  * URL, otherwise maintenance mode.
  */
 export async function acquireConfig(options: AcquisitionOptions): Promise<Acquired> {

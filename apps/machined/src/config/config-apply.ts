@@ -1,4 +1,4 @@
-// The one owner of applying a machine config (DESIGN.md §5, docs/design.md "Applying a config"): it
+// The one owner of applying a machine config (docs/design.md §5, docs/design.md "Applying a config"): it
 // validates the text once, decides what the apply may do on this node (the refusals), keeps the
 // config (store, stage, try and its revert, boot-time revert of a trial machined did not live to end),
 // applies it in place (hostname, network, services), starts an install it asks for, and takes the
@@ -33,7 +33,7 @@ export type ApplyMode = "auto" | "no-reboot" | "staged" | "try";
 
 /**
  * Who asks: a caller apid authenticated with a client certificate, or the unauthenticated caller of
- * the maintenance apid (no client certificates: DESIGN.md §2). The latter may only configure a node in
+ * the maintenance apid (no client certificates: docs/design.md §2). The latter may only configure a node in
  * maintenance mode, and never sees a config other than its own.
  */
 export type ApplyCaller = "authenticated" | "maintenance";

@@ -115,7 +115,7 @@ export interface DiskInstallRequest {
   readonly log: (line: string) => void;
 }
 
-/** The world an install touches (DESIGN.md §6: injected). */
+/** The world an install touches (docs/design.md §6: injected). */
 export interface InstallWorld {
   readonly fetch: FetchFn;
   /** Writes Bronze to the disk; returns the new STATE partition's device node. */

@@ -1,6 +1,6 @@
 import type { KernelArgs, Platform } from "./kernel-args.ts";
 
-/** A kernel argument Bronze refuses to boot without (DESIGN.md §2, Talos's KSPP enforcement). */
+/** A kernel argument Bronze refuses to boot without (docs/design.md §2, Talos's KSPP enforcement). */
 export interface RequiredKernelArg {
   readonly key: string;
   /** The required value; null for a flag (`slab_nomerge`). */

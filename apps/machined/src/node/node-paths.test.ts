@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { nodePaths } from "./node-paths.ts";
 
-test("a real node's paths follow DESIGN.md", () => {
+test("a real node's paths follow docs/design.md", () => {
   const p = nodePaths();
   expect(p.system).toBe("/system");
   expect(p.var).toBe("/var");

@@ -251,7 +251,7 @@ test("maintenance mode: apid serves without client certificates; an applied conf
       async () => out.all.some((l) => l.endsWith("service apid: Running (Health check successful)")),
       20_000,
     );
-    // machined's console shows the fingerprint of the certificate apid serves (DESIGN.md §2).
+    // machined's console shows the fingerprint of the certificate apid serves (docs/design.md §2).
     const served = await new Promise<string>((resolve, reject) => {
       const socket = tlsConnect({ host: "127.0.0.1", port: apidPort, rejectUnauthorized: false }, () => {
         resolve(socket.getPeerCertificate().fingerprint256.replaceAll(":", "").toLowerCase());

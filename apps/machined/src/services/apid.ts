@@ -13,7 +13,7 @@ export interface ApidServiceOptions extends SystemContainerDeps {
   /** Default 50000 (container mode picks others for tests). */
   readonly port?: number | undefined;
   /**
-   * No config yet: a self-signed certificate and a small API (DESIGN.md §2). A function is asked at
+   * No config yet: a self-signed certificate and a small API (docs/design.md §2). A function is asked at
    * each start (a node leaving maintenance mode restarts apid to serve with its certificates).
    */
   readonly maintenance: boolean | (() => boolean);

@@ -151,7 +151,7 @@ export interface ContainerdServiceOptions {
 }
 
 /**
- * The containerd system service: a process (DESIGN.md §3) started as `containerd --config <config.toml>`,
+ * The containerd system service: a process (docs/design.md §3) started as `containerd --config <config.toml>`,
  * the config written by `pre` (which first stops a containerd a previous machined left on this node),
  * healthy while it serves its socket and answers Version in time, restarted forever.
  */

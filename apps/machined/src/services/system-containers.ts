@@ -57,7 +57,7 @@ export interface SystemContainerSpec {
 }
 
 /**
- * A system service container (DESIGN.md §3): a small root made by machined, read-only, with the
+ * A system service container (docs/design.md §3): a small root made by machined, read-only, with the
  * multi-call binary bind-mounted at /usr/bin/<id>, a non-root uid, no capabilities, a memory limit and
  * the host's network.
  */

@@ -62,7 +62,7 @@ function step<T>(name: Stage1Step, fn: () => T): T {
 }
 
 /**
- * The initramfs stage (DESIGN.md §2, step 2): mount /sys and /dev (and /proc if the shim did not), load
+ * The initramfs stage (docs/design.md §2, step 2): mount /sys and /dev (and /proc if the shim did not), load
  * the modules that reach the root, attach rootfs.sqsh read-only to a loop device, mount it, free the
  * initramfs's files, move the API mounts across, switch root and exec /sbin/init. Only returns by throwing (exec replaces the process).
  */

@@ -1,4 +1,4 @@
-/** The states of a service (DESIGN.md §3). */
+/** The states of a service (docs/design.md §3). */
 export const SERVICE_STATES = [
   "Initialized",
   "Waiting",

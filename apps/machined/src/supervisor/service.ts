@@ -1,7 +1,7 @@
 import type { Condition } from "./condition.ts";
 import type { ServiceHealth, ServiceState } from "./service-state.ts";
 
-/** What happens when a service's process ends (DESIGN.md §3). */
+/** What happens when a service's process ends (docs/design.md §3). */
 export type RestartKind = "forever" | "once" | "untilSuccess";
 
 /** Exponential backoff between restarts: initialMs * factor^(n-1), capped at maxMs. */

@@ -1,4 +1,4 @@
-// `osctl image install`: writes Bronze to a disk (DESIGN.md §9 step 2): partitions, boot slot A,
+// `osctl image install`: writes Bronze to a disk (docs/design.md §9 step 2): partitions, boot slot A,
 // GRUB for BIOS and EFI, the kernel arguments with the config URL. Root only; refuses a disk in use,
 // or holding partitions unless --wipe.
 import { resolve } from "node:path";

@@ -4,7 +4,7 @@ import { TAR_END, tarHeader, tarPadding } from "@bronze/files";
 import { openRegularFile } from "./open-regular-file.ts";
 import { walk } from "./walk.ts";
 
-/** Most bytes per yielded chunk (DESIGN.md §8: Bun's HTTP/2 stalls on larger streamed messages). */
+/** Most bytes per yielded chunk (docs/design.md §8: Bun's HTTP/2 stalls on larger streamed messages). */
 export const CHUNK_BYTES = 64 * 1024;
 
 /** Collects small pieces into chunks of at most CHUNK_BYTES. */

@@ -8,7 +8,7 @@ import type { HandlerOptions, MachineServiceImpl } from "./handler-types.ts";
 
 /** Most records per message when draining the kernel buffer. */
 export const DMESG_BATCH = 256;
-/** About the most text per message (DESIGN.md §8: Bun's HTTP/2 stalls on messages over ~64 KiB). */
+/** About the most text per message (docs/design.md §8: Bun's HTTP/2 stalls on messages over ~64 KiB). */
 export const DMESG_BATCH_BYTES = 32 * 1024;
 /** How often the followers' shared reader looks for new records (/dev/kmsg is read non-blocking). */
 export const DMESG_POLL_MS = 250;

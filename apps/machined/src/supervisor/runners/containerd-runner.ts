@@ -101,7 +101,7 @@ class FileTail {
 }
 
 /**
- * Runs a service as a containerd container (DESIGN.md §3): a stale container of the same id is
+ * Runs a service as a containerd container (docs/design.md §3): a stale container of the same id is
  * removed, the container created and its task started with output to a log file, whose lines are
  * forwarded to the service log. The run ends with the task (exit status from containerd); stopping
  * sends SIGTERM, then SIGKILL to every process of the container after the grace period. The task and
