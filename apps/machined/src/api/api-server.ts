@@ -62,16 +62,18 @@ function removeStaleSocket(path: string): void {
   unlinkSync(path);
 }
 
-/**
- * Serves MachineService (Connect, gRPC and gRPC-web) over HTTP/2 cleartext on a unix socket, mode
- * 0600: only root (machined itself, apid) connects, and apid passes the caller's role in a header.
- */
 /** The errors a session reports when its peer closed the connection under it. */
 export function isPeerGone(error: Error): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code === "ECONNRESET" || code === "EPIPE";
 }
 
+/**
+ * Serves MachineService (Connect, gRPC and gRPC-web) over HTTP/2 cleartext on a unix socket: 0600
+ * (root only), or root:<socketGroup> 0660 on a node, where apid's container runs as uid/gid 50. Any
+ * process that can connect can claim any role in `x-bronze-role`: only apid's group may (docs/design.md
+ * §4; security review L7).
+ */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { socketPath } = options;
   mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
