@@ -142,7 +142,8 @@ test("a node booted without a config waits in maintenance mode; the printed appl
   expect(secure.stdout).toContain("Platform:    qemu");
   expect(secure.stdout).toContain("Maintenance: no");
   const after = readFileSync(serialLog, "utf8");
-  expect(after).toContain("restarting apid out of maintenance mode");
+  expect(after).toContain("config: stopping the maintenance apid");
+  expect(after).toContain("config: apid starts again once the node's certificates are written");
 
   const destroy = await osctl(["cluster", "destroy", "--name", NAME]);
   expect(destroy.code).toBe(0);

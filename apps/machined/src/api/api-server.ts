@@ -62,10 +62,13 @@ function removeStaleSocket(path: string): void {
   unlinkSync(path);
 }
 
-/** The errors a session reports when its peer closed the connection under it. */
+/**
+ * The errors a session reports when its peer closed the connection under it: a reset, a broken pipe,
+ * or a GOAWAY carrying an error code (apid stopping with calls open sends CANCEL).
+ */
 export function isPeerGone(error: Error): boolean {
   const code = (error as NodeJS.ErrnoException).code;
-  return code === "ECONNRESET" || code === "EPIPE";
+  return code === "ECONNRESET" || code === "EPIPE" || code === "ERR_HTTP2_SESSION_ERROR";
 }
 
 /**
