@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApplyMode, BRONZE_VERSION, LogLineDecoder, MachineService, ROLE_HEADER } from "@bronze/api";
 import { readLines } from "@bronze/testing";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ConfigStore } from "../config/config-store.ts";
@@ -150,6 +151,33 @@ test("maintenance mode: a config applied without a reboot configures the node; a
     expect(new ConfigStore(join(root, "state")).current()).toBe(changed);
     await out.done;
     expect(out.all.some((l) => l.includes("container mode: reboot ends the machined process"))).toBe(true);
+  } finally {
+    proc.kill("SIGKILL");
+  }
+}, 40_000);
+
+test("try mode on a running node: applied, then reverted when its timeout passes unconfirmed", async () => {
+  const worker = readFileSync(join(TESTDATA, "worker.yaml"), "utf8");
+  const tried = worker.replace("hostname: worker-1", "hostname: tried-1");
+  const store = new ConfigStore(join(root, "state"));
+  const { proc, out } = await startMachined("--config", join(TESTDATA, "worker.yaml"));
+  try {
+    await out.waitFor(/\[boot\] sequence finished/, 20_000);
+    const api = apiClient(join(root, "system/run/machined/machine.sock"));
+    const applied = await api.applyConfiguration({
+      data: new TextEncoder().encode(tried),
+      mode: ApplyMode.TRY,
+      tryTimeout: durationFromMs(2_000),
+    });
+    expect(applied.modeDetails).toStartWith("Applied for 2s");
+    expect(store.current()).toBe(tried);
+    expect((await api.hostname({})).hostname).toBe("tried-1");
+    // Nobody confirms it: the previous config comes back, and is applied again.
+    await out.waitFor("config: the config on trial was not confirmed: the previous config is back", 20_000);
+    expect(store.current()).toBe(worker);
+    expect((await api.hostname({})).hostname).toBe("worker-1");
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
   } finally {
     proc.kill("SIGKILL");
   }
