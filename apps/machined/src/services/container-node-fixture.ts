@@ -23,9 +23,16 @@ export interface ContainerNode {
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
-/** Starts `main.ts --platform container --root <root>` with `args`. */
-export function startContainerNode(root: string, args: readonly string[]): ContainerNode {
-  const proc = Bun.spawn(["bun", MAIN, "--platform", "container", "--root", root, ...args], {
+/**
+ * Starts `main.ts --platform container --root <root>` with `args`; `command` runs another machined
+ * than `bun main.ts` (the compiled node binary).
+ */
+export function startContainerNode(
+  root: string,
+  args: readonly string[],
+  command: readonly string[] = ["bun", MAIN],
+): ContainerNode {
+  const proc = Bun.spawn([...command, "--platform", "container", "--root", root, ...args], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

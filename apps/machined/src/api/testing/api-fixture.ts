@@ -8,6 +8,7 @@ import { MachineService, ROLE_HEADER, type Role } from "@bronze/api";
 import { type Client, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { ConfigApplier, type ConfigApplierDeps } from "../../config/config-apply.ts";
 import { ConfigStore } from "../../config/config-store.ts";
+import { ConfigWorkerClient } from "../../config/config-worker-client.ts";
 import { parseKernelArgs } from "../../node/kernel-args.ts";
 import { newNodeState, recordMaintenance, type WritableNodeState } from "../../node/node-state.ts";
 import { Supervisor } from "../../supervisor/supervisor.ts";
@@ -61,11 +62,17 @@ export class FakeSequencer implements Sequencer {
   }
 }
 
+/**
+ * The real config worker, one for the test process (with the real clock: its budget is real time): it
+ * starts on the first apply and ends once idle.
+ */
+const sharedCheck = new ConfigWorkerClient();
+
 /** What the fixture's real ConfigApplier is given instead of its defaults. */
 export type FixtureApplierOptions = Partial<
   Pick<
     ConfigApplierDeps,
-    "platform" | "args" | "persists" | "install" | "setHostname" | "reboot" | "services"
+    "platform" | "args" | "persists" | "install" | "setHostname" | "reboot" | "services" | "check"
   >
 > & {
   /** Start in maintenance mode (no config: what a node without one serves). Default: configured. */
@@ -119,6 +126,7 @@ export function makeFixture(
     state,
     store,
     clock,
+    check: options.check ?? sharedCheck,
     supervisor,
     services: options.services ?? (() => []),
     persists: options.persists ?? (() => true),
