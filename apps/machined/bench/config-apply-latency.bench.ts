@@ -32,6 +32,7 @@ const DIFF_NEW = `${WORKER}${comments("new")}`;
 const inThread: ConfigCheck = {
   validate: async (text, mode) => runConfigCheck({ kind: "validate", text, mode }),
   diff: async (base, text, names) => runConfigCheck({ kind: "diff", base, text, ...names }),
+  redact: async (text) => runConfigCheck({ kind: "redact", text }),
 };
 
 const pct = (sorted: number[], p: number) =>

@@ -1,8 +1,9 @@
 // Issue 10 against machined's real API server (HTTP/2 on a unix socket, gRPC, apid's one session): the
 // most costly configs the schema still accepts, applied while a 10 ms interval counts the event loop's
-// turns. The validation and the diff run in the config worker, so the loop keeps turning during each
-// of them and a Version call is answered while the apply runs; they used to run on this thread (not one
-// turn while ApplyConfiguration validated and diffed, Version answered only after it).
+// turns. The validation, the diff and the redaction of GetConfiguration run in the config worker, so the
+// loop keeps turning during each of them and a Version call is answered while an apply runs; they used
+// to run on this thread (not one turn while ApplyConfiguration validated and diffed, Version answered
+// only after it).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,7 +21,12 @@ let ticks = 0;
 let timer: ReturnType<typeof setInterval> | undefined;
 
 /** The event loop's turns while each step of an apply was in flight, by step. */
-const turns: Record<"apply" | "validate" | "diff", number[]> = { apply: [], validate: [], diff: [] };
+const turns: Record<"apply" | "validate" | "diff" | "redact", number[]> = {
+  apply: [],
+  validate: [],
+  diff: [],
+  redact: [],
+};
 
 async function counted<T>(step: keyof typeof turns, run: () => Promise<T>): Promise<T> {
   const before = ticks;
@@ -36,6 +42,7 @@ const worker = new ConfigWorkerClient();
 const check: ConfigCheck = {
   validate: (text, mode) => counted("validate", () => worker.validate(text, mode)),
   diff: (base, text, names) => counted("diff", () => worker.diff(base, text, names)),
+  redact: (text) => counted("redact", () => worker.redact(text)),
 };
 
 let s: ServerFixture;
@@ -109,4 +116,17 @@ test("a 40,000-line diff: computed off the event loop, Version answered meanwhil
   expect(first).toEqual(["version"]);
   expect(turns.diff).toHaveLength(1);
   expect(turns.diff[0]).toBeGreaterThan(1);
+});
+
+test("GetConfiguration of a large config in force: redacted off the event loop", async () => {
+  reset();
+  const entry = (i: number) =>
+    `    - content: "${"x".repeat(200)}"\n      permissions: 0o644\n      path: /var/f${i}\n      op: create\n`;
+  const files = Array.from({ length: 1100 }, (_, i) => entry(i)).join("");
+  s.f.store.save(WORKER.replace(/^machine:\n/m, `machine:\n  files:\n${files}`));
+  const reply = await s.client("os:reader").getConfiguration({});
+  expect(reply.redacted).toBe(true);
+  expect(new TextDecoder().decode(reply.data)).toContain("path: /var/f1099");
+  expect(turns.redact).toHaveLength(1);
+  expect(turns.redact[0]).toBeGreaterThan(0);
 });

@@ -325,14 +325,15 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     ...(provided !== undefined ? { providedConfig: provided } : {}),
   });
 
+  // Validation, diffs and redaction of configs run on the config worker's thread (issue 10).
+  const configCheck = new ConfigWorkerClient({ clock });
   const configApplier = new ConfigApplier({
     platform,
     args,
     state: sequencer.state,
     store,
     clock,
-    // Validation and diffs of applied configs run on the config worker's thread (issue 10).
-    check: new ConfigWorkerClient({ clock }),
+    check: configCheck,
     supervisor,
     services: (state) => systemServices(state),
     // container mode keeps the config in its sandbox; a node without STATE downloads it at every boot
@@ -354,6 +355,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     supervisor,
     store,
     config: configApplier,
+    check: configCheck,
     clock,
     sequencer: apiSequencer(sequencer),
     platform,

@@ -27,7 +27,7 @@ import {
   revertInterruptedTrial,
 } from "./config-apply.ts";
 import { ConfigStore } from "./config-store.ts";
-import { type ConfigCheck, ConfigWorkerClient, ConfigWorkerError } from "./config-worker-client.ts";
+import { ConfigWorkerClient, ConfigWorkerError } from "./config-worker-client.ts";
 
 const TESTDATA = join(import.meta.dir, "../../../../libs/config-schema/testdata");
 const WORKER = readFileSync(join(TESTDATA, "worker.yaml"), "utf8");
@@ -417,7 +417,7 @@ test("an invalid config is refused before anything is kept; a valid one is valid
 
 describe("the config worker (issue 10)", () => {
   /** A check whose validation (or diff) fails as the worker client does. */
-  const failing = (step: "validate" | "diff", error: ConfigWorkerError): ConfigCheck => ({
+  const failing = (step: "validate" | "diff", error: ConfigWorkerError): ConfigApplierDeps["check"] => ({
     validate: (text, mode) => (step === "validate" ? Promise.reject(error) : check.validate(text, mode)),
     diff: (base, text, names) => (step === "diff" ? Promise.reject(error) : check.diff(base, text, names)),
   });

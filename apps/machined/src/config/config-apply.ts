@@ -90,7 +90,7 @@ export interface ConfigApplierDeps {
    * Validates configs and diffs them off the event loop: machined's is the config worker
    * (ConfigWorkerClient); its failures and time-outs refuse the apply.
    */
-  readonly check: ConfigCheck;
+  readonly check: Pick<ConfigCheck, "validate" | "diff">;
   readonly supervisor: Pick<Supervisor, "has" | "register" | "start" | "stop" | "restart" | "waitFor">;
   /** The system services the node runs in a state (the boot's list). */
   readonly services: (state: NodeState) => ServiceDefinition[];

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { validateConfig } from "@bronze/config-schema";
+import { redactConfig, validateConfig } from "@bronze/config-schema";
 import { runConfigCheck } from "./config-check.ts";
 import { unifiedDiff } from "./unified-diff.ts";
 
@@ -41,4 +41,9 @@ test("a diff: unifiedDiff's, with the names asked for", () => {
   expect(runConfigCheck({ kind: "diff", base: WORKER, text: renamed, from: "staged", to: "new" })).toBe(
     unifiedDiff(WORKER, renamed, { from: "staged", to: "new" }),
   );
+});
+
+test("a redaction: redactConfig's text, and its error", () => {
+  expect(runConfigCheck({ kind: "redact", text: WORKER })).toBe(redactConfig(WORKER));
+  expect(() => runConfigCheck({ kind: "redact", text: "a: [" })).toThrow("it is not redacted");
 });

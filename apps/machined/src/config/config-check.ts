@@ -1,7 +1,14 @@
-// What the config worker (config-worker.ts) computes for an apply: the validation of the text and the
-// diff from the config in force. Both are plain functions of their input, and everything that crosses
-// the worker boundary here is structured-clonable (strings, numbers, the MachineConfig object, issues).
-import { type ConfigIssue, type MachineConfig, type Mode, validateConfig } from "@bronze/config-schema";
+// What the config worker (config-worker.ts) computes for machined: the validation of a config and its
+// diff from the config in force (an apply), and the redacted config in force (GetConfiguration for all
+// but admins). All are plain functions of their input, and everything that crosses the worker boundary
+// here is structured-clonable (strings, numbers, the MachineConfig object, issues).
+import {
+  type ConfigIssue,
+  type MachineConfig,
+  type Mode,
+  redactConfig,
+  validateConfig,
+} from "@bronze/config-schema";
 import { unifiedDiff } from "./unified-diff.ts";
 
 /** A validation, as the applier needs it (validateConfig's result without the parsed documents). */
@@ -27,16 +34,22 @@ export interface DiffRequest {
   readonly to: string;
 }
 
-export type ConfigCheckRequest = ValidateRequest | DiffRequest;
+export interface RedactRequest {
+  readonly kind: "redact";
+  readonly text: string;
+}
+
+export type ConfigCheckRequest = ValidateRequest | DiffRequest | RedactRequest;
 
 /** Runs one request (in the worker; in-thread where a test wants the same answer without one). */
 export function runConfigCheck(request: ValidateRequest): ConfigValidation;
-export function runConfigCheck(request: DiffRequest): string;
+export function runConfigCheck(request: DiffRequest | RedactRequest): string;
 export function runConfigCheck(request: ConfigCheckRequest): ConfigValidation | string;
 export function runConfigCheck(request: ConfigCheckRequest): ConfigValidation | string {
   if (request.kind === "diff") {
     return unifiedDiff(request.base, request.text, { from: request.from, to: request.to });
   }
+  if (request.kind === "redact") return redactConfig(request.text);
   const result = validateConfig(request.text, { mode: request.mode });
   const { ok, errors, warnings, errorCount } = result;
   return result.config === undefined

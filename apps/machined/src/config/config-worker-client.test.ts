@@ -58,7 +58,7 @@ async function failure(p: Promise<unknown>): Promise<ConfigWorkerError> {
   throw new Error("expected a ConfigWorkerError");
 }
 
-test("the worker's answers are the in-thread ones: a MachineConfig, issues, a diff", async () => {
+test("the worker's answers are the in-thread ones: a MachineConfig, issues, a diff, a redaction", async () => {
   const c = client();
   const valid = await c.validate(WORKER, "container");
   expect(valid).toEqual(runConfigCheck({ kind: "validate", text: WORKER, mode: "container" }));
@@ -73,7 +73,12 @@ test("the worker's answers are the in-thread ones: a MachineConfig, issues, a di
   const diff = await c.diff(WORKER, renamed, { from: "current", to: "new" });
   expect(diff).toContain("-    hostname: worker-1\n+    hostname: worker-2\n");
   expect(diff).toStartWith("--- current\n+++ new\n");
-  // One worker served the three requests.
+  expect(await c.redact(WORKER)).toBe(runConfigCheck({ kind: "redact", text: WORKER }));
+  const unredactable = await failure(c.redact("a: ["));
+  expect(unredactable.code).toBe("Failed");
+  expect(unredactable.message).toStartWith("redacting the config failed in the config worker: ");
+  expect(unredactable.message).toEndWith("it is not redacted");
+  // One worker served the requests.
   expect(c.started).toBe(1);
 });
 

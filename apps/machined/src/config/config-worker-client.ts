@@ -34,10 +34,12 @@ export function configWorkerUrl(moduleUrl: string = import.meta.url): URL {
     : new URL("./config-worker.ts", moduleUrl);
 }
 
-/** Validation and diffs of configs, off the caller's thread (ConfigApplier's `check`). */
+/** Validation, diffs and redaction of configs, off the caller's thread (ConfigApplier's, the API's). */
 export interface ConfigCheck {
   validate(text: string, mode: Mode): Promise<ConfigValidation>;
   diff(base: string, text: string, names: { from: string; to: string }): Promise<string>;
+  /** redactConfig's text; its ConfigError comes back as a Failed ConfigWorkerError. */
+  redact(text: string): Promise<string>;
 }
 
 export type ConfigWorkerErrorCode =
@@ -72,6 +74,7 @@ interface Pending {
 const WHAT: Record<ConfigCheckRequest["kind"], string> = {
   validate: "validating the config",
   diff: "diffing the config against the one in force",
+  redact: "redacting the config",
 };
 
 const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -121,6 +124,10 @@ export class ConfigWorkerClient implements ConfigCheck {
 
   diff(base: string, text: string, names: { from: string; to: string }): Promise<string> {
     return this.#request({ kind: "diff", base, text, ...names }) as Promise<string>;
+  }
+
+  redact(text: string): Promise<string> {
+    return this.#request({ kind: "redact", text }) as Promise<string>;
   }
 
   /** Terminates the worker (a request it has fails); a later request starts a new one. */
