@@ -159,7 +159,7 @@ export class ConfigWorkerClient implements ConfigCheck {
       const message: ConfigWorkerMessage = { id, request };
       worker.postMessage(message);
     } catch (error) {
-      this.#stop(new ConfigWorkerError("Failed", `cannot start the config worker: ${describe(error)}`));
+      this.#stop(new ConfigWorkerError("Failed", `cannot post to the config worker: ${describe(error)}`));
     }
     this.#clock.sleep(this.#budgetMs, budget.signal).then((elapsed) => {
       if (!elapsed) return;
