@@ -1,7 +1,21 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ImageError } from "./image-error.ts";
 import type { RunTool } from "./run-tool.ts";
+
+/**
+ * The workers the node binary starts (`new Worker`), relative to its entry point's directory
+ * (apps/machined/src): machined's config worker, which validates and diffs applied configs off PID 1's
+ * event loop. `bun build --compile` embeds a worker only when it is given as an entry point of its own,
+ * and puts it at that path under the executable's root (/$bunfs/root/config/config-worker.js), where
+ * machined looks for it (apps/machined/src/config/config-worker-client.ts).
+ */
+export const NODE_BINARY_WORKERS: readonly string[] = ["config/config-worker.ts"];
+
+/** What `bun build --compile` is given for the node binary: its entry point, then its workers'. */
+export function nodeBinaryEntries(entry: string): string[] {
+  return [entry, ...NODE_BINARY_WORKERS.map((worker) => join(dirname(entry), worker))];
+}
 
 /**
  * The compiled multi-call binary (`bun build --compile`). The output file name is embedded in the
@@ -9,11 +23,16 @@ import type { RunTool } from "./run-tool.ts";
  * must never be stripped (it would lose the embedded program).
  */
 export function compileArgs(entry: string, workDir: string): string[] {
-  return ["bun", "build", "--compile", entry, "--outfile", join(workDir, "bronze")];
+  return ["bun", "build", "--compile", ...nodeBinaryEntries(entry), "--outfile", join(workDir, "bronze")];
 }
 
 export async function compileNodeBinary(run: RunTool, entry: string, workDir: string): Promise<string> {
   if (!existsSync(entry)) throw new ImageError("NotFound", `node entry point ${entry} does not exist`);
+  for (const worker of nodeBinaryEntries(entry).slice(1)) {
+    if (!existsSync(worker)) {
+      throw new ImageError("NotFound", `the node binary's worker entry point ${worker} does not exist`);
+    }
+  }
   await run(compileArgs(entry, workDir));
   return join(workDir, "bronze");
 }

@@ -49,6 +49,7 @@ describe("tool arguments", () => {
       "build",
       "--compile",
       "apps/x/main.ts",
+      "apps/x/config/config-worker.ts",
       "--outfile",
       "/w/bronze",
     ]);

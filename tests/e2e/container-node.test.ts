@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BRONZE_VERSION } from "@bronze/api";
+import { nodeBinaryEntries } from "@bronze/image/node-binary";
 import { decodePemBase64, issueClientCertificate } from "@bronze/pki";
 import { freePort, waitFor } from "@bronze/testing";
 import type { Subprocess } from "bun";
@@ -44,9 +45,17 @@ const pem = (b64: string) => Buffer.from(b64, "base64").toString("utf8");
 
 beforeAll(async () => {
   // The multi-call binary apid and trustd run from, fresh from the sources (as `bun run build:node`
-  // builds it), kept apart from dist/ so that nothing else running from there is disturbed.
+  // builds it, with its workers), kept apart from dist/ so that nothing else running from there is disturbed.
   const build = Bun.spawnSync(
-    ["bun", "build", "--compile", "--sourcemap=none", MACHINED_MAIN, "--outfile", nodeBinary],
+    [
+      "bun",
+      "build",
+      "--compile",
+      "--sourcemap=none",
+      ...nodeBinaryEntries(MACHINED_MAIN),
+      "--outfile",
+      nodeBinary,
+    ],
     { cwd: REPO_ROOT, stdout: "pipe", stderr: "pipe" },
   );
   if (build.exitCode !== 0) throw new Error(`building ${nodeBinary} failed: ${build.stderr.toString()}`);

@@ -3,6 +3,7 @@ import type { ContainerdClient } from "@bronze/containerd-client";
 import type { Clock } from "../clock.ts";
 import type { ConfigApplier } from "../config/config-apply.ts";
 import type { ConfigStore } from "../config/config-store.ts";
+import type { ConfigCheck } from "../config/config-worker-client.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import type { KmsgSource } from "./kmsg/kmsg-source.ts";
 import type { Sequencer } from "./sequencer.ts";
@@ -17,6 +18,11 @@ export interface MachineApiContext {
   readonly store: Pick<ConfigStore, "current">;
   /** Applying a config: its one owner (config/config-apply.ts). */
   readonly config: Pick<ConfigApplier, "apply" | "installing">;
+  /**
+   * Validation and redaction of the config in force off the event loop: the config worker, the
+   * applier's (config/config-worker-client.ts).
+   */
+  readonly check: Pick<ConfigCheck, "validate" | "redact">;
   readonly clock: Clock;
   readonly sequencer: Sequencer;
   /** "metal", "qemu" or "container": reported by Version, and the config validation mode. */

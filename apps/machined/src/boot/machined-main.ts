@@ -8,6 +8,7 @@ import { interfaceAddresses } from "../certificates/node-sans.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import { ConfigApplier, revertInterruptedTrial } from "../config/config-apply.ts";
 import { ConfigStore } from "../config/config-store.ts";
+import { ConfigWorkerClient } from "../config/config-worker-client.ts";
 import { sysfsUrlVariables } from "../config/url-variables.ts";
 import { realInstallWorld } from "../install/install-world.ts";
 import { type InstallPlan, installMachine } from "../install/machine-install.ts";
@@ -38,6 +39,7 @@ import { Reaper } from "../sys/reaper.ts";
 import type { Sys } from "../sys/sys.ts";
 import { apiSequencer } from "./api-sequencer.ts";
 import { type MachinedFlags, parseMachinedFlags } from "./entry-args.ts";
+import { startEventLoopMonitor } from "./event-loop-monitor.ts";
 import { MachinedLog } from "./machined-log.ts";
 import { networkSetup } from "./network-setup.ts";
 import { installProcessGuards } from "./process-guards.ts";
@@ -85,6 +87,8 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
 
   // PID 1 must never die: report and carry on.
   installProcessGuards(process, log);
+  // A request must never block PID 1's event loop for long: a block over 100 ms is logged (issue 10).
+  startEventLoopMonitor({ log, clock });
 
   const sys = new LibcSys();
   const args = parseKernelArgs(flags.cmdline ?? (flags.platform === "container" ? "" : sys.readCmdline()));
@@ -321,12 +325,15 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     ...(provided !== undefined ? { providedConfig: provided } : {}),
   });
 
+  // Validation, diffs and redaction of configs run on the config worker's thread (issue 10).
+  const configCheck = new ConfigWorkerClient({ clock });
   const configApplier = new ConfigApplier({
     platform,
     args,
     state: sequencer.state,
     store,
     clock,
+    check: configCheck,
     supervisor,
     services: (state) => systemServices(state),
     // container mode keeps the config in its sandbox; a node without STATE downloads it at every boot
@@ -348,6 +355,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     supervisor,
     store,
     config: configApplier,
+    check: configCheck,
     clock,
     sequencer: apiSequencer(sequencer),
     platform,

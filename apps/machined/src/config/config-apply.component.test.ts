@@ -10,6 +10,7 @@ import { newNodeState } from "../node/node-state.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import { FakeClock } from "../testing/fake-clock.ts";
 import { ConfigApplier, ConfigApplyError } from "./config-apply.ts";
+import { ConfigWorkerClient } from "./config-worker-client.ts";
 import { ConfigStore } from "./config-store.ts";
 
 const TESTDATA = join(import.meta.dir, "../../../../libs/config-schema/testdata");
@@ -44,6 +45,7 @@ test("a write that finds no space is NoSpace naming the file; the config in forc
     supervisor: new Supervisor(),
     services: () => [],
     persists: () => true,
+    check: new ConfigWorkerClient(),
     reboot: async () => {},
     log: (l) => lines.push(l),
   });

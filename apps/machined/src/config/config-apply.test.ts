@@ -18,6 +18,7 @@ import {
   revertInterruptedTrial,
 } from "./config-apply.ts";
 import { ConfigStore } from "./config-store.ts";
+import { ConfigWorkerClient, ConfigWorkerError } from "./config-worker-client.ts";
 
 const TESTDATA = join(import.meta.dir, "../../../../libs/config-schema/testdata");
 const WORKER = readFileSync(join(TESTDATA, "worker.yaml"), "utf8");
@@ -34,6 +35,9 @@ function parse(text: string): MachineConfig {
   if (result.config === undefined) throw new Error("test config is invalid");
   return result.config;
 }
+
+/** The real config worker, shared by the file's appliers (it starts once, and again after idling). */
+const check = new ConfigWorkerClient();
 
 const dirs: string[] = [];
 const supervisors: Supervisor[] = [];
@@ -74,6 +78,7 @@ function setup(
     state,
     store,
     clock,
+    check,
     supervisor,
     services: () => [],
     persists: () => true,
@@ -358,6 +363,46 @@ test("an invalid config is refused before anything is kept; a valid one is valid
   expect(err.code).toBe("Invalid");
   expect(err.message).toContain("machine.type");
   expect(t.store.current()).toBe(WORKER);
+});
+
+describe("the config worker (issue 10)", () => {
+  /** A check whose validation (or diff) fails as the worker client does. */
+  const failing = (step: "validate" | "diff", error: ConfigWorkerError): ConfigApplierDeps["check"] => ({
+    validate: (text, mode) => (step === "validate" ? Promise.reject(error) : check.validate(text, mode)),
+    diff: (base, text, names) => (step === "diff" ? Promise.reject(error) : check.diff(base, text, names)),
+  });
+  const apply = (t: ReturnType<typeof setup>) =>
+    t.applier.apply({ text: WORKER2, mode: "no-reboot", dryRun: false, caller: "authenticated" });
+
+  test("a validation past its time budget refuses the config as Invalid; nothing is kept", async () => {
+    const timeout = new ConfigWorkerError(
+      "Timeout",
+      "validating the config took longer than 10s (the limit)",
+    );
+    const t = setup({ check: failing("validate", timeout) });
+    t.store.save(WORKER);
+    const err = await refusal(apply(t));
+    expect(err.code).toBe("Invalid");
+    expect(err.message).toBe("validating the config took longer than 10s (the limit); nothing was kept");
+    expect(err.cause).toBe(timeout);
+    expect(t.store.current()).toBe(WORKER);
+    expect(t.lines).toContain("config: validating the config took longer than 10s (the limit)");
+  });
+
+  test("a worker that fails (here during the diff) refuses the apply; nothing is kept, the next apply works", async () => {
+    const t = setup({
+      check: failing("diff", new ConfigWorkerError("Failed", "the config worker exited (code 1)")),
+    });
+    t.store.save(WORKER);
+    const err = await refusal(apply(t));
+    expect(err.code).toBe("Refused");
+    expect(err.message).toBe("the config worker exited (code 1); nothing was kept");
+    expect(t.store.current()).toBe(WORKER);
+    expect(t.hostnames).toEqual([]);
+    const ok = setup();
+    ok.store.save(WORKER);
+    expect((await apply(ok)).modeDetails).toBe("Applied without a reboot");
+  });
 });
 
 test("no-reboot on a configured node: a new hostname, the services the config adds, the certificates issued again", async () => {

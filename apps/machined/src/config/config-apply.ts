@@ -3,9 +3,10 @@
 // config (store, stage, try and its revert, boot-time revert of a trial machined did not live to end),
 // applies it in place (hostname, network, services), starts an install it asks for, and takes the
 // node out of maintenance mode. The API handler only maps protos to ApplyRequest and ConfigApplyError
-// to Connect codes. Applies run one at a time.
+// to Connect codes. Applies run one at a time. The validation and the diff run off PID 1's event loop,
+// in the config worker (config-worker-client.ts), within its time budget.
 import { existsSync } from "node:fs";
-import { formatIssue, type MachineConfig, validateConfig } from "@bronze/config-schema";
+import { formatIssue, type MachineConfig } from "@bronze/config-schema";
 import { FilesError } from "@bronze/files";
 import type { Clock } from "../clock.ts";
 import { type InstallPlan, installPlan } from "../install/machine-install.ts";
@@ -19,8 +20,9 @@ import {
 } from "../node/node-state.ts";
 import type { ServiceDefinition } from "../supervisor/service.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
+import type { ConfigValidation } from "./config-check.ts";
 import type { ConfigStore } from "./config-store.ts";
-import { unifiedDiff } from "./unified-diff.ts";
+import { type ConfigCheck, ConfigWorkerError } from "./config-worker-client.ts";
 
 /** How long a config applied in try mode stays unless confirmed (Talos's default). */
 export const DEFAULT_TRY_TIMEOUT_MS = 60_000;
@@ -84,6 +86,11 @@ export interface ConfigApplierDeps {
     "current" | "staged" | "save" | "stage" | "saveForTrial" | "endTrial" | "clear" | "previousPath"
   >;
   readonly clock: Clock;
+  /**
+   * Validates configs and diffs them off the event loop: machined's is the config worker
+   * (ConfigWorkerClient); its failures and time-outs refuse the apply.
+   */
+  readonly check: Pick<ConfigCheck, "validate" | "diff">;
   readonly supervisor: Pick<Supervisor, "has" | "register" | "start" | "stop" | "restart" | "waitFor">;
   /** The system services the node runs in a state (the boot's list). */
   readonly services: (state: NodeState) => ServiceDefinition[];
@@ -161,7 +168,7 @@ export class ConfigApplier {
   /** Validates, decides, keeps and applies one config (see ApplyMode); throws ConfigApplyError. */
   async apply(request: ApplyRequest): Promise<ApplyOutcome> {
     const { text } = request;
-    const result = validateConfig(text, { mode: this.#deps.platform });
+    const result = await this.#validate(text);
     if (!result.ok || result.config === undefined) {
       const lines = result.errors.map((issue) => formatIssue(issue));
       const n = result.errorCount;
@@ -188,10 +195,12 @@ export class ConfigApplier {
       // The maintenance caller is not authenticated: it never sees another config than its own.
       const current = maintenanceCaller ? undefined : store.current();
       const staged = request.mode === "staged" && !maintenanceCaller ? store.staged() : undefined;
-      const diff = unifiedDiff(staged ?? current ?? "", text, {
-        from: staged === undefined ? "current" : "staged",
-        to: "new",
-      });
+      const diff = await this.#checked(() =>
+        this.#deps.check.diff(staged ?? current ?? "", text, {
+          from: staged === undefined ? "current" : "staged",
+          to: "new",
+        }),
+      );
       const outcome = (modeDetails: string): ApplyOutcome => ({
         modeDetails,
         warnings,
@@ -263,6 +272,27 @@ export class ConfigApplier {
    */
   revertInterruptedTrial(log: (line: string) => void): boolean {
     return revertInterruptedTrial(this.#deps.store, log);
+  }
+
+  #validate(text: string): Promise<ConfigValidation> {
+    return this.#checked(() => this.#deps.check.validate(text, this.#deps.platform));
+  }
+
+  /**
+   * A validation or a diff in the config worker: one that outran its time budget refuses the config as
+   * too costly to check (Invalid); a worker that failed refuses the apply (Refused), machined carries on.
+   */
+  async #checked<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof ConfigWorkerError) {
+        const code = err.code === "Timeout" ? "Invalid" : "Refused";
+        this.#deps.log(`config: ${err.message}`);
+        throw new ConfigApplyError(code, `${err.message}; nothing was kept`, { cause: err });
+      }
+      throw err;
+    }
   }
 
   #serialize<T>(fn: () => Promise<T>): Promise<T> {
@@ -479,7 +509,7 @@ export class ConfigApplier {
           this.#trial = undefined;
           this.#deps.store.endTrial("revert");
           this.#deps.log("config: the config on trial was not confirmed: the previous config is back");
-          const result = validateConfig(previous, { mode: this.#deps.platform });
+          const result = await this.#validate(previous);
           if (result.ok && result.config !== undefined) await this.#applyInPlace(result.config);
         });
       })

@@ -8,17 +8,17 @@ import { testNodeBinary } from "./node-binary-fixture.ts";
 export const MACHINED_MAIN = join(import.meta.dir, "../main.ts");
 
 /** Starts machined with `--root root` and `flags` (e.g. "--platform", "container", "--config", file). */
-export async function spawnMachined(root: string, ...flags: string[]) {
+export function spawnMachined(root: string, ...flags: string[]) {
+  return spawnMachinedFrom(["bun", MACHINED_MAIN], root, flags);
+}
+
+/** The same, machined being the compiled node binary itself (what runs on a node). */
+export function spawnCompiledMachined(root: string, ...flags: string[]) {
+  return spawnMachinedFrom([testNodeBinary()], root, flags);
+}
+
+async function spawnMachinedFrom(command: readonly string[], root: string, flags: readonly string[]) {
   const apidPort = String(await freePort());
-  const argv = [
-    "bun",
-    MACHINED_MAIN,
-    "--root",
-    root,
-    "--node-binary",
-    testNodeBinary(),
-    "--apid-port",
-    apidPort,
-  ];
+  const argv = [...command, "--root", root, "--node-binary", testNodeBinary(), "--apid-port", apidPort];
   return Bun.spawn([...argv, ...flags], { stdout: "pipe", stderr: "pipe" });
 }

@@ -8,7 +8,7 @@ import { type LineReader, readLines } from "@bronze/testing";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { nodePaths } from "../node/node-paths.ts";
-import { spawnMachined } from "./container-machined.ts";
+import { spawnCompiledMachined, spawnMachined } from "./container-machined.ts";
 
 export const TESTDATA = join(import.meta.dir, "../../../../libs/config-schema/testdata");
 
@@ -19,9 +19,17 @@ export interface ContainerNode {
   readonly api: Client<typeof MachineService>;
 }
 
-/** Starts machined `--platform container --root <root>` with `args`. */
-export async function startContainerNode(root: string, args: readonly string[]): Promise<ContainerNode> {
-  const proc = await spawnMachined(root, "--platform", "container", ...args);
+/**
+ * Starts machined `--platform container --root <root>` with `args`: from its sources under bun, or with
+ * `compiled`, the node binary built for this test run.
+ */
+export async function startContainerNode(
+  root: string,
+  args: readonly string[],
+  options: { readonly compiled?: boolean } = {},
+): Promise<ContainerNode> {
+  const spawn = options.compiled === true ? spawnCompiledMachined : spawnMachined;
+  const proc = await spawn(root, "--platform", "container", ...args);
   const socketPath = nodePaths(root).machinedSocket;
   const api = createClient(
     MachineService,

@@ -1,10 +1,12 @@
 // The multi-call node binary the container-mode tests run apid and trustd from (bind-mounted into
 // their containers, so it must be compiled): built from this checkout once per test process, into a
 // temporary directory, and passed to machined with --node-binary. Never the repository's
-// dist/bronze-node, which is whatever the last build left.
+// dist/bronze-node, which is whatever the last build left. Its entry points are the image build's (the
+// workers included).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { nodeBinaryEntries } from "@bronze/image/node-binary";
 
 const MAIN = join(import.meta.dir, "../main.ts");
 
@@ -20,10 +22,10 @@ export function testNodeBinary(): string {
   if (built !== undefined) return built;
   const dir = mkdtempSync(join(tmpdir(), "bronze-node-bin-"));
   const binary = join(dir, "bronze-node");
-  const build = Bun.spawnSync(["bun", "build", "--compile", "--sourcemap=none", MAIN, "--outfile", binary], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const build = Bun.spawnSync(
+    ["bun", "build", "--compile", "--sourcemap=none", ...nodeBinaryEntries(MAIN), "--outfile", binary],
+    { stdout: "pipe", stderr: "pipe" },
+  );
   if (build.exitCode !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`cannot compile the node binary: ${build.stderr.toString().slice(-2000)}`);

@@ -6,6 +6,7 @@ import { decodePemBase64, inspectCertificate, verifyCertificate } from "@bronze/
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { parseAllDocuments } from "yaml";
+import { ConfigWorkerError } from "../../config/config-worker-client.ts";
 import { FakeClock } from "../../testing/fake-clock.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
 import { DEFAULT_CLIENT_CRT_TTL_MS } from "./client-configuration.ts";
@@ -113,6 +114,22 @@ test("a worker has no CA key, and a node without config has no CA: FailedPrecond
     expect(e.code).toBe(Code.FailedPrecondition);
     expect(e.rawMessage).toContain(
       "this worker node's config has no OS CA key (machine.ca.key): only control-plane nodes can issue client certificates",
+    );
+  } finally {
+    await w.cleanup();
+  }
+});
+
+test("the config in force is read in the config worker: one that fails is FailedPrecondition saying so", async () => {
+  const timeout = new ConfigWorkerError("Timeout", "validating the config took longer than 10s (the limit)");
+  const refuse = () => Promise.reject(timeout);
+  const w = makeFixture({}, { check: { validate: refuse, diff: refuse, redact: refuse } });
+  try {
+    w.store.save(controlplane);
+    const e = await failure(w.client("os:admin").generateClientConfiguration({ roles: ["os:reader"] }));
+    expect(e.code).toBe(Code.FailedPrecondition);
+    expect(e.rawMessage).toBe(
+      "GenerateClientConfiguration: cannot read the config in force: validating the config took longer than 10s (the limit)",
     );
   } finally {
     await w.cleanup();

@@ -1,8 +1,8 @@
 import { type GenerateClientConfigurationResponse, isRole } from "@bronze/api";
-import { validateConfig } from "@bronze/config-schema";
 import { decodePemBase64, issueClientCertificate, PkiError } from "@bronze/pki";
 import { type Duration, durationMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { ConfigWorkerError } from "../../config/config-worker-client.ts";
 import type { MachineApiContext } from "../context.ts";
 import type { MachineServiceImpl } from "./handler-types.ts";
 
@@ -18,7 +18,7 @@ export const DEFAULT_CLIENT_CRT_TTL_MS = 365 * DAY_MS;
 export const CLIENT_ROLES = ["os:admin", "os:operator", "os:reader"] as const;
 
 type Reply = Omit<GenerateClientConfigurationResponse, "$typeName">;
-type Deps = Pick<MachineApiContext, "store" | "platform" | "clock">;
+type Deps = Pick<MachineApiContext, "store" | "platform" | "clock" | "check">;
 
 function invalid(message: string): ConnectError {
   return new ConnectError(`${METHOD}: ${message}`, Code.InvalidArgument);
@@ -73,7 +73,12 @@ export function clientConfigurationHandlers(
       if (text === undefined) {
         throw refused("the node has no machine config (maintenance mode): there is no OS CA to sign with");
       }
-      const result = validateConfig(text, { mode: ctx.platform });
+      // In the config worker: the config in force may be one of the costly ones the schema accepts.
+      const result = await ctx.check.validate(text, ctx.platform).catch((error: unknown) => {
+        if (error instanceof ConfigWorkerError)
+          throw refused(`cannot read the config in force: ${error.message}`);
+        throw error;
+      });
       const machine = result.config?.machine;
       if (machine === undefined) {
         throw refused("the machine config in force does not validate; cannot read its OS CA (machine.ca)");

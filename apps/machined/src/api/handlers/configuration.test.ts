@@ -6,6 +6,7 @@ import { eventually } from "@bronze/testing";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ConfigApplyError, DEFAULT_TRY_TIMEOUT_MS } from "../../config/config-apply.ts";
+import { ConfigWorkerError } from "../../config/config-worker-client.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
 
 const testdata = join(import.meta.dir, "../../../../../libs/config-schema/testdata");
@@ -51,6 +52,17 @@ test("GetConfiguration: admins get the config as stored, others get it redacted"
     expect(text).toContain('token: "******"');
     expect(text).toContain("clusterName: bronze-lab");
   }
+});
+
+test("GetConfiguration redacts in the config worker: one that fails is Internal saying so", async () => {
+  const failed = new ConfigWorkerError("Failed", "the config worker exited (code 1)");
+  const refuse = () => Promise.reject(failed);
+  const f = fixture({}, { check: { validate: refuse, diff: refuse, redact: refuse } });
+  f.store.save(controlplane);
+  expect(dec((await f.client("os:admin").getConfiguration({})).data)).toBe(controlplane);
+  const e = await failure(f.client("os:reader").getConfiguration({}));
+  expect(e.code).toBe(Code.Internal);
+  expect(e.rawMessage).toBe("the config worker exited (code 1)");
 });
 
 test("an invalid config is InvalidArgument listing every issue with path and line; nothing is written", async () => {

@@ -8,6 +8,7 @@ import { MachineService, ROLE_HEADER, type Role } from "@bronze/api";
 import { type Client, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { ConfigApplier, type ConfigApplierDeps } from "../../config/config-apply.ts";
 import { ConfigStore } from "../../config/config-store.ts";
+import { type ConfigCheck, ConfigWorkerClient } from "../../config/config-worker-client.ts";
 import { parseKernelArgs } from "../../node/kernel-args.ts";
 import { newNodeState, recordMaintenance, type WritableNodeState } from "../../node/node-state.ts";
 import { Supervisor } from "../../supervisor/supervisor.ts";
@@ -61,6 +62,12 @@ export class FakeSequencer implements Sequencer {
   }
 }
 
+/**
+ * The real config worker, one for the test process (with the real clock: its budget is real time): it
+ * starts on the first apply and ends once idle.
+ */
+const sharedCheck = new ConfigWorkerClient();
+
 /** What the fixture's real ConfigApplier is given instead of its defaults. */
 export type FixtureApplierOptions = Partial<
   Pick<
@@ -68,6 +75,8 @@ export type FixtureApplierOptions = Partial<
     "platform" | "args" | "persists" | "install" | "setHostname" | "reboot" | "services"
   >
 > & {
+  /** The config worker of the applier and the API (default: one real worker for the test process). */
+  readonly check?: ConfigCheck;
   /** Start in maintenance mode (no config: what a node without one serves). Default: configured. */
   readonly maintenance?: boolean;
 };
@@ -113,12 +122,14 @@ export function makeFixture(
   if (options.maintenance === true) recordMaintenance(state, "no config");
   const hostnames: string[] = [];
   const lines: string[] = [];
+  const check = options.check ?? sharedCheck;
   const applier = new ConfigApplier({
     platform: options.platform ?? "container",
     args: options.args ?? parseKernelArgs(""),
     state,
     store,
     clock,
+    check,
     supervisor,
     services: options.services ?? (() => []),
     persists: options.persists ?? (() => true),
@@ -133,6 +144,7 @@ export function makeFixture(
     supervisor,
     store,
     config: applier,
+    check,
     clock,
     sequencer,
     platform: options.platform ?? "container",

@@ -11,7 +11,7 @@ import { InProcessRunner } from "../../supervisor/runners/in-process-runner.ts";
 import type { LogSink } from "../../supervisor/service.ts";
 import { type ApiServer, type ApiServerOptions, startApiServer } from "../api-server.ts";
 import type { MachineApiContext } from "../context.ts";
-import { type Fixture, makeFixture } from "./api-fixture.ts";
+import { type Fixture, type FixtureApplierOptions, makeFixture } from "./api-fixture.ts";
 
 export interface ServerFixture {
   readonly f: Fixture;
@@ -41,10 +41,12 @@ function withRole(role: Role): Interceptor {
 export async function startServerFixture(
   options: {
     context?: Partial<MachineApiContext>;
+    /** What the real ConfigApplier is given instead of its defaults (e.g. its config worker). */
+    applier?: FixtureApplierOptions;
     server?: Omit<ApiServerOptions, "socketPath" | "context">;
   } = {},
 ): Promise<ServerFixture> {
-  const f = makeFixture(options.context);
+  const f = makeFixture(options.context, options.applier);
   const socketPath = join(f.dir, "run", "machine.sock");
   const server = await startApiServer({ socketPath, context: f.ctx, closeGraceMs: 500, ...options.server });
   const own: Http2SessionManager[] = [];
