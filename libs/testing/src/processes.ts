@@ -60,11 +60,13 @@ export function killProcesses(pids: readonly number[]): number {
   return killed;
 }
 
-/** True while `pid` exists (a zombie counts until it is reaped). */
+/** True while `pid` runs: not once it has exited, even before its parent reaps it (a zombie). */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    // A zombie (exited, not yet reaped: its parent is gone or busy) is not alive, though kill(pid, 0)
+    // would succeed on it.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
   } catch {
     return false;
   }
