@@ -21,6 +21,12 @@ test("flags", () => {
     port: 1,
     maintenance: true,
   });
+  expect(parseApidArgs(["--machined-socket", "/s", "--pki-dir", "/p", "--node-port", "52000"])).toMatchObject(
+    {
+      port: 50000,
+      nodePort: 52000,
+    },
+  );
   expect(parseApidArgs(["--help"])).toBe("help");
 });
 
@@ -30,6 +36,7 @@ test("bad flags are usage errors saying what is wrong", () => {
     [["--machined-socket", "/s"], "exactly one of --pki-dir DIR and --maintenance"],
     [["--machined-socket", "/s", "--pki-dir", "/p", "--maintenance"], "exactly one of"],
     [["--machined-socket", "/s", "--bogus"], "bogus"],
+    [["--machined-socket", "/s", "--maintenance", "--node-port", "x"], "--node-port must be a TCP port"],
   ];
   for (const [argv, message] of cases) {
     let error: unknown;

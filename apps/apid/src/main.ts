@@ -11,6 +11,8 @@ export const APID_USAGE = `usage: apid [--listen 0.0.0.0:${APID_PORT}] --machine
   --machined-socket PATH   machined's API socket
   --pki-dir DIR            ca.crt, server.crt, server.key [, impersonator.crt, impersonator.key]; watched for renewals
   --maintenance            no config yet: self-signed certificate, no client certificates, a few methods
+  --node-port N            the port the cluster's apids listen on: calls are forwarded there only
+                           (default: this apid's --listen port; several nodes on one host differ)
   --help                   this text
 `;
 
@@ -20,6 +22,8 @@ export interface ApidArgs {
   readonly machinedSocket: string;
   readonly pkiDir: string | undefined;
   readonly maintenance: boolean;
+  /** --node-port: where other nodes' apids listen (default: this apid's own port). */
+  readonly nodePort?: number;
 }
 
 /** Parses apid's flags (argv without the program name). Throws ApidError "Usage". */
@@ -33,6 +37,7 @@ export function parseApidArgs(argv: string[]): ApidArgs | "help" {
         "machined-socket": { type: "string" },
         "pki-dir": { type: "string" },
         maintenance: { type: "boolean", default: false },
+        "node-port": { type: "string" },
         help: { type: "boolean", default: false },
       },
       strict: true,
@@ -56,7 +61,17 @@ export function parseApidArgs(argv: string[]): ApidArgs | "help" {
   if (maintenance === (pkiDir !== undefined)) {
     throw new ApidError("Usage", "give exactly one of --pki-dir DIR and --maintenance");
   }
-  return { ...listen, machinedSocket, pkiDir, maintenance };
+  const nodePortText = values["node-port"];
+  let nodePort: number | undefined;
+  if (nodePortText !== undefined) {
+    nodePort = Number(nodePortText);
+    if (!/^\d+$/.test(nodePortText) || nodePort < 1 || nodePort > 65535)
+      throw new ApidError(
+        "Usage",
+        `--node-port must be a TCP port, 1 to 65535 (got ${JSON.stringify(nodePortText)})`,
+      );
+  }
+  return { ...listen, machinedSocket, pkiDir, maintenance, ...(nodePort !== undefined ? { nodePort } : {}) };
 }
 
 /** apid's entry point (the multi-call binary dispatches here): serves until SIGTERM/SIGINT. */
@@ -88,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
           ? { kind: "secure", pkiDir: args.pkiDir }
           : { kind: "maintenance", hostname: hostname() },
       // Every node's apid listens on the same port: the one calls are forwarded to.
-      apidPort: args.port === 0 ? APID_PORT : args.port,
+      apidPort: args.nodePort ?? (args.port === 0 ? APID_PORT : args.port),
       log: (line) => process.stdout.write(`${line}\n`),
       onInternalError: (error) => process.stderr.write(`apid: ${(error as Error).message}\n`),
     });

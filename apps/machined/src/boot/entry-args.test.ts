@@ -35,10 +35,14 @@ describe("parseMachinedFlags", () => {
   });
   test("--node-binary and the ports of apid and trustd", () => {
     expect(
-      parseMachinedFlags(["--node-binary", "/x/bronze-node", "--apid-port", "52000", "--trustd-port=52001"]),
+      parseMachinedFlags([
+        ...["--node-binary", "/x/bronze-node", "--apid-port", "52000", "--trustd-port=52001"],
+        ...["--apid-node-port", "52002"],
+      ]),
     ).toEqual({
       nodeBinary: "/x/bronze-node",
       apidPort: 52000,
+      apidNodePort: 52002,
       trustdPort: 52001,
     });
   });

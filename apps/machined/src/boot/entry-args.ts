@@ -42,6 +42,11 @@ export interface MachinedFlags {
   readonly nodeBinary?: string;
   /** apid's and trustd's TCP ports (container mode; default 50000 and 50001). */
   readonly apidPort?: number;
+  /**
+   * Container mode: the port other nodes' apids listen on, when nodes on one host cannot share one
+   * (apid forwards calls only there; default: this node's apid port, as on a real cluster).
+   */
+  readonly apidNodePort?: number;
   readonly trustdPort?: number;
 }
 
@@ -51,7 +56,7 @@ export class EntryArgsError extends Error {
 }
 
 const USAGE =
-  "usage: machined [--platform metal|qemu|container] [--root DIR] [--cmdline ARGS] [--config FILE | --config-url URL] [--node-binary PATH] [--apid-port N] [--trustd-port N]";
+  "usage: machined [--platform metal|qemu|container] [--root DIR] [--cmdline ARGS] [--config FILE | --config-url URL] [--node-binary PATH] [--apid-port N] [--apid-node-port N] [--trustd-port N]";
 
 function port(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -74,6 +79,7 @@ export function parseMachinedFlags(argv: readonly string[]): MachinedFlags {
     "config-url",
     "node-binary",
     "apid-port",
+    "apid-node-port",
     "trustd-port",
   ];
   for (let i = 0; i < argv.length; i++) {
@@ -104,10 +110,12 @@ export function parseMachinedFlags(argv: readonly string[]): MachinedFlags {
   }
   const apidPort = port("apid-port", flags["apid-port"]);
   const trustdPort = port("trustd-port", flags["trustd-port"]);
+  const apidNodePort = port("apid-node-port", flags["apid-node-port"]);
   return {
     ...(platform !== undefined ? { platform: platform as Platform } : {}),
     ...(flags["node-binary"] !== undefined ? { nodeBinary: flags["node-binary"] } : {}),
     ...(apidPort !== undefined ? { apidPort } : {}),
+    ...(apidNodePort !== undefined ? { apidNodePort } : {}),
     ...(trustdPort !== undefined ? { trustdPort } : {}),
     ...(flags.root !== undefined ? { root: flags.root } : {}),
     ...(flags.cmdline !== undefined ? { cmdline: flags.cmdline } : {}),

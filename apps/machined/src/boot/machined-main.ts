@@ -197,6 +197,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
       apidService({
         ...containers,
         port: flags.apidPort,
+        nodePort: flags.apidNodePort,
         maintenance,
         pkiService: PKI_SERVICE_ID,
         console: log,

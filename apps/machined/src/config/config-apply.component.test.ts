@@ -10,8 +10,8 @@ import { newNodeState } from "../node/node-state.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import { FakeClock } from "../testing/fake-clock.ts";
 import { ConfigApplier, ConfigApplyError } from "./config-apply.ts";
-import { ConfigWorkerClient } from "./config-worker-client.ts";
 import { ConfigStore } from "./config-store.ts";
+import { ConfigWorkerClient } from "./config-worker-client.ts";
 
 const TESTDATA = join(import.meta.dir, "../../../../libs/config-schema/testdata");
 const WORKER = readFileSync(join(TESTDATA, "worker.yaml"), "utf8");

@@ -143,7 +143,8 @@ test("a control plane runs apid and trustd in containers; Version over mTLS; shu
       { csr: new TextEncoder().encode(csr) },
       { headers: { "x-bronze-token": token } },
     );
-    expect(inspectCertificate(new TextDecoder().decode(signed.crt)).commonName).toBe("worker-9");
+    // The CSR's subject (worker-9) is ignored: the certificate names the address that asked (review H3).
+    expect(inspectCertificate(new TextDecoder().decode(signed.crt)).commonName).toBe("127.0.0.1");
     trustdSessions.abort();
 
     // A config applied without a reboot with another certSAN: the certificate is re-issued and served

@@ -12,6 +12,8 @@ const PKI_DIR = "/system/secrets/apid";
 export interface ApidServiceOptions extends SystemContainerDeps {
   /** Default 50000 (container mode picks others for tests). */
   readonly port?: number | undefined;
+  /** Where other nodes' apids listen, when not on this node's port (container-mode clusters on one host). */
+  readonly nodePort?: number | undefined;
   /**
    * No config yet: a self-signed certificate and a small API (docs/design.md §2). A function is asked at
    * each start (a node leaving maintenance mode restarts apid to serve with its certificates).
@@ -68,6 +70,7 @@ export function apidService(options: ApidServiceOptions): ServiceDefinition {
           "--machined-socket",
           `${MACHINED_SOCKET_DIR}/machine.sock`,
           ...(maintenance() ? ["--maintenance"] : ["--pki-dir", PKI_DIR]),
+          ...(options.nodePort !== undefined ? ["--node-port", String(options.nodePort)] : []),
         ],
         mounts: [
           { source: dirname(socket), destination: MACHINED_SOCKET_DIR, readOnly: true },
