@@ -12,9 +12,13 @@ import type { RunTool } from "./run-tool.ts";
  */
 export const NODE_BINARY_WORKERS: readonly string[] = ["config/config-worker.ts"];
 
-/** What `bun build --compile` is given for the node binary: its entry point, then its workers'. */
-export function nodeBinaryEntries(entry: string): string[] {
-  return [entry, ...NODE_BINARY_WORKERS.map((worker) => join(dirname(entry), worker))];
+/**
+ * What `bun build --compile` is given for the node binary: its entry point, then the workers found
+ * beside it (machined's main has them; a stand-in init, as the image's own tests build, has none).
+ */
+export function nodeBinaryEntries(entry: string, exists: (path: string) => boolean = existsSync): string[] {
+  const workers = NODE_BINARY_WORKERS.map((worker) => join(dirname(entry), worker));
+  return [entry, ...workers.filter((worker) => exists(worker))];
 }
 
 /**
@@ -28,11 +32,6 @@ export function compileArgs(entry: string, workDir: string): string[] {
 
 export async function compileNodeBinary(run: RunTool, entry: string, workDir: string): Promise<string> {
   if (!existsSync(entry)) throw new ImageError("NotFound", `node entry point ${entry} does not exist`);
-  for (const worker of nodeBinaryEntries(entry).slice(1)) {
-    if (!existsSync(worker)) {
-      throw new ImageError("NotFound", `the node binary's worker entry point ${worker} does not exist`);
-    }
-  }
   await run(compileArgs(entry, workDir));
   return join(workDir, "bronze");
 }

@@ -44,12 +44,12 @@ describe("tool arguments", () => {
       "-o",
       "a.zst",
     ]);
+    // An entry without workers beside it (apps/x/ does not exist) is compiled alone.
     expect(compileArgs("apps/x/main.ts", "/w")).toEqual([
       "bun",
       "build",
       "--compile",
       "apps/x/main.ts",
-      "apps/x/config/config-worker.ts",
       "--outfile",
       "/w/bronze",
     ]);

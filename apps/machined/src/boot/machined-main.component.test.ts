@@ -6,7 +6,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApplyMode, BRONZE_VERSION, LogLineDecoder, MachineService, ROLE_HEADER } from "@bronze/api";
-import { readLines } from "@bronze/testing";
+import { eventually, readLines } from "@bronze/testing";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -175,7 +175,10 @@ test("try mode on a running node: applied, then reverted when its timeout passes
     // Nobody confirms it: the previous config comes back, and is applied again.
     await out.waitFor("config: the config on trial was not confirmed: the previous config is back", 20_000);
     expect(store.current()).toBe(worker);
-    expect((await api.hostname({})).hostname).toBe("worker-1");
+    await eventually(
+      "the previous config applied again",
+      async () => (await api.hostname({})).hostname === "worker-1",
+    );
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(0);
   } finally {
