@@ -70,10 +70,9 @@ export async function fuzzDecoders(
           `${req.http1 ? "HTTP/1.1" : "HTTP/2"}: ${j.what}`,
           (dropped.get(`${req.http1 ? "HTTP/1.1" : "HTTP/2"}: ${j.what}`) ?? 0) + 1,
         );
-      if (
-        (j.verdict === "unclean" || j.verdict === "bypass" || j.verdict === "dropped") &&
-        examples.length < 40
-      ) {
+      // Up to 8 examples of every verdict worth a look, each written out for replay.
+      const seen = examples.filter((e) => e.verdict === j.verdict).length;
+      if (!["answered", "refused"].includes(j.verdict) && seen < 8) {
         const file = join(options.outDir, `request-${options.seed}-${i}.json`);
         writeFileSync(
           file,

@@ -16,13 +16,22 @@ export interface PhasedSample extends LatencySample {
 /** The phase the bench is in (the case or fuzz running), and when each began, for the monitors' samples. */
 export class Phase {
   readonly #timeline: { at: number; name: string }[] = [{ at: 0, name: "idle" }];
+  readonly #listeners: ((to: string) => void)[] = [];
 
   get current(): string {
     return (this.#timeline[this.#timeline.length - 1] as { name: string }).name;
   }
 
   set current(name: string) {
-    if (name !== this.current) this.#timeline.push({ at: Date.now(), name });
+    if (name === this.current) return;
+    // Listeners run while the ending phase is still the current one.
+    for (const listener of this.#listeners) listener(name);
+    this.#timeline.push({ at: Date.now(), name });
+  }
+
+  /** Called with the new phase's name whenever the phase changes, before it does. */
+  onChange(listener: (to: string) => void): void {
+    this.#listeners.push(listener);
   }
 
   /** Every phase so far, in order (a name once). */
@@ -156,6 +165,12 @@ export class MemoryWatch {
     private readonly intervalMs = 200,
   ) {
     this.#pids = pids;
+    // A phase shorter than the sampling interval still gets its own (exact) peak.
+    phase.onChange((to) => {
+      if (this.#timer === undefined) return;
+      this.#read();
+      this.#startPhase(to);
+    });
   }
 
   /** Takes the baseline (VmRSS now; VmHWM reset) and starts sampling. */
@@ -181,6 +196,12 @@ export class MemoryWatch {
 
   /** Reads every process once; a new phase starts with the peaks reset. */
   sample(): void {
+    this.#read();
+    if (this.phase.current !== this.#phase) this.#startPhase(this.phase.current);
+  }
+
+  /** Records every process's resident memory (and its peak since the phase began) to the phase. */
+  #read(): void {
     const phases = this.#byPhase.get(this.#phase) ?? new Map<string, number>();
     this.#byPhase.set(this.#phase, phases);
     for (const [name, s] of this.#state) {
@@ -193,14 +214,15 @@ export class MemoryWatch {
       s.peak = Math.max(s.peak, high);
       phases.set(name, Math.max(phases.get(name) ?? 0, high));
     }
-    if (this.phase.current !== this.#phase) {
-      this.#phase = this.phase.current;
-      for (const s of this.#state.values()) {
-        try {
-          resetPeak(s.pid);
-        } catch {
-          // gone: noticed by refreshPids
-        }
+  }
+
+  #startPhase(name: string): void {
+    this.#phase = name;
+    for (const s of this.#state.values()) {
+      try {
+        resetPeak(s.pid);
+      } catch {
+        // gone: noticed by refreshPids
       }
     }
   }

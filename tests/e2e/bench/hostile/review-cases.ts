@@ -1,7 +1,8 @@
 // Every case of the security review (../shared/reviews/security-review.md), replayed against the real
 // processes of a container-mode node: each function carries the review's id in its name, sends what
 // the review's reproduction sent, and says whether the node refused it as expected, with its answer.
-// Process restarts, memory and PID 1's responsiveness are measured around each case by the bench.
+// FZ1 replays a finding of this bench's own decoder fuzz. Process restarts, memory and PID 1's
+// responsiveness are measured around each case by the bench.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -302,7 +303,14 @@ export const REVIEW_CASES: readonly ReviewCase[] = [
     when: "configured",
     run: caseM5ServiceStop,
   },
-  // Last: when apid does not survive it, the cases before it are not disturbed.
+  // Last: when apid does not survive them, the cases before are not disturbed.
+  {
+    id: "FZ1",
+    title:
+      "found by the decoder fuzz: 20 Connect JSON bodies of 200,000 nested arrays (400 KB), one after the other, to Version (reader)",
+    when: "configured",
+    run: caseFz1DeepJson,
+  },
   {
     id: "H1-concurrent64",
     title: "64 concurrent ~8 MiB Version calls over 4 connections, and one of 9 MiB (reader)",
@@ -596,7 +604,7 @@ async function caseH1ConcurrentLargeCalls(ctx: CaseContext, count: number): Prom
         ["resource_exhausted", "reset"].includes(big.code) &&
         peak - before < 64 * 1024 &&
         after === pid,
-      answer: `${after === pid ? "" : `APID DIED (pid ${pid} → ${after || "none yet"}); `}${count} × 8 MiB: ${admitted} admitted; ${[...counts].map(([k, n]) => `${n} ${k}`).join(", ")}; 9 MiB: ${big.text}; apid RSS ${mib(before)}, peak ${mib(peak)} (+${mib(peak - before)}); its memory cgroup peaked at ${cg?.peakBytes === undefined ? "?" : mib(cg.peakBytes / 1024)} of ${cg?.limitBytes === undefined ? "?" : mib(cg.limitBytes / 1024)}, OOM kills ${cg?.oomKills ?? "?"}`,
+      answer: `${after === pid ? "" : `APID DIED (pid ${pid} → ${after || "none yet"}); `}${count} × 8 MiB: ${admitted} admitted; ${[...counts].map(([k, n]) => `${n} ${k}`).join(", ")}; 9 MiB: ${big.text}; apid RSS ${mib(before)}, peak ${mib(peak)} (+${mib(peak - before)}); ${cg === undefined || Number.isNaN(cg.usageBytes) ? "its memory cgroup is gone (removed with the killed apid)" : `its memory cgroup peaked at ${cg.peakBytes === undefined ? "?" : mib(cg.peakBytes / 1024)} of ${cg.limitBytes === undefined ? "?" : mib(cg.limitBytes / 1024)}, OOM kills ${cg.oomKills ?? "?"}`}`,
     };
   } finally {
     clearInterval(sampler);
@@ -1046,5 +1054,50 @@ async function caseM5ServiceStop(ctx: CaseContext): Promise<CaseOutcome> {
       answers.every((a) => a.code === "failed_precondition" || a.code === "permission_denied") &&
       stillRunning,
     answer: `${ids.map((id, i) => `${id}: ${answers[i]?.code}`).join(", ")} ("${answers[0]?.message.slice(0, 140)}"); all still running, same pids: ${stillRunning}`,
+  };
+}
+
+/**
+ * A finding of the decoder fuzz, replayed alone: Connect JSON requests whose body is an array nested
+ * 200,000 deep (400 KB: under every size limit), sent one after the other. Each is refused
+ * (invalid_argument), and each leaves megabytes of garbage in apid's heap that its garbage collector
+ * does not reclaim before the next ones come.
+ */
+async function caseFz1DeepJson(ctx: CaseContext): Promise<CaseOutcome> {
+  const { node } = ctx;
+  const reader = { ca: node.ca, cert: node.certs.reader.crt, key: node.certs.reader.key };
+  const pid = await ctx.apidPid();
+  const cgroup = cgroupMemoryDir(readFileSync(`/proc/${pid}/cgroup`, "utf8"));
+  if (cgroup !== undefined) resetCgroupPeak(cgroup);
+  const before = ctx.rssKiB(pid);
+  const body = Buffer.from(`${"[".repeat(200_000)}${"]".repeat(200_000)}`);
+  const pool = new RawHttp2Pool(node.apidUrl, reader, 1);
+  const codes = new Map<string, number>();
+  let peak = before;
+  let sent = 0;
+  try {
+    for (; sent < 20; sent++) {
+      const o = describeOutcome(
+        "application/json",
+        await pool.request({ path: `${M}/Version`, headers: connectJson, body }, 15_000),
+      );
+      codes.set(o.code, (codes.get(o.code) ?? 0) + 1);
+      peak = Math.max(peak, ctx.rssKiB(pid) || 0);
+      if ((await ctx.apidPid()) !== pid) break;
+    }
+  } finally {
+    pool.close();
+  }
+  const after = await ctx.apidPid();
+  const cg = cgroup === undefined ? undefined : readCgroupMemory(cgroup);
+  const died = after !== pid;
+  return {
+    expected: !died && peak - before < 32 * 1024,
+    answer:
+      `${died ? `APID DIED after ${sent + 1} requests (pid ${pid} → ${after || "none yet"}); ` : ""}` +
+      `${[...codes].map(([k, n]) => `${n} ${k}`).join(", ")}; apid RSS ${mib(before)}, peak ${mib(peak)}` +
+      (cg === undefined || Number.isNaN(cg.usageBytes)
+        ? "; its memory cgroup is gone (removed with the killed apid)"
+        : `; its memory cgroup peaked at ${cg.peakBytes === undefined ? "?" : mib(cg.peakBytes / 1024)} of ${cg.limitBytes === undefined ? "?" : mib(cg.limitBytes / 1024)}`),
   };
 }
