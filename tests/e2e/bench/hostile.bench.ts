@@ -198,7 +198,11 @@ async function runCase(c: (typeof REVIEW_CASES)[number]): Promise<void> {
     rssBefore === undefined || peaks === undefined
       ? ""
       : (["apid", "trustd", "machined"] as const)
-          .map((name) => `${name} +${(((peaks[name] ?? 0) - (rssBefore[name] ?? 0)) / 1024).toFixed(1)}`)
+          .map((name) =>
+            !peaks[name]
+              ? `${name} ? (gone)`
+              : `${name} +${(((peaks[name] ?? 0) - (rssBefore[name] ?? 0)) / 1024).toFixed(1)}`,
+          )
           .join(", ");
   const row = {
     id: c.id,

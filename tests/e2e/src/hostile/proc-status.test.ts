@@ -13,6 +13,8 @@ test("VmRSS, VmHWM and RssAnon from a status text", () => {
     "Name:\tapid\nVmPeak:\t  900 kB\nVmHWM:\t   73000 kB\nVmRSS:\t   72596 kB\nRssAnon:\t   24720 kB\nThreads:\t9\n";
   expect(parseMemoryStatus(text)).toEqual({ rssKiB: 72596, hwmKiB: 73000, anonKiB: 24720 });
   expect(() => parseMemoryStatus("Name:\tx\n")).toThrow(ProcStatusError);
+  // A zombie (a process being reaped) has a status without memory lines.
+  expect(memoryStatus(1234, () => "Name:\tapid\nState:\tZ (zombie)\n")).toBeUndefined();
 });
 
 test("this process: memory, open files, a peak reset; a process that is gone has none", async () => {

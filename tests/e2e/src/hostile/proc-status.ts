@@ -26,10 +26,10 @@ export function parseMemoryStatus(text: string): MemoryStatus {
   return { rssKiB: field("VmRSS"), hwmKiB: field("VmHWM"), anonKiB: field("RssAnon") };
 }
 
-/** The memory of `pid`, or undefined when it is gone. */
 type ReadText = (path: string) => string;
 const readText: ReadText = (path) => readFileSync(path, "utf8");
 
+/** The memory of `pid`, or undefined when it is gone (or dying: a zombie's status has no memory lines). */
 export function memoryStatus(pid: number, read: ReadText = readText): MemoryStatus | undefined {
   let text: string;
   try {
@@ -37,7 +37,12 @@ export function memoryStatus(pid: number, read: ReadText = readText): MemoryStat
   } catch {
     return undefined;
   }
-  return parseMemoryStatus(text);
+  try {
+    return parseMemoryStatus(text);
+  } catch (error) {
+    if (error instanceof ProcStatusError) return undefined;
+    throw error;
+  }
 }
 
 /** Resets VmHWM to the current VmRSS (writes 5 to /proc/<pid>/clear_refs; root). */
