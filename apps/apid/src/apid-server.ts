@@ -11,6 +11,7 @@ import {
   REQUEST_BUFFER_BUDGET_BYTES,
   RequestBudget,
   type RequestCharge,
+  requestLimitFor,
   serveHttp2Tls,
 } from "@bronze/api";
 import {
@@ -311,7 +312,7 @@ export async function startApid(options: ApidOptions): Promise<Apid> {
   // protocols (Connect, gRPC-web, HTTP/1.1) go through connect. Either way the request's bytes count
   // against the budget of every call in flight.
   const onRequest = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
-    const charge = budget.charge();
+    const charge = budget.charge(requestLimitFor(req.url));
     res.once("close", () => charge.release());
     if (
       req.httpVersionMajor === 2 &&

@@ -198,18 +198,34 @@ test("H1: one call's body past 8 MiB is RESOURCE_EXHAUSTED, Connect and gRPC ali
   expect(grpc.trailers["grpc-status"]).toBe("8");
 });
 
+test("H1: a method other than ApplyConfiguration may not send more than 64 KiB, on every protocol", async () => {
+  for (const c of [
+    { headers: connectJson, body: Buffer.alloc(100_000, " ") },
+    { headers: grpcHeaders, body: grpcFrame(Buffer.alloc(100_000)) },
+  ]) {
+    const answer = await within(
+      5000,
+      "a 100 KB Version",
+      rawHttp2Call({ url: url(secure), path: `${M}/Version`, ...c, ...tls(pki.reader) }),
+    );
+    const status = answer.trailers["grpc-status"] ?? connectCode(answer.body);
+    expect(["8", "resource_exhausted"]).toContain(String(status));
+  }
+});
+
 test("H1: requests held by calls in flight share one budget, whatever the protocol", async () => {
-  // Two calls that send 600 KB each and never finish: apid holds 1.2 MB of its 1.3 MB.
+  // Two configs of 600 KB each that never finish arriving (only ApplyConfiguration may carry more
+  // than 64 KiB): apid holds 1.2 MB of its 1.3 MB.
   const held = [
     { headers: connectJson, body: Buffer.alloc(600_000, " ") },
     { headers: grpcHeaders, body: grpcFrame(Buffer.alloc(600_000), { length: 700_000 }) },
   ].map((c) =>
     rawHttp2Call({
       url: url(secure),
-      path: `${M}/Version`,
+      path: `${M}/ApplyConfiguration`,
       ...c,
       keepBodyOpen: true,
-      ...tls(pki.reader),
+      ...tls(pki.admin),
     }).catch(() => undefined),
   );
   // A third is refused once apid holds the other two, on either path.
@@ -220,10 +236,10 @@ test("H1: requests held by calls in flight share one budget, whatever the protoc
         "a third large request",
         rawHttp2Call({
           url: url(secure),
-          path: `${M}/Version`,
+          path: `${M}/ApplyConfiguration`,
           headers: grpcHeaders,
           body: grpcFrame(Buffer.alloc(200_000)),
-          ...tls(pki.reader),
+          ...tls(pki.admin),
         }),
       );
       if (third.trailers["grpc-status"] !== "8") throw new Error(`answered ${third.trailers["grpc-status"]}`);
@@ -236,10 +252,10 @@ test("H1: requests held by calls in flight share one budget, whatever the protoc
     "a third large Connect request",
     rawHttp2Call({
       url: url(secure),
-      path: `${M}/Version`,
+      path: `${M}/ApplyConfiguration`,
       headers: connectJson,
       body: Buffer.alloc(200_000, " "),
-      ...tls(pki.reader),
+      ...tls(pki.admin),
     }),
   );
   expect(connectCode(json.body)).toBe("resource_exhausted");

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { Code } from "@connectrpc/connect";
 import { meterRequestBody, RequestBudget } from "./request-budget.ts";
+import { requestLimitFor } from "./server-limits.ts";
 
 test("one call's limit, the shared budget, and bytes given back when a call ends", () => {
   const budget = new RequestBudget(100, 60, 30_000);
@@ -9,7 +10,7 @@ test("one call's limit, the shared budget, and bytes given back when a call ends
   expect(a.add(50)).toBeUndefined();
   const tooBig = a.add(11);
   expect(tooBig?.code).toBe(Code.ResourceExhausted);
-  expect(tooBig?.rawMessage).toBe("the request is larger than 60 bytes, the limit for one call");
+  expect(tooBig?.rawMessage).toBe("the request is larger than 60 bytes, the limit for one call of this method");
   expect(b.add(50)).toBeUndefined();
   const over = budget.charge().add(1);
   expect(over?.code).toBe(Code.ResourceExhausted);
@@ -18,6 +19,20 @@ test("one call's limit, the shared budget, and bytes given back when a call ends
   a.release();
   expect(budget.used).toBe(50);
   expect(budget.charge().add(50)).toBeUndefined();
+});
+
+test("a call's method may lower its limit, never raise it", () => {
+  const budget = new RequestBudget(100, 60, 30_000);
+  expect(budget.charge(10).add(11)?.rawMessage).toBe(
+    "the request is larger than 10 bytes, the limit for one call of this method",
+  );
+  expect(budget.charge(1000).add(61)?.code).toBe(Code.ResourceExhausted);
+});
+
+test("requestLimitFor: 8 MiB for ApplyConfiguration, 64 KiB for every other method", () => {
+  expect(requestLimitFor("/bronze.machine.v1.MachineService/ApplyConfiguration")).toBe(8 << 20);
+  expect(requestLimitFor("/bronze.machine.v1.MachineService/Version")).toBe(64 << 10);
+  expect(requestLimitFor("/bronze.machine.v1.MachineService/Read")).toBe(64 << 10);
 });
 
 test("a metered body ends with the error once past a limit", async () => {

@@ -24,8 +24,9 @@ export class RequestBudget {
   }
 
   /** A new call's account; release() it when the call is over. */
-  charge(): RequestCharge {
-    return new RequestCharge(this);
+  /** A call's charge; `perCall` lowers the most this one call may send (its method's limit). */
+  charge(perCall = this.perCall): RequestCharge {
+    return new RequestCharge(this, Math.min(perCall, this.perCall));
   }
 
   /** Takes `bytes` from the budget; false (nothing taken) when that would go past it. */
@@ -48,7 +49,11 @@ export class RequestCharge {
   /** Rejects with DeadlineExceeded once the body has taken too long (never once it is complete). */
   readonly expired: Promise<never>;
 
-  constructor(readonly budget: RequestBudget) {
+  constructor(
+    readonly budget: RequestBudget,
+    /** The most this call may send. */
+    readonly perCall: number = budget.perCall,
+  ) {
     const seconds = budget.bodyTimeoutMs / 1000;
     this.expired = new Promise<never>((_, reject) => {
       this.#timer = setTimeout(
@@ -73,9 +78,9 @@ export class RequestCharge {
   /** Counts `bytes` more of this call's request: the error to answer with when over a limit. */
   add(bytes: number): ConnectError | undefined {
     if (this.#released) return undefined;
-    if (this.#taken + bytes > this.budget.perCall) {
+    if (this.#taken + bytes > this.perCall) {
       return new ConnectError(
-        `the request is larger than ${this.budget.perCall} bytes, the limit for one call`,
+        `the request is larger than ${this.perCall} bytes, the limit for one call of this method`,
         Code.ResourceExhausted,
       );
     }

@@ -7,6 +7,19 @@ import type { Http2TlsLimits } from "./connection-guard.ts";
 /** The largest request message apid and machined read: a machine config is the largest there is. */
 export const MAX_REQUEST_BYTES = 8 << 20;
 
+/** The largest request of every other method: ids, paths, flags (a few hundred bytes in practice). */
+export const SMALL_REQUEST_BYTES = 64 << 10;
+
+/**
+ * The request limit of a MachineService method, by its path (`/bronze.machine.v1.MachineService/X`):
+ * ApplyConfiguration carries a machine config, nothing else carries more than a path. The same on
+ * apid and machined, so that a caller allowed to call Version cannot make apid hold 8 MiB for it (the
+ * hostile-input bench: 64 such calls at once OOM-killed apid).
+ */
+export function requestLimitFor(path: string): number {
+  return path.endsWith("/ApplyConfiguration") ? MAX_REQUEST_BYTES : SMALL_REQUEST_BYTES;
+}
+
 /** The largest request trustd reads: one CSR (a few hundred bytes) and its framing. */
 export const TRUSTD_MAX_REQUEST_BYTES = 64 << 10;
 

@@ -1,7 +1,16 @@
 import { chmodSync, chownSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
 import http2 from "node:http2";
 import { dirname } from "node:path";
-import { closeGracefully, listen, MACHINED_HTTP2_SETTINGS, MachineService, trackSessions } from "@bronze/api";
+import {
+  closeGracefully,
+  listen,
+  MACHINED_HTTP2_SETTINGS,
+  MAX_REQUEST_BYTES,
+  MachineService,
+  requestLimitFor,
+  SMALL_REQUEST_BYTES,
+  trackSessions,
+} from "@bronze/api";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { authorize } from "./authorize.ts";
 import type { MachineApiContext } from "./context.ts";
@@ -10,9 +19,9 @@ import { createStreamLimiter, STREAMS_PER_ROLE } from "./stream-limits.ts";
 import { truncateErrors } from "./truncate-errors.ts";
 
 /** The largest request message of ApplyConfiguration (a machine config), as apid's own cap. */
-export const CONFIG_REQUEST_MAX_BYTES = 8 << 20;
+export const CONFIG_REQUEST_MAX_BYTES = MAX_REQUEST_BYTES;
 /** The largest request message of every other method: ids, paths, flags. */
-export const REQUEST_MAX_BYTES = 64 << 10;
+export const REQUEST_MAX_BYTES = SMALL_REQUEST_BYTES;
 
 export type ApiServerErrorCode = "NotASocket" | "Listen";
 
@@ -91,8 +100,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     routes: (router) => {
       // One route per method, so that each has its own request size limit.
       for (const method of MachineService.methods) {
-        const readMaxBytes =
-          method === MachineService.method.applyConfiguration ? CONFIG_REQUEST_MAX_BYTES : REQUEST_MAX_BYTES;
+        const readMaxBytes = requestLimitFor(`/${MachineService.typeName}/${method.name}`);
         // `method` is a union of every method: TypeScript cannot pair it with its implementation.
         router.rpc(method, impl[method.localName as keyof typeof impl] as never, { readMaxBytes });
       }
