@@ -1,7 +1,7 @@
-import { authorizeRoleHeader, isRole, ROLE_HEADER } from "@bronze/api";
+import { authorizeRoleHeader, isRole, MAINTENANCE_ROLE, ROLE_HEADER } from "@bronze/api";
 import type { Interceptor } from "@connectrpc/connect";
 import type { MachineApiContext } from "./context.ts";
-import { ROLE_KEY } from "./role-context.ts";
+import { MAINTENANCE_CALL_KEY, ROLE_KEY } from "./role-context.ts";
 
 /**
  * Enforces the role table on every call. The role comes from the ROLE_HEADER that apid sets after
@@ -14,8 +14,10 @@ export function authorize(context: Pick<MachineApiContext, "maintenance">): Inte
   return (next) => async (req) => {
     const method = `/${req.service.typeName}/${req.method.name}`;
     const role = authorizeRoleHeader(method, req.header.get(ROLE_HEADER), () => context.maintenance());
-    // Handlers see a certificate's role; a maintenance call has none (it is never os:admin).
+    // Handlers see a certificate's role; a maintenance call has none (it is never os:admin), and is
+    // marked as such (ApplyConfiguration then never shows it a stored config).
     if (isRole(role)) req.contextValues.set(ROLE_KEY, role);
+    else if (role === MAINTENANCE_ROLE) req.contextValues.set(MAINTENANCE_CALL_KEY, true);
     return next(req);
   };
 }

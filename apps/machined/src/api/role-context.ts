@@ -12,3 +12,13 @@ export function callerRole(ctx: HandlerContext): Role | undefined {
 export function callerRoleOf(values: ContextValues): Role | undefined {
   return values.get(ROLE_KEY);
 }
+
+/** Set by the authorize interceptor on calls the maintenance apid forwards (os:maintenance). */
+export const MAINTENANCE_CALL_KEY = createContextKey<boolean>(false, {
+  description: "a call of the maintenance apid (no client certificate)",
+});
+
+/** Whether the caller is the maintenance apid's unauthenticated one (it has no certificate role). */
+export function isMaintenanceCall(ctx: HandlerContext): boolean {
+  return ctx.values.get(MAINTENANCE_CALL_KEY);
+}

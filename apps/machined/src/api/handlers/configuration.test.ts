@@ -301,3 +301,17 @@ test("only admins apply configs", async () => {
   expect(err.code).toBe(Code.PermissionDenied);
   expect(f.store.current()).toBeUndefined();
 });
+
+test("the maintenance apid's caller never sees a stored config, and is refused once a config is accepted (C1)", async () => {
+  const f = fixture({}, { maintenance: true });
+  // A node in maintenance mode whose stored config no longer validates still holds it (with secrets).
+  f.store.save(worker);
+  const unauthenticated = f.client("os:maintenance" as never);
+  const dry = await unauthenticated.applyConfiguration({ data: enc(worker2), dryRun: true });
+  expect(dry.diff.startsWith("--- current\n+++ new\n@@ -0,0 +1,")).toBe(true);
+  expect(dry.diff.split("\n").filter((l) => l.startsWith("-") && !l.startsWith("---"))).toEqual([]);
+  // An admin's apply takes the node out of maintenance mode: from then on the caller gets nothing.
+  await f.client("os:admin").applyConfiguration({ data: enc(worker), mode: ApplyMode.NO_REBOOT });
+  const late = await failure(unauthenticated.applyConfiguration({ data: enc(worker2), dryRun: true }));
+  expect(late.code).toBe(Code.FailedPrecondition);
+});

@@ -9,7 +9,7 @@ import {
 import { ConfigWorkerError } from "../../config/config-worker-client.ts";
 import { toConnectError } from "../api-errors.ts";
 import type { MachineApiContext } from "../context.ts";
-import { callerRole } from "../role-context.ts";
+import { callerRole, isMaintenanceCall } from "../role-context.ts";
 import type { HandlerOptions, MachineServiceImpl } from "./handler-types.ts";
 
 type Deps = Pick<MachineApiContext, "store" | "config" | "check">;
@@ -75,8 +75,7 @@ export function configurationHandlers(
         throw new ConnectError(`ApplyConfiguration: unknown mode ${req.mode}`, Code.InvalidArgument);
       }
       // The maintenance apid's callers are not authenticated (roles.ts: os:maintenance).
-      const caller =
-        (callerRole(hctx) as string | undefined) === "os:maintenance" ? "maintenance" : "authenticated";
+      const caller = isMaintenanceCall(hctx) ? "maintenance" : "authenticated";
       try {
         const outcome = await ctx.config.apply({
           text,
