@@ -266,14 +266,6 @@ export class ConfigApplier {
     });
   }
 
-  /**
-   * At startup, before the config is acquired: a config.previous.yaml means machined stopped while a
-   * config applied in try mode was on trial (never confirmed): the config it replaced comes back.
-   */
-  revertInterruptedTrial(log: (line: string) => void): boolean {
-    return revertInterruptedTrial(this.#deps.store, log);
-  }
-
   #validate(text: string): Promise<ConfigValidation> {
     return this.#checked(() => this.#deps.check.validate(text, this.#deps.platform));
   }
@@ -427,7 +419,11 @@ export class ConfigApplier {
     const { state, supervisor, log } = this.#deps;
     if (supervisor.has(APID)) {
       log("config: stopping the maintenance apid");
-      await supervisor.stop(APID);
+      // Whatever happens to the stop, the node goes on to be configured: it must not stay half-way,
+      // refusing maintenance calls with no apid of its own to come.
+      await supervisor
+        .stop(APID)
+        .catch((err) => log(`config: stopping the maintenance apid: ${describe(err)}`));
     }
     recordConfigured(state, config);
     this.#leaving = false;
