@@ -10,7 +10,9 @@ test("one call's limit, the shared budget, and bytes given back when a call ends
   expect(a.add(50)).toBeUndefined();
   const tooBig = a.add(11);
   expect(tooBig?.code).toBe(Code.ResourceExhausted);
-  expect(tooBig?.rawMessage).toBe("the request is larger than 60 bytes, the limit for one call of this method");
+  expect(tooBig?.rawMessage).toBe(
+    "the request is larger than 60 bytes, the limit for one call of this method",
+  );
   expect(b.add(50)).toBeUndefined();
   const over = budget.charge().add(1);
   expect(over?.code).toBe(Code.ResourceExhausted);
