@@ -281,6 +281,66 @@ test("Logs follow passes through, and a client going away cancels the stream at 
   await eventually("machined's followers gone", () => f.cpMachined.followers() === 0, 5000, 20);
 });
 
+test("M1: apid refuses a role's streaming calls past its share before machined sees them; a freed slot is taken again", async () => {
+  const apid = await startApid({
+    host: "127.0.0.1",
+    port: 0,
+    machinedSocket: f.cpMachined.socketPath,
+    mode: { kind: "secure", pkiDir: f.cpPkiDir },
+    closeGraceMs: 500,
+    streamsPerRole: 2,
+  });
+  writeFileSync(join(f.logDir, "capped.log"), "one\n");
+  const held: AbortController[] = [];
+  /** A reader's `logs --follow` that has its first line: a slot held. */
+  const follow = async (protocol: "grpc" | "connect", cert = f.pki.reader) => {
+    const abort = new AbortController();
+    const stream = f
+      .client(apid, cert, protocol)
+      .logs({ id: "capped", follow: true }, { signal: abort.signal })
+      [Symbol.asyncIterator]();
+    await stream.next(); // throws when refused
+    held.push(abort);
+  };
+  try {
+    const before = f.cpMachined.calls.length;
+    await follow("grpc");
+    await follow("connect");
+    expect(f.cpMachined.followers()).toBe(2);
+    // a third, over the pass-through and over connect: refused by apid, naming the cap
+    for (const protocol of ["grpc", "connect"] as const) {
+      const e = await failure(follow(protocol));
+      expect(e.code).toBe(Code.ResourceExhausted);
+      expect(e.rawMessage).toContain("os:reader has 2 streaming calls open, the most one role may have (2)");
+    }
+    expect(f.cpMachined.calls.length - before).toBe(2); // the refused ones never reached machined
+    // another role has a share of its own; unary calls are not counted
+    await follow("grpc", f.pki.admin);
+    expect((await f.client(apid, f.pki.reader).version({})).version?.tag).toBe(BRONZE_VERSION);
+    // a follow ending frees its slot
+    held.shift()?.abort();
+    await eventually(
+      "the cancelled follow is gone at machined",
+      () => f.cpMachined.followers() === 2,
+      5000,
+      20,
+    );
+    await eventually(
+      "a reader's follow is served again",
+      () =>
+        follow("grpc").then(
+          () => true,
+          () => false,
+        ),
+      5000,
+      20,
+    );
+  } finally {
+    for (const abort of held) abort.abort();
+    await apid.close();
+  }
+});
+
 /** The raw gRPC response body of Logs{id} from `apid` to a client that accepts gzip. */
 async function rawLogsBody(port: number, id: string): Promise<{ encoding: unknown; body: Buffer }> {
   const session = http2.connect(`https://127.0.0.1:${port}`, {

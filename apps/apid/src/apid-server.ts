@@ -1,6 +1,7 @@
 import type http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import {
+  type CallRole,
   type ConnectionStats,
   type Http2TlsLimits,
   MAX_REQUEST_BYTES,
@@ -12,7 +13,10 @@ import {
   RequestBudget,
   type RequestCharge,
   requestLimitFor,
+  STREAMS_PER_ROLE,
+  StreamSlots,
   serveHttp2Tls,
+  streamSlotsInterceptor,
 } from "@bronze/api";
 import {
   Code,
@@ -61,6 +65,8 @@ export interface ApidOptions {
   readonly requestBodyTimeoutMs?: number;
   /** Forwarding: other nodes' sessions kept at once (default 64), and how long an unused one lives. */
   readonly forwarding?: { readonly maxNodes?: number; readonly nodeIdleMs?: number };
+  /** Streaming calls to this node's machined one role may have open (default STREAMS_PER_ROLE, machined's). */
+  readonly streamsPerRole?: number;
 }
 
 export interface Apid {
@@ -111,6 +117,21 @@ function peerCertificateOf(
   const peer = peerCertificateOfSocket(session.socket);
   bySession.set(session, peer);
   return peer;
+}
+
+/** The procedure paths of MachineService's streaming methods. */
+const STREAMING = new Set(
+  MachineService.methods
+    .filter((m) => m.methodKind !== "unary")
+    .map((m) => `/${MachineService.typeName}/${m.name}`),
+);
+
+/**
+ * The role whose share of machined's streaming calls a call takes: a streaming call served by this
+ * node's machined (forwarded calls are counted by the node that serves them).
+ */
+function localStreamRole(decision: CallDecision | undefined): CallRole | undefined {
+  return decision?.target.kind === "machined" ? decision.role : undefined;
 }
 
 /** The procedure paths apid passes through (unary and server-streaming methods of MachineService). */
@@ -197,6 +218,8 @@ export async function startApid(options: ApidOptions): Promise<Apid> {
     MAX_REQUEST_BYTES,
     options.requestBodyTimeoutMs ?? REQUEST_BODY_TIMEOUT_MS,
   );
+  // machined counts streaming calls per role too; refusing the extra ones here costs PID 1 nothing.
+  const streams = new StreamSlots(options.streamsPerRole ?? STREAMS_PER_ROLE);
   const peers = new PeerIdentityCache();
   const peerBySession = new WeakMap<http2.ServerHttp2Session, PeerCertificate | undefined>();
   const identify = (peer: PeerCertificate | undefined) => peer && peers.identify(peer.fingerprint, peer.der);
@@ -249,7 +272,11 @@ export async function startApid(options: ApidOptions): Promise<Apid> {
   const handler = connectNodeAdapter({
     routes: (router) => registerProxy(router, MachineService, upstreams),
     requestGate,
-    interceptors: [auditCalls],
+    // auditCalls first: a call refused for the stream cap is audited like any other refusal
+    interceptors: [
+      auditCalls,
+      streamSlotsInterceptor(streams, (values) => localStreamRole(values.get(DECISION_KEY))),
+    ],
     readMaxBytes: MAX_REQUEST_BYTES,
     // machined refuses compressed requests anyway, and decompressing is what turns a few bytes into
     // hundreds of megabytes: apid accepts none.
@@ -281,6 +308,21 @@ export async function startApid(options: ApidOptions): Promise<Apid> {
       return;
     }
     const { role, target } = decision;
+    const streamRole = STREAMING.has(method) ? localStreamRole(decision) : undefined;
+    if (streamRole !== undefined) {
+      let free: () => void;
+      try {
+        free = streams.acquire(streamRole);
+      } catch (error) {
+        const refused = ConnectError.from(error);
+        answerGrpcError(res, refused.code, refused.rawMessage);
+        audit({ method, role, peer, forwarded, target, code: refused.code });
+        return;
+      }
+      // freed when the call's stream closes, however it ends (or now, if the caller left already)
+      if (res.closed) free();
+      else res.once("close", free);
+    }
     let lease: UpstreamLease;
     try {
       lease = await upstreams.open(target);

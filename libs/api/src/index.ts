@@ -204,5 +204,6 @@ export {
   TRUSTD_REQUEST_BODY_TIMEOUT_MS,
   TRUSTD_REQUEST_BUFFER_BUDGET_BYTES,
 } from "./server-limits.ts";
+export { STREAMS_PER_ROLE, StreamSlots, streamSlotsInterceptor } from "./stream-slots.ts";
 export { tlsAnswers } from "./tls-probe.ts";
 export { BRONZE_VERSION } from "./version.ts";

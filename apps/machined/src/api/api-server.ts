@@ -9,13 +9,16 @@ import {
   MachineService,
   requestLimitFor,
   SMALL_REQUEST_BYTES,
+  STREAMS_PER_ROLE,
+  StreamSlots,
+  streamSlotsInterceptor,
   trackSessions,
 } from "@bronze/api";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { authorize } from "./authorize.ts";
 import type { MachineApiContext } from "./context.ts";
 import { createMachineService } from "./machine-service.ts";
-import { createStreamLimiter, STREAMS_PER_ROLE } from "./stream-limits.ts";
+import { callerRoleOf } from "./role-context.ts";
 import { truncateErrors } from "./truncate-errors.ts";
 
 /** The largest request message of ApplyConfiguration (a machine config), as apid's own cap. */
@@ -95,7 +98,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     shutdown: shutdown.signal,
     onInternalError: options.onInternalError,
   });
-  const streams = createStreamLimiter(options.streamsPerRole ?? STREAMS_PER_ROLE);
+  const streams = new StreamSlots(options.streamsPerRole ?? STREAMS_PER_ROLE);
   const handler = connectNodeAdapter({
     routes: (router) => {
       // One route per method, so that each has its own request size limit.
@@ -106,7 +109,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
     },
     // truncateErrors first (outermost): it cuts the messages of every error, the role check's too.
-    interceptors: [truncateErrors, authorize(options.context), streams.interceptor],
+    interceptors: [truncateErrors, authorize(options.context), streamSlotsInterceptor(streams, callerRoleOf)],
     readMaxBytes: REQUEST_MAX_BYTES,
     // A unix socket has bandwidth to spare: gzip would only cost CPU, and because HTTP/2 flow
     // control counts compressed bytes it would let a stalled stream buffer ~200x its window.

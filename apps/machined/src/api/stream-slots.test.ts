@@ -4,11 +4,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import http2 from "node:http2";
 import { connect } from "node:net";
-import { MACHINED_MAX_CONCURRENT_STREAMS } from "@bronze/api";
+import { MACHINED_MAX_CONCURRENT_STREAMS, STREAMS_PER_ROLE } from "@bronze/api";
 import { eventually } from "@bronze/testing";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { DMESG_POLL_MS } from "./handlers/dmesg.ts";
-import { STREAMS_PER_ROLE } from "./stream-limits.ts";
 import { drain, failure, type ServerFixture, startServerFixture } from "./testing/api-server-fixture.ts";
 
 let s: ServerFixture;
