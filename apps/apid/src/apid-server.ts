@@ -31,7 +31,13 @@ import { ApidError } from "./apid-error.ts";
 import { APID_PORT } from "./apid-port.ts";
 import { type AuditEntry, auditLine } from "./audit-log.ts";
 import { authorizeCall, type CallDecision } from "./authorize-call.ts";
-import { answerGrpcError, isBinaryGrpc, passThroughGrpc } from "./grpc-pass-through.ts";
+import {
+  answerGrpcError,
+  isBinaryGrpc,
+  isGrpcProper,
+  passThroughGrpc,
+  refuseGrpcOverHttp1,
+} from "./grpc-pass-through.ts";
 import { createMaintenanceCertificate } from "./maintenance-certificate.ts";
 import { formatNodeAddress } from "./node-address.ts";
 import { type PeerIdentity, PeerIdentityCache } from "./peer-identity.ts";
@@ -354,6 +360,10 @@ export async function startApid(options: ApidOptions): Promise<Apid> {
   // protocols (Connect, gRPC-web, HTTP/1.1) go through connect. Either way the request's bytes count
   // against the budget of every call in flight.
   const onRequest = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    if (req.httpVersionMajor === 1 && isGrpcProper(req.headers["content-type"])) {
+      refuseGrpcOverHttp1(res);
+      return;
+    }
     const charge = budget.charge(requestLimitFor(req.url));
     res.once("close", () => charge.release());
     if (

@@ -29,6 +29,25 @@ export function isBinaryGrpc(contentType: string | undefined): boolean {
   return contentType === "application/grpc" || contentType === "application/grpc+proto";
 }
 
+/**
+ * gRPC proper (`application/grpc`, `+proto`, `+json`; not gRPC-web): it needs HTTP/2, whose trailers
+ * carry its status. Over HTTP/1.1 a server can only answer 200 without `grpc-status`, success and
+ * failure alike.
+ */
+export function isGrpcProper(contentType: string | undefined): boolean {
+  return (
+    contentType?.startsWith("application/grpc") === true && !contentType.startsWith("application/grpc-web")
+  );
+}
+
+/** Refuses a gRPC call made over HTTP/1.1 (505), unread: gRPC is defined over HTTP/2 only. */
+export function refuseGrpcOverHttp1(res: http2.Http2ServerResponse): void {
+  res.writeHead(505, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+  res.end(
+    "gRPC needs HTTP/2 (its status travels in trailers): call over HTTP/2, or use the Connect or gRPC-web protocol over HTTP/1.1\n",
+  );
+}
+
 /** Request headers carried to the upstream as they are. */
 const FORWARDED_REQUEST_HEADERS = ["grpc-timeout", "grpc-encoding"] as const;
 /** Response headers not copied (pseudo-headers are dropped as well). */

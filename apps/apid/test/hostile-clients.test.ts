@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http2 from "node:http2";
+import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
@@ -151,6 +152,52 @@ test("H1: a refused call is answered before its body is read, on every protocol"
       expect(answer.body.toString()).toContain("grpc-status: 7");
     else expect(answer.trailers["grpc-status"] ?? answer.headers["grpc-status"]).toBe("7");
   }
+});
+
+/** A POST over HTTPS/1.1 with a reader's certificate: the status, content type and body. */
+function http1Post(
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<{ status: number; type: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      `${url(secure)}${path}`,
+      { method: "POST", headers, ...tls(pki.reader), agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: res.headers["content-type"],
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+test("gRPC over HTTP/1.1 (no trailers, so no status) is refused with 505; Connect and gRPC-web over HTTP/1.1 are served", async () => {
+  for (const type of ["application/grpc", "application/grpc+proto", "application/grpc+json"]) {
+    const answer = await http1Post(`${M}/Version`, { "content-type": type }, grpcFrame(Buffer.alloc(0)));
+    expect(answer.status).toBe(505);
+    expect(answer.body).toContain("gRPC needs HTTP/2");
+  }
+  const connect = await http1Post(`${M}/Version`, connectJson, Buffer.from("{}"));
+  expect(connect.status).toBe(200);
+  expect(JSON.parse(connect.body).version.tag).toBeString();
+  const web = await http1Post(
+    `${M}/Version`,
+    { "content-type": "application/grpc-web+proto" },
+    grpcFrame(Buffer.alloc(0)),
+  );
+  expect(web.status).toBe(200);
+  expect(web.body).toContain("grpc-status: 0");
 });
 
 test("H1: a binary gRPC call whose upstream is unreachable is answered without reading its body", async () => {

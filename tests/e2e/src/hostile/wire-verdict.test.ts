@@ -62,9 +62,12 @@ test("no answer in time: a held stream when it had answered, unclean otherwise; 
   expect(judgeOutcome(req(), noStatus).verdict).toBe("unclean");
 });
 
-test("binary gRPC over HTTP/1.1 without a status is misreported; gRPC-web over HTTP/1.1 is not excused", () => {
+test("gRPC over HTTP/1.1: 505 is a refusal, 200 without a status misreported; gRPC-web over HTTP/1.1 is not excused", () => {
   const noStatus = { ...grpc("0"), answer: { ...grpc("0").answer, trailers: {} } };
   expect(judgeOutcome(req({ http1: true }), noStatus).verdict).toBe("misreported");
+  const refused = { ...noStatus, answer: { ...noStatus.answer, status: 505 } };
+  expect(judgeOutcome(req({ http1: true }), refused).verdict).toBe("refused");
+  expect(judgeOutcome(req(), refused).verdict).toBe("unclean"); // over HTTP/2 a status is owed
   const web = req({ http1: true, headers: { "content-type": "application/grpc-web+proto" } });
   const webNoStatus = {
     ...noStatus,

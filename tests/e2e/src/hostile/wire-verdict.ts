@@ -16,9 +16,9 @@ export type RawOutcome =
  * - refused: an error status with a bounded message;
  * - misreported: refused, but with a status that misleads: `internal` for a request that could not be
  *   decoded (connect-es's code for an unparsable message or a compressed flag without an encoding, as
- *   grpc-go's), where `invalid_argument` would say that the caller is at fault; or no grpc-status at
- *   all for binary gRPC sent over HTTP/1.1 (which gRPC does not define: Bun's HTTP/1.1 responses
- *   carry no trailers);
+ *   grpc-go's), where `invalid_argument` would say that the caller is at fault; or a 200 without
+ *   grpc-status for gRPC sent over HTTP/1.1 (which gRPC does not define: HTTP/1.1 responses carry no
+ *   trailers; apid refuses such a call with 505, which counts as refused);
  * - reset: the stream reset by the server; held: a streaming call a mutation turned into a follow;
  * - dropped: the connection lost (reported: a server should refuse a request, not its connection);
  * - unclean: no status, unknown/internal/data_loss otherwise, unavailable without forwarding, a long
@@ -54,10 +54,13 @@ export function judgeOutcome(
   const code = s.code ?? "no status";
   const what = `HTTP ${o.answer.status}, ${code} via ${s.via}: "${s.message.slice(0, 200)}"`;
   const grpcOverHttp1 = req.http1 && /^application\/grpc(\+|;|$)/i.test(req.headers["content-type"] ?? "");
-  if (s.code === undefined)
-    return grpcOverHttp1
-      ? { verdict: "misreported", code, what: `binary gRPC over HTTP/1.1: ${what}` }
-      : { verdict: "unclean", code, what };
+  if (s.code === undefined) {
+    if (!grpcOverHttp1) return { verdict: "unclean", code, what };
+    // apid refuses gRPC over HTTP/1.1 with 505 (it cannot carry a status); 200 without one misleads
+    return o.answer.status === 505
+      ? { verdict: "refused", code: "http 505", what: `gRPC over HTTP/1.1: ${what}` }
+      : { verdict: "misreported", code, what: `gRPC over HTTP/1.1: ${what}` };
+  }
   if (s.code === "ok") {
     return req.role === "reader" && req.privileged
       ? { verdict: "bypass", code, what: `a reader's ${req.path} succeeded` }
