@@ -122,6 +122,14 @@ test("apply-config refusals: reader role, missing file, flags that do not go tog
   const missing = await osctl(io, "--osconfig", admin, "apply-config", "-f", "nope.yaml");
   expect(missing.code).toBe(1);
   expect(missing.stderr).toBe("error: -f/--file: cannot read nope.yaml: no such file\n");
+  writeFileSync(join(io.dir, "huge.yaml"), `${CONFIG}# ${"x".repeat(1 << 20)}\n`);
+  const sent = applied.length;
+  const huge = await osctl(io, "--osconfig", admin, "apply-config", "-f", "huge.yaml");
+  expect(huge.code).toBe(1);
+  expect(huge.stderr).toBe(
+    `error: -f/--file: huge.yaml is ${CONFIG.length + 3 + (1 << 20)} bytes; a machine config may be at most 1048576 bytes (1 MiB)\n`,
+  );
+  expect(applied.length).toBe(sent); // refused before anything was sent
   const fp = await osctl(io, "apply-config", "-f", "worker.yaml", "--cert-fingerprint", "00");
   expect(fp.code).toBe(2);
   expect(fp.stderr).toContain("--cert-fingerprint goes with --insecure");

@@ -2,8 +2,9 @@
 // `--insecure --cert-fingerprint FP` the config goes to a node in maintenance mode, over TLS
 // pinned to the certificate fingerprint the node prints on its console (no client certificate).
 import { type ApplyConfigurationResponse, ApplyMode } from "@bronze/api";
+import { CONFIG_LIMITS } from "@bronze/config-schema";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { usageError } from "../cli-error.ts";
+import { CliError, usageError } from "../cli-error.ts";
 import { fanOut } from "../client/fan-out.ts";
 import { type NodeGlobals, withNodeSession } from "../client/node-client.ts";
 import type { ApplyModeName } from "../client/node-flags.ts";
@@ -81,6 +82,12 @@ export async function applyConfig(
     throw usageError("--try-timeout goes with --mode try");
   const input = readTextFile(options.file, io, "-f/--file");
   const data = new TextEncoder().encode(input.text);
+  // The node refuses it anyway; sent, a body past the API's 8 MiB would cost the whole connection.
+  if (data.length > CONFIG_LIMITS.maxBytes)
+    throw new CliError(
+      "invalid-input",
+      `-f/--file: ${options.file} is ${data.length} bytes; a machine config may be at most ${CONFIG_LIMITS.maxBytes} bytes (1 MiB)`,
+    );
   const request = {
     data,
     mode: MODES[options.mode],
