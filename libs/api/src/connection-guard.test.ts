@@ -91,6 +91,48 @@ test("past the total cap the oldest idle connection makes room; a busy one never
   await ended;
 });
 
+test("at the cap a silent connection goes before a client between its calls; among clients, the one idle longest", async () => {
+  const { guard, port } = await serve({ maxConnections: 3 });
+  const client = (from: string) => {
+    const session = http2.connect(`http://127.0.0.1:${port}`, { localAddress: from } as never);
+    session.on("error", () => {}); // the evicted one's socket is destroyed under it
+    cleanup.push(() => session.destroy());
+    return session;
+  };
+  const call = (session: http2.ClientHttp2Session) =>
+    new Promise<void>((resolve, reject) => {
+      const req = session.request({ ":path": "/" });
+      req.resume();
+      req.on("end", resolve);
+      req.on("error", reject);
+    });
+  // The oldest connection is a client that made a call and now waits between calls.
+  const admin = client("127.0.0.8");
+  await call(admin);
+  const a = await idle(port, "127.0.0.9");
+  const b = await idle(port, "127.0.0.10");
+  await eventually("three open", () => guard.stats().open === 3);
+  const c = await idle(port, "127.0.0.11");
+  await eventually("the oldest silent one (a) evicted", () => a.gone);
+  expect([b.gone, c.gone, admin.closed]).toEqual([false, false, false]);
+  const other = client("127.0.0.12");
+  await call(other);
+  await eventually("b made room", () => b.gone);
+  const d = await idle(port, "127.0.0.13");
+  await eventually("c made room", () => c.gone);
+  const last = client("127.0.0.14");
+  await call(last);
+  await eventually("d made room", () => d.gone);
+  // Only clients left (admin, other, last): the one idle the longest goes, not the oldest.
+  await call(admin);
+  const fourth = client("127.0.0.15");
+  await call(fourth);
+  await eventually("the other client, idle the longest, evicted", () => other.closed || other.destroyed);
+  expect([admin.closed, last.closed]).toEqual([false, false]);
+  await call(admin);
+  expect(guard.stats().evicted).toBe(5);
+});
+
 test("a connection with no call open is closed after the idle timeout; one with a call is not", async () => {
   let release: () => void = () => {};
   const { guard, port } = await serve({ idleTimeoutMs: 150 }, (_req, res) => {

@@ -37,6 +37,10 @@ interface Connection {
   session: http2.ServerHttp2Session | undefined;
   /** Requests (HTTP/2 streams or HTTP/1.1 requests) in progress. */
   calls: number;
+  /** Whether it ever made a request (a client, not a connection held open to take a slot). */
+  served: boolean;
+  /** When it was admitted or last began or ended a request, on the guard's own tick (larger: more recent). */
+  activeAt: number;
   idle: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -61,6 +65,7 @@ export class ConnectionGuard {
   #refused = 0;
   #evicted = 0;
   #idleClosed = 0;
+  #tick = 0;
 
   constructor(limits: Http2TlsLimits) {
     this.#limits = limits;
@@ -93,6 +98,8 @@ export class ConnectionGuard {
       bucket,
       session,
       calls: 0,
+      served: false,
+      activeAt: ++this.#tick,
       idle: undefined,
     };
     this.#connections.set(connection.key, connection);
@@ -121,10 +128,13 @@ export class ConnectionGuard {
     const connection = this.#connections.get(keyOf(req.socket as Socket));
     if (connection === undefined) return;
     connection.calls++;
+    connection.served = true;
+    connection.activeAt = ++this.#tick;
     clearTimeout(connection.idle);
     connection.idle = undefined;
     res.once("close", () => {
       connection.calls--;
+      connection.activeAt = ++this.#tick;
       if (connection.calls === 0) this.#armIdle(connection);
     });
   }
@@ -160,16 +170,27 @@ export class ConnectionGuard {
     connection.idle.unref?.();
   }
 
+  /**
+   * Closes one idle connection for a new one: the oldest that never made a request (a slot held, not
+   * a client), else the one idle the longest, so that a client between its calls (an admin's kept-alive
+   * connection) is the last to go. False when every connection has a call in progress.
+   */
   #evictOldestIdle(): boolean {
+    let victim: Connection | undefined;
     for (const connection of this.#connections.values()) {
       if (connection.calls > 0) continue;
-      this.#evicted++;
-      // Destroyed at once, and no longer counted: its slot is needed now.
-      this.#forget(connection);
-      connection.socket.destroy();
-      return true;
+      if (!connection.served) {
+        victim = connection; // oldest first: the first such is the oldest
+        break;
+      }
+      if (victim === undefined || connection.activeAt < victim.activeAt) victim = connection;
     }
-    return false;
+    if (victim === undefined) return false;
+    this.#evicted++;
+    // Destroyed at once, and no longer counted: its slot is needed now.
+    this.#forget(victim);
+    victim.socket.destroy();
+    return true;
   }
 
   #forget(connection: Connection): void {
