@@ -35,9 +35,8 @@ export function isBinaryGrpc(contentType: string | undefined): boolean {
  * failure alike.
  */
 export function isGrpcProper(contentType: string | undefined): boolean {
-  return (
-    contentType?.startsWith("application/grpc") === true && !contentType.startsWith("application/grpc-web")
-  );
+  const type = contentType?.toLowerCase(); // media types are case-insensitive (connect reads them so)
+  return type?.startsWith("application/grpc") === true && !type.startsWith("application/grpc-web");
 }
 
 /** Refuses a gRPC call made over HTTP/1.1 (505), unread: gRPC is defined over HTTP/2 only. */

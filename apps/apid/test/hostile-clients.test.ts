@@ -183,7 +183,12 @@ function http1Post(
 }
 
 test("gRPC over HTTP/1.1 (no trailers, so no status) is refused with 505; Connect and gRPC-web over HTTP/1.1 are served", async () => {
-  for (const type of ["application/grpc", "application/grpc+proto", "application/grpc+json"]) {
+  for (const type of [
+    "application/grpc",
+    "application/grpc+proto",
+    "application/grpc+json",
+    "APPLICATION/GRPC",
+  ]) {
     const answer = await http1Post(`${M}/Version`, { "content-type": type }, grpcFrame(Buffer.alloc(0)));
     expect(answer.status).toBe(505);
     expect(answer.body).toContain("gRPC needs HTTP/2");

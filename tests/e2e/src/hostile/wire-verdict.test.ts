@@ -67,6 +67,8 @@ test("gRPC over HTTP/1.1: 505 is a refusal, 200 without a status misreported; gR
   expect(judgeOutcome(req({ http1: true }), noStatus).verdict).toBe("misreported");
   const refused = { ...noStatus, answer: { ...noStatus.answer, status: 505 } };
   expect(judgeOutcome(req({ http1: true }), refused).verdict).toBe("refused");
+  const thrift = req({ http1: true, headers: { "content-type": "APPLICATION/GRPC+thrift" } });
+  expect(judgeOutcome(thrift, refused).verdict).toBe("refused");
   expect(judgeOutcome(req(), refused).verdict).toBe("unclean"); // over HTTP/2 a status is owed
   const web = req({ http1: true, headers: { "content-type": "application/grpc-web+proto" } });
   const webNoStatus = {

@@ -53,14 +53,14 @@ export function judgeOutcome(
   const s = wireStatus(req.headers["content-type"] ?? "", o.answer);
   const code = s.code ?? "no status";
   const what = `HTTP ${o.answer.status}, ${code} via ${s.via}: "${s.message.slice(0, 200)}"`;
-  const grpcOverHttp1 = req.http1 && /^application\/grpc(\+|;|$)/i.test(req.headers["content-type"] ?? "");
-  if (s.code === undefined) {
-    if (!grpcOverHttp1) return { verdict: "unclean", code, what };
-    // apid refuses gRPC over HTTP/1.1 with 505 (it cannot carry a status); 200 without one misleads
-    return o.answer.status === 505
-      ? { verdict: "refused", code: "http 505", what: `gRPC over HTTP/1.1: ${what}` }
-      : { verdict: "misreported", code, what: `gRPC over HTTP/1.1: ${what}` };
-  }
+  const grpcOverHttp1 = req.http1 && /^application\/grpc(?!-web)/i.test(req.headers["content-type"] ?? "");
+  // apid refuses gRPC over HTTP/1.1 with 505 (it cannot carry a status); 200 without one misleads
+  if (grpcOverHttp1 && o.answer.status === 505)
+    return { verdict: "refused", code: "http 505", what: `gRPC over HTTP/1.1: ${what}` };
+  if (s.code === undefined)
+    return grpcOverHttp1
+      ? { verdict: "misreported", code, what: `gRPC over HTTP/1.1: ${what}` }
+      : { verdict: "unclean", code, what };
   if (s.code === "ok") {
     return req.role === "reader" && req.privileged
       ? { verdict: "bypass", code, what: `a reader's ${req.path} succeeded` }
