@@ -17,7 +17,6 @@ export const SOURCE_DATE_EPOCH = 1700000000;
 export interface BuiltImage extends BuildResult {
   readonly outDir: string;
   readonly log: readonly string[];
-  readonly seconds: number;
 }
 
 export interface TestBuildOptions {
@@ -28,7 +27,6 @@ export interface TestBuildOptions {
 
 export async function buildTestImage(outDir: string, options: TestBuildOptions = {}): Promise<BuiltImage> {
   const log: string[] = [];
-  const started = performance.now();
   const result = await buildImage({
     profile: options.profile ?? PROFILES.qemu,
     outDir,
@@ -43,7 +41,7 @@ export async function buildTestImage(outDir: string, options: TestBuildOptions =
     outputCache: options.outputCache ?? true,
     initramfsLayout: options.initramfsLayout ?? "stage1",
   });
-  return { ...result, outDir, log, seconds: (performance.now() - started) / 1000 };
+  return { ...result, outDir, log };
 }
 
 let shared: Promise<BuiltImage> | undefined;
