@@ -20,6 +20,7 @@ import {
   stageFile,
   syncDirectory,
   writeFileAtomic,
+  writeFileAtomicAsync,
 } from "./atomic-write.ts";
 import { FilesError } from "./files-error.ts";
 
@@ -41,39 +42,55 @@ function caught(run: () => void): FilesError {
   throw new Error("expected a FilesError");
 }
 
+async function caughtAsync(run: () => Promise<void>): Promise<FilesError> {
+  try {
+    await run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(FilesError);
+    return err as FilesError;
+  }
+  throw new Error("expected a FilesError");
+}
+
 /** Names handed out in order, as the temporary files' random parts. */
 function names(...list: string[]): () => string {
   return () => list.shift() ?? "fresh";
 }
 
-describe("writeFileAtomic", () => {
-  test("writes the content with exactly the mode asked for (the umask does not apply), no temporary left", () => {
+// Both writers, on the real file system: the same guarantees, the async one on the thread pool.
+const writers = [
+  ["writeFileAtomic", async (...args: Parameters<typeof writeFileAtomic>) => writeFileAtomic(...args)],
+  ["writeFileAtomicAsync", writeFileAtomicAsync],
+] as const;
+
+describe.each(writers)("%s", (_name, write) => {
+  test("writes the content with exactly the mode asked for (the umask does not apply), no temporary left", async () => {
     const d = scratch();
     const target = join(d, "config.yaml");
     const umask = process.umask(0o077);
     try {
-      writeFileAtomic(target, "a: 1\n", { mode: 0o644 });
+      await write(target, "a: 1\n", { mode: 0o644 });
     } finally {
       process.umask(umask);
     }
     expect(readFileSync(target, "utf8")).toBe("a: 1\n");
     expect(statSync(target).mode & 0o7777).toBe(0o644);
-    writeFileAtomic(target, new TextEncoder().encode("a: 2\n"), { mode: 0o600 });
+    await write(target, new TextEncoder().encode("a: 2\n"), { mode: 0o600 });
     expect(readFileSync(target, "utf8")).toBe("a: 2\n");
     expect(statSync(target).mode & 0o7777).toBe(0o600);
     expect(readdirSync(d)).toEqual(["config.yaml"]);
   });
 
-  test.skipIf(!isRoot)("sets the owner asked for, and the mode after it (setgid survives)", () => {
+  test.skipIf(!isRoot)("sets the owner asked for, and the mode after it (setgid survives)", async () => {
     const d = scratch();
     const target = join(d, "server.key");
-    writeFileAtomic(target, "KEY", { mode: 0o2640, owner: { uid: 50, gid: 51 } });
+    await write(target, "KEY", { mode: 0o2640, owner: { uid: 50, gid: 51 } });
     const st = statSync(target);
     expect([st.uid, st.gid]).toEqual([50, 51]);
     expect(st.mode & 0o7777).toBe(0o2640);
   });
 
-  test("a symbolic link planted at the temporary name is neither followed nor truncated (review L2)", () => {
+  test("a symbolic link planted at the temporary name is neither followed nor truncated (review L2)", async () => {
     const d = scratch();
     const victim = join(d, "victim");
     writeFileSync(victim, "precious");
@@ -83,7 +100,7 @@ describe("writeFileAtomic", () => {
     const dangling = join(d, ".file.dangling.tmp");
     symlinkSync(join(d, "created-through-link"), dangling);
 
-    writeFileAtomic(target, "new", { mode: 0o644, randomName: names("planted", "dangling") });
+    await write(target, "new", { mode: 0o644, randomName: names("planted", "dangling") });
 
     expect(readFileSync(victim, "utf8")).toBe("precious");
     expect(existsSync(join(d, "created-through-link"))).toBe(false);
@@ -93,21 +110,21 @@ describe("writeFileAtomic", () => {
     expect(lstatSync(target).isSymbolicLink()).toBe(false);
   });
 
-  test("the victim's mode is not changed through a planted link", () => {
+  test("the victim's mode is not changed through a planted link", async () => {
     const d = scratch();
     const victim = join(d, "victim");
     writeFileSync(victim, "precious", { mode: 0o600 });
     symlinkSync(victim, join(d, ".file.x.tmp"));
-    writeFileAtomic(join(d, "file"), "new", { mode: 0o4777, randomName: names("x") });
+    await write(join(d, "file"), "new", { mode: 0o4777, randomName: names("x") });
     expect(statSync(victim).mode & 0o7777).toBe(0o600);
   });
 
-  test("when every name is taken it gives up, naming the file and EEXIST, and writes nothing", () => {
+  test("when every name is taken it gives up, naming the file and EEXIST, and writes nothing", async () => {
     const d = scratch();
     writeFileSync(join(d, "file"), "old");
     symlinkSync("/nonexistent", join(d, ".file.same.tmp"));
-    const err = caught(() =>
-      writeFileAtomic(join(d, "file"), "new", { mode: 0o644, randomName: () => "same" }),
+    const err = await caughtAsync(() =>
+      write(join(d, "file"), "new", { mode: 0o644, randomName: () => "same" }),
     );
     expect(err.code).toBe("WriteFailed");
     expect(err.errno).toBe("EEXIST");
@@ -116,28 +133,28 @@ describe("writeFileAtomic", () => {
     expect(readFileSync(join(d, "file"), "utf8")).toBe("old");
   });
 
-  test("a target that is a directory: EISDIR, the directory intact, no temporary left", () => {
+  test("a target that is a directory: EISDIR, the directory intact, no temporary left", async () => {
     const d = scratch();
     mkdirSync(join(d, "conf.d"));
     writeFileSync(join(d, "conf.d/keep"), "k");
-    const err = caught(() => writeFileAtomic(join(d, "conf.d"), "x", { mode: 0o644 }));
+    const err = await caughtAsync(() => write(join(d, "conf.d"), "x", { mode: 0o644 }));
     expect(err.errno).toBe("EISDIR");
     expect(err.message).toContain("(EISDIR) while renaming the temporary file over it");
     expect(readdirSync(d)).toEqual(["conf.d"]);
     expect(readdirSync(join(d, "conf.d"))).toEqual(["keep"]);
   });
 
-  test("a missing directory is named (ENOENT)", () => {
+  test("a missing directory is named (ENOENT)", async () => {
     const d = scratch();
-    const err = caught(() => writeFileAtomic(join(d, "no/such/file"), "x", { mode: 0o644 }));
+    const err = await caughtAsync(() => write(join(d, "no/such/file"), "x", { mode: 0o644 }));
     expect(err.errno).toBe("ENOENT");
     expect(err.path).toBe(join(d, "no/such/file"));
   });
 
-  test("a very long file name still gets a temporary name the filesystem takes", () => {
+  test("a very long file name still gets a temporary name the filesystem takes", async () => {
     const d = scratch();
     const target = join(d, "n".repeat(250));
-    writeFileAtomic(target, "x", { mode: 0o644 });
+    await write(target, "x", { mode: 0o644 });
     expect(readdirSync(d)).toEqual(["n".repeat(250)]);
   });
 });

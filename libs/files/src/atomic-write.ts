@@ -24,6 +24,7 @@ import {
   rmSync,
   writeSync,
 } from "node:fs";
+import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { FilesError, systemError } from "./files-error.ts";
 
@@ -202,5 +203,83 @@ export function syncDirectory(
     throw systemError(forPath, `flushing its directory ${dir} to disk (fsync)`, err);
   } finally {
     fs.close(fd);
+  }
+}
+
+/**
+ * writeFileAtomic with the same steps and guarantees, its system calls on the runtime's thread pool
+ * (node:fs/promises): the caller's event loop keeps running while the disk flushes. machined, PID 1,
+ * writes this way on paths a request or a renewal takes (the node's certificates): a synchronous fsync
+ * waits for the disk, which another process's writes can make take a second (hostile bench, issue 10).
+ */
+export async function writeFileAtomicAsync(
+  path: string,
+  data: string | Uint8Array,
+  options: Omit<AtomicWriteOptions, "fs">,
+): Promise<void> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const dir = dirname(path);
+  const prefix = `.${basename(path).slice(0, MAX_BASE_IN_TEMP_NAME)}.`;
+  const random = options.randomName ?? randomHex;
+
+  let tempPath = "";
+  let file: FileHandle | undefined;
+  for (let attempt = 1; file === undefined; attempt++) {
+    tempPath = join(dir, `${prefix}${random()}.tmp`);
+    try {
+      file = await open(tempPath, CREATE_FLAGS, CREATE_MODE);
+    } catch (err) {
+      // EEXIST: a clash, or something planted at that name; never touch it, take another name.
+      if ((err as NodeJS.ErrnoException).code === "EEXIST" && attempt < NAME_ATTEMPTS) continue;
+      throw systemError(path, "creating a temporary file beside it", err);
+    }
+  }
+
+  let step = "";
+  let stillOpen: FileHandle | undefined = file;
+  try {
+    if (options.owner !== undefined) {
+      step = "setting the temporary file's owner";
+      await file.chown(options.owner.uid, options.owner.gid);
+    }
+    step = "setting the temporary file's mode"; // after chown, which clears setuid and setgid bits
+    await file.chmod(options.mode & 0o7777);
+    step = "writing the temporary file";
+    for (let offset = 0; offset < bytes.length; ) {
+      const { bytesWritten } = await file.write(bytes, offset, bytes.length - offset);
+      if (bytesWritten <= 0)
+        throw new FilesError("WriteFailed", `cannot write ${path}: a write wrote nothing`);
+      offset += bytesWritten;
+    }
+    step = "flushing the temporary file to disk (fsync)";
+    await file.sync();
+    step = "closing the temporary file";
+    stillOpen = undefined;
+    await file.close();
+    step = "renaming the temporary file over it";
+    await rename(tempPath, path);
+  } catch (err) {
+    // already failing: the first error is the one to report
+    await stillOpen?.close().catch(() => {});
+    await rm(tempPath, { force: true });
+    throw err instanceof FilesError ? err : systemError(path, step, err);
+  }
+  await syncDirectoryAsync(dir, path);
+}
+
+/** syncDirectory on the thread pool. */
+export async function syncDirectoryAsync(dir: string, forPath: string = dir): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  } catch (err) {
+    throw systemError(forPath, `opening its directory ${dir} to flush it (fsync)`, err);
+  }
+  try {
+    await handle.sync();
+  } catch (err) {
+    throw systemError(forPath, `flushing its directory ${dir} to disk (fsync)`, err);
+  } finally {
+    await handle.close();
   }
 }

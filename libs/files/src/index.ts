@@ -8,7 +8,9 @@ export {
   type StagedFile,
   stageFile,
   syncDirectory,
+  syncDirectoryAsync,
   writeFileAtomic,
+  writeFileAtomicAsync,
 } from "./atomic-write.ts";
 export { FilesError, type FilesErrorCode } from "./files-error.ts";
 export {

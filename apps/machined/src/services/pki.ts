@@ -144,9 +144,9 @@ export function pkiService(options: PkiServiceOptions): ServiceDefinition {
             continue;
           }
           delay = retry.initialMs;
-          writeSecretFiles(options.apidDir, certificates.apid, options.owners.apid);
+          await writeSecretFiles(options.apidDir, certificates.apid, options.owners.apid);
           if (certificates.trustd !== undefined)
-            writeSecretFiles(options.trustdDir, certificates.trustd, options.owners.trustd);
+            await writeSecretFiles(options.trustdDir, certificates.trustd, options.owners.trustd);
           issued = true;
           const renewIn = renewalDelayMs(certificates, clock.now());
           const written = `certificates written, ${certificates.source} (valid until ${certificates.notAfter.toISOString()}); renewal in ${Math.round(renewIn / 3_600_000)} h`;
