@@ -83,7 +83,14 @@ export interface ConfigApplierDeps {
   readonly state: WritableNodeState;
   readonly store: Pick<
     ConfigStore,
-    "current" | "staged" | "save" | "stage" | "saveForTrial" | "endTrial" | "clear" | "previousPath"
+    | "current"
+    | "staged"
+    | "saveAsync"
+    | "stageAsync"
+    | "saveForTrialAsync"
+    | "endTrial"
+    | "clear"
+    | "previousPath"
   >;
   readonly clock: Clock;
   /**
@@ -213,7 +220,7 @@ export class ConfigApplier {
       switch (request.mode) {
         case "staged":
           this.#confirmTrial();
-          this.#write(() => store.stage(text), "cannot stage the config");
+          await this.#write(() => store.stageAsync(text), "cannot stage the config");
           return outcome(MODE_DETAILS.staged);
         case "no-reboot":
           return outcome(await this.#applyNow(text, config, plan));
@@ -223,7 +230,7 @@ export class ConfigApplier {
             throw new ConfigApplyError("Refused", "try mode needs a config in force to come back to");
           }
           this.#confirmTrial();
-          this.#write(() => store.saveForTrial(text), "cannot save the config for its trial");
+          await this.#write(() => store.saveForTrialAsync(text), "cannot save the config for its trial");
           try {
             await this.#applyInPlace(config);
           } catch (err) {
@@ -246,7 +253,7 @@ export class ConfigApplier {
             return outcome(await this.#applyNow(text, config, plan));
           }
           this.#confirmTrial();
-          this.#write(() => store.save(text), "cannot save the config");
+          await this.#write(() => store.saveAsync(text), "cannot save the config");
           if (plan !== undefined) {
             this.#startInstall(plan, text);
             return outcome(MODE_DETAILS.installing);
@@ -293,9 +300,9 @@ export class ConfigApplier {
     return run;
   }
 
-  #write(write: () => void, doing: string): void {
+  async #write(write: () => Promise<void>, doing: string): Promise<void> {
     try {
-      write();
+      await write();
     } catch (err) {
       const error = storageError(err, doing);
       this.#deps.log(`config: ${error.message}`);
@@ -356,12 +363,12 @@ export class ConfigApplier {
     const { store } = this.#deps;
     this.#confirmTrial();
     const before = store.current();
-    this.#write(() => store.save(text), "cannot save the config");
+    await this.#write(() => store.saveAsync(text), "cannot save the config");
     const leaving = this.#deps.state.mode === "maintenance";
     try {
       await this.#applyInPlace(config);
     } catch (err) {
-      if (before !== undefined) store.save(before);
+      if (before !== undefined) await store.saveAsync(before);
       else store.clear();
       throw new ConfigApplyError(
         "ApplyFailed",

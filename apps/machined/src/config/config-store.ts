@@ -6,9 +6,14 @@
 //
 // Files: config.yaml (in force), config.staged.yaml (applied at next boot, mode "staged"),
 // config.previous.yaml (what a "try" replaced, restored by revert()).
+//
+// Each write has an async twin (saveAsync, stageAsync, saveForTrialAsync), with its system calls on the
+// thread pool: ConfigApplier writes with them while PID 1 serves requests, since an fsync waits for the
+// disk (up to a second here while another process wrote a lot). Boot and tests use the synchronous ones.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { syncDirectory, writeFileAtomic } from "@bronze/files";
+import { syncDirectory, writeFileAtomic, writeFileAtomicAsync } from "@bronze/files";
 
 export class ConfigStore {
   readonly currentPath: string;
@@ -38,6 +43,24 @@ export class ConfigStore {
   /** Keeps `text` for the next boot without touching the config in force. */
   stage(text: string): void {
     this.writeAtomically(this.stagedPath, text);
+  }
+
+  /** save(), its fsyncs off the caller's event loop. */
+  async saveAsync(text: string): Promise<void> {
+    await this.writeAtomicallyAsync(this.currentPath, text);
+  }
+
+  /** stage(), its fsyncs off the caller's event loop. */
+  async stageAsync(text: string): Promise<void> {
+    await this.writeAtomicallyAsync(this.stagedPath, text);
+  }
+
+  /** saveForTrial(), its fsyncs off the caller's event loop. */
+  async saveForTrialAsync(text: string): Promise<void> {
+    const before = this.current();
+    if (before !== undefined) await this.writeAtomicallyAsync(this.previousPath, before);
+    else await rm(this.previousPath, { force: true });
+    await this.saveAsync(text);
   }
 
   /** Forgets the config in force (an apply out of maintenance mode that failed: there was none before). */
@@ -75,6 +98,11 @@ export class ConfigStore {
   private writeAtomically(path: string, text: string): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     writeFileAtomic(path, text, { mode: 0o600 });
+  }
+
+  private async writeAtomicallyAsync(path: string, text: string): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await writeFileAtomicAsync(path, text, { mode: 0o600 });
   }
 }
 
