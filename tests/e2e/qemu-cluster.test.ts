@@ -221,8 +221,26 @@ steps.test(
   "services: containerd, apid, trustd running and healthy on the control plane; the worker has no trustd",
   [CREATE],
   async () => {
-    const services = expectOk("services", await viaControlPlane(["-n", `${CP_IP},${WORKER_IP}`, "services"]));
-    const rows = serviceRows(services.stdout);
+    // Health is a periodic check (a TLS request with a 1 s deadline): on a loaded host one can miss, and
+    // the next one, 2 s later, passes. Polled until every service is Running and OK, then checked.
+    const expected = [
+      ...["containerd", "apid", "trustd"].map((id) => `${CP_IP} ${id}`),
+      ...["containerd", "apid"].map((id) => `${WORKER_IP} ${id}`),
+    ];
+    let rows: ReturnType<typeof serviceRows> = [];
+    await waitFor(
+      async () => {
+        const services = expectOk(
+          "services",
+          await viaControlPlane(["-n", `${CP_IP},${WORKER_IP}`, "services"]),
+        );
+        rows = serviceRows(services.stdout);
+        const healthy = (key: string) =>
+          rows.some((r) => `${r.node} ${r.id}` === key && r.state === "Running" && r.health === "OK");
+        return expected.every(healthy) ? true : undefined;
+      },
+      { what: "every service Running and OK on both nodes", timeoutMs: 60_000, intervalMs: 2000 },
+    ).catch(() => {}); // the assertions below say which one is not
     const on = (node: string) => rows.filter((r) => r.node === node);
     for (const id of ["containerd", "apid", "trustd"])
       expect(on(CP_IP).find((r) => r.id === id)).toEqual({ node: CP_IP, id, state: "Running", health: "OK" });
