@@ -3,12 +3,8 @@
 // (config-worker-client.ts starts it, bounds its time and replaces it when it fails). In the compiled
 // node binary it is an extra entry point of `bun build --compile` (@bronze/image's nodeBinaryEntries).
 import { type ConfigWorkerMessage, type ConfigWorkerReply, runConfigCheck } from "./config-check.ts";
-import { CONFIG_WORKER_NICE, setThisThreadNice } from "./worker-priority.ts";
 
 declare const self: Worker;
-
-// Background work: the event loop of PID 1 comes first (worker-priority.ts).
-setThisThreadNice(CONFIG_WORKER_NICE);
 
 self.onmessage = (event: MessageEvent<ConfigWorkerMessage>) => {
   const { id, request } = event.data;
