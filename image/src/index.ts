@@ -18,6 +18,7 @@ export {
   type PartitionPlan,
   planLayout,
 } from "./installer/disk-layout.ts";
+export { type BootSlot, GRUB_ARGS_LINE, grubConfig } from "./installer/grub-config.ts";
 export {
   GRUB_CFG_PATH,
   INSTALL_ARTIFACTS,
@@ -31,6 +32,7 @@ export {
   type InstallPlatform,
   kernelCommandLine,
 } from "./installer/kernel-command-line.ts";
+export { readExtUuid, type SlotWriteOptions, writeBootSlot } from "./installer/slot-write.ts";
 export {
   INSTALLER_PACKAGES,
   INSTALLER_TOOLS,

@@ -9,34 +9,94 @@ export interface GrubConfigOptions {
   readonly kernelArgs: readonly string[];
   /** The filesystem UUIDs of the BOOT-A and BOOT-B partitions (GRUB finds each slot by it). */
   readonly slotUuids: Readonly<Record<BootSlot, string>>;
-  /** The slot booted by default (A after an install). */
-  readonly defaultSlot?: BootSlot;
   readonly timeoutSeconds?: number;
 }
 
+/** The META partition's number in the layout (disk-layout.ts): GRUB reads the boot state from it. */
+export const META_PARTITION_NUMBER = 5;
 /**
- * grub.cfg (on the EFI partition, shared by the BIOS and EFI GRUBs): menu entries for slot A and
- * slot B, each finding its BOOT filesystem by UUID (a label could be another disk's) and loading /vmlinuz and /initramfs.zst from it.
+ * Seconds a trial boot's userspace has to open the watchdog (the compact init loads softdog already
+ * running): a new slot whose init never starts, or hangs before machined, is reset by the kernel and
+ * the committed slot boots again.
+ */
+export const TRIAL_WATCHDOG_OPEN_SECONDS = 90;
+/** After a kernel panic (machined exiting is one), reboot after this many seconds: the fallback. */
+export const PANIC_REBOOT_SECONDS = 10;
+
+/** The line of grub.cfg that holds the node's kernel arguments (`osctl cluster create --boot disk` rewrites it). */
+export const GRUB_ARGS_LINE = /^set bronze_args=(.*)$/m;
+
+/**
+ * grub.cfg (on the EFI partition, shared by the BIOS and EFI GRUBs). It picks the slot from the boot
+ * state on META (boot-slots.ts): the committed slot by default; a trial slot once, after marking it
+ * tried in grubenv (if that write fails, no trial: the committed slot boots). Each entry finds its BOOT
+ * filesystem by UUID (a label could be another disk's), loads /vmlinuz and /initramfs.zst from it and
+ * tells machined the slot booted (`bronze.slot=`) and whether it is a trial (`bronze.trial=<seq>`).
  * The menu is on the serial port too.
  */
 export function grubConfig(options: GrubConfigOptions): string {
-  const args = options.kernelArgs.map(grubWord).join(" ");
+  // one GRUB word holding every argument (the kernel gets them as written: no quotes inside)
+  const args = grubWord(options.kernelArgs.join(" "));
   const entry = (slot: BootSlot) =>
     [
       `menuentry 'Bronze (slot ${slot})' --id bronze-${slot.toLowerCase()} {`,
       `  search --no-floppy --fs-uuid --set=root ${options.slotUuids[slot]}`,
       `  echo 'Loading Bronze from BOOT-${slot}...'`,
-      `  linux /vmlinuz ${args}`,
+      "  set bronze_this_trial=",
+      `  if [ "$bronze_trying" = ${slot.toLowerCase()} ]; then set bronze_this_trial="$bronze_trial_args"; fi`,
+      `  linux /vmlinuz $bronze_args bronze.slot=${slot.toLowerCase()} panic=${PANIC_REBOOT_SECONDS} $bronze_this_trial`,
       "  initrd /initramfs.zst",
       "}",
     ].join("\n");
   return [
     "# Bronze: written by the installer. Slot A and slot B, each a BOOT partition with vmlinuz and initramfs.zst.",
-    `set default=bronze-${(options.defaultSlot ?? "A").toLowerCase()}`,
     `set timeout=${options.timeoutSeconds ?? 3}`,
     "serial --unit=0 --speed=115200",
     "terminal_input console serial",
     "terminal_output console serial",
+    `set bronze_args=${args}`,
+    "export bronze_args",
+    "# The boot state: two copies on META; the intact one with the higher bronze_seq is current.",
+    `regexp --set=1:bronze_disk '^([^,]+),' "$root"`,
+    "set m_seq=0",
+    "set m_default=a",
+    "set m_trial=",
+    "for copy in 0 1; do",
+    "  unset bronze_seq",
+    "  unset bronze_end",
+    "  unset bronze_default",
+    "  unset bronze_trial",
+    `  if load_env --file (\${bronze_disk},gpt${META_PARTITION_NUMBER})\${copy}+1 bronze_seq bronze_default bronze_trial bronze_end; then`,
+    `    if [ "$bronze_seq" = "$bronze_end" ]; then`,
+    `      if [ "$bronze_seq" -gt "$m_seq" ]; then`,
+    `        set m_seq="$bronze_seq"`,
+    `        set m_default="$bronze_default"`,
+    `        set m_trial="$bronze_trial"`,
+    "      fi",
+    "    fi",
+    "  fi",
+    "done",
+    `if [ "$m_default" != b ]; then set m_default=a; fi`,
+    "set default=bronze-$m_default",
+    // GRUB 2.06's fallback takes an entry number only: slot A's entry is the first
+    `if [ "$m_default" = b ]; then set fallback=1; else set fallback=0; fi`,
+    "set bronze_trying=",
+    "set bronze_trial_args=",
+    "# A trial (an upgrade, a rollback) boots once: marked tried in grubenv first, or not at all.",
+    `if [ "$m_trial" = a -o "$m_trial" = b ]; then`,
+    "  unset bronze_tried",
+    "  load_env --file $prefix/grubenv bronze_tried",
+    `  if [ "$bronze_tried" != "$m_seq" ]; then`,
+    `    set bronze_tried="$m_seq"`,
+    "    if save_env --file $prefix/grubenv bronze_tried; then",
+    "      set default=bronze-$m_trial",
+    "      set bronze_trying=$m_trial",
+    `      set bronze_trial_args="bronze.trial=$m_seq watchdog.open_timeout=${TRIAL_WATCHDOG_OPEN_SECONDS}"`,
+    "    fi",
+    "  fi",
+    "fi",
+    "export bronze_trial_args",
+    "export bronze_trying",
     entry("A"),
     entry("B"),
     "",
@@ -71,4 +131,6 @@ export const GRUB_MODULES = [
   "echo",
   "test",
   "gzio",
+  "loadenv",
+  "regexp",
 ] as const;

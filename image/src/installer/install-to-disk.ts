@@ -22,6 +22,13 @@ import { type RunTool, runTool } from "../run-tool.ts";
 import { biosBootSectors } from "./bios-boot.ts";
 import { inspectDisk, partitionDevice, REAL_SYSTEM_FILES, type SystemFiles } from "./block-device.ts";
 import {
+  emptyGrubEnv,
+  encodeSlotRecord,
+  GRUBENV_PATH,
+  META_COPIES,
+  META_RECORD_BYTES,
+} from "./boot-slots.ts";
+import {
   bootSlotMiB,
   type DiskLayout,
   layoutUuid,
@@ -107,7 +114,7 @@ function linkOrCopy(from: string, to: string): void {
 
 /**
  * Writes Bronze to a disk: the GPT layout (BIOS boot, EFI, BOOT-A, BOOT-B, META, STATE, EPHEMERAL),
- * filesystems, vmlinuz and initramfs.zst into slot A, GRUB for BIOS and EFI with grub.cfg holding the
+ * filesystems, vmlinuz and initramfs.zst into slot A, the boot state (slot A committed) on META, GRUB for BIOS and EFI with grub.cfg holding the
  * kernel arguments (and `bronze.config=` when a config URL is given). Refuses a mounted disk, and a disk
  * holding partitions or a filesystem unless `wipe`. Everything it mounts is unmounted, even on failure.
  */
@@ -266,6 +273,11 @@ export async function installToDisk(options: InstallOptions): Promise<InstallRes
       );
       writeSync(fd, core, 0, core.length, lba * 512);
       writeSync(fd, mbr, 0, mbr.length, 0);
+      // the boot state: slot A committed (copy 0), copy 1 blank (boot-slots.ts)
+      const meta = layout.partitions.find((p) => p.name === "META") as PartitionPlan;
+      const records = new Uint8Array(META_COPIES * META_RECORD_BYTES);
+      records.set(encodeSlotRecord({ seq: 1, committed: "A" }), 0);
+      writeSync(fd, records, 0, records.length, meta.startMiB * MIB);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -289,8 +301,17 @@ export async function installToDisk(options: InstallOptions): Promise<InstallRes
     mkdirSync(join(efiRoot, "boot/grub"), { recursive: true });
     copyFileSync(efiImage, join(efiRoot, "EFI/BOOT/BOOTX64.EFI"));
     writeFileSync(join(efiRoot, GRUB_CFG_PATH), grubCfg);
+    writeFileSync(join(efiRoot, GRUBENV_PATH), emptyGrubEnv());
     if (epoch !== undefined)
-      for (const f of ["EFI/BOOT/BOOTX64.EFI", "EFI/BOOT", "EFI", GRUB_CFG_PATH, "boot/grub", "boot"])
+      for (const f of [
+        "EFI/BOOT/BOOTX64.EFI",
+        "EFI/BOOT",
+        "EFI",
+        GRUB_CFG_PATH,
+        GRUBENV_PATH,
+        "boot/grub",
+        "boot",
+      ])
         utimesSync(join(efiRoot, f), epoch, epoch);
     await run(["mcopy", "-s", "-m", "-i", efi, join(efiRoot, "EFI"), join(efiRoot, "boot"), "::/"], {
       env: { ...timeEnv, MTOOLS_SKIP_CHECK: "1" },

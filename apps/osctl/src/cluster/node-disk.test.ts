@@ -3,7 +3,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runTool } from "@bronze/image";
+import { grubConfig, runTool } from "@bronze/image";
 import { demoClusterPlan } from "../testing/demo-cluster-plan.ts";
 import { createTestIo } from "../testing/test-io.ts";
 import { createClusterDir } from "./cluster-dir.ts";
@@ -20,18 +20,10 @@ const dir = mkdtempSync(join(tmpdir(), "bronze-node-disk-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const IMAGE_ARGS = "console=ttyS0 console=tty0 init_on_alloc=1 slab_nomerge pti=on bronze.platform=qemu";
-const GRUB_CFG = [
-  "set default=bronze-a",
-  "menuentry 'Bronze (slot A)' --id bronze-a {",
-  "  search --no-floppy --fs-uuid --set=root 13a9ea97-fc84",
-  `  linux /vmlinuz ${IMAGE_ARGS}`,
-  "  initrd /initramfs.zst",
-  "}",
-  "menuentry 'Bronze (slot B)' --id bronze-b {",
-  `  linux /vmlinuz ${IMAGE_ARGS}`,
-  "}",
-  "",
-].join("\n");
+const GRUB_CFG = grubConfig({
+  kernelArgs: IMAGE_ARGS.split(" "),
+  slotUuids: { A: "13a9ea97-fc84", B: "79d0b6db-e015" },
+});
 const nodeArgs = (image: string) =>
   `${image} bronze.config=http://10.0.2.2:4100/config?mac=\${mac} bronze.hostname=n1 console=ttyS0`;
 
@@ -67,19 +59,17 @@ test("gptPartitions reads sfdisk's table: names, byte offsets and sizes", async 
   );
 });
 
-test("nodeGrubConfig: every slot's linux line gets the node's arguments, GRUB-quoted where GRUB would expand", () => {
+test("nodeGrubConfig: the node's arguments replace the image's in the line both slots boot with, GRUB-quoted", () => {
   const cfg = nodeGrubConfig(GRUB_CFG, nodeArgs);
-  const linux = cfg.split("\n").filter((l) => l.includes("linux /vmlinuz"));
-  expect(linux).toEqual([
-    `  linux /vmlinuz ${IMAGE_ARGS} 'bronze.config=http://10.0.2.2:4100/config?mac=\${mac}' bronze.hostname=n1 console=ttyS0`,
-    `  linux /vmlinuz ${IMAGE_ARGS} 'bronze.config=http://10.0.2.2:4100/config?mac=\${mac}' bronze.hostname=n1 console=ttyS0`,
+  const changed = cfg.split("\n").filter((l) => !GRUB_CFG.split("\n").includes(l));
+  expect(changed).toEqual([
+    `set bronze_args='${IMAGE_ARGS} bronze.config=http://10.0.2.2:4100/config?mac=\${mac} bronze.hostname=n1 console=ttyS0'`,
   ]);
-  expect(cfg.split("\n").filter((l) => !l.includes("linux /vmlinuz"))).toEqual(
-    GRUB_CFG.split("\n").filter((l) => !l.includes("linux /vmlinuz")),
-  );
-  // Quoted words in the image's arguments reach the node's command line unquoted.
+  expect(cfg.split("\n")).toHaveLength(GRUB_CFG.split("\n").length);
+  expect(cfg).toContain("linux /vmlinuz $bronze_args bronze.slot=a");
+  // The image's arguments reach the node's command line unquoted.
   const seen: string[] = [];
-  nodeGrubConfig("  linux /vmlinuz a 'b c'\n", (args) => {
+  nodeGrubConfig("set bronze_args='a b  c'\n", (args) => {
     seen.push(args);
     return args;
   });
@@ -126,7 +116,7 @@ test("prepareNodeDisks: a disk per node with its own arguments (no config URL wi
       ["mcopy", "-n", "-i", `${disks.get("demo-worker-1")}@@${offset}`, "::/boot/grub/grub.cfg", "-"],
       { env: { MTOOLS_SKIP_CHECK: "1" } },
     );
-    expect(grub).toContain(`linux /vmlinuz ${IMAGE_ARGS} bronze.hostname=demo-worker-1 console=ttyS0`);
+    expect(grub).toContain(`set bronze_args='${IMAGE_ARGS} bronze.hostname=demo-worker-1 console=ttyS0'`);
     expect(grub).not.toContain("bronze.config=");
     expect(io.out.join("")).toContain(
       `demo-controlplane-1: disk ${disks.get("demo-controlplane-1")} (a copy`,

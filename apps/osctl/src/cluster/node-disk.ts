@@ -5,7 +5,7 @@
 // grub.cfg, on the FAT EFI partition, is rewritten with mtools: no root, no loop device, no NBD.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { GRUB_CFG_PATH } from "@bronze/image";
+import { GRUB_ARGS_LINE, GRUB_CFG_PATH } from "@bronze/image";
 import { CliError } from "../cli-error.ts";
 import type { Io } from "../io.ts";
 import type { ClusterDirs } from "./cluster-dir.ts";
@@ -65,32 +65,25 @@ function grubWord(word: string): string {
   return /^[A-Za-z0-9_.,:/=+@%-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The words of a GRUB command line, single quotes removed. */
-function grubWords(line: string): string[] {
-  return [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? "");
+/** A GRUB word's text, single quotes removed. */
+function unquote(word: string): string {
+  return [...word.matchAll(/'([^']*)'|([^'\s]+)/g)].map((m) => m[1] ?? m[2] ?? "").join("");
 }
 
 /**
- * grub.cfg with every `linux /vmlinuz ARGS` line's arguments replaced by `cmdline(ARGS)` (so slot A
- * and slot B keep booting the same way). Throws when there is no such line.
+ * grub.cfg with its kernel arguments (`set bronze_args=...`, which both slots' entries boot with)
+ * replaced by `cmdline(ARGS)`. Throws when there is no such line.
  */
 export function nodeGrubConfig(grubCfg: string, cmdline: (imageArgs: string) => string): string {
-  let found = 0;
-  const out = grubCfg.replace(
-    /^(\s*linux\s+\/vmlinuz)([^\n]*)$/gm,
-    (_line, command: string, args: string) => {
-      found++;
-      return `${command} ${grubWords(cmdline(grubWords(args).join(" ")))
-        .map(grubWord)
-        .join(" ")}`;
-    },
-  );
-  if (found === 0)
+  if (!GRUB_ARGS_LINE.test(grubCfg))
     throw new NodeDiskError(
       "BadImage",
-      `${GRUB_CFG_PATH} has no "linux /vmlinuz" line to give the node's arguments`,
+      `${GRUB_CFG_PATH} has no "set bronze_args=" line to give the node's arguments`,
     );
-  return out;
+  return grubCfg.replace(GRUB_ARGS_LINE, (_line, value: string) => {
+    const args = cmdline(unquote(value).trim().split(/\s+/).join(" "));
+    return `set bronze_args=${grubWord(args.trim().split(/\s+/).join(" "))}`;
+  });
 }
 
 export interface NodeDiskOptions {
