@@ -27,7 +27,7 @@ import { parseModulesBuiltin, parseModulesDep, resolveModules } from "./module-d
 import { compileNodeBinary } from "./node-binary.ts";
 import { OutputCache } from "./output-cache.ts";
 import type { Profile } from "./profiles.ts";
-import { kernelCmdline } from "./profiles.ts";
+import { kernelCmdline, MODULE_PARAMS } from "./profiles.ts";
 import { Progress } from "./progress.ts";
 import type { RunTool } from "./run-tool.ts";
 import { type LibraryLookup, resolveSharedLibraries } from "./shared-libraries.ts";
@@ -247,7 +247,13 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   await progress.step("initramfs", async (note) => {
     const tree =
       layout === "compact"
-        ? compactInitramfsTree({ abi: kernel.abi, moduleDir, modules: modules.load, rootfs: rootfsOut })
+        ? compactInitramfsTree({
+            abi: kernel.abi,
+            moduleDir,
+            modules: modules.load,
+            rootfs: rootfsOut,
+            moduleParams: MODULE_PARAMS,
+          })
         : initramfsTree({
             shim: buildInitShim({ path: STAGE1_PATH, argv: STAGE1_ARGV }),
             stage1: node,

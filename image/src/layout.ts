@@ -98,6 +98,8 @@ export interface CompactInitramfsInputs {
   readonly modules: readonly string[];
   /** Host path of rootfs.sqsh. */
   readonly rootfs: string;
+  /** Parameters by module name (profiles.ts's MODULE_PARAMS). */
+  readonly moduleParams?: Readonly<Record<string, string>>;
 }
 
 export const LOOP_DEVICE_PATH = "/dev/loop0";
@@ -112,6 +114,7 @@ export function compactInitramfsTree(inputs: CompactInitramfsInputs): TreeEntry[
   const moduleBase = `/lib/modules/${inputs.abi}`;
   const shim = buildMountShim({
     modules: inputs.modules.map((m) => `${moduleBase}/${m}`),
+    ...(inputs.moduleParams === undefined ? {} : { moduleParams: inputs.moduleParams }),
     image: ROOTFS_IMAGE_PATH,
     loopDevice: LOOP_DEVICE_PATH,
     newRoot: NEWROOT_PATH,

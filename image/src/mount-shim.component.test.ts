@@ -50,6 +50,22 @@ describe("buildMountShim", () => {
     expect(both).toContain(flagCompressed);
   });
 
+  test("passes a module its parameters (as modprobe would), the others an empty string", () => {
+    const shim = Buffer.from(
+      buildMountShim({
+        ...OPTIONS,
+        modules: ["/m/softdog.ko.xz", "/m/loop.ko"],
+        moduleParams: { softdog: "soft_margin=30 soft_active_on_boot=1" },
+        argv: ["/sbin/init"],
+      }),
+    );
+    expect(shim.includes(Buffer.from("soft_margin=30 soft_active_on_boot=1\0"))).toBe(true);
+    const without = Buffer.from(
+      buildMountShim({ ...OPTIONS, modules: ["/m/softdog.ko.xz"], argv: ["/sbin/init"] }),
+    );
+    expect(without.includes(Buffer.from("soft_margin"))).toBe(false);
+  });
+
   // As PID 1 of new PID + mount namespaces, chrooted into a directory laid out like the compact
   // initramfs: attaches a real squashfs to a free loop device, mounts it, switches root, mounts the
   // API file systems and execs busybox from the squashfs. (No module is loaded: that would touch the

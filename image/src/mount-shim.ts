@@ -4,7 +4,7 @@ import { Asm } from "./x86-asm.ts";
 /**
  * The "compact" initramfs's /init: does stage 1's job in a few hundred bytes of machine code, so the
  * initramfs needs no copy of the Bun binary (nor glibc):
- *   for each module: open, finit_module(fd, "", 0) (EEXIST is fine; compressed .ko.xz/.zst/.gz ask the
+ *   for each module: open, finit_module(fd, params, 0) (params: moduleParams' entry, else ""; EEXIST is fine; compressed .ko.xz/.zst/.gz ask the
  *   kernel to decompress), close
  *   attach the image to the loop device (LOOP_SET_FD), mount it read-only (squashfs) on newRoot
  *   chdir(newRoot); mount(".", "/", MS_MOVE); chroot("."); chdir("/")
@@ -16,6 +16,11 @@ import { Asm } from "./x86-asm.ts";
 export interface MountShimOptions {
   /** Absolute module paths in the initramfs, in load order. */
   readonly modules: readonly string[];
+  /**
+   * Parameters by module name (`softdog` for .../softdog.ko.xz), as modprobe would pass them: the
+   * kernel leaves `module.param=` on its command line to modprobe, and there is no modprobe here.
+   */
+  readonly moduleParams?: Readonly<Record<string, string>>;
   /** e.g. `/rootfs.sqsh`. */
   readonly image: string;
   /** A loop device node present in the initramfs, e.g. `/dev/loop0`. */
@@ -93,6 +98,8 @@ export function buildMountShim(options: MountShimOptions): Uint8Array {
   };
 
   // modules
+  const params = (path: string): string | undefined =>
+    options.moduleParams?.[(path.split("/").pop() ?? "").replace(/\.ko(\.(xz|zst|gz))?$/, "")];
   options.modules.forEach((path, i) => {
     asm
       .leaRip("rdi", `module${i}`)
@@ -100,7 +107,7 @@ export function buildMountShim(options: MountShimOptions): Uint8Array {
       .movImm("rax", SYS.open)
       .syscall();
     asm.jumpIfNegative(fail(`open ${path}`)).movReg("r12", "rax");
-    asm.movReg("rdi", "r12").leaRip("rsi", "empty");
+    asm.movReg("rdi", "r12").leaRip("rsi", params(path) === undefined ? "empty" : `params${i}`);
     if (/\.ko\.(xz|zst|gz)$/.test(path)) asm.movImm("rdx", MODULE_INIT_COMPRESSED_FILE);
     else asm.zero("rdx");
     asm.movImm("rax", SYS.finitModule).syscall();
@@ -162,6 +169,8 @@ export function buildMountShim(options: MountShimOptions): Uint8Array {
   // data
   options.modules.forEach((path, i) => {
     asm.string(`module${i}`, path);
+    const p = params(path);
+    if (p !== undefined) asm.string(`params${i}`, p);
   });
   asm.string("empty", "").string("image", options.image).string("loop", options.loopDevice);
   asm

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { kernelCmdline, PROFILES, profileByName } from "./profiles.ts";
+import { kernelCmdline, MODULE_PARAMS, PROFILES, profileByName } from "./profiles.ts";
 
 describe("profiles", () => {
   test("qemu: cloud kernel, the virtio and root modules, the documented command line", () => {
@@ -8,11 +8,14 @@ describe("profiles", () => {
     expect([...qemu.modules].sort()).toEqual([
       "loop",
       "overlay",
+      "softdog",
       "squashfs",
       "virtio_blk",
       "virtio_net",
       "virtio_pci",
     ]);
+    // the watchdog runs from the moment it loads (a trial boot's init has to take it over)
+    expect(MODULE_PARAMS.softdog).toBe("soft_margin=30 soft_active_on_boot=1");
     expect(kernelCmdline(qemu)).toBe(
       "console=ttyS0 console=tty0 init_on_alloc=1 slab_nomerge pti=on printk.devkmsg=on bronze.platform=qemu",
     );

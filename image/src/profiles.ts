@@ -13,7 +13,20 @@ export interface Profile {
 
 export type ProfileName = "qemu" | "metal";
 
-const ROOT_MODULES = ["loop", "squashfs", "overlay"] as const;
+/**
+ * softdog, running from the moment it loads (the compact init passes MODULE_PARAMS): the kernel feeds
+ * it until userspace opens /dev/watchdog0, for ever on an ordinary boot, for `watchdog.open_timeout=`
+ * seconds on a trial boot of a new slot (grub-config.ts); machined feeds it until it commits the slot.
+ */
+const WATCHDOG_MODULES = ["softdog"] as const;
+const ROOT_MODULES = ["loop", "squashfs", "overlay", ...WATCHDOG_MODULES] as const;
+
+/** Seconds without a feed before softdog resets the machine. */
+export const WATCHDOG_MARGIN_SECONDS = 30;
+/** Module parameters the compact init passes when it loads a module (there is no modprobe). */
+export const MODULE_PARAMS: Readonly<Record<string, string>> = {
+  softdog: `soft_margin=${WATCHDOG_MARGIN_SECONDS} soft_active_on_boot=1`,
+};
 const VIRTIO_MODULES = ["virtio_pci", "virtio_blk", "virtio_net"] as const;
 
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = {

@@ -6,8 +6,10 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fakeArtifacts, type LoopDisk, loopDisk, sh } from "../../test/loop-disk.ts";
+import { currentSlotRecord, GRUBENV_PATH, parseGrubEnvBlock } from "./boot-slots.ts";
 import { fatFsUuid, fatVolumeId, GRUB_CFG_PATH, installToDisk } from "./install-to-disk.ts";
 import { InstallerError } from "./installer-error.ts";
+import { readExtUuid, writeBootSlot } from "./slot-write.ts";
 
 const disks: LoopDisk[] = [];
 afterAll(() => {
@@ -75,7 +77,13 @@ describe("installToDisk on a loop device", () => {
     const mtype = Bun.spawnSync(["mtype", "-i", efi, `::/${GRUB_CFG_PATH}`], { env });
     const grubCfg = mtype.stdout.toString();
     expect(grubCfg).toBe(result.grubCfg);
-    expect(grubCfg).toContain("'bronze.config=http://10.0.0.1:8080/${mac}.yaml'");
+    expect(grubCfg).toContain(" bronze.config=http://10.0.0.1:8080/${mac}.yaml'\n");
+    // the boot state: slot A committed, in the first copy on META; GRUB's grubenv beside grub.cfg
+    const meta = readFileSync(`${disk.device}p5`).subarray(0, 1024);
+    expect(currentSlotRecord(meta)).toEqual({ record: { seq: 1, committed: "A" }, copy: 0 });
+    const grubenv = Bun.spawnSync(["mtype", "-i", efi, `::/${GRUBENV_PATH}`], { env }).stdout;
+    expect(grubenv).toHaveLength(1024);
+    expect(parseGrubEnvBlock(grubenv)?.get("bronze_tried")).toBe("0");
     expect(grubCfg).toContain(`search --no-floppy --fs-uuid --set=root ${blkid(3, "UUID")}\n`);
     expect(grubCfg).toContain(`search --no-floppy --fs-uuid --set=root ${blkid(4, "UUID")}\n`);
     expect(grubCfg).toContain("bronze.platform=metal");
@@ -93,6 +101,21 @@ describe("installToDisk on a loop device", () => {
         readFileSync(join(mnt, "initramfs.zst")).equals(readFileSync(join(artifacts, "initramfs.zst"))),
       ).toBe(true);
       expect(readFileSync(join(mnt, "cmdline"), "utf8")).toBe(`${result.kernelArgs.join(" ")}\n`);
+
+      // slot B rewritten whole, keeping the UUID grub.cfg finds it by
+      const uuidB = readExtUuid(`${disk.device}p4`);
+      expect(uuidB).toBe(blkid(4, "UUID"));
+      await writeBootSlot({
+        slot: "B",
+        device: `${disk.device}p4`,
+        artifactsDir: artifacts,
+        fsUuid: uuidB as string,
+        workDir: disk.dir,
+      });
+      expect([blkid(4, "UUID"), blkid(4, "LABEL")]).toEqual([uuidB as string, "BOOT-B"]);
+      const slotB = Bun.spawnSync(["debugfs", "-R", "cat /initramfs.zst", `${disk.device}p4`]).stdout;
+      expect(Buffer.from(slotB).equals(readFileSync(join(artifacts, "initramfs.zst")))).toBe(true);
+      expect(readExtUuid(artifacts + "/vmlinuz")).toBeUndefined();
 
       // a mounted disk is refused, even with wipe
       const mounted = await rejection(
