@@ -19,6 +19,7 @@ type Commands = {
   pxe: typeof import("./commands/pxe.ts");
   services: typeof import("./commands/services.ts");
   "system-info": typeof import("./commands/system-info.ts");
+  upgrade: typeof import("./commands/upgrade.ts");
   validate: typeof import("./commands/validate.ts");
   version: typeof import("./commands/version.ts");
 };

@@ -5,6 +5,7 @@ import type { ConfigApplier } from "../config/config-apply.ts";
 import type { ConfigStore } from "../config/config-store.ts";
 import type { ConfigCheck } from "../config/config-worker-client.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
+import type { SlotChanges } from "./handlers/lifecycle.ts";
 import type { KmsgSource } from "./kmsg/kmsg-source.ts";
 import type { Sequencer } from "./sequencer.ts";
 
@@ -32,6 +33,10 @@ export interface MachineApiContext {
   readonly hostname: () => string;
   /** Git commit of the build ("" when unknown). */
   readonly buildSha?: string;
+  /** The Bronze release running (os-release); BRONZE_VERSION when absent. */
+  readonly releaseVersion?: string;
+  /** Upgrade, Rollback and the slots Version reports; absent where there are no boot slots. */
+  readonly slots?: SlotChanges;
   /** Where /proc is ("/proc"; a temporary directory in tests). */
   readonly procRoot: string;
   /** Root of List/Read/Copy: "/" on a node, the sandbox directory in container mode. */

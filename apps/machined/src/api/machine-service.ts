@@ -7,6 +7,7 @@ import { dmesgHandlers } from "./handlers/dmesg.ts";
 import { eventHandlers } from "./handlers/events.ts";
 import { fileHandlers } from "./handlers/files.ts";
 import type { HandlerOptions, MachineServiceImpl } from "./handlers/handler-types.ts";
+import { lifecycleHandlers } from "./handlers/lifecycle.ts";
 import { logHandlers } from "./handlers/logs.ts";
 import { powerHandlers } from "./handlers/power.ts";
 import { serviceHandlers } from "./handlers/services.ts";
@@ -30,6 +31,7 @@ export function createMachineService(ctx: MachineApiContext, options: HandlerOpt
     ...powerHandlers(ctx.sequencer, () => ctx.config.installing()),
     ...containersHandlers(ctx),
     ...statsHandlers(ctx),
+    ...lifecycleHandlers(ctx.slots, () => ctx.config.installing()),
     ...unimplementedHandlers(),
   };
   const end = options.shutdown;

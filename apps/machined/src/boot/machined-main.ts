@@ -13,11 +13,13 @@ import { sysfsUrlVariables } from "../config/url-variables.ts";
 import { realInstallWorld } from "../install/install-world.ts";
 import { type InstallPlan, installMachine } from "../install/machine-install.ts";
 import { findNodePartitions } from "../install/partitions.ts";
+import { nodeSlots } from "../lifecycle/node-slots.ts";
 import { configureNetwork } from "../network/network-configurator.ts";
 import { parseKernelArgs } from "../node/kernel-args.ts";
 import { setKernelHostname } from "../node/kernel-hostname.ts";
 import { nodePaths } from "../node/node-paths.ts";
 import type { NodeState } from "../node/node-state.ts";
+import { releaseVersion } from "../node/release-version.ts";
 import { apidService } from "../services/apid.ts";
 import { containerdService } from "../services/containerd.ts";
 import { API_CONTAINERD_TIMEOUT_MS, containerdConnector } from "../services/containerd-connector.ts";
@@ -263,6 +265,24 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
         signal,
       );
 
+  // A/B boot slots (issue 12): the watchdog of a trial boot is fed from here on
+  const version = container ? releaseVersion("") : releaseVersion();
+  const slots = container
+    ? undefined
+    : nodeSlots({
+        args,
+        stateDir: paths.state,
+        workDir: join(paths.var, "lib/bronze-upgrade"),
+        version,
+        clock,
+        fetch: (url, init) => fetch(url, init),
+        statuses: () => supervisor.list(),
+        sync: () => sys.sync(),
+        reboot: () => apiSequencer(sequencer).reboot(),
+        report: machinedLog.report,
+        log,
+      });
+
   const sequencer: Sequencer = new Sequencer({
     sys,
     clock,
@@ -320,6 +340,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
             } catch (err) {
               bootLog(`config: cannot revert the interrupted trial: ${describe(err)}`);
             }
+            slots?.onStateMounted(bootLog);
           },
         }),
     ...(flags.configUrl !== undefined ? { configUrl: flags.configUrl } : {}),
@@ -372,6 +393,8 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
         timeoutMs: API_CONTAINERD_TIMEOUT_MS,
       }),
     ...(cgroupRoot !== undefined ? { cgroupRoot } : {}),
+    releaseVersion: version,
+    ...(slots !== undefined ? { slots: slots.changer } : {}),
   };
 
   if (container) {

@@ -141,7 +141,7 @@ export interface InstallWorld {
 
 /** Runs a download again when it fails as a download (not a checksum or manifest error). */
 async function withRetries<T>(
-  world: InstallWorld,
+  world: Pick<InstallWorld, "log" | "attempts" | "retryDelayMs">,
   what: string,
   signal: AbortSignal,
   fn: () => Promise<T>,
@@ -199,7 +199,7 @@ export function parseAssetManifest(text: string, url: string): Map<string, Manif
   return out;
 }
 
-async function get(world: InstallWorld, url: string, signal: AbortSignal): Promise<Response> {
+async function get(world: Pick<InstallWorld, "fetch">, url: string, signal: AbortSignal): Promise<Response> {
   let response: Response;
   try {
     response = await world.fetch(url, { signal });
@@ -221,7 +221,7 @@ async function get(world: InstallWorld, url: string, signal: AbortSignal): Promi
 
 /** Streams `url` into `path`, hashing as it goes; checks size and sha256 against the manifest. */
 async function download(
-  world: InstallWorld,
+  world: Pick<InstallWorld, "fetch">,
   url: string,
   path: string,
   expected: ManifestEntry,
@@ -267,25 +267,36 @@ async function download(
     );
 }
 
-/** Downloads the install assets into `dir` and verifies them against `<assetsUrl>/manifest.json`. */
+/** The release version manifest.json names ("unknown" when it names none). */
+export function manifestVersion(text: string): string {
+  try {
+    const version = (JSON.parse(text) as { version?: unknown })?.version;
+    return typeof version === "string" && /^[\w.+~-]{1,64}$/.test(version) ? version : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * Downloads the install assets into `dir` and verifies them against `<assetsUrl>/manifest.json`;
+ * returns the release version the manifest names.
+ */
 export async function downloadAssets(
-  world: InstallWorld,
+  world: Pick<InstallWorld, "fetch" | "log" | "attempts" | "retryDelayMs">,
   assetsUrl: string,
   dir: string,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<{ version: string }> {
   const manifestUrl = `${assetsUrl}/manifest.json`;
-  const manifest = parseAssetManifest(
-    await withRetries(world, "manifest.json", signal, async () => {
-      const response = await get(world, manifestUrl, signal);
-      try {
-        return await readTextCapped(response, MAX_MANIFEST_BYTES, redactUrl(manifestUrl));
-      } catch (err) {
-        throw new MachineInstallError("Manifest", (err as Error).message, { cause: err });
-      }
-    }),
-    redactUrl(manifestUrl),
-  );
+  const manifestText = await withRetries(world, "manifest.json", signal, async () => {
+    const response = await get(world, manifestUrl, signal);
+    try {
+      return await readTextCapped(response, MAX_MANIFEST_BYTES, redactUrl(manifestUrl));
+    } catch (err) {
+      throw new MachineInstallError("Manifest", (err as Error).message, { cause: err });
+    }
+  });
+  const manifest = parseAssetManifest(manifestText, redactUrl(manifestUrl));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (const name of INSTALL_ASSETS) {
     const entry = manifest.get(name) as ManifestEntry;
@@ -300,6 +311,7 @@ export async function downloadAssets(
       `install: ${name}: sha256 ${entry.sha256.slice(0, 16)}... verified (${Date.now() - started} ms)`,
     );
   }
+  return { version: manifestVersion(manifestText) };
 }
 
 /** An installer failure as the user should read it (the disk named, what to change in the config). */

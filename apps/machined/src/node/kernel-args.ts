@@ -5,7 +5,8 @@
  * (`console=ttyS0 console=tty0`): every value is kept in order.
  *
  * Bronze's own arguments are checked: `bronze.config=<http(s) URL>`, `bronze.assets=<http(s) URL>`, `bronze.platform=metal|qemu|container`,
- * `bronze.hostname=<RFC 1123 name>`, `bronze.shutdown=halt|poweroff`. A bad value, or one of them given
+ * `bronze.hostname=<RFC 1123 name>`, `bronze.shutdown=halt|poweroff`, and GRUB's `bronze.slot=a|b`,
+ * `bronze.trial=<seq>`. A bad value, or one of them given
  * twice with different values, is an error naming the argument; it is then left unset.
  */
 
@@ -35,6 +36,10 @@ export interface BronzeArgs {
   readonly platform?: Platform;
   readonly hostname?: string;
   readonly shutdown?: ShutdownAction;
+  /** The boot slot GRUB booted (`a` or `b`), on a node booted from its installed disk. */
+  readonly slot?: "a" | "b";
+  /** Set by GRUB on the one boot of a new slot: the boot state's sequence number (lifecycle/). */
+  readonly trial?: string;
 }
 
 export class KernelArgs {
@@ -139,6 +144,11 @@ const BRONZE_CHECKS: Readonly<Record<keyof BronzeArgs, Checker>> = {
   platform: oneOf(PLATFORMS),
   hostname: (v) => (v === null ? "needs a value, e.g. bronze.hostname=node-1" : hostnameProblem(v)),
   shutdown: oneOf(SHUTDOWN_ACTIONS),
+  slot: oneOf(["a", "b"]),
+  trial: (v) =>
+    v !== null && /^[1-9][0-9]{0,15}$/.test(v)
+      ? undefined
+      : `must be a sequence number (got ${JSON.stringify(v)})`,
 };
 
 /** Parses a kernel command line; never throws: bad values are in `errors`. */

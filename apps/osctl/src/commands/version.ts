@@ -39,6 +39,11 @@ export async function version(
         `\tPlatform:    ${r.value.platform}`,
         `\tMaintenance: ${r.value.maintenance ? "yes" : "no"}`,
       );
+      if (r.value.bootedSlot !== "")
+        lines.push(
+          `\tSlot:        ${r.value.bootedSlot} (other slot: ${r.value.otherSlotVersion || "empty"})`,
+          ...(r.value.lastUpgrade !== "" ? [`\tLast change: ${r.value.lastUpgrade}`] : []),
+        );
     }
     io.stdout(`${lines.join("\n")}\n`);
     return reportErrors(io, results);

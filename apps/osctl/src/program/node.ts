@@ -23,6 +23,7 @@ export function addNodeCommands(program: Command, io: Io, setExitCode: ExitCodeS
   addFileCommands(program, io, setExitCode);
   addMachineConfigCommands(program, io, setExitCode);
   addPowerCommands(program, io, setExitCode);
+  addSlotCommands(program, io, setExitCode);
 }
 
 /** `version`: the client's and each node's. */
@@ -217,6 +218,40 @@ function addMachineConfigCommands(program: Command, io: Io, setExitCode: ExitCod
     .action(async (options, cmd: Command) => {
       const { applyConfig } = await loadCommand("machine-config");
       setExitCode(await applyConfig(options, nodeGlobals(cmd, io), io));
+    });
+}
+
+/** `upgrade`, `rollback`. */
+function addSlotCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
+  program
+    .command("upgrade")
+    .description(
+      "write a new Bronze into the other boot slot and boot it once; it becomes the default when healthy",
+    )
+    .option(
+      "--image <url>",
+      "http(s) URL of the boot assets (vmlinuz, initramfs.zst, cmdline, manifest.json)",
+    )
+    .option("--stage", "boot the new slot at the next reboot instead of now", false)
+    .option(
+      "--wait",
+      "wait until each node runs the new version, committed, or says why it rolled back",
+      false,
+    )
+    .option("--force", "skip the etcd health checks (none yet)", false)
+    .action(async (options, cmd: Command) => {
+      const { upgrade } = await loadCommand("upgrade");
+      setExitCode(await upgrade(options, nodeGlobals(cmd, io), io));
+    });
+  program
+    .command("rollback")
+    .description(
+      "boot the other slot's system (one that once booted healthy); it becomes the default when healthy",
+    )
+    .option("--wait", "wait until each node runs it, committed, or says why not", false)
+    .action(async (options, cmd: Command) => {
+      const { rollback } = await loadCommand("upgrade");
+      setExitCode(await rollback(options, nodeGlobals(cmd, io), io));
     });
 }
 

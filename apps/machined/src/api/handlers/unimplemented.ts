@@ -1,19 +1,13 @@
 import { unimplemented } from "../api-errors.ts";
 import type { MachineServiceImpl } from "./handler-types.ts";
 
-type Pending = "reset" | "upgrade" | "rollback" | "bootstrap" | "etcdMembers" | "etcdSnapshot" | "kubeconfig";
+type Pending = "reset" | "bootstrap" | "etcdMembers" | "etcdSnapshot" | "kubeconfig";
 
 /** Methods of the API that later issues implement: they say so (Unimplemented), never fake data. */
 export function unimplementedHandlers(): Pick<MachineServiceImpl, Pending> {
   return {
     reset: () => {
       throw unimplemented("Reset", "wiping the node is not supported yet");
-    },
-    upgrade: () => {
-      throw unimplemented("Upgrade", "A/B upgrades are not supported yet");
-    },
-    rollback: () => {
-      throw unimplemented("Rollback", "A/B boot slots are not supported yet");
     },
     bootstrap: () => {
       throw unimplemented("Bootstrap", "etcd is not managed yet");

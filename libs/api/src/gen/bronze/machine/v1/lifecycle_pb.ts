@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bronze/machine/v1/lifecycle.proto.
  */
 export const file_bronze_machine_v1_lifecycle: GenFile = /*@__PURE__*/
-  fileDesc("CiFicm9uemUvbWFjaGluZS92MS9saWZlY3ljbGUucHJvdG8SEWJyb256ZS5tYWNoaW5lLnYxIg8KDVJlYm9vdFJlcXVlc3QiEAoOUmVib290UmVzcG9uc2UiIAoPU2h1dGRvd25SZXF1ZXN0Eg0KBWZvcmNlGAEgASgIIhIKEFNodXRkb3duUmVzcG9uc2UiMAoMUmVzZXRSZXF1ZXN0EhAKCGdyYWNlZnVsGAEgASgIEg4KBnJlYm9vdBgCIAEoCCIPCg1SZXNldFJlc3BvbnNlIj0KDlVwZ3JhZGVSZXF1ZXN0Eg0KBWltYWdlGAEgASgJEg0KBXN0YWdlGAIgASgIEg0KBWZvcmNlGAMgASgIIh4KD1VwZ3JhZGVSZXNwb25zZRILCgNhY2sYASABKAkiEQoPUm9sbGJhY2tSZXF1ZXN0IhIKEFJvbGxiYWNrUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("CiFicm9uemUvbWFjaGluZS92MS9saWZlY3ljbGUucHJvdG8SEWJyb256ZS5tYWNoaW5lLnYxIg8KDVJlYm9vdFJlcXVlc3QiEAoOUmVib290UmVzcG9uc2UiIAoPU2h1dGRvd25SZXF1ZXN0Eg0KBWZvcmNlGAEgASgIIhIKEFNodXRkb3duUmVzcG9uc2UiMAoMUmVzZXRSZXF1ZXN0EhAKCGdyYWNlZnVsGAEgASgIEg4KBnJlYm9vdBgCIAEoCCIPCg1SZXNldFJlc3BvbnNlIj0KDlVwZ3JhZGVSZXF1ZXN0Eg0KBWltYWdlGAEgASgJEg0KBXN0YWdlGAIgASgIEg0KBWZvcmNlGAMgASgIIj0KD1VwZ3JhZGVSZXNwb25zZRILCgNhY2sYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIMCgRzbG90GAMgASgJIhEKD1JvbGxiYWNrUmVxdWVzdCIxChBSb2xsYmFja1Jlc3BvbnNlEgwKBHNsb3QYASABKAkSDwoHdmVyc2lvbhgCIAEoCWIGcHJvdG8z");
 
 /**
  * @generated from message bronze.machine.v1.RebootRequest
@@ -114,7 +114,8 @@ export const ResetResponseSchema: GenMessage<ResetResponse> = /*@__PURE__*/
  */
 export type UpgradeRequest = Message<"bronze.machine.v1.UpgradeRequest"> & {
   /**
-   * Installer image reference of the release to install.
+   * Where the release's boot assets are: an http(s) URL of a directory holding vmlinuz, initramfs.zst,
+   * cmdline and manifest.json (as machine.install.image).
    *
    * @generated from field: string image = 1;
    */
@@ -150,6 +151,20 @@ export type UpgradeResponse = Message<"bronze.machine.v1.UpgradeResponse"> & {
    * @generated from field: string ack = 1;
    */
   ack: string;
+
+  /**
+   * The version written into the other slot (from its manifest.json).
+   *
+   * @generated from field: string version = 2;
+   */
+  version: string;
+
+  /**
+   * The slot it was written to ("A" or "B").
+   *
+   * @generated from field: string slot = 3;
+   */
+  slot: string;
 };
 
 /**
@@ -176,6 +191,17 @@ export const RollbackRequestSchema: GenMessage<RollbackRequest> = /*@__PURE__*/
  * @generated from message bronze.machine.v1.RollbackResponse
  */
 export type RollbackResponse = Message<"bronze.machine.v1.RollbackResponse"> & {
+  /**
+   * The slot the node reboots into, and the version it holds.
+   *
+   * @generated from field: string slot = 1;
+   */
+  slot: string;
+
+  /**
+   * @generated from field: string version = 2;
+   */
+  version: string;
 };
 
 /**

@@ -1,0 +1,58 @@
+// The kernel watchdog (softdog, loaded running by the compact init): on a trial boot machined takes it
+// over and feeds it until the new slot is committed, so that a hung machined resets the machine and
+// the committed slot boots again.
+import { closeSync, openSync, writeSync } from "node:fs";
+
+export const WATCHDOG_DEVICE = "/dev/watchdog0";
+/** Feeds well inside softdog's 30 s margin (image/src/profiles.ts). */
+export const WATCHDOG_FEED_MS = 5_000;
+
+export interface WatchdogFs {
+  open(path: string): number;
+  write(fd: number, text: string): void;
+  close(fd: number): void;
+}
+
+const REAL_FS: WatchdogFs = {
+  open: (path) => openSync(path, "w"),
+  write: (fd, text) => {
+    writeSync(fd, text);
+  },
+  close: (fd) => closeSync(fd),
+};
+
+export interface FedWatchdog {
+  /** Stops feeding and disarms it (the magic close): the slot is committed. */
+  disarm(): void;
+}
+
+/** Opens the watchdog and feeds it every `everyMs`; throws when there is none to open. */
+export function feedWatchdog(
+  options: { path?: string; everyMs?: number; fs?: WatchdogFs; log?: (line: string) => void } = {},
+): FedWatchdog {
+  const fs = options.fs ?? REAL_FS;
+  const path = options.path ?? WATCHDOG_DEVICE;
+  const fd = fs.open(path);
+  const feed = () => {
+    try {
+      fs.write(fd, "\0");
+    } catch (err) {
+      options.log?.(`lifecycle: feeding ${path} failed: ${(err as Error).message}`);
+    }
+  };
+  feed();
+  const timer = setInterval(feed, options.everyMs ?? WATCHDOG_FEED_MS);
+  let open = true;
+  return {
+    disarm() {
+      if (!open) return;
+      open = false;
+      clearInterval(timer);
+      try {
+        fs.write(fd, "V"); // the magic close: closing after it stops the timer
+      } finally {
+        fs.close(fd);
+      }
+    },
+  };
+}
