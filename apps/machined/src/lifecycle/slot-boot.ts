@@ -65,9 +65,7 @@ export function reconcileSlotBoot(deps: SlotBootDeps): SlotBoot {
       matching?.reason ??
       (matching?.trialBootedAt !== undefined
         ? `machined started on slot ${record.trial} but the node restarted before it was healthy (machined exited or hung, or the kernel panicked)`
-        : matching?.outcome === "staged"
-          ? `slot ${record.trial} was not booted (GRUB could not record the trial in grubenv, or the node lost power first)`
-          : `slot ${record.trial}'s system never reached machined (a kernel panic, a hang before machined or a machined that exits at start; panic=10 or the watchdog restarted the node)`);
+        : `slot ${record.trial}'s system never reached machined (a kernel panic, a hang before machined, a machined that exits at start, or a slot GRUB could not load; panic=10 or the watchdog restarted the node)`);
     writeSlotRecord(deps.disk, { committed: record.committed }, deps.meta);
     if (matching !== undefined) {
       ledger = { ...ledger, last: { ...matching, outcome: "rolled-back", reason, endedAt: now } };

@@ -1,0 +1,74 @@
+import { afterAll, expect, test } from "bun:test";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { SlotChangeError } from "../../lifecycle/slot-change.ts";
+import { makeFixture } from "../testing/api-fixture.ts";
+import type { SlotChanges } from "./lifecycle.ts";
+
+const calls: string[] = [];
+let refuse: SlotChangeError | undefined;
+const slots: SlotChanges = {
+  upgrade: async (req) => {
+    calls.push(`upgrade ${req.image} stage=${req.stage}`);
+    if (refuse) throw refuse;
+    return { slot: "B", version: "2.0.0" };
+  },
+  rollback: async () => {
+    calls.push("rollback");
+    if (refuse) throw refuse;
+    return { slot: "A", version: "1.0.0" };
+  },
+  describe: () => ({
+    bootedSlot: "A",
+    otherSlotVersion: "2.0.0",
+    lastUpgrade: "upgrade to 2.0.0 (slot B) committed",
+  }),
+};
+const f = makeFixture({ slots, releaseVersion: "1.0.0" });
+const none = makeFixture();
+afterAll(() => {
+  f.cleanup();
+  none.cleanup();
+});
+
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e) => ConnectError.from(e),
+  );
+
+test("Upgrade and Rollback answer with the slot and version; Version reports the slots", async () => {
+  const admin = f.client("os:admin");
+  expect(await admin.upgrade({ image: "http://x/v2", stage: true })).toMatchObject({
+    slot: "B",
+    version: "2.0.0",
+    ack: "slot B holds 2.0.0: it boots at the next reboot",
+  });
+  expect(await admin.rollback({})).toMatchObject({ slot: "A", version: "1.0.0" });
+  expect(calls).toEqual(["upgrade http://x/v2 stage=true", "rollback"]);
+  const v = await f.client("os:reader").version({});
+  expect([v.version?.tag, v.bootedSlot, v.otherSlotVersion, v.lastUpgrade]).toEqual([
+    "1.0.0",
+    "A",
+    "2.0.0",
+    "upgrade to 2.0.0 (slot B) committed",
+  ]);
+});
+
+test("refusals keep their code and reason; readers and operators may not upgrade; container mode has no slots", async () => {
+  refuse = new SlotChangeError(
+    "FailedPrecondition",
+    "upgrade refused: this node did not boot from an installed disk",
+  );
+  const err = await failure(f.client("os:admin").upgrade({ image: "http://x" }));
+  expect([err?.code, err?.rawMessage]).toEqual([
+    Code.FailedPrecondition,
+    "upgrade refused: this node did not boot from an installed disk",
+  ]);
+  refuse = undefined;
+  for (const role of ["os:reader", "os:operator"] as const)
+    expect((await failure(f.client(role).upgrade({ image: "http://x" })))?.code).toBe(Code.PermissionDenied);
+  const noSlots = await failure(none.client("os:admin").rollback({}));
+  expect(noSlots?.code).toBe(Code.FailedPrecondition);
+  expect(noSlots?.rawMessage).toContain("this node has no boot slots");
+  expect((await none.client("os:reader").version({})).bootedSlot).toBe("");
+});

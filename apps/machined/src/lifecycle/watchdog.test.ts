@@ -1,0 +1,35 @@
+import { expect, test } from "bun:test";
+import { feedWatchdog } from "./watchdog.ts";
+
+test("the watchdog is fed at once and then periodically; disarming writes the magic V and closes it", async () => {
+  const calls: string[] = [];
+  const wd = feedWatchdog({
+    path: "/dev/watchdog-test",
+    everyMs: 10,
+    fs: {
+      open: (p) => {
+        calls.push(`open ${p}`);
+        return 7;
+      },
+      write: (fd, text) => {
+        calls.push(`write ${fd} ${JSON.stringify(text)}`);
+      },
+      close: (fd) => {
+        calls.push(`close ${fd}`);
+      },
+    },
+  });
+  expect(calls).toEqual(["open /dev/watchdog-test", 'write 7 "\\u0000"']);
+  await Bun.sleep(35);
+  wd.disarm();
+  wd.disarm(); // once only
+  const feeds = calls.filter((c) => c === 'write 7 "\\u0000"').length;
+  expect(feeds).toBeGreaterThanOrEqual(2);
+  expect(calls.slice(-2)).toEqual(['write 7 "V"', "close 7"]);
+  await Bun.sleep(25);
+  expect(calls.filter((c) => c === 'write 7 "\\u0000"').length).toBe(feeds);
+});
+
+test("no watchdog device: opening throws (the caller logs that the trial runs unguarded)", () => {
+  expect(() => feedWatchdog({ path: "/nonexistent/watchdog" })).toThrow();
+});
