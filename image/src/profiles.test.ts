@@ -15,7 +15,7 @@ describe("profiles", () => {
       "virtio_pci",
     ]);
     // the watchdog runs from the moment it loads (a trial boot's init has to take it over)
-    expect(MODULE_PARAMS.softdog).toBe("soft_margin=30 soft_active_on_boot=1");
+    expect(MODULE_PARAMS.softdog).toBe("soft_margin=120 soft_active_on_boot=1");
     expect(kernelCmdline(qemu)).toBe(
       "console=ttyS0 console=tty0 init_on_alloc=1 slab_nomerge pti=on printk.devkmsg=on bronze.platform=qemu",
     );

@@ -14,15 +14,20 @@ export interface Profile {
 export type ProfileName = "qemu" | "metal";
 
 /**
- * softdog, running from the moment it loads (the compact init passes MODULE_PARAMS): the kernel feeds
- * it until userspace opens /dev/watchdog0, for ever on an ordinary boot, for `watchdog.open_timeout=`
- * seconds on a trial boot of a new slot (grub-config.ts); machined feeds it until it commits the slot.
+ * softdog, running from the moment it loads (the compact init passes MODULE_PARAMS; the kernel does not
+ * feed a watchdog that is active): machined takes it over as soon as it starts, and feeds it until it
+ * commits the slot on a trial boot of a new slot (grub-config.ts), or disarms it at once on any other
+ * boot. A boot whose init never gets that far (a hang before machined) is reset after the margin.
  */
 const WATCHDOG_MODULES = ["softdog"] as const;
 const ROOT_MODULES = ["loop", "squashfs", "overlay", ...WATCHDOG_MODULES] as const;
 
-/** Seconds without a feed before softdog resets the machine. */
-export const WATCHDOG_MARGIN_SECONDS = 30;
+/**
+ * Seconds without a feed before softdog resets the machine: from the module's load (in /init) to
+ * machined's start takes ~10 s here under emulation, 20-40 s on a loaded host; a reset of a healthy
+ * boot would loop, so the margin is generous.
+ */
+export const WATCHDOG_MARGIN_SECONDS = 120;
 /** Module parameters the compact init passes when it loads a module (there is no modprobe). */
 export const MODULE_PARAMS: Readonly<Record<string, string>> = {
   softdog: `soft_margin=${WATCHDOG_MARGIN_SECONDS} soft_active_on_boot=1`,

@@ -14,12 +14,6 @@ export interface GrubConfigOptions {
 
 /** The META partition's number in the layout (disk-layout.ts): GRUB reads the boot state from it. */
 export const META_PARTITION_NUMBER = 5;
-/**
- * Seconds a trial boot's userspace has to open the watchdog (the compact init loads softdog already
- * running): a new slot whose init never starts, or hangs before machined, is reset by the kernel and
- * the committed slot boots again.
- */
-export const TRIAL_WATCHDOG_OPEN_SECONDS = 90;
 /** After a kernel panic (machined exiting is one), reboot after this many seconds: the fallback. */
 export const PANIC_REBOOT_SECONDS = 10;
 
@@ -91,7 +85,7 @@ export function grubConfig(options: GrubConfigOptions): string {
     "    if save_env --file $prefix/grubenv bronze_tried; then",
     "      set default=bronze-$m_trial",
     "      set bronze_trying=$m_trial",
-    `      set bronze_trial_args="bronze.trial=$m_seq watchdog.open_timeout=${TRIAL_WATCHDOG_OPEN_SECONDS}"`,
+    `      set bronze_trial_args="bronze.trial=$m_seq"`,
     "    fi",
     "  fi",
     "fi",

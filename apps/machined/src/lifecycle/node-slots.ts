@@ -11,7 +11,7 @@ import { reconcileSlotBoot, superviseTrial } from "./slot-boot.ts";
 import { SlotChanger } from "./slot-change.ts";
 import { SLOT_LEDGER_FILE } from "./slot-ledger.ts";
 import { findSystemDisk, type Slot } from "./system-disk.ts";
-import { type FedWatchdog, feedWatchdog } from "./watchdog.ts";
+import { disarmWatchdog, type FedWatchdog, feedWatchdog } from "./watchdog.ts";
 
 /** The services a trial boot must see healthy before its slot is committed (machined is running). */
 export const TRIAL_SERVICES = ["containerd", "apid"] as const;
@@ -58,13 +58,19 @@ export function nodeSlots(options: NodeSlotsOptions): NodeSlots {
   let watchdog: FedWatchdog | undefined;
   let onTrial = false;
   if (args.bronze.trial !== undefined && bootedSlot !== undefined) {
-    // GRUB armed the watchdog for this boot (watchdog.open_timeout=): feed it from now on
+    // the watchdog runs since /init loaded it: on the trial boot of a new slot, feed it until commit
     onTrial = true;
     try {
       watchdog = feedWatchdog({ log });
       log(`lifecycle: trial boot of slot ${bootedSlot}: feeding the watchdog until the slot is committed`);
     } catch (err) {
       log(`lifecycle: trial boot, but no watchdog to feed: ${(err as Error).message}`);
+    }
+  } else {
+    try {
+      if (disarmWatchdog()) log("lifecycle: watchdog disarmed (not a trial boot)");
+    } catch (err) {
+      log(`lifecycle: cannot disarm the watchdog: ${(err as Error).message}`);
     }
   }
   const disarm = () => {

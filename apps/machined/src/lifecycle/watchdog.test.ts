@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { feedWatchdog } from "./watchdog.ts";
+import { disarmWatchdog, feedWatchdog } from "./watchdog.ts";
 
 test("the watchdog is fed at once and then periodically; disarming writes the magic V and closes it", async () => {
   const calls: string[] = [];
@@ -32,4 +32,23 @@ test("the watchdog is fed at once and then periodically; disarming writes the ma
 
 test("no watchdog device: opening throws (the caller logs that the trial runs unguarded)", () => {
   expect(() => feedWatchdog({ path: "/nonexistent/watchdog" })).toThrow();
+});
+
+test("an ordinary boot disarms the running watchdog; without one there is nothing to do", () => {
+  const calls: string[] = [];
+  const fs = {
+    open: (p: string) => {
+      calls.push(`open ${p}`);
+      return 3;
+    },
+    write: (_fd: number, text: string) => {
+      calls.push(`write ${text}`);
+    },
+    close: () => {
+      calls.push("close");
+    },
+  };
+  expect(disarmWatchdog({ path: "/dev/wd", fs })).toBe(true);
+  expect(calls).toEqual(["open /dev/wd", "write V", "close"]);
+  expect(disarmWatchdog({ path: "/nonexistent/watchdog" })).toBe(false);
 });

@@ -1,10 +1,10 @@
-// The kernel watchdog (softdog, loaded running by the compact init): on a trial boot machined takes it
-// over and feeds it until the new slot is committed, so that a hung machined resets the machine and
-// the committed slot boots again.
+// The kernel watchdog (softdog, loaded running by the compact init, image/src/profiles.ts): machined
+// takes it over at once; on a trial boot it feeds it until the new slot is committed, so that a hung
+// machined resets the machine and the committed slot boots again; on any other boot it disarms it.
 import { closeSync, openSync, writeSync } from "node:fs";
 
 export const WATCHDOG_DEVICE = "/dev/watchdog0";
-/** Feeds well inside softdog's 30 s margin (image/src/profiles.ts). */
+/** Feeds well inside softdog's 120 s margin (image/src/profiles.ts). */
 export const WATCHDOG_FEED_MS = 5_000;
 
 export interface WatchdogFs {
@@ -55,4 +55,24 @@ export function feedWatchdog(
       }
     },
   };
+}
+
+/**
+ * Disarms a running watchdog (open, the magic V, close). false when there is none (no softdog: the
+ * stage1 initramfs, or a kernel without it).
+ */
+export function disarmWatchdog(options: { path?: string; fs?: WatchdogFs } = {}): boolean {
+  const fs = options.fs ?? REAL_FS;
+  let fd: number;
+  try {
+    fd = fs.open(options.path ?? WATCHDOG_DEVICE);
+  } catch {
+    return false;
+  }
+  try {
+    fs.write(fd, "V");
+  } finally {
+    fs.close(fd);
+  }
+  return true;
 }
