@@ -400,6 +400,23 @@ steps.test("calls to the worker go through the control plane's apid", [CREATE], 
   expect(mixed.stderr).toContain("10.5.0.99");
 });
 
+steps.test(
+  "a kernel-booted node refuses upgrade and rollback: it has no boot slots of its own",
+  [CREATE],
+  async () => {
+    for (const args of [["upgrade", "--image", "http://10.0.2.2:1/assets"], ["rollback"]]) {
+      const r = await viaControlPlane(["-n", WORKER_IP, ...args]);
+      expect(r.code, explain(args[0] as string, r)).toBe(1);
+      expect(r.stderr).toContain(
+        `${WORKER_IP}: failed precondition: ${args[0]} refused: this node did not boot from an installed disk (it runs from the network or memory); it is upgraded by what its boot server serves`,
+      );
+    }
+    // a node that did not boot from a disk shows no slot
+    const version = expectOk("version", await viaControlPlane(["-n", WORKER_IP, "version"]));
+    expect(version.stdout).not.toContain("Slot:");
+  },
+);
+
 steps.test("a reader-role client config reads but cannot reboot", [CREATE], async () => {
   const readerConfig = join(dir, "reader-osconfig");
   const created = expectOk(

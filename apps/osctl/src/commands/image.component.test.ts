@@ -74,7 +74,7 @@ test("image install: refuses a partitioned disk without --wipe, installs with it
   ]);
   const grubCfg = run(["mtype", "-i", `${device}p2`, "::/boot/grub/grub.cfg"]);
   expect(grubCfg).toMatch(
-    /linux \/vmlinuz console=ttyS0 slab_nomerge pti=on bronze\.platform=metal 'bronze\.config=http:\/\/10\.0\.0\.1:8080\/\$\{mac\}\.yaml' console=ttyS0\n/,
+    /set bronze_args='console=ttyS0 slab_nomerge pti=on bronze\.platform=metal bronze\.config=http:\/\/10\.0\.0\.1:8080\/\$\{mac\}\.yaml console=ttyS0'\n/,
   );
 }, 120_000);
 

@@ -1,0 +1,163 @@
+// A/B upgrades, rollback and fallback (issue 12) on a real node: a one-node cluster booted from its
+// own disk (SeaBIOS, GRUB, the boot state on META) under QEMU (TCG). ONE node serves the whole file,
+// its tests steps of one chain (src/steps.ts):
+// - upgrade to a newer build: the node writes slot B, boots it once, commits it; version says so;
+// - upgrade again: slot A gets the next build;
+// - rollback: the previous slot's system again, committed;
+// - an upgrade to a build whose init exits at start (a STAND-IN binary, not Bronze): the kernel panics,
+//   panic=10 restarts it, GRUB boots the committed slot; version and events say it rolled back, and why;
+// - an upgrade to a build that hangs (a STAND-IN): softdog resets the node after its margin, same end;
+// - refusals: rollback to a slot that never booted healthy; upgrade from a URL that is not one.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { Steps } from "./src/steps.ts";
+import { UpgradeCluster } from "./src/upgrade-cluster.ts";
+
+const cluster = new UpgradeCluster("e2e-upgrade");
+const steps = new Steps(test);
+const CREATE = "a node booted from its disk runs slot A, the other slot empty";
+const UPGRADE = "upgrade --wait writes slot B, boots it once and commits it";
+const AGAIN = "upgrade again writes slot A";
+const ROLLBACK = "rollback --wait boots the previous slot's system again";
+const EXITS = "an upgrade whose init exits at start falls back by itself, and says why";
+const HANGS = "an upgrade that hangs is reset by the watchdog and falls back";
+
+beforeAll(() => {
+  cluster.build(["installed", "newer", "exits", "hangs"], (line) => console.log(line));
+}, 1_200_000);
+
+afterAll(async () => {
+  await cluster.destroy();
+});
+
+function explain(what: string, r: { code: number; stdout: string; stderr: string }): string {
+  return `${what} exited ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}${cluster.serialTail()}`;
+}
+
+steps.test(
+  CREATE,
+  [],
+  async () => {
+    const create = await cluster.create();
+    if (create.code !== 0) throw new Error(explain("cluster create", create));
+    expect(await cluster.version()).toEqual({ tag: "0.1.0-e2e", slot: "A", other: "", last: "" });
+    // GRUB booted slot A with its own arguments, and machined disarmed the watchdog /init armed
+    const serial = await Bun.file(cluster.serialLog).text();
+    expect(serial).toMatch(/Kernel command line: BOOT_IMAGE=\/vmlinuz .* bronze\.slot=a panic=10/);
+    expect(serial).toContain("softdog:              soft_reboot_cmd=<not set> soft_active_on_boot=1");
+    expect(serial).toContain("lifecycle: watchdog disarmed (not a trial boot)");
+  },
+  1_000_000,
+);
+
+steps.test(
+  UPGRADE,
+  [CREATE],
+  async () => {
+    const r = await cluster.node(["upgrade", "--image", cluster.assetsUrl("newer"), "--wait"]);
+    if (r.code !== 0) throw new Error(explain("upgrade", r));
+    expect(r.stderr).toContain("slot B holds 0.2.0-e2e: rebooting into it");
+    expect(r.stdout).toMatch(/running 0\.2\.0-e2e from slot B \(committed, /);
+    expect(await cluster.version()).toEqual({
+      tag: "0.2.0-e2e",
+      slot: "B",
+      other: "0.1.0-e2e",
+      last: "upgrade to 0.2.0-e2e (slot B) committed",
+    });
+    // every asset was fetched (and checked against the manifest) before the slot was written
+    for (const f of ["manifest.json", "vmlinuz", "initramfs.zst", "cmdline"])
+      expect(cluster.requests).toContain(`/newer/${f}`);
+    const serial = await Bun.file(cluster.serialLog).text();
+    expect(serial).toMatch(/bronze\.slot=b panic=10 bronze\.trial=\d+/);
+    expect(serial).toContain(
+      "lifecycle: trial boot of slot B: feeding the watchdog until the slot is committed",
+    );
+  },
+  900_000,
+);
+
+steps.test(
+  AGAIN,
+  [UPGRADE],
+  async () => {
+    const r = await cluster.node(["upgrade", "--image", cluster.assetsUrl("installed"), "--wait"]);
+    if (r.code !== 0) throw new Error(explain("upgrade", r));
+    expect(await cluster.version()).toEqual({
+      tag: "0.1.0-e2e",
+      slot: "A",
+      other: "0.2.0-e2e",
+      last: "upgrade to 0.1.0-e2e (slot A) committed",
+    });
+  },
+  900_000,
+);
+
+steps.test(
+  ROLLBACK,
+  [AGAIN],
+  async () => {
+    const r = await cluster.node(["rollback", "--wait"]);
+    if (r.code !== 0) throw new Error(explain("rollback", r));
+    expect(r.stderr).toContain("rolling back to 0.2.0-e2e (slot B): rebooting into it");
+    expect(await cluster.version()).toEqual({
+      tag: "0.2.0-e2e",
+      slot: "B",
+      other: "0.1.0-e2e",
+      last: "rollback to 0.2.0-e2e (slot B) committed",
+    });
+  },
+  900_000,
+);
+
+steps.test(
+  EXITS,
+  [ROLLBACK],
+  async () => {
+    const r = await cluster.node(["upgrade", "--image", cluster.assetsUrl("exits"), "--wait"]);
+    expect(r.code, explain("upgrade", r)).toBe(1);
+    expect(r.stderr).toContain(
+      "upgrade to 0.3.0-exits-stand-in (slot A) rolled back: slot A's system never reached machined",
+    );
+    expect(r.stderr).toContain("(back on 0.2.0-e2e, slot B, after");
+    const v = await cluster.version();
+    expect([v.tag, v.slot, v.other]).toEqual(["0.2.0-e2e", "B", "0.3.0-exits-stand-in"]);
+    const serial = await Bun.file(cluster.serialLog).text();
+    expect(serial).toContain("exit-at-start stand-in: exiting at once");
+    expect(serial).toContain("Kernel panic - not syncing: Attempted to kill init!");
+    const events = await cluster.node(["events"], 120_000);
+    expect(events.stdout).toContain("upgrade to 0.3.0-exits-stand-in (slot A) rolled back");
+  },
+  900_000,
+);
+
+steps.test(
+  HANGS,
+  [EXITS],
+  async () => {
+    const r = await cluster.node(["upgrade", "--image", cluster.assetsUrl("hangs"), "--wait"]);
+    expect(r.code, explain("upgrade", r)).toBe(1);
+    expect(r.stderr).toContain("upgrade to 0.3.0-hangs-stand-in (slot A) rolled back");
+    const v = await cluster.version();
+    expect([v.tag, v.slot]).toEqual(["0.2.0-e2e", "B"]);
+    const serial = await Bun.file(cluster.serialLog).text();
+    expect(serial).toContain("hang stand-in: hanging for ever");
+    expect(serial).toContain("softdog: Initiating system reboot");
+  },
+  900_000,
+);
+
+steps.test(
+  "refusals: rollback to a slot that never booted healthy, an upgrade from something that is not a URL",
+  [HANGS],
+  async () => {
+    const rollback = await cluster.node(["rollback"], 120_000);
+    expect(rollback.code).not.toBe(0);
+    expect(rollback.stderr).toContain(
+      "rollback refused: slot A holds no system that ever booted healthy (0.3.0-hangs-stand-in never committed)",
+    );
+    const bad = await cluster.node(["upgrade", "--image", "ftp://example/x"], 120_000);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("--image ftp://example/x must be an http(s) URL");
+    expect((await cluster.version()).tag).toBe("0.2.0-e2e");
+  },
+  300_000,
+);
