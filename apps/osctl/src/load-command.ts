@@ -17,6 +17,7 @@ type Commands = {
   "osconfig-new": typeof import("./commands/osconfig-new.ts");
   power: typeof import("./commands/power.ts");
   pxe: typeof import("./commands/pxe.ts");
+  reset: typeof import("./commands/reset.ts");
   services: typeof import("./commands/services.ts");
   "system-info": typeof import("./commands/system-info.ts");
   upgrade: typeof import("./commands/upgrade.ts");

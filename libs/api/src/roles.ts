@@ -73,6 +73,7 @@ export const METHOD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   [`${M}Reset`]: ADMIN,
   [`${M}Upgrade`]: ADMIN,
   [`${M}Rollback`]: ADMIN,
+  [`${M}WipeDisk`]: ADMIN,
   [`${M}Bootstrap`]: ADMIN,
   [`${M}EtcdMembers`]: READ,
   // A snapshot holds every secret of the cluster.

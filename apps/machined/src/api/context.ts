@@ -5,7 +5,7 @@ import type { ConfigApplier } from "../config/config-apply.ts";
 import type { ConfigStore } from "../config/config-store.ts";
 import type { ConfigCheck } from "../config/config-worker-client.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
-import type { SlotChanges } from "./handlers/lifecycle.ts";
+import type { ResetPlanner, SlotChanges } from "./handlers/lifecycle.ts";
 import type { KmsgSource } from "./kmsg/kmsg-source.ts";
 import type { Sequencer } from "./sequencer.ts";
 
@@ -37,6 +37,10 @@ export interface MachineApiContext {
   readonly releaseVersion?: string;
   /** Upgrade, Rollback and the slots Version reports; absent where there are no boot slots. */
   readonly slots?: SlotChanges;
+  /** Reset's plan for a request (what to wipe, how); absent in container mode. */
+  readonly resets?: ResetPlanner;
+  /** WipeDisk; absent in container mode. */
+  readonly wipeDisk?: (device: string, method: string) => Promise<number>;
   /** Where /proc is ("/proc"; a temporary directory in tests). */
   readonly procRoot: string;
   /** Root of List/Read/Copy: "/" on a node, the sandbox directory in container mode. */

@@ -31,7 +31,11 @@ export function createMachineService(ctx: MachineApiContext, options: HandlerOpt
     ...powerHandlers(ctx.sequencer, () => ctx.config.installing()),
     ...containersHandlers(ctx),
     ...statsHandlers(ctx),
-    ...lifecycleHandlers(ctx.slots, () => ctx.config.installing()),
+    ...lifecycleHandlers(ctx.slots, () => ctx.config.installing(), {
+      planner: ctx.resets,
+      sequencer: ctx.sequencer,
+      wipeDisk: ctx.wipeDisk,
+    }),
     ...unimplementedHandlers(),
   };
   const end = options.shutdown;

@@ -14,6 +14,16 @@ export class SequencerError extends Error {
   }
 }
 
+/** A reset as the sequence runs it: how to stop the services, what to wipe, what to do after. */
+export interface ResetRun {
+  /** Stop the services with their grace period (else at once). */
+  readonly graceful: boolean;
+  /** Reboot afterwards (else power off). */
+  readonly reboot: boolean;
+  /** Wipes what the request asked for; STATE and /var are unmounted by then. */
+  readonly wipe: (log: (line: string) => void) => Promise<void>;
+}
+
 export interface Sequencer {
   /**
    * Starts the reboot sequence. Resolves once the sequence holds the lock and runs (in the
@@ -22,4 +32,6 @@ export interface Sequencer {
   reboot(): Promise<void>;
   /** Starts the shutdown sequence; same contract as reboot(). */
   shutdown(): Promise<void>;
+  /** Starts the reset sequence (services stopped, `run.wipe`, then reboot or power off); same contract. */
+  reset(run: ResetRun): Promise<void>;
 }

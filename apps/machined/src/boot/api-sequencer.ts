@@ -1,4 +1,4 @@
-import { type Sequencer as ApiSequencer, SequencerError } from "../api/sequencer.ts";
+import { type Sequencer as ApiSequencer, type ResetRun, SequencerError } from "../api/sequencer.ts";
 import type { ShutdownKind } from "./phases.ts";
 import { SequenceLockedError } from "./sequence.ts";
 import type { Sequencer } from "./sequencer.ts";
@@ -8,9 +8,9 @@ import type { Sequencer } from "./sequencer.ts";
  * the lock and runs in the background; a refusal becomes the API's SequencerError("Locked").
  */
 export function apiSequencer(sequencer: Sequencer): ApiSequencer {
-  const start = async (kind: ShutdownKind) => {
+  const start = async (kind: ShutdownKind, reset?: ResetRun) => {
     try {
-      await sequencer.start(kind);
+      await sequencer.start(kind, reset === undefined ? {} : { reset });
     } catch (err) {
       if (err instanceof SequenceLockedError) throw new SequencerError("Locked", err.message);
       throw err;
@@ -19,5 +19,6 @@ export function apiSequencer(sequencer: Sequencer): ApiSequencer {
   return {
     reboot: () => start("reboot"),
     shutdown: () => start("shutdown"),
+    reset: (run) => start("reset", run),
   };
 }

@@ -14,6 +14,8 @@ import { realInstallWorld } from "../install/install-world.ts";
 import { type InstallPlan, installMachine } from "../install/machine-install.ts";
 import { findNodePartitions } from "../install/partitions.ts";
 import { nodeSlots } from "../lifecycle/node-slots.ts";
+import { blockDeviceBytes, planReset, wipeTargets, zeroRange } from "../lifecycle/reset.ts";
+import { parentDisk, wipeDisk } from "../lifecycle/wipe-disk.ts";
 import { configureNetwork } from "../network/network-configurator.ts";
 import { parseKernelArgs } from "../node/kernel-args.ts";
 import { setKernelHostname } from "../node/kernel-hostname.ts";
@@ -395,6 +397,56 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     ...(cgroupRoot !== undefined ? { cgroupRoot } : {}),
     releaseVersion: version,
     ...(slots !== undefined ? { slots: slots.changer } : {}),
+    ...(container
+      ? {}
+      : {
+          resets: (req) => {
+            const plan = planReset(req, findNodePartitions());
+            log(
+              `reset requested: wiping ${plan.wiping.join(", ") || "nothing"}; then ${plan.reboot ? "reboot" : "power off"}`,
+            );
+            return {
+              wiping: plan.wiping,
+              run: {
+                graceful: plan.graceful,
+                reboot: plan.reboot,
+                wipe: async (seqLog) => {
+                  const image = await import("@bronze/image");
+                  const run = image.installerToolRunner(() => sys.sync());
+                  await wipeTargets(plan.targets, {
+                    size: (device) => blockDeviceBytes(device),
+                    zero: zeroRange,
+                    mkfs: async (label, device, dir) => {
+                      await run([
+                        "mkfs.ext4",
+                        "-q",
+                        "-F",
+                        "-L",
+                        label,
+                        ...(dir === undefined ? [] : ["-d", dir]),
+                        device,
+                      ]);
+                    },
+                    workDir: join(paths.system, "reset"),
+                    now: () => clock.now(),
+                    log: seqLog,
+                  });
+                },
+              },
+            };
+          },
+          wipeDisk: (device, method) =>
+            wipeDisk(device, method, {
+              systemDisks: () => {
+                const found = findNodePartitions();
+                return [found.state, found.ephemeral]
+                  .filter((p) => p !== undefined)
+                  .map((p) => parentDisk(p.devPath));
+              },
+              mounts: async (disk) => (await import("@bronze/image")).inspectDisk(disk).mounts,
+              log,
+            }),
+        }),
   };
 
   if (container) {

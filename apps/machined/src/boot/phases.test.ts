@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateConfig } from "@bronze/config-schema";
 import { ConfigStore } from "../config/config-store.ts";
 import { fakeSysfs } from "../install/block-devices-fixture.ts";
 import { findNodePartitions, type NodePartitions } from "../install/partitions.ts";
+import { RESET_MARKER_FILE } from "../lifecycle/reset.ts";
 import { parseKernelArgs } from "../node/kernel-args.ts";
 import { type NodePaths, nodePaths } from "../node/node-paths.ts";
 import { chooseHostname } from "../node/node-state.ts";
@@ -139,6 +140,30 @@ describe("installed nodes: the STATE and EPHEMERAL partitions", () => {
       [paths.var, 0],
       [paths.system, 0],
     ]);
+  });
+
+  test("a reset STATE (the marker, no config) waits in maintenance mode even with bronze.config= set", async () => {
+    let fetched = 0;
+    const t = boot(installed, {
+      args: parseKernelArgs("console=ttyS0 slab_nomerge pti=on bronze.config=http://10.0.2.2:1/config"),
+      fetch: () => {
+        fetched++;
+        return Promise.reject(new Error("must not be asked"));
+      },
+    });
+    mkdirSync(paths.state, { recursive: true });
+    writeFileSync(join(paths.state, RESET_MARKER_FILE), '{"resetAt":"2026-12-07T00:00:00.000Z"}');
+    await t.sequencer.boot();
+    expect(t.sequencer.state.mode).toBe("maintenance");
+    expect(fetched).toBe(0);
+    expect(t.lines).toContain(
+      "[boot] acquireConfig: maintenance mode: the node was reset (2026-12-07T00:00:00.000Z); apply a config with osctl apply-config --insecure",
+    );
+    // once a config is stored, the marker does not matter
+    const again = boot(installed);
+    again.store.save(CONTROLPLANE);
+    await again.sequencer.boot();
+    expect(again.sequencer.state.mode).toBe("configured");
   });
 
   test("diskless (no partitions found, or no finder): the tmpfs mounts and unmounts exactly as before", async () => {

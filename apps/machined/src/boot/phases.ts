@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { MachineConfig } from "@bronze/config-schema";
+import type { ResetRun } from "../api/sequencer.ts";
 import type { Clock } from "../clock.ts";
 import {
   type Acquired,
@@ -22,6 +23,7 @@ import {
   STATE_MOUNT_FLAGS,
   STATE_PARTITION,
 } from "../install/partitions.ts";
+import { readResetMarker } from "../lifecycle/reset.ts";
 import { checkHardening, describeRefusal, HardeningError } from "../node/hardening-check.ts";
 import type { KernelArgs, Platform } from "../node/kernel-args.ts";
 import { setKernelHostname } from "../node/kernel-hostname.ts";
@@ -93,8 +95,6 @@ export interface SequenceDeps {
   readonly serviceStartTimeoutMs?: number;
   /** Where machine.kernel.modules are loaded from (`/lib/modules/<release>` of the root). */
   readonly modules?: { readonly fs: ModuleFs; readonly dir: string };
-  /** Reset: erases the node's state (STATE and /var contents). */
-  readonly wipe?: () => Promise<void> | void;
   /**
    * An installed node's STATE and EPHEMERAL partitions (not used in container mode). Absent, or
    * finding none: the diskless mounts (tmpfs /var, the config under /system).
@@ -277,6 +277,14 @@ export function bootPhases(deps: SequenceDeps, state: WritableNodeState): Phase[
       tasks: [
         task("acquireConfig", async ({ log, signal }) => {
           if (stored !== undefined) return;
+          // a reset STATE: the node waits for a config, whatever its kernel arguments name
+          const resetAt = isContainer(deps) ? undefined : readResetMarker(deps.paths.state);
+          if (resetAt !== undefined) {
+            const reason = `the node was reset (${resetAt})`;
+            recordAcquired(state, { mode: "maintenance", reason });
+            log(`maintenance mode: ${reason}; apply a config with osctl apply-config --insecure`);
+            return;
+          }
           const url = deps.configUrl ?? deps.args.bronze.config;
           const acquired = await downloadConfig({
             store: deps.store,
@@ -519,14 +527,17 @@ function unmount(sys: Sys, target: string, log: (line: string) => void): void {
 }
 
 /** Reboot, shutdown and reset: stop services (reverse dependency order), sync, unmount, reboot. */
-export function shutdownPhases(deps: SequenceDeps, kind: ShutdownKind): Phase[] {
+export function shutdownPhases(deps: SequenceDeps, kind: ShutdownKind, reset?: ResetRun): Phase[] {
   const { sys, supervisor } = deps;
+  /** Unmounted by the reset's wipe already (the unmount phase skips them). */
+  const unmounted = new Set<string>();
   const phases: Phase[] = [
     {
       name: "stopServices",
       tasks: [
         task("stopAllServices", async ({ log }) => {
-          await supervisor.stopAll();
+          // a reset that is not graceful kills the services at once
+          await supervisor.stopAll(reset !== undefined && !reset.graceful ? { graceMs: 0 } : {});
           supervisor.close();
           log(`stopped ${supervisor.ids().length} service(s)`);
         }),
@@ -538,8 +549,18 @@ export function shutdownPhases(deps: SequenceDeps, kind: ShutdownKind): Phase[] 
       name: "reset",
       tasks: [
         task("wipeState", async ({ log }) => {
-          if (deps.wipe === undefined) throw new Error("reset is not available on this node");
-          await deps.wipe();
+          if (reset === undefined) throw new Error("reset: nothing says what to wipe");
+          sys.sync();
+          // STATE and /var must not be mounted while they are zeroed
+          for (const target of [...(partitionMounts.get(deps) ?? []), deps.paths.var]) {
+            try {
+              unmount(sys, target, log);
+              unmounted.add(target);
+            } catch (err) {
+              log(`cannot unmount ${target}: ${(err as Error).message}`);
+            }
+          }
+          await reset.wipe(log);
           log("node state erased");
         }),
       ],
@@ -566,6 +587,7 @@ export function shutdownPhases(deps: SequenceDeps, kind: ShutdownKind): Phase[] 
           const problems: string[] = [];
           const partitions = partitionMounts.get(deps) ?? [];
           for (const target of [...partitions, deps.paths.var, deps.paths.system]) {
+            if (unmounted.has(target)) continue;
             try {
               unmount(sys, target, log);
             } catch (err) {
@@ -582,7 +604,8 @@ export function shutdownPhases(deps: SequenceDeps, kind: ShutdownKind): Phase[] 
       name: "reboot",
       tasks: [
         task("reboot", ({ log }) => {
-          const cmd = rebootCommand(kind, deps.args);
+          const cmd =
+            kind === "reset" && reset?.reboot === false ? "poweroff" : rebootCommand(kind, deps.args);
           log(`reboot(${cmd})`);
           sys.reboot(cmd);
         }),

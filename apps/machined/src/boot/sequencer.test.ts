@@ -402,13 +402,30 @@ describe("shutdown, reboot, reset", () => {
     ]);
   });
 
-  test("reset wipes the state before rebooting", async () => {
+  test("reset unmounts /var, wipes, then reboots; without reboot it powers off", async () => {
     const order: string[] = [];
-    const t = setup({ wipe: () => void order.push("wipe") });
+    const t = setup();
     await t.sequencer.boot();
-    await t.sequencer.reset();
-    expect(order).toEqual(["wipe"]);
+    await t.sequencer.reset({
+      reset: {
+        graceful: true,
+        reboot: true,
+        wipe: async () => {
+          order.push(`wipe after ${JSON.stringify(t.sys.callsOf("umount2"))}`);
+        },
+      },
+    });
+    expect(order).toEqual([`wipe after ${JSON.stringify([[paths.var, 0]])}`]);
+    // /var is not unmounted twice
+    expect(t.sys.callsOf("umount2")).toEqual([
+      [paths.var, 0],
+      [paths.system, 0],
+    ]);
     expect(t.sys.rebooted).toBe("restart");
+    const off = setup();
+    await off.sequencer.boot();
+    await off.sequencer.reset({ reset: { graceful: false, reboot: false, wipe: async () => {} } });
+    expect(off.sys.rebooted).toBe("poweroff");
     const tasks = t.sequencer.events.filter(
       (e) => e.sequence === "reset" && e.task && e.state === "finished",
     );

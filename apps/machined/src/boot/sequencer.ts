@@ -1,3 +1,4 @@
+import type { ResetRun } from "../api/sequencer.ts";
 import { newNodeState, type WritableNodeState } from "../node/node-state.ts";
 import {
   bootPhases,
@@ -29,6 +30,8 @@ export interface ShutdownOptions {
    * and power events, which must win.
    */
   readonly force?: boolean;
+  /** A reset's stop, wipe and end (the API's Reset). */
+  readonly reset?: ResetRun;
 }
 
 /**
@@ -116,10 +119,10 @@ export class Sequencer {
    * out): resolves once the sequence holds the lock, throws SequenceLockedError at once when another
    * one runs. The sequence's own failure is logged.
    */
-  async start(kind: ShutdownKind): Promise<void> {
+  async start(kind: ShutdownKind, options: ShutdownOptions = {}): Promise<void> {
     const running = this.#lock.running;
     if (running !== undefined) throw new SequenceLockedError(kind, running);
-    void this.#shutdown(kind, {}).catch((err) => {
+    void this.#shutdown(kind, options).catch((err) => {
       this.#deps.log(`[${kind}] ${err instanceof Error ? err.message : String(err)}`);
     });
   }
@@ -144,6 +147,6 @@ export class Sequencer {
         this.#lock.forceRelease();
       }
     }
-    return this.#run(kind, () => shutdownPhases(this.#deps, kind));
+    return this.#run(kind, () => shutdownPhases(this.#deps, kind, options.reset));
   }
 }

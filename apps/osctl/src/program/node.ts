@@ -1,6 +1,7 @@
 // The node commands: they call the nodes' API through apid (`-e`, `-n`, `--timeout`), one group of
 // registrations per commands/ module.
 import type { Command } from "commander";
+import { usageError } from "../cli-error.ts";
 import {
   parseApplyMode,
   parseCount,
@@ -24,6 +25,7 @@ export function addNodeCommands(program: Command, io: Io, setExitCode: ExitCodeS
   addMachineConfigCommands(program, io, setExitCode);
   addPowerCommands(program, io, setExitCode);
   addSlotCommands(program, io, setExitCode);
+  addResetCommands(program, io, setExitCode);
 }
 
 /** `version`: the client's and each node's. */
@@ -253,6 +255,52 @@ function addSlotCommands(program: Command, io: Io, setExitCode: ExitCodeSink): v
       const { rollback } = await loadCommand("upgrade");
       setExitCode(await rollback(options, nodeGlobals(cmd, io), io));
     });
+}
+
+/** `reset`, `wipe disk`. */
+function addResetCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
+  program
+    .command("reset")
+    .description("wipe the node's state (STATE: config and keys; EPHEMERAL: /var), then power off or reboot")
+    .option(
+      "--graceful <bool>",
+      "stop the services with their grace period first (false: kill them at once)",
+      (v: string) => parseGraceful(v),
+      true,
+    )
+    .option(
+      "--reboot",
+      "reboot afterwards (default: power off); a wiped STATE comes back in maintenance mode",
+      false,
+    )
+    .option(
+      "--system-labels-to-wipe <labels>",
+      "only these system partitions, comma-separated: STATE, EPHEMERAL (repeatable)",
+      collect(false),
+      [],
+    )
+    .option("--wipe-mode <mode>", "all, system-disk or user-disks", "all")
+    .action(async (options, cmd: Command) => {
+      const { reset } = await loadCommand("reset");
+      setExitCode(await reset(options, nodeGlobals(cmd, io), io));
+    });
+  program
+    .command("wipe")
+    .description("erase disks")
+    .command("disk <device>")
+    .description("erase a disk that is not the system disk and has nothing mounted")
+    .option("--method <method>", "fast (signatures, first and last MiB) or zeroes (every byte)", "fast")
+    .action(async (device: string, options, cmd: Command) => {
+      const { wipeDisk } = await loadCommand("reset");
+      setExitCode(await wipeDisk(device, options, nodeGlobals(cmd, io), io));
+    });
+}
+
+/** `--graceful=false`. */
+function parseGraceful(value: string): boolean {
+  if (/^(true|yes|1)$/i.test(value)) return true;
+  if (/^(false|no|0)$/i.test(value)) return false;
+  throw usageError(`--graceful: "${value}" is not true or false`);
 }
 
 /** `reboot`, `shutdown`. */

@@ -1,6 +1,8 @@
 import { afterAll, expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { ResetError } from "../../lifecycle/reset.ts";
 import { SlotChangeError } from "../../lifecycle/slot-change.ts";
+import { WipeDiskError } from "../../lifecycle/wipe-disk.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
 import type { SlotChanges } from "./lifecycle.ts";
 
@@ -23,7 +25,27 @@ const slots: SlotChanges = {
     lastUpgrade: "upgrade to 2.0.0 (slot B) committed",
   }),
 };
-const f = makeFixture({ slots, releaseVersion: "1.0.0" });
+let planned: unknown[] = [];
+const f = makeFixture({
+  slots,
+  releaseVersion: "1.0.0",
+  resets: (req) => {
+    planned.push({ labels: req.systemLabelsToWipe, mode: req.wipeMode });
+    if (req.wipeMode === "bad")
+      throw new ResetError(
+        "InvalidArgument",
+        '--wipe-mode "bad": expected one of all, system-disk, user-disks',
+      );
+    return {
+      wiping: ["STATE (/dev/vda6)"],
+      run: { graceful: req.graceful, reboot: req.reboot, wipe: async () => {} },
+    };
+  },
+  wipeDisk: async (device) => {
+    if (device === "/dev/vda") throw new WipeDiskError("FailedPrecondition", "/dev/vda is the system disk");
+    return 2048;
+  },
+});
 const none = makeFixture();
 afterAll(() => {
   f.cleanup();
@@ -71,4 +93,37 @@ test("refusals keep their code and reason; readers and operators may not upgrade
   expect(noSlots?.code).toBe(Code.FailedPrecondition);
   expect(noSlots?.rawMessage).toContain("this node has no boot slots");
   expect((await none.client("os:reader").version({})).bootedSlot).toBe("");
+});
+
+test("Reset plans the wipe, then starts the reset sequence; bad input changes nothing; WipeDisk answers the bytes", async () => {
+  planned = [];
+  const admin = f.client("os:admin");
+  expect(
+    (await admin.reset({ graceful: false, reboot: true, systemLabelsToWipe: ["STATE"], wipeMode: "all" }))
+      .wiping,
+  ).toEqual(["STATE (/dev/vda6)"]);
+  expect(f.sequencer.calls).toContain("reset graceful=false reboot=true");
+  const calls = f.sequencer.calls.length;
+  const bad = await failure(admin.reset({ wipeMode: "bad" }));
+  expect([bad?.code, bad?.rawMessage]).toEqual([
+    Code.InvalidArgument,
+    '--wipe-mode "bad": expected one of all, system-disk, user-disks',
+  ]);
+  expect(f.sequencer.calls).toHaveLength(calls);
+  f.sequencer.locked = "upgrade";
+  expect((await failure(admin.reset({})))?.code).toBe(Code.FailedPrecondition);
+  f.sequencer.locked = undefined;
+  expect((await failure(f.client("os:operator").reset({})))?.code).toBe(Code.PermissionDenied);
+  expect((await admin.wipeDisk({ device: "/dev/vdb" })).bytesZeroed).toBe(2048n);
+  const system = await failure(admin.wipeDisk({ device: "/dev/vda" }));
+  expect([system?.code, system?.rawMessage]).toEqual([
+    Code.FailedPrecondition,
+    "/dev/vda is the system disk",
+  ]);
+  expect((await failure(none.client("os:admin").reset({})))?.rawMessage).toContain(
+    "container mode has no disk to wipe",
+  );
+  expect((await failure(f.client("os:reader").wipeDisk({ device: "/dev/vdb" })))?.code).toBe(
+    Code.PermissionDenied,
+  );
 });

@@ -1,12 +1,23 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { ResetError, type ResetRequestInput } from "../../lifecycle/reset.ts";
 import { SlotChangeError, type SlotChanger } from "../../lifecycle/slot-change.ts";
+import { WipeDiskError } from "../../lifecycle/wipe-disk.ts";
+import { toConnectError } from "../api-errors.ts";
+import type { ResetRun, Sequencer } from "../sequencer.ts";
 import type { MachineServiceImpl } from "./handler-types.ts";
 
 /** What Upgrade and Rollback need (lifecycle/slot-change.ts); absent in container mode. */
 export type SlotChanges = Pick<SlotChanger, "upgrade" | "rollback" | "describe">;
 
+/** What a reset request will wipe, and the run the reset sequence carries out (lifecycle/reset.ts). */
+export type ResetPlanner = (req: ResetRequestInput) => {
+  readonly wiping: readonly string[];
+  readonly run: ResetRun;
+};
+
 function toConnect(err: unknown): ConnectError {
-  if (err instanceof SlotChangeError) return new ConnectError(err.message, Code[err.code]);
+  if (err instanceof SlotChangeError || err instanceof ResetError || err instanceof WipeDiskError)
+    return new ConnectError(err.message, Code[err.code]);
   return ConnectError.from(err, Code.Internal);
 }
 
@@ -16,12 +27,50 @@ const noSlots = (what: string) =>
     Code.FailedPrecondition,
   );
 
-/** Upgrade and Rollback (docs/design.md, "Upgrades"). */
+/** Upgrade, Rollback, Reset and WipeDisk (docs/design.md, "Lifecycle"). */
 export function lifecycleHandlers(
   slots: SlotChanges | undefined,
   installing: () => boolean = () => false,
-): Pick<MachineServiceImpl, "upgrade" | "rollback"> {
+  reset?: {
+    planner: ResetPlanner | undefined;
+    sequencer: Sequencer;
+    wipeDisk: ((device: string, method: string) => Promise<number>) | undefined;
+  },
+): Pick<MachineServiceImpl, "upgrade" | "rollback" | "reset" | "wipeDisk"> {
   return {
+    reset: async (req) => {
+      if (reset?.planner === undefined)
+        throw new ConnectError(
+          "reset refused: container mode has no disk to wipe (stop the container instead)",
+          Code.FailedPrecondition,
+        );
+      if (installing())
+        throw new ConnectError("reset refused: an install is writing the disk", Code.FailedPrecondition);
+      let plan: ReturnType<ResetPlanner>;
+      try {
+        plan = reset.planner(req);
+      } catch (err) {
+        throw toConnect(err);
+      }
+      try {
+        await reset.sequencer.reset(plan.run);
+      } catch (err) {
+        throw toConnectError(err, "reset refused");
+      }
+      return { wiping: [...plan.wiping] };
+    },
+    wipeDisk: async (req) => {
+      if (reset?.wipeDisk === undefined)
+        throw new ConnectError(
+          "wipe disk refused: container mode has no disks of its own",
+          Code.FailedPrecondition,
+        );
+      try {
+        return { bytesZeroed: BigInt(await reset.wipeDisk(req.device, req.method)) };
+      } catch (err) {
+        throw toConnect(err);
+      }
+    },
     upgrade: async (req, ctx) => {
       if (slots === undefined) throw noSlots("upgrade");
       if (installing())

@@ -22,7 +22,6 @@ async function code(p: Promise<unknown> | AsyncIterable<unknown>): Promise<[Code
 
 test("methods of later issues say Unimplemented with a reason, never fake data", async () => {
   const calls: [string, Promise<unknown> | AsyncIterable<unknown>][] = [
-    ["Reset", admin.reset({})],
     ["Bootstrap", admin.bootstrap({})],
     ["EtcdMembers", admin.etcdMembers({})],
     ["EtcdSnapshot", admin.etcdSnapshot({})],

@@ -1,14 +1,11 @@
 import { unimplemented } from "../api-errors.ts";
 import type { MachineServiceImpl } from "./handler-types.ts";
 
-type Pending = "reset" | "bootstrap" | "etcdMembers" | "etcdSnapshot" | "kubeconfig";
+type Pending = "bootstrap" | "etcdMembers" | "etcdSnapshot" | "kubeconfig";
 
 /** Methods of the API that later issues implement: they say so (Unimplemented), never fake data. */
 export function unimplementedHandlers(): Pick<MachineServiceImpl, Pending> {
   return {
-    reset: () => {
-      throw unimplemented("Reset", "wiping the node is not supported yet");
-    },
     bootstrap: () => {
       throw unimplemented("Bootstrap", "etcd is not managed yet");
     },

@@ -17,7 +17,7 @@ import { authorize } from "../authorize.ts";
 import type { MachineApiContext } from "../context.ts";
 import type { KmsgReader, KmsgSource } from "../kmsg/kmsg-source.ts";
 import { createMachineService } from "../machine-service.ts";
-import { type Sequencer, SequencerError } from "../sequencer.ts";
+import { type ResetRun, type Sequencer, SequencerError } from "../sequencer.ts";
 
 /** A kernel log whose records the test appends; every open() reads from the start. */
 export class FakeKmsg implements KmsgSource {
@@ -52,6 +52,10 @@ export class FakeSequencer implements Sequencer {
 
   async shutdown(): Promise<void> {
     this.#run("shutdown");
+  }
+
+  async reset(run: ResetRun): Promise<void> {
+    this.#run(`reset graceful=${run.graceful} reboot=${run.reboot}`);
   }
 
   #run(name: string): void {

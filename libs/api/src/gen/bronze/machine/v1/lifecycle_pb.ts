@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bronze/machine/v1/lifecycle.proto.
  */
 export const file_bronze_machine_v1_lifecycle: GenFile = /*@__PURE__*/
-  fileDesc("CiFicm9uemUvbWFjaGluZS92MS9saWZlY3ljbGUucHJvdG8SEWJyb256ZS5tYWNoaW5lLnYxIg8KDVJlYm9vdFJlcXVlc3QiEAoOUmVib290UmVzcG9uc2UiIAoPU2h1dGRvd25SZXF1ZXN0Eg0KBWZvcmNlGAEgASgIIhIKEFNodXRkb3duUmVzcG9uc2UiMAoMUmVzZXRSZXF1ZXN0EhAKCGdyYWNlZnVsGAEgASgIEg4KBnJlYm9vdBgCIAEoCCIPCg1SZXNldFJlc3BvbnNlIj0KDlVwZ3JhZGVSZXF1ZXN0Eg0KBWltYWdlGAEgASgJEg0KBXN0YWdlGAIgASgIEg0KBWZvcmNlGAMgASgIIj0KD1VwZ3JhZGVSZXNwb25zZRILCgNhY2sYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIMCgRzbG90GAMgASgJIhEKD1JvbGxiYWNrUmVxdWVzdCIxChBSb2xsYmFja1Jlc3BvbnNlEgwKBHNsb3QYASABKAkSDwoHdmVyc2lvbhgCIAEoCWIGcHJvdG8z");
+  fileDesc("CiFicm9uemUvbWFjaGluZS92MS9saWZlY3ljbGUucHJvdG8SEWJyb256ZS5tYWNoaW5lLnYxIg8KDVJlYm9vdFJlcXVlc3QiEAoOUmVib290UmVzcG9uc2UiIAoPU2h1dGRvd25SZXF1ZXN0Eg0KBWZvcmNlGAEgASgIIhIKEFNodXRkb3duUmVzcG9uc2UiYgoMUmVzZXRSZXF1ZXN0EhAKCGdyYWNlZnVsGAEgASgIEg4KBnJlYm9vdBgCIAEoCBIdChVzeXN0ZW1fbGFiZWxzX3RvX3dpcGUYAyADKAkSEQoJd2lwZV9tb2RlGAQgASgJIh8KDVJlc2V0UmVzcG9uc2USDgoGd2lwaW5nGAEgAygJIjEKD1dpcGVEaXNrUmVxdWVzdBIOCgZkZXZpY2UYASABKAkSDgoGbWV0aG9kGAIgASgJIigKEFdpcGVEaXNrUmVzcG9uc2USFAoMYnl0ZXNfemVyb2VkGAEgASgEIj0KDlVwZ3JhZGVSZXF1ZXN0Eg0KBWltYWdlGAEgASgJEg0KBXN0YWdlGAIgASgIEg0KBWZvcmNlGAMgASgIIj0KD1VwZ3JhZGVSZXNwb25zZRILCgNhY2sYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIMCgRzbG90GAMgASgJIhEKD1JvbGxiYWNrUmVxdWVzdCIxChBSb2xsYmFja1Jlc3BvbnNlEgwKBHNsb3QYASABKAkSDwoHdmVyc2lvbhgCIAEoCWIGcHJvdG8z");
 
 /**
  * @generated from message bronze.machine.v1.RebootRequest
@@ -75,18 +75,35 @@ export const ShutdownResponseSchema: GenMessage<ShutdownResponse> = /*@__PURE__*
  */
 export type ResetRequest = Message<"bronze.machine.v1.ResetRequest"> & {
   /**
-   * Leave etcd (and drain) before wiping.
+   * Stop the services with their usual grace (and, once etcd runs, leave it) before wiping; without
+   * it the services are killed at once.
    *
    * @generated from field: bool graceful = 1;
    */
   graceful: boolean;
 
   /**
-   * Reboot after resetting (instead of halting).
+   * Reboot after resetting (instead of powering off).
    *
    * @generated from field: bool reboot = 2;
    */
   reboot: boolean;
+
+  /**
+   * The system disk's partitions to wipe, by label: STATE (the config and keys), EPHEMERAL (/var).
+   * Empty: as the wipe mode says.
+   *
+   * @generated from field: repeated string system_labels_to_wipe = 3;
+   */
+  systemLabelsToWipe: string[];
+
+  /**
+   * "all" (default: the system disk's STATE and EPHEMERAL, and the user disks), "system-disk", or
+   * "user-disks".
+   *
+   * @generated from field: string wipe_mode = 4;
+   */
+  wipeMode: string;
 };
 
 /**
@@ -100,6 +117,12 @@ export const ResetRequestSchema: GenMessage<ResetRequest> = /*@__PURE__*/
  * @generated from message bronze.machine.v1.ResetResponse
  */
 export type ResetResponse = Message<"bronze.machine.v1.ResetResponse"> & {
+  /**
+   * What will be wiped, e.g. ["STATE (/dev/vda6)", "EPHEMERAL (/dev/vda7)"].
+   *
+   * @generated from field: repeated string wiping = 1;
+   */
+  wiping: string[];
 };
 
 /**
@@ -108,6 +131,49 @@ export type ResetResponse = Message<"bronze.machine.v1.ResetResponse"> & {
  */
 export const ResetResponseSchema: GenMessage<ResetResponse> = /*@__PURE__*/
   messageDesc(file_bronze_machine_v1_lifecycle, 5);
+
+/**
+ * @generated from message bronze.machine.v1.WipeDiskRequest
+ */
+export type WipeDiskRequest = Message<"bronze.machine.v1.WipeDiskRequest"> & {
+  /**
+   * A whole disk that is not the system disk and has nothing mounted, e.g. /dev/vdb.
+   *
+   * @generated from field: string device = 1;
+   */
+  device: string;
+
+  /**
+   * "fast" (default: signatures, the first and last MiB) or "zeroes" (every byte).
+   *
+   * @generated from field: string method = 2;
+   */
+  method: string;
+};
+
+/**
+ * Describes the message bronze.machine.v1.WipeDiskRequest.
+ * Use `create(WipeDiskRequestSchema)` to create a new message.
+ */
+export const WipeDiskRequestSchema: GenMessage<WipeDiskRequest> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_lifecycle, 6);
+
+/**
+ * @generated from message bronze.machine.v1.WipeDiskResponse
+ */
+export type WipeDiskResponse = Message<"bronze.machine.v1.WipeDiskResponse"> & {
+  /**
+   * @generated from field: uint64 bytes_zeroed = 1;
+   */
+  bytesZeroed: bigint;
+};
+
+/**
+ * Describes the message bronze.machine.v1.WipeDiskResponse.
+ * Use `create(WipeDiskResponseSchema)` to create a new message.
+ */
+export const WipeDiskResponseSchema: GenMessage<WipeDiskResponse> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_lifecycle, 7);
 
 /**
  * @generated from message bronze.machine.v1.UpgradeRequest
@@ -141,7 +207,7 @@ export type UpgradeRequest = Message<"bronze.machine.v1.UpgradeRequest"> & {
  * Use `create(UpgradeRequestSchema)` to create a new message.
  */
 export const UpgradeRequestSchema: GenMessage<UpgradeRequest> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_lifecycle, 6);
+  messageDesc(file_bronze_machine_v1_lifecycle, 8);
 
 /**
  * @generated from message bronze.machine.v1.UpgradeResponse
@@ -172,7 +238,7 @@ export type UpgradeResponse = Message<"bronze.machine.v1.UpgradeResponse"> & {
  * Use `create(UpgradeResponseSchema)` to create a new message.
  */
 export const UpgradeResponseSchema: GenMessage<UpgradeResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_lifecycle, 7);
+  messageDesc(file_bronze_machine_v1_lifecycle, 9);
 
 /**
  * @generated from message bronze.machine.v1.RollbackRequest
@@ -185,7 +251,7 @@ export type RollbackRequest = Message<"bronze.machine.v1.RollbackRequest"> & {
  * Use `create(RollbackRequestSchema)` to create a new message.
  */
 export const RollbackRequestSchema: GenMessage<RollbackRequest> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_lifecycle, 8);
+  messageDesc(file_bronze_machine_v1_lifecycle, 10);
 
 /**
  * @generated from message bronze.machine.v1.RollbackResponse
@@ -209,5 +275,5 @@ export type RollbackResponse = Message<"bronze.machine.v1.RollbackResponse"> & {
  * Use `create(RollbackResponseSchema)` to create a new message.
  */
 export const RollbackResponseSchema: GenMessage<RollbackResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_lifecycle, 9);
+  messageDesc(file_bronze_machine_v1_lifecycle, 11);
 
