@@ -170,6 +170,22 @@ test("disk boot: the node's own disk on virtio, booted first; no kernel, no iPXE
   expect(after("-drive")).toEqual(["file=/s/a,,b/disk.raw,format=raw,if=virtio"]);
   expect(after("-boot")).toEqual(["c"]);
   expect(after("-netdev")[0]).toBe("user,id=host,hostfwd=tcp:127.0.0.1:4001-:50000");
+  // extra disks come after the boot disk: /dev/vdb, /dev/vdc in the guest
+  const withExtra = qemuArgv({
+    plan,
+    node,
+    boot: { method: "disk", disk: "/s/disk.raw" },
+    configPort: 4100,
+    accelerators: ["tcg"],
+    serialLog: "/s/serial.log",
+    pidFile: "/s/qemu.pid",
+    extraDisks: ["/s/extra-disk-1.raw", "/s/extra-disk-2.raw"],
+  });
+  expect(withExtra.filter((_, i) => withExtra[i - 1] === "-drive")).toEqual([
+    "file=/s/disk.raw,format=raw,if=virtio",
+    "file=/s/extra-disk-1.raw,format=raw,if=virtio",
+    "file=/s/extra-disk-2.raw,format=raw,if=virtio",
+  ]);
 });
 
 test("the node patch gives a valid config: hostname, DHCP on eth0, static address on eth1", async () => {

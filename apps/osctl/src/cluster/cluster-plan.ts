@@ -167,6 +167,8 @@ export interface QemuArgvInput {
   accelerators: string[];
   serialLog: string;
   pidFile: string;
+  /** Empty disks attached after the boot disk (`--extra-disks`): /dev/vdb... on a disk-booted node. */
+  extraDisks?: readonly string[];
 }
 
 export function qemuArgv(input: QemuArgvInput): string[] {
@@ -198,6 +200,10 @@ export function qemuArgv(input: QemuArgvInput): string[] {
           ]
         : // slirp's DHCP hands the script's URL to the NIC's iPXE ROM as the boot file.
           ["-boot", "n", "-netdev", `${userNet},bootfile=${boot.scriptUrl}`]),
+    ...(input.extraDisks ?? []).flatMap((d) => [
+      "-drive",
+      `file=${d.replaceAll(",", ",,")},format=raw,if=virtio`,
+    ]),
     ...["-device", `virtio-net-pci,netdev=host,mac=${node.mac}`],
     ...["-netdev", `socket,id=cluster,mcast=${plan.multicast}`],
     // No option ROM on the cluster NIC: only the first NIC network-boots.

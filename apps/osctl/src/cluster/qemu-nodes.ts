@@ -1,6 +1,6 @@
 // Starting a local cluster's nodes: one detached QEMU per node, booted from the kernel, over iPXE
 // or from its own disk, each recorded in the cluster's state as soon as it runs.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, ftruncateSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Io } from "../io.ts";
 import type { ClusterAssets } from "./cluster-assets.ts";
@@ -27,6 +27,9 @@ export interface QemuNodesInput {
   disks: Map<string, string>;
   serverPort: number;
   withConfig: boolean;
+  /** Empty disks per node (`--extra-disks`), each `extraDiskMb` MiB (sparse files in the node's directory). */
+  extraDisks?: number;
+  extraDiskMb?: number;
   /** Whether KVM can be used (default: kvmUsable()). */
   kvm?: boolean;
   /** How each QEMU is started (default: detached, in its own process group). */
@@ -51,6 +54,16 @@ export function startQemuNodes(input: QemuNodesInput, state: ClusterState, io: I
     const nodeDir = join(input.dir, node.name);
     mkdirSync(nodeDir, { recursive: true });
     const serialLog = join(nodeDir, "serial.log");
+    const extraDisks = Array.from({ length: input.extraDisks ?? 0 }, (_, i) => {
+      const path = join(nodeDir, `extra-disk-${i + 1}.raw`);
+      const fd = openSync(path, "w");
+      try {
+        ftruncateSync(fd, (input.extraDiskMb ?? 256) * 1024 * 1024);
+      } finally {
+        closeSync(fd);
+      }
+      return path;
+    });
     const argv = qemuArgv({
       plan: input.plan,
       node,
@@ -59,6 +72,7 @@ export function startQemuNodes(input: QemuNodesInput, state: ClusterState, io: I
       accelerators: accel,
       serialLog,
       pidFile: join(nodeDir, "qemu.pid"),
+      extraDisks,
     });
     writeFileSync(join(nodeDir, "qemu.argv"), `${JSON.stringify(argv)}\n`);
     const pid = start(argv, join(nodeDir, "qemu.log"));

@@ -49,6 +49,9 @@ export interface ClusterCreateOptions {
   config: boolean;
   wait: boolean;
   timeout?: number;
+  /** Empty disks per node, and their size in MiB. */
+  extraDisks?: number;
+  extraDiskSize?: number;
 }
 
 /** The cluster's configs: the user's patches through `gen config` (into generated/), read back. */
@@ -123,7 +126,21 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
     `config server on http://127.0.0.1:${serverPort} (guests: http://10.0.2.2:${serverPort}), log ${serverLog}\n`,
   );
 
-  startQemuNodes({ plan, dir: dirs.dir, boot, assets, disks, serverPort, withConfig }, state, io);
+  startQemuNodes(
+    {
+      plan,
+      dir: dirs.dir,
+      boot,
+      assets,
+      disks,
+      serverPort,
+      withConfig,
+      extraDisks: options.extraDisks ?? 0,
+      extraDiskMb: options.extraDiskSize ?? 256,
+    },
+    state,
+    io,
+  );
   const { failed, outcomes }: NodesOutcome = options.wait
     ? await waitForNodes(
         state,

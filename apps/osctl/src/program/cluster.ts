@@ -27,6 +27,18 @@ export function addClusterCommands(program: Command, io: Io, setExitCode: ExitCo
       512,
     )
     .option("--cpus <n>", "vCPUs per node", parseInteger("--cpus"), 1)
+    .option(
+      "--extra-disks <n>",
+      "empty disks per node besides its boot disk",
+      parseInteger("--extra-disks"),
+      0,
+    )
+    .option(
+      "--extra-disk-size <mb>",
+      "size of each extra disk in MiB",
+      parseInteger("--extra-disk-size"),
+      256,
+    )
     .option("--assets <dir>", "the image's artifacts (bun image/src/main.ts build --profile qemu)", "_out")
     .option("--config-patch <patch>", "patch for every node's config (repeatable)", collect(false), [])
     .option(
