@@ -7,10 +7,17 @@
 // - an upgrade to a build whose init exits at start (a STAND-IN binary, not Bronze): the kernel panics,
 //   panic=10 restarts it, GRUB boots the committed slot; version and events say it rolled back, and why;
 // - an upgrade to a build that hangs (a STAND-IN): softdog resets the node after its margin, same end;
-// - refusals: rollback to a slot that never booted healthy; upgrade from a URL that is not one.
+// - refusals: rollback to a slot that never booted healthy; upgrade from a URL that is not one;
+// - wipe disk of the extra disk (the system disk refused);
+// - reset of EPHEMERAL only (the node comes back with its config), then a reset of everything without
+//   grace: the node comes back in maintenance mode, and the old config's keys are nowhere on its disk.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { closeSync, openSync, readSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { eventually, waitFor } from "@bronze/testing";
+import { parse } from "yaml";
 import { Steps } from "./src/steps.ts";
-import { UpgradeCluster } from "./src/upgrade-cluster.ts";
+import { fileContains, UpgradeCluster } from "./src/upgrade-cluster.ts";
 
 const cluster = new UpgradeCluster("e2e-upgrade");
 const steps = new Steps(test);
@@ -145,8 +152,13 @@ steps.test(
   900_000,
 );
 
+const REFUSALS =
+  "refusals: rollback to a slot that never booted healthy, an upgrade from something that is not a URL";
+const WIPE = "wipe disk erases the extra disk and refuses the system disk";
+const RESET_EPHEMERAL = "reset of EPHEMERAL reboots with /var fresh and the config kept";
+
 steps.test(
-  "refusals: rollback to a slot that never booted healthy, an upgrade from something that is not a URL",
+  REFUSALS,
   [HANGS],
   async () => {
     const rollback = await cluster.node(["rollback"], 120_000);
@@ -160,4 +172,101 @@ steps.test(
     expect((await cluster.version()).tag).toBe("0.2.0-e2e");
   },
   300_000,
+);
+
+/** How many times machined started, from the serial log. */
+async function machinedStarts(): Promise<number> {
+  return ((await Bun.file(cluster.serialLog).text()).match(/machined: starting \(pid 1/g) ?? []).length;
+}
+
+steps.test(
+  WIPE,
+  [CREATE],
+  async () => {
+    const extra = join(cluster.nodeDir, "extra-disk-1.raw");
+    const size = 64 * 1024 * 1024;
+    const pattern = Buffer.alloc(1024 * 1024, "bronze-test-data ");
+    const fd = openSync(extra, "r+");
+    try {
+      writeSync(fd, pattern, 0, pattern.length, 0);
+      writeSync(fd, pattern, 0, pattern.length, size - pattern.length);
+    } finally {
+      closeSync(fd);
+    }
+    const wiped = await cluster.node(["wipe", "disk", "/dev/vdb"], 180_000);
+    if (wiped.code !== 0) throw new Error(explain("wipe disk", wiped));
+    expect(wiped.stdout).toContain("/dev/vdb wiped (2097152 bytes zeroed)");
+    const head = Buffer.alloc(1024 * 1024);
+    const tail = Buffer.alloc(1024 * 1024);
+    const check = openSync(extra, "r");
+    try {
+      readSync(check, head, 0, head.length, 0);
+      readSync(check, tail, 0, tail.length, size - tail.length);
+    } finally {
+      closeSync(check);
+    }
+    expect(head.every((b) => b === 0) && tail.every((b) => b === 0)).toBe(true);
+    const system = await cluster.node(["wipe", "disk", "/dev/vda"], 120_000);
+    expect(system.code).toBe(1);
+    expect(system.stderr).toContain("/dev/vda is the system disk (the boot slots, STATE and EPHEMERAL)");
+  },
+  300_000,
+);
+
+steps.test(
+  RESET_EPHEMERAL,
+  [REFUSALS, WIPE],
+  async () => {
+    const before = await machinedStarts();
+    const r = await cluster.node(["reset", "--system-labels-to-wipe", "EPHEMERAL", "--reboot"], 120_000);
+    if (r.code !== 0) throw new Error(explain("reset", r));
+    expect(r.stderr).toContain(
+      "resetting: wiping EPHEMERAL (/dev/vda7), no user disks (the machine config names none), then rebooting",
+    );
+    await eventually(
+      "machined starts again after the reset",
+      async () => (await machinedStarts()) > before,
+      600_000,
+      2000,
+    );
+    // back with its config (mTLS answers), its slots untouched
+    const v = await waitFor(() => cluster.version().catch(() => undefined), {
+      what: "the node answers over mTLS after the reset",
+      timeoutMs: 600_000,
+      intervalMs: 3000,
+    });
+    expect([v.tag, v.slot]).toEqual(["0.2.0-e2e", "B"]);
+    const serial = await Bun.file(cluster.serialLog).text();
+    expect(serial).toMatch(/reset: EPHEMERAL \(\/dev\/vda7\): \d+ MiB zeroed, new filesystem/);
+    expect(serial).not.toMatch(/reset: STATE/);
+  },
+  900_000,
+);
+
+steps.test(
+  "reset without grace of everything: maintenance mode, and the old config's keys are gone from the disk",
+  [RESET_EPHEMERAL],
+  async () => {
+    // a secret of the node's config, as STATE holds it (the OS CA's key): on the disk before the reset
+    const secret = Buffer.from(String(parse(cluster.config()).machine.ca.key).slice(0, 64));
+    const disk = join(cluster.nodeDir, "disk.raw");
+    expect(await fileContains(disk, secret)).toBe(true);
+    const before = await machinedStarts();
+    const r = await cluster.node(["reset", "--graceful=false", "--reboot"], 120_000);
+    if (r.code !== 0) throw new Error(explain("reset", r));
+    expect(r.stderr).toContain("wiping STATE (/dev/vda6), EPHEMERAL (/dev/vda7)");
+    await eventually(
+      "the node comes back in maintenance mode",
+      async () =>
+        (await machinedStarts()) > before &&
+        (await Bun.file(cluster.serialLog).text()).includes("maintenance mode: the node was reset ("),
+      600_000,
+      2000,
+    );
+    expect(await fileContains(disk, secret)).toBe(false);
+    // the kernel arguments still name the config URL: the reset marker kept the node from using it
+    const serial = await Bun.file(cluster.serialLog).text();
+    expect(serial.slice(serial.lastIndexOf("machined: starting"))).not.toContain("config: downloading");
+  },
+  900_000,
 );

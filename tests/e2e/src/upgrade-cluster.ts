@@ -1,7 +1,7 @@
 // The upgrade test's and bench's fixture: builds of four releases (the one installed, a newer one, and
 // two broken STAND-INS whose init exits at start or hangs), served over HTTP to the guests (slirp's
 // 10.0.2.2 is the host's loopback), and a one-node cluster booted from its own disk (GRUB, A/B slots).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { processesMentioning } from "./qemu-processes.ts";
@@ -35,9 +35,22 @@ export class UpgradeCluster {
     mkdirSync(this.home);
   }
 
+  /** The node's directory in the cluster (its disk, extra disks, serial log). */
+  get nodeDir(): string {
+    return join(this.home, `.osctl/clusters/${this.name}/${this.name}-controlplane-1`);
+  }
+
   /** The node's serial log. */
   get serialLog(): string {
-    return join(this.home, `.osctl/clusters/${this.name}/${this.name}-controlplane-1/serial.log`);
+    return join(this.nodeDir, "serial.log");
+  }
+
+  /** The node's config as the cluster generated it. */
+  config(): string {
+    const dir = join(this.home, `.osctl/clusters/${this.name}/configs`);
+    const file = readdirSync(dir).find((f) => f.endsWith(".yaml"));
+    if (file === undefined) throw new Error(`no config in ${dir}`);
+    return readFileSync(join(dir, file), "utf8");
   }
 
   out(release: ReleaseName): string {
@@ -104,6 +117,7 @@ export class UpgradeCluster {
       [
         ...["--timeout", "15m", "cluster", "create", "--name", this.name],
         ...["--controlplanes", "1", "--workers", "0", "--boot", "disk", "--assets", this.out("installed")],
+        ...["--extra-disks", "1", "--extra-disk-size", "64"],
       ],
       1_000_000,
     );
@@ -144,4 +158,17 @@ function run(argv: string[], cwd: string): void {
   const proc = Bun.spawnSync(argv, { cwd, stdout: "pipe", stderr: "pipe" });
   if (proc.exitCode !== 0)
     throw new Error(`${argv.join(" ")} failed (${proc.exitCode}): ${proc.stderr.toString().slice(-2000)}`);
+}
+
+/** Whether `needle` occurs in the file (read in 16 MiB pieces overlapping by the needle's length). */
+export async function fileContains(path: string, needle: Uint8Array): Promise<boolean> {
+  const file = Bun.file(path);
+  const piece = 16 * 1024 * 1024;
+  for (let at = 0; at < file.size; at += piece) {
+    const bytes = Buffer.from(
+      await file.slice(at, Math.min(file.size, at + piece + needle.length)).arrayBuffer(),
+    );
+    if (bytes.includes(needle)) return true;
+  }
+  return false;
 }
