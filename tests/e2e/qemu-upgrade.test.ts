@@ -16,6 +16,7 @@ import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, waitFor } from "@bronze/testing";
 import { parse } from "yaml";
+import { CUT_PHASES, type CutResult, cutOnce, cutSummary } from "./src/power-cut.ts";
 import { Steps } from "./src/steps.ts";
 import { fileContains, UpgradeCluster } from "./src/upgrade-cluster.ts";
 
@@ -154,6 +155,8 @@ steps.test(
 
 const REFUSALS =
   "refusals: rollback to a slot that never booted healthy, an upgrade from something that is not a URL";
+const CUTS =
+  "power cuts in apply-config, the slot write and a new slot's first boot: the node comes back whole";
 const WIPE = "wipe disk erases the extra disk and refuses the system disk";
 const RESET_EPHEMERAL = "reset of EPHEMERAL reboots with /var fresh and the config kept";
 
@@ -178,6 +181,30 @@ steps.test(
 async function machinedStarts(): Promise<number> {
   return ((await Bun.file(cluster.serialLog).text()).match(/machined: starting \(pid 1/g) ?? []).length;
 }
+
+// One cut per phase here (each costs a boot); `bun run bench:power-cut` pulls the plug 24 times.
+steps.test(
+  CUTS,
+  [REFUSALS],
+  async () => {
+    const results: CutResult[] = [];
+    for (const phase of CUT_PHASES) {
+      const running = (await cluster.version()).tag;
+      const next = running === "0.2.0-e2e" ? "installed" : "newer";
+      results.push(
+        await cutOnce(
+          cluster,
+          phase,
+          { url: cluster.assetsUrl(next), version: next === "newer" ? "0.2.0-e2e" : "0.1.0-e2e" },
+          (line) => console.log(line),
+        ),
+      );
+    }
+    for (const line of cutSummary(results)) console.log(`power cuts: ${line}`);
+    expect(results).toHaveLength(CUT_PHASES.length);
+  },
+  2_400_000,
+);
 
 steps.test(
   WIPE,
@@ -215,8 +242,9 @@ steps.test(
 
 steps.test(
   RESET_EPHEMERAL,
-  [REFUSALS, WIPE],
+  [CUTS, WIPE],
   async () => {
+    const was = await cluster.version();
     const before = await machinedStarts();
     const r = await cluster.node(["reset", "--system-labels-to-wipe", "EPHEMERAL", "--reboot"], 120_000);
     if (r.code !== 0) throw new Error(explain("reset", r));
@@ -235,7 +263,7 @@ steps.test(
       timeoutMs: 600_000,
       intervalMs: 3000,
     });
-    expect([v.tag, v.slot]).toEqual(["0.2.0-e2e", "B"]);
+    expect([v.tag, v.slot]).toEqual([was.tag, was.slot]);
     const serial = await Bun.file(cluster.serialLog).text();
     expect(serial).toMatch(/reset: EPHEMERAL \(\/dev\/vda7\): \d+ MiB zeroed, new filesystem/);
     expect(serial).not.toMatch(/reset: STATE/);
