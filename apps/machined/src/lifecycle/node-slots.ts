@@ -150,7 +150,16 @@ export function nodeSlots(options: NodeSlotsOptions): NodeSlots {
       log,
       seq: boot.seq,
       unhealthy: () => trialProblem(options.statuses()),
-      reboot: options.reboot,
+      // the watchdog stops being fed first: if the reboot sequence cannot run (a boot that hangs holds
+      // its lock) or hangs itself, softdog resets the node within its margin
+      reboot: async () => {
+        watchdog?.abandon();
+        try {
+          await options.reboot();
+        } catch (err) {
+          log(`lifecycle: the reboot was refused (${(err as Error).message}): the watchdog resets the node`);
+        }
+      },
       onCommitted: disarm,
     }).catch((err) => log(`lifecycle: watching the trial failed: ${(err as Error).message}`));
   };

@@ -30,6 +30,20 @@ test("the watchdog is fed at once and then periodically; disarming writes the ma
   expect(calls.filter((c) => c === 'write 7 "\\u0000"').length).toBe(feeds);
 });
 
+test("abandoning stops the feeding and leaves the watchdog armed (no magic close)", async () => {
+  const calls: string[] = [];
+  const wd = feedWatchdog({
+    everyMs: 10,
+    fs: { open: () => 4, write: (_fd, text) => void calls.push(text), close: () => void calls.push("close") },
+  });
+  wd.abandon();
+  const fed = calls.length;
+  await Bun.sleep(35);
+  expect(calls).toHaveLength(fed);
+  expect(calls).not.toContain("V");
+  expect(calls).not.toContain("close");
+});
+
 test("no watchdog device: opening throws (the caller logs that the trial runs unguarded)", () => {
   expect(() => feedWatchdog({ path: "/nonexistent/watchdog" })).toThrow();
 });

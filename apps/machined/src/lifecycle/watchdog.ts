@@ -24,6 +24,8 @@ const REAL_FS: WatchdogFs = {
 export interface FedWatchdog {
   /** Stops feeding and disarms it (the magic close): the slot is committed. */
   disarm(): void;
+  /** Stops feeding and leaves it armed: the node resets within the margin unless it reboots first. */
+  abandon(): void;
 }
 
 /** Opens the watchdog and feeds it every `everyMs`; throws when there is none to open. */
@@ -44,6 +46,9 @@ export function feedWatchdog(
   const timer = setInterval(feed, options.everyMs ?? WATCHDOG_FEED_MS);
   let open = true;
   return {
+    abandon() {
+      clearInterval(timer);
+    },
     disarm() {
       if (!open) return;
       open = false;
