@@ -38,6 +38,7 @@ import {
   mksquashfsArgs,
   type SquashfsOptions,
 } from "./squashfs.ts";
+import { withWorkLock } from "./work-lock.ts";
 import { zstdArgs, zstdCompress } from "./zstd.ts";
 
 export interface BuildOptions {
@@ -132,6 +133,18 @@ export function unpackedLibraryLookup(roots: readonly string[]): LibraryLookup {
 
 /** Builds vmlinuz, initramfs.zst, rootfs.sqsh, cmdline, boot.ipxe, disk.raw and manifest.json into outDir. */
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
+  // one build at a time per work directory (tests build images from parallel processes)
+  mkdirSync(join(options.cacheDir, "work"), { recursive: true });
+  return withWorkLock(
+    join(options.cacheDir, "work", `${options.profile.name}.lock`),
+    () => buildLocked(options),
+    {
+      log: options.log,
+    },
+  );
+}
+
+async function buildLocked(options: BuildOptions): Promise<BuildResult> {
   const { profile, run, outDir } = options;
   const progress = new Progress(STEPS, options.log, options.now);
   const cache = new DebCache(options.cacheDir, run);
