@@ -72,6 +72,7 @@ function setup(
     },
     reboot: async () => {
       reboots++;
+      if (options.rebootRefused) throw new Error("the boot sequence is running");
     },
     report: (m) => f.events.push(m),
     log: (l) => f.lines.push(l),
@@ -187,4 +188,14 @@ test("rollback boots the other slot once when it ever booted healthy, and is ref
   expect(readSlotRecord(f.disk)).toEqual({ seq: 2, committed: "A", trial: "B" });
   expect(loadLedger(f.ledgerPath).last).toMatchObject({ kind: "rollback", toVersion: "0.9.0", seq: 2 });
   expect(reboots()).toBe(1);
+});
+
+test("a refused reboot says the new slot boots at the next one (the request stands)", async () => {
+  const { changer, f } = setup({ rebootRefused: true });
+  const err = await refusal(changer.upgrade({ image: "http://x/v2", stage: false }));
+  expect([err.code, err.message]).toEqual([
+    "FailedPrecondition",
+    "slot B holds 2.0.0 and boots once at the next reboot, but the reboot was refused: the boot sequence is running",
+  ]);
+  expect(readSlotRecord(f.disk)).toEqual({ seq: 2, committed: "A", trial: "B" });
 });

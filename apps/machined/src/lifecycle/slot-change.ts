@@ -126,7 +126,16 @@ export class SlotChanger {
     this.#deps.report(
       `${change.kind} to ${change.toVersion} (slot ${change.slot}) ${stage ? "staged: it boots at the next reboot" : "requested: rebooting into it once"}`,
     );
-    if (!stage) await this.#deps.reboot();
+    if (stage) return;
+    try {
+      await this.#deps.reboot();
+    } catch (err) {
+      throw new SlotChangeError(
+        "FailedPrecondition",
+        `slot ${change.slot} holds ${change.toVersion} and boots once at the next reboot, but the reboot was refused: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
   }
 
   async upgrade(request: { image: string; stage: boolean; signal?: AbortSignal }): Promise<SlotChangeResult> {
