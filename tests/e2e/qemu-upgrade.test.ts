@@ -182,7 +182,7 @@ async function machinedStarts(): Promise<number> {
   return ((await Bun.file(cluster.serialLog).text()).match(/machined: starting \(pid 1/g) ?? []).length;
 }
 
-// One cut per phase here (each costs a boot); `bun run bench:power-cut` pulls the plug 24 times.
+// One cut per phase here (each costs a boot); `bun run bench:power-cut` pulls the plug 20 times.
 steps.test(
   CUTS,
   [REFUSALS],
