@@ -1,7 +1,8 @@
 // `bun run bench:power-cut` (part of `bun run bench`): pulls the plug on a disk-booted QEMU node 20
-// times (BRONZE_CUTS_PER_PHASE, default 5, in each phase (apply-config auto and staged, the slot write of an upgrade, the first boot of
-// the new slot)), and reports how many cuts landed where and that the node came back whole each time:
-// booted, its API answering over mTLS, the old or the new version, the old or the new config.
+// times, BRONZE_CUTS_PER_PHASE (default 5) in each phase: apply-config auto and staged, the slot write
+// of an upgrade, the first boot of the new slot. Reports how many cuts landed where and that the node
+// came back whole each time: booted, its API answering over mTLS, the old or the new version, the old
+// or the new config.
 import { CUT_PHASES, type CutResult, cutOnce, cutSummary } from "../src/power-cut.ts";
 import { UpgradeCluster } from "../src/upgrade-cluster.ts";
 
