@@ -279,6 +279,10 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
         clock,
         fetch: (url, init) => fetch(url, init),
         statuses: () => supervisor.list(),
+        maintenance: () =>
+          sequencer.state.mode === "maintenance"
+            ? (sequencer.state.maintenanceReason ?? "no config")
+            : undefined,
         sync: () => sys.sync(),
         reboot: () => apiSequencer(sequencer).reboot(),
         report: machinedLog.report,

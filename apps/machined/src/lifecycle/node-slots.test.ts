@@ -26,4 +26,11 @@ test("a trial is healthy when containerd and apid run and pass their health chec
   expect(
     trialProblem([status("containerd", "Waiting"), status("apid", "Running", false, "TLS handshake failed")]),
   ).toBe("containerd is Waiting; apid is not healthy (TLS handshake failed)");
+  // a release that cannot read the config runs apid in maintenance mode: not a healthy upgrade
+  expect(
+    trialProblem(
+      [status("containerd", "Running", true), status("apid", "Running", true)],
+      "the stored config is invalid",
+    ),
+  ).toBe("the node is in maintenance mode (the stored config is invalid)");
 });

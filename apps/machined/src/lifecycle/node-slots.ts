@@ -16,9 +16,13 @@ import { disarmWatchdog, type FedWatchdog, feedWatchdog } from "./watchdog.ts";
 /** The services a trial boot must see healthy before its slot is committed (machined is running). */
 export const TRIAL_SERVICES = ["containerd", "apid"] as const;
 
-/** undefined when every trial service is Running and healthy; else what is not, in words. */
-export function trialProblem(statuses: readonly ServiceStatus[]): string | undefined {
-  const problems: string[] = [];
+/**
+ * undefined when the node runs its config (not maintenance mode: a release that cannot read the config
+ * must not be committed) and every trial service is Running and healthy; else what is not, in words.
+ */
+export function trialProblem(statuses: readonly ServiceStatus[], maintenance?: string): string | undefined {
+  const problems: string[] =
+    maintenance === undefined ? [] : [`the node is in maintenance mode (${maintenance})`];
   for (const id of TRIAL_SERVICES) {
     const s = statuses.find((x) => x.id === id);
     if (s === undefined) problems.push(`${id} is not registered`);
@@ -39,6 +43,8 @@ export interface NodeSlotsOptions {
   readonly clock: Clock;
   readonly fetch: FetchFn;
   readonly statuses: () => readonly ServiceStatus[];
+  /** Why the node is in maintenance mode; undefined when it runs its config. */
+  readonly maintenance: () => string | undefined;
   readonly sync: () => void;
   /** The API's reboot sequence (services stopped, filesystems synced). */
   readonly reboot: () => Promise<void>;
@@ -149,7 +155,7 @@ export function nodeSlots(options: NodeSlotsOptions): NodeSlots {
       ...deps,
       log,
       seq: boot.seq,
-      unhealthy: () => trialProblem(options.statuses()),
+      unhealthy: () => trialProblem(options.statuses(), options.maintenance()),
       // the watchdog stops being fed first: if the reboot sequence cannot run (a boot that hangs holds
       // its lock) or hangs itself, softdog resets the node within its margin
       reboot: async () => {
