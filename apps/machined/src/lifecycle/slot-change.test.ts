@@ -36,6 +36,7 @@ function setup(
     bootedSlot?: "A" | "B" | undefined;
     onTrial?: boolean;
     diskless?: boolean;
+    rebootRefused?: boolean;
   } = {},
 ) {
   const f = diskFixture();
