@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${mac}-style variables are literal text here
 import { describe, expect, test } from "bun:test";
-import { GRUB_MODULES, grubConfig, grubEarlyConfig, grubWord } from "./grub-config.ts";
+import { GRUB_MODULES, grubConfig, grubEarlyConfig, grubWord, slotUuidsOf } from "./grub-config.ts";
 
 describe("grub.cfg", () => {
   test("words GRUB would expand or split are single-quoted", () => {
@@ -45,6 +45,9 @@ describe("grub.cfg", () => {
     );
     expect(entries[1]).toContain("search --no-floppy --fs-uuid --set=root bbbb\n");
     expect(entries[1]).toContain("bronze.slot=b");
+    // what each entry searches for, read back
+    expect(slotUuidsOf(cfg)).toEqual({ A: "aaaa", B: "bbbb" });
+    expect(slotUuidsOf("set default=0\n")).toEqual({});
   });
 
   test("the embedded config finds the EFI partition and reads grub.cfg from it", () => {

@@ -98,6 +98,19 @@ export function grubConfig(options: GrubConfigOptions): string {
 }
 
 /**
+ * The filesystem UUID each slot's entry searches for, read back from grub.cfg: what GRUB will look for,
+ * so a slot is rewritten with it even when the slot's old filesystem is gone (a power cut mid-write).
+ */
+export function slotUuidsOf(grubCfg: string): Partial<Record<BootSlot, string>> {
+  const out: Partial<Record<BootSlot, string>> = {};
+  for (const m of grubCfg.matchAll(
+    /menuentry '[^']*' --id bronze-([ab]) \{\n\s*search --no-floppy --fs-uuid --set=root (\S+)\n/g,
+  ))
+    out[(m[1] as string).toUpperCase() as BootSlot] = m[2] as string;
+  return out;
+}
+
+/**
  * The configuration embedded in the GRUB images (BIOS core.img and BOOTX64.EFI): find the EFI
  * partition by its FAT volume id and read grub.cfg from it.
  */

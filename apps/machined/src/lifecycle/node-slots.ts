@@ -104,20 +104,27 @@ export function nodeSlots(options: NodeSlotsOptions): NodeSlots {
     clock: options.clock,
     fetch: options.fetch,
     workDir: options.workDir,
-    async writeSlot(slot, device, dir) {
+    async writeSlot(slot, systemDisk, dir) {
       const image = await import("@bronze/image");
-      const fsUuid = image.readExtUuid(device);
-      if (fsUuid === undefined)
-        throw new Error(`${device} holds no ext4 filesystem (not a BOOT-${slot} partition?)`);
+      const device = systemDisk.boot[slot];
       mkdirSync(options.workDir, { recursive: true, mode: 0o700 });
-      await image.writeBootSlot({
-        slot,
-        device,
-        artifactsDir: dir,
-        fsUuid,
-        workDir: options.workDir,
-        run: image.installerToolRunner(options.sync),
-      });
+      const run = image.installerToolRunner(options.sync);
+      // the UUID GRUB searches for (grub.cfg), not the slot's superblock: a cut mid-write leaves none
+      let fsUuid: string | undefined;
+      if (systemDisk.efi !== undefined) {
+        try {
+          const cfg = await run(["mcopy", "-n", "-i", systemDisk.efi, "::/boot/grub/grub.cfg", "-"], {
+            env: { MTOOLS_SKIP_CHECK: "1" },
+          });
+          fsUuid = image.slotUuidsOf(cfg)[slot];
+        } catch (err) {
+          log(`upgrade: cannot read grub.cfg from ${systemDisk.efi}: ${(err as Error).message}`);
+        }
+      }
+      fsUuid ??= image.readExtUuid(device);
+      if (fsUuid === undefined)
+        throw new Error(`neither grub.cfg nor ${device} says which filesystem UUID slot ${slot} must have`);
+      await image.writeBootSlot({ slot, device, artifactsDir: dir, fsUuid, workDir: options.workDir, run });
     },
     reboot: options.reboot,
     report: options.report,

@@ -66,7 +66,8 @@ function setup(
       return text === undefined ? new Response("no", { status: 404 }) : new Response(text);
     },
     workDir: join(f.dir, "work"),
-    async writeSlot(slot, device, dir) {
+    async writeSlot(slot, disk, dir) {
+      const device = disk.boot[slot];
       const files: Record<string, string> = {};
       for (const name of Object.keys(ASSETS)) files[name] = readFileSync(join(dir, name), "utf8");
       writes.push({ slot, device, files, metaTrial: readSlotRecord(f.disk)?.trial });

@@ -40,7 +40,7 @@ export interface SlotChangeDeps {
   /** Downloads go here (/var: the EPHEMERAL partition). */
   readonly workDir: string;
   /** Writes vmlinuz, initramfs.zst and cmdline from `dir` into the slot's partition, whole. */
-  readonly writeSlot: (slot: Slot, device: string, dir: string) => Promise<void>;
+  readonly writeSlot: (slot: Slot, disk: SystemDisk, dir: string) => Promise<void>;
   readonly reboot: () => Promise<void>;
   readonly report: (message: string) => void;
   readonly log: (line: string) => void;
@@ -181,7 +181,7 @@ export class SlotChanger {
       }
       this.#deps.log(`upgrade: writing ${version} into slot ${target} (${disk.boot[target]})`);
       try {
-        await this.#deps.writeSlot(target, disk.boot[target], dir);
+        await this.#deps.writeSlot(target, disk, dir);
       } catch (err) {
         throw new SlotChangeError(
           "Aborted",

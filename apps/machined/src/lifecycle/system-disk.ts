@@ -22,6 +22,8 @@ export type Slot = "A" | "B";
 export interface SystemDisk {
   readonly boot: Readonly<Record<Slot, string>>;
   readonly meta: string;
+  /** The EFI partition (grub.cfg), when found. */
+  readonly efi?: string;
 }
 
 /** The system disk, by GPT partition names; undefined when any of them is missing (diskless node). */
@@ -34,7 +36,8 @@ export function findSystemDisk(
   const b = findPartition("BOOT-B", all, readLabel);
   const meta = all.find((p) => p.partName === "META");
   if (a === undefined || b === undefined || meta === undefined) return undefined;
-  return { boot: { A: a.devPath, B: b.devPath }, meta: meta.devPath };
+  const efi = all.find((p) => p.partName === "EFI");
+  return { boot: { A: a.devPath, B: b.devPath }, meta: meta.devPath, ...(efi ? { efi: efi.devPath } : {}) };
 }
 
 /** Reads and writes META's bytes (tests use a plain file). */
