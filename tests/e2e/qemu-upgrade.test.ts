@@ -8,6 +8,7 @@
 //   panic=10 restarts it, GRUB boots the committed slot; version and events say it rolled back, and why;
 // - an upgrade to a build that hangs (a STAND-IN): softdog resets the node after its margin, same end;
 // - refusals: rollback to a slot that never booted healthy; upgrade from a URL that is not one;
+//   (power cuts are qemu-power-cut.test.ts, on a node of their own: the two run in parallel lanes)
 // - wipe disk of the extra disk (the system disk refused);
 // - reset of EPHEMERAL only (the node comes back with its config), then a reset of everything without
 //   grace: the node comes back in maintenance mode, and the old config's keys are nowhere on its disk.
@@ -16,7 +17,6 @@ import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, waitFor } from "@bronze/testing";
 import { parse } from "yaml";
-import { CUT_PHASES, type CutResult, cutOnce, cutSummary } from "./src/power-cut.ts";
 import { Steps } from "./src/steps.ts";
 import { fileContains, UpgradeCluster } from "./src/upgrade-cluster.ts";
 
@@ -155,8 +155,6 @@ steps.test(
 
 const REFUSALS =
   "refusals: rollback to a slot that never booted healthy, an upgrade from something that is not a URL";
-const CUTS =
-  "power cuts in apply-config, the slot write and a new slot's first boot: the node comes back whole";
 const WIPE = "wipe disk erases the extra disk and refuses the system disk";
 const RESET_EPHEMERAL = "reset of EPHEMERAL reboots with /var fresh and the config kept";
 
@@ -181,30 +179,6 @@ steps.test(
 async function machinedStarts(): Promise<number> {
   return ((await Bun.file(cluster.serialLog).text()).match(/machined: starting \(pid 1/g) ?? []).length;
 }
-
-// One cut per phase here (each costs a boot); `bun run bench:power-cut` pulls the plug 20 times.
-steps.test(
-  CUTS,
-  [REFUSALS],
-  async () => {
-    const results: CutResult[] = [];
-    for (const phase of CUT_PHASES) {
-      const running = (await cluster.version()).tag;
-      const next = running === "0.2.0-e2e" ? "installed" : "newer";
-      results.push(
-        await cutOnce(
-          cluster,
-          phase,
-          { url: cluster.assetsUrl(next), version: next === "newer" ? "0.2.0-e2e" : "0.1.0-e2e" },
-          (line) => console.log(line),
-        ),
-      );
-    }
-    for (const line of cutSummary(results)) console.log(`power cuts: ${line}`);
-    expect(results).toHaveLength(CUT_PHASES.length);
-  },
-  2_400_000,
-);
 
 steps.test(
   WIPE,
@@ -242,7 +216,7 @@ steps.test(
 
 steps.test(
   RESET_EPHEMERAL,
-  [CUTS, WIPE],
+  [REFUSALS, WIPE],
   async () => {
     const was = await cluster.version();
     const before = await machinedStarts();
