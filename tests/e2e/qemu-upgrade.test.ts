@@ -29,8 +29,14 @@ const ROLLBACK = "rollback --wait boots the previous slot's system again";
 const EXITS = "an upgrade whose init exits at start falls back by itself, and says why";
 const HANGS = "an upgrade that hangs is reset by the watchdog and falls back";
 
+/** The releases the upgrades go to, built while the node boots (the installed one is built first). */
+let later = new Map<string, Promise<void>>();
+const built = (name: "newer" | "exits" | "hangs") =>
+  later.get(name) ?? Promise.reject(new Error(`${name} not built`));
+
 beforeAll(() => {
-  cluster.build(["installed", "newer", "exits", "hangs"], (line) => console.log(line));
+  cluster.build(["installed"], (line) => console.log(line));
+  later = cluster.buildInBackground(["newer", "exits", "hangs"], (line) => console.log(line));
 }, 1_200_000);
 
 afterAll(async () => {
@@ -61,6 +67,7 @@ steps.test(
   UPGRADE,
   [CREATE],
   async () => {
+    await built("newer");
     const r = await cluster.node(["upgrade", "--image", cluster.assetsUrl("newer"), "--wait"]);
     if (r.code !== 0) throw new Error(explain("upgrade", r));
     expect(r.stderr).toContain("slot B holds 0.2.0-e2e: rebooting into it");
@@ -120,6 +127,7 @@ steps.test(
   EXITS,
   [ROLLBACK],
   async () => {
+    await built("exits");
     const r = await cluster.node(["upgrade", "--image", cluster.assetsUrl("exits"), "--wait"]);
     expect(r.code, explain("upgrade", r)).toBe(1);
     expect(r.stderr).toContain(
@@ -141,6 +149,7 @@ steps.test(
   HANGS,
   [EXITS],
   async () => {
+    await built("hangs");
     const r = await cluster.node(["upgrade", "--image", cluster.assetsUrl("hangs"), "--wait"]);
     expect(r.code, explain("upgrade", r)).toBe(1);
     expect(r.stderr).toContain("upgrade to 0.3.0-hangs-stand-in (slot A) rolled back");

@@ -57,23 +57,53 @@ export class UpgradeCluster {
     return join(this.dir, "builds", release);
   }
 
+  #buildArgv(name: ReleaseName): string[] {
+    const r = RELEASES[name];
+    return [
+      ...["bun", "image/src/main.ts", "build", "--profile", "qemu", "--out", this.out(name)],
+      ...["--version", r.version],
+      ...(r.disk ? [] : ["--no-disk"]),
+      ...(r.entry === undefined ? [] : ["--node-entry", r.entry]),
+    ];
+  }
+
   /** Builds the releases (warm caches: ~1 min each) and osctl, and serves the builds. */
   build(releases: readonly ReleaseName[], log: (line: string) => void = () => {}): void {
     for (const name of releases) {
-      const r = RELEASES[name];
       const started = Date.now();
-      run(
-        [
-          ...["bun", "image/src/main.ts", "build", "--profile", "qemu", "--out", this.out(name)],
-          ...["--version", r.version],
-          ...(r.disk ? [] : ["--no-disk"]),
-          ...(r.entry === undefined ? [] : ["--node-entry", r.entry]),
-        ],
-        REPO_ROOT,
-      );
-      log(`built ${name} (${r.version}) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      run(this.#buildArgv(name), REPO_ROOT);
+      log(`built ${name} (${RELEASES[name].version}) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }
     run(["bun", "apps/osctl/scripts/build.ts", this.osctlBinary], REPO_ROOT);
+    this.#serve();
+  }
+
+  /**
+   * Builds more releases one after the other without blocking (the node boots meanwhile); each promise
+   * resolves when its release is built.
+   */
+  buildInBackground(
+    releases: readonly ReleaseName[],
+    log: (line: string) => void = () => {},
+  ): Map<ReleaseName, Promise<void>> {
+    const done = new Map<ReleaseName, Promise<void>>();
+    let previous: Promise<void> = Promise.resolve();
+    for (const name of releases) {
+      previous = previous.then(async () => {
+        const started = Date.now();
+        const proc = Bun.spawn(this.#buildArgv(name), { cwd: REPO_ROOT, stdout: "pipe", stderr: "pipe" });
+        const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+        if (code !== 0) throw new Error(`building ${name} failed (${code}): ${stderr.slice(-2000)}`);
+        log(`built ${name} (${RELEASES[name].version}) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      });
+      previous.catch(() => {}); // each caller awaits its own
+      done.set(name, previous);
+    }
+    return done;
+  }
+
+  #serve(): void {
+    if (this.#server !== undefined) return;
     const builds = join(this.dir, "builds");
     this.#server = Bun.serve({
       hostname: "127.0.0.1",
@@ -86,8 +116,7 @@ export class UpgradeCluster {
         const [, release = "", file = ""] = path.split("/");
         if (!(release in RELEASES) || !/^[\w.-]+$/.test(file))
           return new Response("not found", { status: 404 });
-        const f = Bun.file(join(builds, release, file));
-        return new Response(f);
+        return new Response(Bun.file(join(builds, release, file)));
       },
     });
   }
