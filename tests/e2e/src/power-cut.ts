@@ -118,7 +118,8 @@ export async function cutOnce(
     await Bun.write(file, newConfig);
     const mode = phase === "apply-config (auto)" ? "auto" : "staged";
     void cluster.node(["apply-config", "-f", file, "--mode", mode], 120_000);
-    afterMs = random(500, 4000);
+    // osctl starts, the node validates (its config worker) and writes: cuts land before, during and after
+    afterMs = random(1000, 10_000);
   } else if (phase === "slot write") {
     void cluster.node(["upgrade", "--image", next.url], 300_000).then(() => {
       upgradeReturned = true;
