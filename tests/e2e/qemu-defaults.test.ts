@@ -38,7 +38,7 @@ beforeAll(() => {
   run(["bun", "apps/osctl/scripts/build.ts", osctlBinary]);
   // Exactly what a new user runs: no patch, no SAN, no hostname.
   run([osctlBinary, "gen", "config", "defaults", "https://10.0.2.15:6443", "-o", cfg], dir);
-}, 900_000);
+}, 1_200_000); // the build may wait for the other e2e lane's builds (image/src/work-lock.ts)
 
 afterAll(async () => {
   qemu?.kill("SIGKILL");

@@ -44,7 +44,7 @@ beforeAll(() => {
   // Warm caches make both quick: the image in ~10 s (disk.raw included), osctl in ~20 s.
   run(["bun", "image/src/main.ts", "build", "--profile", "qemu", "--out", out]);
   run(["bun", "apps/osctl/scripts/build.ts", osctlBinary]);
-}, 400_000);
+}, 1_200_000); // the build may wait for the other e2e lane's builds (image/src/work-lock.ts)
 
 afterAll(() => {
   qemu?.kill("SIGKILL");

@@ -38,7 +38,7 @@ beforeAll(() => {
   mkdirSync(home);
   run(["bun", "image/src/main.ts", "build", "--profile", "qemu", "--out", out]);
   run(["bun", "apps/osctl/scripts/build.ts", osctlBinary]);
-}, 300_000);
+}, 1_200_000); // the build may wait for the other e2e lane's builds (image/src/work-lock.ts)
 
 afterAll(async () => {
   if (existsSync(join(stateDir, "state.json"))) await osctl(["cluster", "destroy", "--name", "pxe"]);
