@@ -99,7 +99,11 @@ test("the build's disk.raw boots under UEFI (OVMF) through GRUB into the kernel 
     const cmdline = readFileSync(join(out, "cmdline"), "utf8").trim();
     expect(log, context).toContain("GNU GRUB");
     expect(log, context).toContain("Loading Bronze from BOOT-A...");
-    expect(log, context).toContain(`Kernel command line: BOOT_IMAGE=/vmlinuz ${cmdline}\n`);
+    // the image's arguments, then what each slot's entry adds (grub-config.ts)
+    const escaped = cmdline.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    expect(log, context).toMatch(
+      new RegExp(`Kernel command line: BOOT_IMAGE=/vmlinuz ${escaped} bronze\\.slot=a panic=10 ?\n`),
+    );
     expect(log, context).toContain("Freeing unused kernel image");
   } finally {
     efi.kill("SIGKILL");
