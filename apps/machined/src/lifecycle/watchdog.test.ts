@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { eventually } from "@bronze/testing";
 import { disarmWatchdog, feedWatchdog } from "./watchdog.ts";
 
 test("the watchdog is fed at once and then periodically; disarming writes the magic V and closes it", async () => {
@@ -20,7 +21,12 @@ test("the watchdog is fed at once and then periodically; disarming writes the ma
     },
   });
   expect(calls).toEqual(["open /dev/watchdog-test", 'write 7 "\\u0000"']);
-  await Bun.sleep(35);
+  await eventually(
+    "fed again by the timer",
+    () => calls.filter((c) => c === 'write 7 "\\u0000"').length >= 2,
+    2000,
+    5,
+  );
   wd.disarm();
   wd.disarm(); // once only
   const feeds = calls.filter((c) => c === 'write 7 "\\u0000"').length;
