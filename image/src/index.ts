@@ -18,7 +18,7 @@ export {
   type PartitionPlan,
   planLayout,
 } from "./installer/disk-layout.ts";
-export { type BootSlot, GRUB_ARGS_LINE, grubConfig, slotUuidsOf } from "./installer/grub-config.ts";
+export { type BootSlot, GRUB_ARGS_LINE, grubConfig, grubWord, slotUuidsOf } from "./installer/grub-config.ts";
 export {
   GRUB_CFG_PATH,
   INSTALL_ARTIFACTS,

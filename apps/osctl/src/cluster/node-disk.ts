@@ -5,7 +5,7 @@
 // grub.cfg, on the FAT EFI partition, is rewritten with mtools: no root, no loop device, no NBD.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { GRUB_ARGS_LINE, GRUB_CFG_PATH } from "@bronze/image";
+import { GRUB_ARGS_LINE, GRUB_CFG_PATH, grubWord } from "@bronze/image";
 import { CliError } from "../cli-error.ts";
 import type { Io } from "../io.ts";
 import type { ClusterDirs } from "./cluster-dir.ts";
@@ -58,11 +58,6 @@ export function gptPartitions(head: Uint8Array, source: string): GptPartition[] 
     partitions.push({ name, offset: first * SECTOR, size: (last - first + 1) * SECTOR });
   }
   return partitions;
-}
-
-/** One word for GRUB's shell-like parser: single-quoted when it holds anything GRUB expands (`${mac}`). */
-function grubWord(word: string): string {
-  return /^[A-Za-z0-9_.,:/=+@%-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /** A GRUB word's text, single quotes removed. */
