@@ -20,7 +20,9 @@ export interface ResetRun {
   readonly graceful: boolean;
   /** Reboot afterwards (else power off). */
   readonly reboot: boolean;
-  /** Wipes what the request asked for; STATE and /var are unmounted by then. */
+  /** The partitions the wipe zeroes: nothing may be mounted from them when it starts. */
+  readonly devices: readonly string[];
+  /** Wipes what the request asked for; every mount of `devices`, STATE and /var are gone by then. */
   readonly wipe: (log: (line: string) => void) => Promise<void>;
 }
 

@@ -414,6 +414,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
               run: {
                 graceful: plan.graceful,
                 reboot: plan.reboot,
+                devices: plan.targets.map((t) => t.device),
                 wipe: async (seqLog) => {
                   const image = await import("@bronze/image");
                   const run = image.installerToolRunner(() => sys.sync());

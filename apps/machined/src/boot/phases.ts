@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MachineConfig } from "@bronze/config-schema";
 import type { ResetRun } from "../api/sequencer.ts";
@@ -23,6 +23,7 @@ import {
   STATE_MOUNT_FLAGS,
   STATE_PARTITION,
 } from "../install/partitions.ts";
+import { releaseMounts } from "../lifecycle/release-mounts.ts";
 import { readResetMarker } from "../lifecycle/reset.ts";
 import { checkHardening, describeRefusal, HardeningError } from "../node/hardening-check.ts";
 import type { KernelArgs, Platform } from "../node/kernel-args.ts";
@@ -100,6 +101,8 @@ export interface SequenceDeps {
    * finding none: the diskless mounts (tmpfs /var, the config under /system).
    */
   readonly partitions?: () => NodePartitions;
+  /** The text of /proc/self/mountinfo (the reset's unmounts; default: read it). */
+  readonly mountinfo?: () => string;
   /**
    * Called once STATE is mounted, before the stored config is read (machined reverts a config left
    * on trial there: before the mount, the store's directory did not hold it).
@@ -549,19 +552,33 @@ export function shutdownPhases(deps: SequenceDeps, kind: ShutdownKind, reset?: R
       name: "reset",
       tasks: [
         task("wipeState", async ({ log }) => {
-          if (reset === undefined) throw new Error("reset: nothing says what to wipe");
-          sys.sync();
-          // STATE and /var must not be mounted while they are zeroed
-          for (const target of [...(partitionMounts.get(deps) ?? []), deps.paths.var]) {
-            try {
-              unmount(sys, target, log);
-              unmounted.add(target);
-            } catch (err) {
-              log(`cannot unmount ${target}: ${(err as Error).message}`);
-            }
+          // This task never fails: whatever happens, the sequence goes on to reboot (or power off).
+          if (reset === undefined) {
+            log("reset: nothing says what to wipe: nothing wiped");
+            return;
           }
-          await reset.wipe(log);
-          log("node state erased");
+          sys.sync();
+          // Nothing may stay mounted from what is zeroed, not even lazily detached (release-mounts.ts).
+          const roots = [...(partitionMounts.get(deps) ?? []), deps.paths.var];
+          const still = await releaseMounts(reset.devices, roots, {
+            mountinfo: deps.mountinfo ?? (() => readFileSync("/proc/self/mountinfo", "utf8")),
+            umount2: (target, flags) => sys.umount2(target, flags),
+            sleep: (ms) => deps.clock.sleep(ms),
+            log,
+          });
+          if (still.length > 0) {
+            log(
+              `reset refused: ${still.join(", ")} still mounted (busy): nothing wiped; the node restarts with its state`,
+            );
+            return;
+          }
+          for (const target of roots) unmounted.add(target);
+          try {
+            await reset.wipe(log);
+            log("node state erased");
+          } catch (err) {
+            log(`reset: the wipe failed: ${message(err)}; the node restarts`);
+          }
         }),
       ],
     });

@@ -11,7 +11,7 @@ import { type NodePaths, nodePaths } from "../node/node-paths.ts";
 import { InProcessRunner } from "../supervisor/runners/in-process-runner.ts";
 import type { ServiceDefinition } from "../supervisor/service.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
-import { MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID } from "../sys/constants.ts";
+import { MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID } from "../sys/constants.ts";
 import { FakeClock } from "../testing/fake-clock.ts";
 import { FakeSys } from "../testing/fake-sys.ts";
 import type { SequenceDeps } from "./phases.ts";
@@ -82,6 +82,7 @@ function setup(overrides: Partial<SequenceDeps> & { cmdline?: string } = {}) {
     services: () => [sleeper("a", record), sleeper("b", record)],
     exit: (code) => void exits.push(code),
     fetchRetry: { attempts: 1 },
+    mountinfo: () => sys.mountinfo(),
     ...overrides,
   };
   return {
@@ -410,6 +411,7 @@ describe("shutdown, reboot, reset", () => {
       reset: {
         graceful: true,
         reboot: true,
+        devices: [],
         wipe: async () => {
           order.push(`wipe after ${JSON.stringify(t.sys.callsOf("umount2"))}`);
         },
@@ -424,7 +426,9 @@ describe("shutdown, reboot, reset", () => {
     expect(t.sys.rebooted).toBe("restart");
     const off = setup();
     await off.sequencer.boot();
-    await off.sequencer.reset({ reset: { graceful: false, reboot: false, wipe: async () => {} } });
+    await off.sequencer.reset({
+      reset: { graceful: false, reboot: false, devices: [], wipe: async () => {} },
+    });
     expect(off.sys.rebooted).toBe("poweroff");
     const tasks = t.sequencer.events.filter(
       (e) => e.sequence === "reset" && e.task && e.state === "finished",
@@ -436,6 +440,76 @@ describe("shutdown, reboot, reset", () => {
       "unmountSystem",
       "reboot",
     ]);
+  });
+
+  test("reset takes down every mount of the wiped partitions and below them, deepest first, before the wipe", async () => {
+    const t = setup();
+    await t.sequencer.boot();
+    // an installed node's partitions, a container's overlay below /var, a bind of EPHEMERAL elsewhere
+    t.sys.mount("/dev/vda6", paths.var, "ext4");
+    t.sys.mount("overlay", `${paths.var}/lib/containerd/rootfs`, "overlay");
+    t.sys.mount("/dev/vda6", "/etc/kubernetes-bind", null, MS_BIND);
+    t.sys.mount("/dev/vda5", paths.state, "ext4");
+    let mountedAtWipe: string[] = [];
+    await t.sequencer.reset({
+      reset: {
+        graceful: true,
+        reboot: true,
+        devices: ["/dev/vda5", "/dev/vda6"],
+        wipe: async () => {
+          mountedAtWipe = [...t.sys.mounts.values()].map((m) => `${m.source} ${m.target}`);
+        },
+      },
+    });
+    expect(mountedAtWipe.filter((m) => m.startsWith("/dev/vda") || m.includes(paths.var))).toEqual([]);
+    const unmounts = t.sys.callsOf("umount2").map(([target]) => target);
+    expect(unmounts.indexOf(`${paths.var}/lib/containerd/rootfs`)).toBeLessThan(unmounts.indexOf(paths.var));
+    expect(unmounts).toContain("/etc/kubernetes-bind");
+    expect(unmounts).toContain(paths.state);
+    // never a lazy detach on the way to a wipe
+    expect(t.sys.callsOf("umount2").filter(([, flags]) => flags !== 0)).toEqual([]);
+    expect(t.lines.some((l) => l.includes("node state erased"))).toBe(true);
+    expect(t.sys.rebooted).toBe("restart");
+  });
+
+  test("reset refuses to wipe a partition that stays mounted, and a failing wipe: the node restarts either way", async () => {
+    const busy = setup();
+    await busy.sequencer.boot();
+    busy.sys.mount("/dev/vda6", paths.var, "ext4");
+    busy.sys.failAlways("umount2", "EBUSY", (args) => args[0] === paths.var && args[1] === 0);
+    let wiped = false;
+    const run = busy.sequencer.reset({
+      reset: {
+        graceful: false,
+        reboot: true,
+        devices: ["/dev/vda6"],
+        wipe: async () => {
+          wiped = true;
+        },
+      },
+    });
+    for (let i = 0; i < 50 && busy.sys.rebooted === undefined; i++) await busy.clock.advance(1000);
+    await run;
+    expect(wiped).toBe(false);
+    expect(
+      busy.lines.some((l) => l.includes(`reset refused: /dev/vda6 on ${paths.var} still mounted (busy)`)),
+    ).toBe(true);
+    expect(busy.sys.rebooted).toBe("restart");
+
+    const failing = setup();
+    await failing.sequencer.boot();
+    await failing.sequencer.reset({
+      reset: {
+        graceful: true,
+        reboot: false,
+        devices: [],
+        wipe: async () => {
+          throw new Error("mkfs.ext4 exited 1");
+        },
+      },
+    });
+    expect(failing.lines.some((l) => l.includes("the wipe failed: mkfs.ext4 exited 1"))).toBe(true);
+    expect(failing.sys.rebooted).toBe("poweroff");
   });
 
   test("container mode: shutdown stops services and exits, without reboot or unmount", async () => {

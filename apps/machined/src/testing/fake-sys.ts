@@ -147,6 +147,15 @@ export class FakeSys implements Sys {
     this.mounts.set(target, { source, target, fstype, flags, data });
   }
 
+  /** The mount table as /proc/self/mountinfo shows it (mount ids in mount order). */
+  mountinfo(): string {
+    return [...this.mounts.values()]
+      .map(
+        (m, i) => `${30 + i} 1 0:${30 + i} / ${m.target} rw - ${m.fstype ?? "none"} ${m.source ?? "none"} rw`,
+      )
+      .join("\n");
+  }
+
   umount2(target: string, flags = 0) {
     this.#record("umount2", [target, flags]);
     if (!this.mounts.delete(target)) throw this.#fail("umount2", [target, flags], "EINVAL");

@@ -38,7 +38,7 @@ const f = makeFixture({
       );
     return {
       wiping: ["STATE (/dev/vda6)"],
-      run: { graceful: req.graceful, reboot: req.reboot, wipe: async () => {} },
+      run: { graceful: req.graceful, reboot: req.reboot, devices: [], wipe: async () => {} },
     };
   },
   wipeDisk: async (device) => {
