@@ -67,6 +67,15 @@ export interface SystemContainerSpec {
   readonly mounts: readonly BindMount[];
   /** Called before each start (e.g. to let the service's uid reach a socket). */
   readonly beforeStart?: () => void;
+  /**
+   * The program bind-mounted at /usr/bin/<id>: a file of the root filesystem (etcd's /usr/bin/etcd);
+   * default the multi-call node binary.
+   */
+  readonly binary?: string;
+  /** Default SYSTEM_CONTAINER_MEMORY_BYTES. */
+  readonly memoryLimitBytes?: number;
+  /** Replaces SYSTEM_CONTAINER_ENV (which tunes the JavaScript engine, useless to another program). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -89,7 +98,11 @@ export function systemContainerRunner(
     ...(deps.clearStaleTask !== undefined ? { clearStaleTask: deps.clearStaleTask } : {}),
     container(): Omit<CreateContainerOptions, "id"> {
       const spec = specAt();
-      const binary = deps.nodeBinary;
+      const binary = spec.binary ?? deps.nodeBinary;
+      if (spec.binary !== undefined && !existsSync(spec.binary))
+        throw new NodeBinaryMissingError(
+          `${spec.id} runs ${spec.binary}, which this root filesystem does not have`,
+        );
       if (binary === undefined || !existsSync(binary)) {
         throw new NodeBinaryMissingError(
           `${spec.id} runs from the multi-call node binary${binary === undefined ? "" : ` (${binary} does not exist)`}: build it with \`bun run build:node\` or pass --node-binary PATH`,
@@ -107,12 +120,12 @@ export function systemContainerRunner(
         rootfs,
         readOnlyRootfs: true,
         args: [program, ...spec.args],
-        env: { ...SYSTEM_CONTAINER_ENV },
+        env: { ...(spec.env ?? SYSTEM_CONTAINER_ENV) },
         cwd: "/",
         uid: spec.user.uid,
         gid: spec.user.gid,
         capabilities: [],
-        memoryLimitBytes: SYSTEM_CONTAINER_MEMORY_BYTES,
+        memoryLimitBytes: spec.memoryLimitBytes ?? SYSTEM_CONTAINER_MEMORY_BYTES,
         hostNetwork: true,
         mounts: [
           { source: binary, destination: program, readOnly: true },
