@@ -568,7 +568,7 @@ export function shutdownPhases(deps: SequenceDeps, kind: ShutdownKind, reset?: R
           });
           if (still.length > 0) {
             log(
-              `reset refused: ${still.join(", ")} still mounted (busy): nothing wiped; the node restarts with its state`,
+              `reset refused: ${still.join(", ")} still mounted (busy): nothing wiped; the node ${reset.reboot ? "restarts" : "powers off"} with its state`,
             );
             return;
           }
@@ -577,7 +577,9 @@ export function shutdownPhases(deps: SequenceDeps, kind: ShutdownKind, reset?: R
             await reset.wipe(log);
             log("node state erased");
           } catch (err) {
-            log(`reset: the wipe failed: ${message(err)}; the node restarts`);
+            log(
+              `reset: the wipe failed: ${message(err)}; the node ${reset.reboot ? "restarts" : "powers off"}`,
+            );
           }
         }),
       ],
