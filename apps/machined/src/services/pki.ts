@@ -92,7 +92,7 @@ export async function provisionCertificates(options: PkiServiceOptions): Promise
 }
 
 /** Sleeps until `delayMs` of wall time have passed, in slices setTimeout can hold (it overflows past ~24.8 days). */
-async function sleepLong(clock: Clock, delayMs: number, signal: AbortSignal): Promise<boolean> {
+export async function sleepLong(clock: Clock, delayMs: number, signal: AbortSignal): Promise<boolean> {
   const until = clock.now() + delayMs;
   for (;;) {
     const left = until - clock.now();

@@ -1,0 +1,215 @@
+// Decides how a control plane's etcd starts, and when (etcd-service.ts runs it):
+//   - the data directory holds a member: etcd restarts on it, at once;
+//   - `osctl bootstrap` (once per cluster): a new one-member cluster, refused when this node's etcd
+//     already runs or has data, or when the control plane endpoint's etcd answers with members;
+//   - otherwise the node keeps trying to join the cluster at the control plane endpoint's etcd
+//     (etcd-join.ts: learner, then promoted), every few seconds, saying why it waits.
+// The etcd service waits on `condition` until one of these has decided its EtcdStart.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Clock } from "../clock.ts";
+import type { Condition } from "../supervisor/condition.ts";
+import { type EtcdMembership, idHex, joinCluster, promoteWhenInSync } from "./etcd-join.ts";
+import { type EtcdStart, etcdClientUrl, etcdPeerUrl } from "./etcd-service.ts";
+
+export interface EtcdConnection extends EtcdMembership {
+  close(): void;
+}
+
+export class EtcdBootstrapError extends Error {
+  override readonly name = "EtcdBootstrapError";
+  constructor(
+    readonly code: "FailedPrecondition" | "AlreadyExists" | "Unavailable",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface EtcdControllerDeps {
+  /** The member's name (the node's hostname). */
+  readonly name: () => string;
+  /** The address other members reach this one at; undefined while the node has none. */
+  readonly address: () => string | undefined;
+  /** Host path of /var/lib/etcd. */
+  readonly dataDir: string;
+  /** The etcd client URLs of the cluster to join (the control plane endpoint's host, port 2379). */
+  readonly joinEndpoints: () => readonly string[];
+  /** A client to `endpoints` with machined's etcd certificate (waits for it to be issued). */
+  readonly connect: (endpoints: readonly string[]) => Promise<EtcdConnection>;
+  readonly clock: Clock;
+  readonly log: (line: string) => void;
+  /** Between join attempts (default 5 s). */
+  readonly retryMs?: number;
+}
+
+/** A member's data is there: etcd 3.4 keeps it under member/ (snap and wal). */
+export function hasEtcdData(dataDir: string): boolean {
+  return existsSync(join(dataDir, "member"));
+}
+
+export class EtcdController {
+  readonly #deps: EtcdControllerDeps;
+  #start: EtcdStart | undefined;
+  #decided: (() => void) | undefined;
+  readonly #decidedPromise: Promise<void>;
+  /** What etcd is doing or waiting for, in words (`osctl etcd status`, the service's message). */
+  status = "not started";
+
+  constructor(deps: EtcdControllerDeps) {
+    this.#deps = deps;
+    this.#decidedPromise = new Promise((resolve) => {
+      this.#decided = resolve;
+    });
+  }
+
+  /** How etcd starts, once decided. */
+  get start(): EtcdStart | undefined {
+    return this.#start;
+  }
+
+  /** The etcd service's condition: holds once the start is decided. */
+  readonly condition: Condition = {
+    description: "etcd bootstrapped (osctl bootstrap) or joined to the cluster",
+    wait: async (signal) => {
+      if (this.#start !== undefined) return true;
+      await Promise.race([
+        this.#decidedPromise,
+        new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true })),
+      ]);
+      return this.#start !== undefined;
+    },
+  };
+
+  #decide(start: EtcdStart, status: string): void {
+    this.#start = start;
+    this.status = status;
+    this.#deps.log(`etcd: ${status}`);
+    this.#decided?.();
+  }
+
+  /**
+   * Runs until the start is decided: at once on existing data, else join attempts every few seconds
+   * until one succeeds, bootstrap() decides, or `signal` aborts. After a join, promotes the learner.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    const deps = this.#deps;
+    if (hasEtcdData(deps.dataDir)) {
+      this.#decide({ state: "restart" }, "restarting on its data");
+      return;
+    }
+    this.status = "waiting: no etcd data; bootstrap the cluster (osctl bootstrap) or wait to join it";
+    while (!signal.aborted && this.#start === undefined) {
+      const joined = await this.#tryJoin().catch((err: unknown) => {
+        this.status = `waiting to join: ${err instanceof Error ? err.message : String(err)}`;
+        return undefined;
+      });
+      if (joined !== undefined) {
+        await this.#promote(joined, signal);
+        return;
+      }
+      if (this.#start !== undefined) return;
+      if (!(await deps.clock.sleep(deps.retryMs ?? 5000, signal))) return;
+    }
+  }
+
+  /** One join attempt: the member id when joined, undefined when there is nothing to join yet. */
+  async #tryJoin(): Promise<bigint | undefined> {
+    const deps = this.#deps;
+    const address = deps.address();
+    if (address === undefined) throw new Error("the node has no address yet");
+    const endpoints = this.#others(address);
+    if (endpoints.length === 0) {
+      this.status =
+        "waiting for bootstrap: this node is the control plane endpoint and has no etcd data (osctl bootstrap)";
+      return undefined;
+    }
+    const client = await deps.connect(endpoints);
+    try {
+      const members = await client.memberList();
+      if (members.length === 0) return undefined;
+      if (this.#start !== undefined) return undefined; // bootstrapped meanwhile
+      const plan = await joinCluster(client, { name: deps.name(), peerUrl: etcdPeerUrl(address) });
+      for (const step of plan.steps) deps.log(`etcd: ${step}`);
+      this.#decide(
+        { state: "existing", initialCluster: plan.initialCluster },
+        `joining the cluster at ${endpoints.join(", ")} as learner ${idHex(plan.memberId)}`,
+      );
+      return plan.memberId;
+    } finally {
+      client.close();
+    }
+  }
+
+  async #promote(id: bigint, signal: AbortSignal): Promise<void> {
+    const deps = this.#deps;
+    const address = deps.address() ?? "";
+    const client = await deps.connect([...this.#others(address), etcdClientUrl(address)]);
+    try {
+      const promoted = await promoteWhenInSync(client, id, {
+        sleep: (ms) => deps.clock.sleep(ms, signal),
+        now: () => deps.clock.monotonic(),
+        signal,
+      });
+      this.status = promoted
+        ? `member ${idHex(id)}: promoted to a voting member`
+        : `member ${idHex(id)}: still a learner (not in sync yet; the next boot tries again)`;
+      deps.log(`etcd: ${this.status}`);
+    } catch (err) {
+      this.status = `member ${idHex(id)}: promotion failed: ${err instanceof Error ? err.message : String(err)}`;
+      deps.log(`etcd: ${this.status}`);
+    } finally {
+      client.close();
+    }
+  }
+
+  /** The join endpoints that are not this node. */
+  #others(address: string): string[] {
+    const self = etcdClientUrl(address);
+    return this.#deps.joinEndpoints().filter((e) => e !== self);
+  }
+
+  /** `osctl bootstrap`: founds a new cluster of this one member, or says why not. */
+  async bootstrap(): Promise<void> {
+    const deps = this.#deps;
+    if (this.#start !== undefined)
+      throw new EtcdBootstrapError(
+        "AlreadyExists",
+        `etcd is already ${this.#start.state === "existing" ? "joined to a cluster" : this.#start.state === "new" ? "bootstrapped" : "running on its data"} on this node: bootstrap is done once per cluster`,
+      );
+    if (hasEtcdData(deps.dataDir))
+      throw new EtcdBootstrapError(
+        "AlreadyExists",
+        "this node holds etcd data (it is a member of a cluster): bootstrap is done once per cluster",
+      );
+    const address = deps.address();
+    if (address === undefined)
+      throw new EtcdBootstrapError(
+        "Unavailable",
+        "the node has no address yet: try again once its network is up",
+      );
+    const others = this.#others(address);
+    if (others.length > 0) {
+      let members: readonly { name: string }[] = [];
+      try {
+        const client = await deps.connect(others);
+        try {
+          members = await client.memberList();
+        } finally {
+          client.close();
+        }
+      } catch {
+        // nothing answers there: this node founds the cluster
+      }
+      if (members.length > 0)
+        throw new EtcdBootstrapError(
+          "AlreadyExists",
+          `the cluster at ${others.join(", ")} already has etcd (members ${members.map((m) => m.name || "unstarted").join(", ")}): this node joins it by itself`,
+        );
+    }
+    this.#decide(
+      { state: "new", initialCluster: `${deps.name()}=${etcdPeerUrl(address)}` },
+      "bootstrapped: a new cluster of one member",
+    );
+  }
+}
