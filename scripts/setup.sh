@@ -12,6 +12,8 @@ DEB_PACKAGES=(
   containerd runc busybox-static
   golang-github-containerd-containerd-dev golang-github-gogo-protobuf-dev golang-github-gogo-googleapis-dev
   golang-github-containerd-cgroups-dev
+  # libs/etcd-client: real etcd for its tests, and the protos it is generated from
+  etcd-server etcd-client golang-etcd-server-dev
   # apps/machined: loop-device and mount tests (mkfs.ext4), network tests in namespaces with a real DHCP server
   e2fsprogs util-linux iproute2 dnsmasq-base
   # image/: squashfs root, zstd initramfs, depmod for the kernel's modules.dep, QEMU boot tests

@@ -178,6 +178,9 @@ steps.test(
       expect(create.stdout).toContain(`${node}: API answers over mTLS`);
     }
     expect(create.stdout).toContain(`cluster "${NAME}" is up`);
+    // as talosctl does, cluster create bootstrapped etcd on the control plane and waited for it
+    expect(create.stdout).toContain(`${CP}: etcd bootstrapped`);
+    expect(create.stdout).toContain("etcd healthy: 1 voting member");
 
     // Each node was served its own config, found by the MAC machined substituted.
     const state: ClusterState = JSON.parse(readFileSync(join(stateDir, "state.json"), "utf8"));
@@ -414,6 +417,61 @@ steps.test(
     // a node that did not boot from a disk shows no slot
     const version = expectOk("version", await viaControlPlane(["-n", WORKER_IP, "version"]));
     expect(version.stdout).not.toContain("Slot:");
+  },
+);
+
+steps.test(
+  "etcd on the control plane: one started member, its status, a snapshot etcdctl accepts, and the refusals",
+  [CREATE],
+  async () => {
+    const members = expectOk(
+      "etcd members",
+      await viaControlPlane(["-n", CP_IP, "etcd", "members", "-o", "json"]),
+    );
+    const [listed] = JSON.parse(members.stdout) as {
+      members: { id: string; hostname: string; peerUrls: string[]; isLearner: boolean }[];
+    }[];
+    expect(listed?.members.map((m) => [m.hostname, m.peerUrls, m.isLearner])).toEqual([
+      [CP, [`https://${CP_IP}:2380`], false],
+    ]);
+    const status = expectOk(
+      "etcd status",
+      await viaControlPlane(["-n", CP_IP, "etcd", "status", "-o", "json"]),
+    );
+    const [s] = JSON.parse(status.stdout) as {
+      memberId: string;
+      leaderId: string;
+      version: string;
+      storage: string;
+    }[];
+    expect(s?.memberId).toBe(listed?.members[0]?.id);
+    expect(s?.leaderId).toBe(s?.memberId);
+    expect(s?.version).toMatch(/^3\.4\./);
+    // a network-booted node keeps etcd's data in memory, and says so
+    expect(s?.storage).toContain("tmpfs");
+    const services = expectOk("services", await viaControlPlane(["-n", CP_IP, "services"]));
+    expect(serviceRows(services.stdout).find((r) => r.id === "etcd")).toMatchObject({ state: "Running" });
+
+    // a snapshot through apid, accepted by Debian's etcdctl
+    const file = join(dir, "etcd.snapshot");
+    const snap = expectOk("etcd snapshot", await viaControlPlane(["-n", CP_IP, "etcd", "snapshot", file]));
+    expect(snap.stderr).toContain(`${CP_IP}: snapshot saved to ${file}`);
+    const checked = Bun.spawnSync(["etcdctl", "snapshot", "status", file, "-w", "json"], {
+      env: { ...process.env, ETCDCTL_API: "3" },
+    });
+    expect(checked.exitCode, checked.stderr.toString()).toBe(0);
+    expect(JSON.parse(checked.stdout.toString()).totalKey).toBeGreaterThanOrEqual(0);
+
+    // bootstrap once per cluster, on control planes only; the last voting member does not leave
+    const again = await viaControlPlane(["-n", CP_IP, "bootstrap"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("etcd is already bootstrapped on this node");
+    const onWorker = await viaControlPlane(["-n", WORKER_IP, "bootstrap"]);
+    expect(onWorker.code).toBe(1);
+    expect(onWorker.stderr).toContain("this node is a worker: etcd runs on control planes");
+    const leave = await viaControlPlane(["-n", CP_IP, "etcd", "leave"]);
+    expect(leave.code).toBe(1);
+    expect(leave.stderr).toContain(`${CP} is the cluster's last voting member`);
   },
 );
 

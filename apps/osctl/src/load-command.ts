@@ -6,6 +6,7 @@ import { isCompiled } from "./compiled.ts";
 type Commands = {
   cluster: typeof import("./commands/cluster.ts");
   files: typeof import("./commands/files.ts");
+  etcd: typeof import("./commands/etcd.ts");
   "gen-config": typeof import("./commands/gen-config.ts");
   "gen-pki": typeof import("./commands/gen-pki.ts");
   "gen-secrets": typeof import("./commands/gen-secrets.ts");

@@ -7,6 +7,7 @@ import { parseDuration } from "./client/node-flags.ts";
 import type { Io } from "./io.ts";
 import { collect } from "./options.ts";
 import { addClusterCommands } from "./program/cluster.ts";
+import { addEtcdCommands } from "./program/etcd.ts";
 import { addGenCommands } from "./program/gen.ts";
 import type { ExitCodeSink } from "./program/globals.ts";
 import { addImageCommands } from "./program/image.ts";
@@ -58,6 +59,7 @@ export function buildProgram(io: Io, setExitCode: ExitCodeSink): Command {
   addMachineconfigCommands(program, io, setExitCode);
   addOsconfigCommands(program, io);
   addNodeCommands(program, io, setExitCode);
+  addEtcdCommands(program, io, setExitCode);
   addPxeCommands(program, io);
   addClusterCommands(program, io, setExitCode);
   addImageCommands(program, io);

@@ -17,6 +17,8 @@ export {
   EtcdSnapshotRequestSchema,
   type EtcdSnapshotResponse,
   EtcdSnapshotResponseSchema,
+  type EtcdStatusResponse,
+  EtcdStatusResponseSchema,
   type KubeconfigRequest,
   KubeconfigRequestSchema,
   type KubeconfigResponse,

@@ -78,6 +78,13 @@ export const METHOD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   [`${M}EtcdMembers`]: READ,
   // A snapshot holds every secret of the cluster.
   [`${M}EtcdSnapshot`]: ADMIN,
+  [`${M}EtcdStatus`]: READ,
+  [`${M}EtcdLeaveCluster`]: ADMIN,
+  [`${M}EtcdRemoveMember`]: ADMIN,
+  [`${M}EtcdForfeitLeadership`]: ADMIN,
+  [`${M}EtcdDefragment`]: ADMIN,
+  [`${M}EtcdAlarmList`]: READ,
+  [`${M}EtcdAlarmDisarm`]: ADMIN,
   [`${M}Kubeconfig`]: ADMIN,
 };
 

@@ -5,6 +5,7 @@ import type { ConfigApplier } from "../config/config-apply.ts";
 import type { ConfigStore } from "../config/config-store.ts";
 import type { ConfigCheck } from "../config/config-worker-client.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
+import type { EtcdOperations } from "./handlers/etcd.ts";
 import type { ResetPlanner, SlotChanges } from "./handlers/lifecycle.ts";
 import type { KmsgSource } from "./kmsg/kmsg-source.ts";
 import type { Sequencer } from "./sequencer.ts";
@@ -39,6 +40,10 @@ export interface MachineApiContext {
   readonly slots?: SlotChanges;
   /** Reset's plan for a request (what to wipe, how); absent in container mode. */
   readonly resets?: ResetPlanner;
+  /** The control plane's etcd (Bootstrap, Etcd*); undefined where there is none. */
+  readonly etcd?: () => EtcdOperations | undefined;
+  /** Why the node has no etcd (a worker, maintenance mode, container mode). */
+  readonly etcdAbsence?: () => string;
   /** WipeDisk; absent in container mode. */
   readonly wipeDisk?: (device: string, method: string) => Promise<number>;
   /** Where /proc is ("/proc"; a temporary directory in tests). */

@@ -4,6 +4,7 @@ import { clientConfigurationHandlers } from "./handlers/client-configuration.ts"
 import { configurationHandlers } from "./handlers/configuration.ts";
 import { containersHandlers } from "./handlers/containers.ts";
 import { dmesgHandlers } from "./handlers/dmesg.ts";
+import { etcdHandlers } from "./handlers/etcd.ts";
 import { eventHandlers } from "./handlers/events.ts";
 import { fileHandlers } from "./handlers/files.ts";
 import type { HandlerOptions, MachineServiceImpl } from "./handlers/handler-types.ts";
@@ -36,6 +37,10 @@ export function createMachineService(ctx: MachineApiContext, options: HandlerOpt
       sequencer: ctx.sequencer,
       wipeDisk: ctx.wipeDisk,
     }),
+    ...etcdHandlers(
+      () => ctx.etcd?.(),
+      () => ctx.etcdAbsence?.() ?? "this node runs no etcd",
+    ),
     ...unimplementedHandlers(),
   };
   const end = options.shutdown;

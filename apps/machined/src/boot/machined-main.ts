@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { hostname as kernelHostname, networkInterfaces, release } from "node:os";
 import { join, resolve } from "node:path";
+import type { MachineConfig } from "@bronze/config-schema";
 import type { MachineApiContext } from "../api/context.ts";
 import { deviceKmsgSource } from "../api/kmsg/kmsg-source.ts";
 import { hostStatfs } from "../api/statfs.ts";
@@ -10,6 +11,9 @@ import { ConfigApplier, revertInterruptedTrial } from "../config/config-apply.ts
 import { ConfigStore } from "../config/config-store.ts";
 import { ConfigWorkerClient } from "../config/config-worker-client.ts";
 import { sysfsUrlVariables } from "../config/url-variables.ts";
+import { ETCD_PKI_SERVICE_ID } from "../etcd/etcd-pki.ts";
+import { ETCD_SERVICE_ID } from "../etcd/etcd-service.ts";
+import { NodeEtcd } from "../etcd/node-etcd.ts";
 import { realInstallWorld } from "../install/install-world.ts";
 import { type InstallPlan, installMachine } from "../install/machine-install.ts";
 import { findNodePartitions } from "../install/partitions.ts";
@@ -209,7 +213,39 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
       ...(controlPlane
         ? [trustdService({ ...containers, port: flags.trustdPort, pkiService: PKI_SERVICE_ID })]
         : []),
+      ...etcdServices(config),
     ];
+  };
+  /**
+   * A control plane's etcd (docs/design.md, "etcd"): not in container mode, whose sandboxes share the
+   * host's network and so etcd's ports.
+   */
+  let nodeEtcd: NodeEtcd | undefined;
+  const etcdServices = (config: MachineConfig): ServiceDefinition[] => {
+    if (container || config.machine.type !== "controlplane") return [];
+    try {
+      nodeEtcd ??= new NodeEtcd({
+        containers,
+        config: () => sequencer.state.config,
+        hostname: () => sequencer.state.hostname ?? kernelHostname(),
+        addresses: () => interfaceAddresses(networkInterfaces()),
+        diskless: findNodePartitions().ephemeral === undefined,
+        clock,
+        log,
+        stopService: (id) => supervisor.stop(id),
+      });
+      return nodeEtcd.services();
+    } catch (err) {
+      // etcd's wiring must never cost the node its API: the other services start without it
+      log(`etcd: not started: ${describe(err)}`);
+      return [];
+    }
+  };
+  const etcdAbsence = (): string => {
+    if (container) return "container mode runs no etcd (its sandboxes share the host's network ports)";
+    if (sequencer.state.mode === "maintenance")
+      return "the node is in maintenance mode: apply a config first";
+    return "this node is a worker: etcd runs on control planes";
   };
   /** The system services for what the boot found: machined's own API first, then containerd, apid, trustd. */
   const systemServices = (state: NodeState): ServiceDefinition[] => {
@@ -279,6 +315,8 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
         clock,
         fetch: (url, init) => fetch(url, init),
         statuses: () => supervisor.list(),
+        // a control plane whose etcd runs on its data must have it healthy before the slot commits
+        alsoRequired: () => (nodeEtcd?.controller.start?.state === "restart" ? [ETCD_SERVICE_ID] : []),
         maintenance: () =>
           sequencer.state.mode === "maintenance"
             ? (sequencer.state.maintenanceReason ?? "no config")
@@ -309,7 +347,8 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
     variables: sysfsUrlVariables(() => sequencer.state.hostname),
     services: (state) => systemServices(state),
     report: machinedLog.report,
-    notAwaited: [PKI_SERVICE_ID, "apid", "trustd"],
+    // etcd waits for a bootstrap or a cluster to join: the boot never waits for it
+    notAwaited: [PKI_SERVICE_ID, "apid", "trustd", ETCD_PKI_SERVICE_ID, ETCD_SERVICE_ID],
     exit: (code) => {
       reaper.stop();
       containerd.close();
@@ -400,6 +439,8 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
       }),
     ...(cgroupRoot !== undefined ? { cgroupRoot } : {}),
     releaseVersion: version,
+    etcd: () => nodeEtcd,
+    etcdAbsence,
     ...(slots !== undefined ? { slots: slots.changer } : {}),
     ...(container
       ? {}

@@ -52,15 +52,29 @@ export class EtcdController {
   readonly #deps: EtcdControllerDeps;
   #start: EtcdStart | undefined;
   #decided: (() => void) | undefined;
-  readonly #decidedPromise: Promise<void>;
+  #decidedPromise: Promise<void>;
+  #running = false;
   /** What etcd is doing or waiting for, in words (`osctl etcd status`, the service's message). */
   status = "not started";
 
   constructor(deps: EtcdControllerDeps) {
     this.#deps = deps;
-    this.#decidedPromise = new Promise((resolve) => {
+    this.#decidedPromise = this.#undecided();
+  }
+
+  #undecided(): Promise<void> {
+    return new Promise((resolve) => {
       this.#decided = resolve;
     });
+  }
+
+  /** After `osctl etcd leave` (etcd stopped, its data gone): nothing is decided until the next boot. */
+  left(): void {
+    this.#start = undefined;
+    this.#decidedPromise = this.#undecided();
+    this.status =
+      "left the cluster (osctl etcd leave): etcd stopped, its data removed; the node joins again at its next boot";
+    this.#deps.log(`etcd: ${this.status}`);
   }
 
   /** How etcd starts, once decided. */
@@ -72,6 +86,13 @@ export class EtcdController {
   readonly condition: Condition = {
     description: "etcd bootstrapped (osctl bootstrap) or joined to the cluster",
     wait: async (signal) => {
+      // the decision (and a joined learner's promotion) runs as long as the etcd service lives
+      if (!this.#running) {
+        this.#running = true;
+        void this.run(signal).finally(() => {
+          this.#running = false;
+        });
+      }
       if (this.#start !== undefined) return true;
       await Promise.race([
         this.#decidedPromise,

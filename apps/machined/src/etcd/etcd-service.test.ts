@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { etcdArgs, etcdClientUrl, etcdHealthCheck, etcdPeerUrl } from "./etcd-service.ts";
+import { etcdArgs, etcdClientUrl, etcdHealthCheck, etcdPeerUrl, etcdService } from "./etcd-service.ts";
 
 test("a founding member names the initial cluster and state new; a restart on its data names neither", () => {
   const founding = etcdArgs({
@@ -42,4 +42,25 @@ test("the health check passes on {health: true} only, and says what etcd said ot
   await expect(etcdHealthCheck(answer(404, "404 page not found")).check(signal, run)).rejects.toThrow(
     "etcd /health answered 404: 404 page not found",
   );
+});
+
+test("the service is made before etcd's start is decided: only a start asks for it", async () => {
+  const { nodePaths } = await import("../node/node-paths.ts");
+  let asked = 0;
+  const make = () =>
+    etcdService({
+      paths: nodePaths("/tmp/bronze-etcd-svc-unit"),
+      client: async () => {
+        throw new Error("no containerd in this test");
+      },
+      nodeBinary: undefined,
+      dataDir: "/tmp/bronze-etcd-svc-unit/etcd",
+      pkiService: "etcd-pki",
+      member: () => {
+        asked++;
+        throw new Error("etcd has no start decided yet");
+      },
+    });
+  expect(make).not.toThrow();
+  expect(asked).toBe(0);
 });

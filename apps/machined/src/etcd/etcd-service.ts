@@ -39,6 +39,8 @@ export interface EtcdMemberOptions {
   readonly dataDir?: string;
   /** Default ETCD_PKI_DIR (the container's view). */
   readonly pkiDir?: string;
+  /** cluster.etcd.extraArgs: `name: value` as `--name=value`, replacing a default flag of that name. */
+  readonly extraArgs?: Readonly<Record<string, string>>;
 }
 
 const host = (address: string) => (isIPv6(address) ? `[${address}]` : address);
@@ -55,6 +57,12 @@ export function etcdClientUrl(address: string): string {
 
 /** etcd's command line for a member. */
 export function etcdArgs(options: EtcdMemberOptions): string[] {
+  const extra = Object.entries(options.extraArgs ?? {}).map(([name, value]) => `--${name}=${value}`);
+  const replaced = new Set(Object.keys(options.extraArgs ?? {}));
+  return [...defaultEtcdArgs(options).filter((a) => !replaced.has(a.slice(2, a.indexOf("=")))), ...extra];
+}
+
+function defaultEtcdArgs(options: EtcdMemberOptions): string[] {
   const { start } = options;
   return [
     `--name=${options.name}`,
@@ -108,10 +116,12 @@ export interface EtcdServiceOptions extends SystemContainerDeps {
   readonly binary?: string;
 }
 
+export const ETCD_SERVICE_ID = "etcd";
+
 /** The etcd service: restarted forever, healthy when etcd says it is. */
 export function etcdService(options: EtcdServiceOptions): ServiceDefinition {
   return {
-    id: "etcd",
+    id: ETCD_SERVICE_ID,
     dependsOn: ["containerd", options.pkiService],
     restart: "forever",
     backoff: { initialMs: 1000, maxMs: 30_000, factor: 2, resetAfterMs: 60_000 },
@@ -121,7 +131,11 @@ export function etcdService(options: EtcdServiceOptions): ServiceDefinition {
       id: "etcd",
       user: ETCD_USER,
       binary: options.binary ?? "/usr/bin/etcd",
-      args: etcdArgs({ ...options.member(), dataDir: ETCD_DATA_DIR, pkiDir: ETCD_PKI_DIR }),
+      // a getter: the runner reads the spec's id when it is made, the arguments only at each start,
+      // once the controller has decided how etcd starts
+      get args() {
+        return etcdArgs({ ...options.member(), dataDir: ETCD_DATA_DIR, pkiDir: ETCD_PKI_DIR });
+      },
       env: { HOME: "/tmp", TMPDIR: "/tmp" },
       memoryLimitBytes: ETCD_MEMORY_BYTES,
       // etcd wants its data directory private (0700) and writes it as its own uid

@@ -34,3 +34,14 @@ test("a trial is healthy when containerd and apid run and pass their health chec
     ),
   ).toBe("the node is in maintenance mode (the stored config is invalid)");
 });
+
+test("a control plane whose etcd ran before also waits for etcd to be healthy", () => {
+  const base = [status("containerd", "Running", true), status("apid", "Running", true)];
+  expect(trialProblem([...base, status("etcd", "Waiting")])).toBeUndefined();
+  expect(
+    trialProblem([...base, status("etcd", "Running", false, 'etcd /health: {"health":"false"}')], undefined, [
+      "etcd",
+    ]),
+  ).toBe('etcd is not healthy (etcd /health: {"health":"false"})');
+  expect(trialProblem([...base, status("etcd", "Running", true)], undefined, ["etcd"])).toBeUndefined();
+});

@@ -20,10 +20,14 @@ export const TRIAL_SERVICES = ["containerd", "apid"] as const;
  * undefined when the node runs its config (not maintenance mode: a release that cannot read the config
  * must not be committed) and every trial service is Running and healthy; else what is not, in words.
  */
-export function trialProblem(statuses: readonly ServiceStatus[], maintenance?: string): string | undefined {
+export function trialProblem(
+  statuses: readonly ServiceStatus[],
+  maintenance?: string,
+  alsoRequired: readonly string[] = [],
+): string | undefined {
   const problems: string[] =
     maintenance === undefined ? [] : [`the node is in maintenance mode (${maintenance})`];
-  for (const id of TRIAL_SERVICES) {
+  for (const id of [...TRIAL_SERVICES, ...alsoRequired]) {
     const s = statuses.find((x) => x.id === id);
     if (s === undefined) problems.push(`${id} is not registered`);
     else if (s.state !== "Running") problems.push(`${id} is ${s.state}${s.message ? ` (${s.message})` : ""}`);
@@ -43,6 +47,8 @@ export interface NodeSlotsOptions {
   readonly clock: Clock;
   readonly fetch: FetchFn;
   readonly statuses: () => readonly ServiceStatus[];
+  /** Services the trial also waits for now (etcd, on a control plane whose etcd has started before). */
+  readonly alsoRequired?: () => readonly string[];
   /** Why the node is in maintenance mode; undefined when it runs its config. */
   readonly maintenance: () => string | undefined;
   readonly sync: () => void;
@@ -162,7 +168,8 @@ export function nodeSlots(options: NodeSlotsOptions): NodeSlots {
       ...deps,
       log,
       seq: boot.seq,
-      unhealthy: () => trialProblem(options.statuses(), options.maintenance()),
+      unhealthy: () =>
+        trialProblem(options.statuses(), options.maintenance(), options.alsoRequired?.() ?? []),
       // the watchdog stops being fed first: if the reboot sequence cannot run (a boot that hangs holds
       // its lock) or hangs itself, softdog resets the node within its margin
       reboot: async () => {

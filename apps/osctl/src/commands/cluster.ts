@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { runTool } from "@bronze/image";
 import { CliError } from "../cli-error.ts";
 import { checkAssets, parseBootMethod } from "../cluster/cluster-assets.ts";
+import { bootstrapClusterEtcd } from "../cluster/cluster-bootstrap.ts";
 import { mergeClusterContext } from "../cluster/cluster-context.ts";
 import { type ClusterDirs, createClusterDir } from "../cluster/cluster-dir.ts";
 import type { ClusterPlan } from "../cluster/cluster-plan.ts";
@@ -48,6 +49,8 @@ export interface ClusterCreateOptions {
   /** false (`--no-config`): boot the nodes without a config, into maintenance mode. */
   config: boolean;
   wait: boolean;
+  /** false (`--no-bootstrap`): leave etcd waiting for `osctl bootstrap`. */
+  bootstrap?: boolean;
   timeout?: number;
   /** Empty disks per node, and their size in MiB. */
   extraDisks?: number;
@@ -154,6 +157,20 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
         io,
       )
     : { failed: 0, outcomes: new Map() };
+  // etcd on the first control plane, the others joining (only for nodes that came up with their config)
+  const etcdFailed =
+    options.wait && withConfig && failed === 0 && options.bootstrap !== false
+      ? await bootstrapClusterEtcd(
+          state,
+          {
+            osconfig: osconfigPath,
+            context: contextName,
+            timeoutMs: options.timeout ?? DEFAULT_WAIT_MS,
+            elapsed,
+          },
+          io,
+        )
+      : 0;
   io.stdout(
     createSummary({
       state,
@@ -167,7 +184,7 @@ export async function clusterCreate(options: ClusterCreateOptions, globals: { os
       elapsed: elapsed(),
     }),
   );
-  return failed ? 1 : 0;
+  return failed || etcdFailed ? 1 : 0;
 }
 
 function clusterStateOrError(home: string, name: string): ClusterState {

@@ -53,6 +53,10 @@ export function addClusterCommands(program: Command, io: Io, setExitCode: ExitCo
       "boot the nodes without their configs (kept in the cluster's directory): they wait in maintenance mode, and osctl prints the `apply-config --insecure` command for each",
     )
     .option("--no-wait", "do not wait for the nodes")
+    .option(
+      "--no-bootstrap",
+      "leave etcd waiting for `osctl bootstrap` (default: bootstrap it on the first control plane and wait until every control plane is a member)",
+    )
     .addHelpText(
       "after",
       "\n--timeout bounds the wait (default 10m). With --no-config the wait ends when each node's console shows its\nmaintenance certificate fingerprint.",

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bronze/machine/v1/cluster.proto.
  */
 export const file_bronze_machine_v1_cluster: GenFile = /*@__PURE__*/
-  fileDesc("Ch9icm9uemUvbWFjaGluZS92MS9jbHVzdGVyLnByb3RvEhFicm9uemUubWFjaGluZS52MSIoChBCb290c3RyYXBSZXF1ZXN0EhQKDHJlY292ZXJfZXRjZBgBIAEoCCITChFCb290c3RyYXBSZXNwb25zZSIUChJFdGNkTWVtYmVyc1JlcXVlc3QiZgoKRXRjZE1lbWJlchIKCgJpZBgBIAEoBBIQCghob3N0bmFtZRgCIAEoCRIRCglwZWVyX3VybHMYAyADKAkSEwoLY2xpZW50X3VybHMYBCADKAkSEgoKaXNfbGVhcm5lchgFIAEoCCJFChNFdGNkTWVtYmVyc1Jlc3BvbnNlEi4KB21lbWJlcnMYASADKAsyHS5icm9uemUubWFjaGluZS52MS5FdGNkTWVtYmVyIhUKE0V0Y2RTbmFwc2hvdFJlcXVlc3QiJAoURXRjZFNuYXBzaG90UmVzcG9uc2USDAoEZGF0YRgBIAEoDCITChFLdWJlY29uZmlnUmVxdWVzdCIiChJLdWJlY29uZmlnUmVzcG9uc2USDAoEZGF0YRgBIAEoDGIGcHJvdG8z");
+  fileDesc("Ch9icm9uemUvbWFjaGluZS92MS9jbHVzdGVyLnByb3RvEhFicm9uemUubWFjaGluZS52MSIoChBCb290c3RyYXBSZXF1ZXN0EhQKDHJlY292ZXJfZXRjZBgBIAEoCCITChFCb290c3RyYXBSZXNwb25zZSIUChJFdGNkTWVtYmVyc1JlcXVlc3QiZgoKRXRjZE1lbWJlchIKCgJpZBgBIAEoBBIQCghob3N0bmFtZRgCIAEoCRIRCglwZWVyX3VybHMYAyADKAkSEwoLY2xpZW50X3VybHMYBCADKAkSEgoKaXNfbGVhcm5lchgFIAEoCCJFChNFdGNkTWVtYmVyc1Jlc3BvbnNlEi4KB21lbWJlcnMYASADKAsyHS5icm9uemUubWFjaGluZS52MS5FdGNkTWVtYmVyIhUKE0V0Y2RTbmFwc2hvdFJlcXVlc3QiEwoRRXRjZFN0YXR1c1JlcXVlc3Qi3wEKEkV0Y2RTdGF0dXNSZXNwb25zZRINCgVzdGF0ZRgBIAEoCRIRCgltZW1iZXJfaWQYAiABKAQSEQoJbGVhZGVyX2lkGAMgASgEEg8KB3ZlcnNpb24YBCABKAkSDwoHZGJfc2l6ZRgFIAEoAxIWCg5kYl9zaXplX2luX3VzZRgGIAEoAxISCgpyYWZ0X2luZGV4GAcgASgEEhEKCXJhZnRfdGVybRgIIAEoBBISCgppc19sZWFybmVyGAkgASgIEg4KBmVycm9ycxgKIAMoCRIPCgdzdG9yYWdlGAsgASgJIigKF0V0Y2RMZWF2ZUNsdXN0ZXJSZXF1ZXN0Eg0KBWZvcmNlGAEgASgIIhoKGEV0Y2RMZWF2ZUNsdXN0ZXJSZXNwb25zZSI4ChdFdGNkUmVtb3ZlTWVtYmVyUmVxdWVzdBIOCgZtZW1iZXIYASABKAkSDQoFZm9yY2UYAiABKAgiGgoYRXRjZFJlbW92ZU1lbWJlclJlc3BvbnNlIh4KHEV0Y2RGb3JmZWl0TGVhZGVyc2hpcFJlcXVlc3QiNgodRXRjZEZvcmZlaXRMZWFkZXJzaGlwUmVzcG9uc2USFQoNbmV3X2xlYWRlcl9pZBgBIAEoBCIXChVFdGNkRGVmcmFnbWVudFJlcXVlc3QiRwoWRXRjZERlZnJhZ21lbnRSZXNwb25zZRIWCg5kYl9zaXplX2JlZm9yZRgBIAEoAxIVCg1kYl9zaXplX2FmdGVyGAIgASgDIhYKFEV0Y2RBbGFybUxpc3RSZXF1ZXN0Ii0KCUV0Y2RBbGFybRIRCgltZW1iZXJfaWQYASABKAQSDQoFYWxhcm0YAiABKAkiRQoVRXRjZEFsYXJtTGlzdFJlc3BvbnNlEiwKBmFsYXJtcxgBIAMoCzIcLmJyb256ZS5tYWNoaW5lLnYxLkV0Y2RBbGFybSIYChZFdGNkQWxhcm1EaXNhcm1SZXF1ZXN0IkkKF0V0Y2RBbGFybURpc2FybVJlc3BvbnNlEi4KCGRpc2FybWVkGAEgAygLMhwuYnJvbnplLm1hY2hpbmUudjEuRXRjZEFsYXJtIiQKFEV0Y2RTbmFwc2hvdFJlc3BvbnNlEgwKBGRhdGEYASABKAwiEwoRS3ViZWNvbmZpZ1JlcXVlc3QiIgoSS3ViZWNvbmZpZ1Jlc3BvbnNlEgwKBGRhdGEYASABKAxiBnByb3RvMw");
 
 /**
  * @generated from message bronze.machine.v1.BootstrapRequest
@@ -125,6 +125,312 @@ export const EtcdSnapshotRequestSchema: GenMessage<EtcdSnapshotRequest> = /*@__P
   messageDesc(file_bronze_machine_v1_cluster, 5);
 
 /**
+ * @generated from message bronze.machine.v1.EtcdStatusRequest
+ */
+export type EtcdStatusRequest = Message<"bronze.machine.v1.EtcdStatusRequest"> & {
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdStatusRequest.
+ * Use `create(EtcdStatusRequestSchema)` to create a new message.
+ */
+export const EtcdStatusRequestSchema: GenMessage<EtcdStatusRequest> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 6);
+
+/**
+ * @generated from message bronze.machine.v1.EtcdStatusResponse
+ */
+export type EtcdStatusResponse = Message<"bronze.machine.v1.EtcdStatusResponse"> & {
+  /**
+   * How the member started or what it waits for ("bootstrapped: …", "waiting for bootstrap: …").
+   *
+   * @generated from field: string state = 1;
+   */
+  state: string;
+
+  /**
+   * Empty until the member runs.
+   *
+   * @generated from field: uint64 member_id = 2;
+   */
+  memberId: bigint;
+
+  /**
+   * @generated from field: uint64 leader_id = 3;
+   */
+  leaderId: bigint;
+
+  /**
+   * @generated from field: string version = 4;
+   */
+  version: string;
+
+  /**
+   * @generated from field: int64 db_size = 5;
+   */
+  dbSize: bigint;
+
+  /**
+   * @generated from field: int64 db_size_in_use = 6;
+   */
+  dbSizeInUse: bigint;
+
+  /**
+   * @generated from field: uint64 raft_index = 7;
+   */
+  raftIndex: bigint;
+
+  /**
+   * @generated from field: uint64 raft_term = 8;
+   */
+  raftTerm: bigint;
+
+  /**
+   * @generated from field: bool is_learner = 9;
+   */
+  isLearner: boolean;
+
+  /**
+   * @generated from field: repeated string errors = 10;
+   */
+  errors: string[];
+
+  /**
+   * Where the data lives: "EPHEMERAL (/var/lib/etcd)" or "tmpfs (diskless: lost at reboot)".
+   *
+   * @generated from field: string storage = 11;
+   */
+  storage: string;
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdStatusResponse.
+ * Use `create(EtcdStatusResponseSchema)` to create a new message.
+ */
+export const EtcdStatusResponseSchema: GenMessage<EtcdStatusResponse> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 7);
+
+/**
+ * @generated from message bronze.machine.v1.EtcdLeaveClusterRequest
+ */
+export type EtcdLeaveClusterRequest = Message<"bronze.machine.v1.EtcdLeaveClusterRequest"> & {
+  /**
+   * Leave even when the cluster would lose its quorum.
+   *
+   * @generated from field: bool force = 1;
+   */
+  force: boolean;
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdLeaveClusterRequest.
+ * Use `create(EtcdLeaveClusterRequestSchema)` to create a new message.
+ */
+export const EtcdLeaveClusterRequestSchema: GenMessage<EtcdLeaveClusterRequest> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 8);
+
+/**
+ * @generated from message bronze.machine.v1.EtcdLeaveClusterResponse
+ */
+export type EtcdLeaveClusterResponse = Message<"bronze.machine.v1.EtcdLeaveClusterResponse"> & {
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdLeaveClusterResponse.
+ * Use `create(EtcdLeaveClusterResponseSchema)` to create a new message.
+ */
+export const EtcdLeaveClusterResponseSchema: GenMessage<EtcdLeaveClusterResponse> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 9);
+
+/**
+ * @generated from message bronze.machine.v1.EtcdRemoveMemberRequest
+ */
+export type EtcdRemoveMemberRequest = Message<"bronze.machine.v1.EtcdRemoveMemberRequest"> & {
+  /**
+   * A member id in hex (as `osctl etcd members` shows it) or a member's hostname.
+   *
+   * @generated from field: string member = 1;
+   */
+  member: string;
+
+  /**
+   * @generated from field: bool force = 2;
+   */
+  force: boolean;
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdRemoveMemberRequest.
+ * Use `create(EtcdRemoveMemberRequestSchema)` to create a new message.
+ */
+export const EtcdRemoveMemberRequestSchema: GenMessage<EtcdRemoveMemberRequest> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 10);
+
+/**
+ * @generated from message bronze.machine.v1.EtcdRemoveMemberResponse
+ */
+export type EtcdRemoveMemberResponse = Message<"bronze.machine.v1.EtcdRemoveMemberResponse"> & {
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdRemoveMemberResponse.
+ * Use `create(EtcdRemoveMemberResponseSchema)` to create a new message.
+ */
+export const EtcdRemoveMemberResponseSchema: GenMessage<EtcdRemoveMemberResponse> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 11);
+
+/**
+ * @generated from message bronze.machine.v1.EtcdForfeitLeadershipRequest
+ */
+export type EtcdForfeitLeadershipRequest = Message<"bronze.machine.v1.EtcdForfeitLeadershipRequest"> & {
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdForfeitLeadershipRequest.
+ * Use `create(EtcdForfeitLeadershipRequestSchema)` to create a new message.
+ */
+export const EtcdForfeitLeadershipRequestSchema: GenMessage<EtcdForfeitLeadershipRequest> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 12);
+
+/**
+ * @generated from message bronze.machine.v1.EtcdForfeitLeadershipResponse
+ */
+export type EtcdForfeitLeadershipResponse = Message<"bronze.machine.v1.EtcdForfeitLeadershipResponse"> & {
+  /**
+   * The new leader's member id; 0 when this member did not lead.
+   *
+   * @generated from field: uint64 new_leader_id = 1;
+   */
+  newLeaderId: bigint;
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdForfeitLeadershipResponse.
+ * Use `create(EtcdForfeitLeadershipResponseSchema)` to create a new message.
+ */
+export const EtcdForfeitLeadershipResponseSchema: GenMessage<EtcdForfeitLeadershipResponse> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 13);
+
+/**
+ * @generated from message bronze.machine.v1.EtcdDefragmentRequest
+ */
+export type EtcdDefragmentRequest = Message<"bronze.machine.v1.EtcdDefragmentRequest"> & {
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdDefragmentRequest.
+ * Use `create(EtcdDefragmentRequestSchema)` to create a new message.
+ */
+export const EtcdDefragmentRequestSchema: GenMessage<EtcdDefragmentRequest> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 14);
+
+/**
+ * @generated from message bronze.machine.v1.EtcdDefragmentResponse
+ */
+export type EtcdDefragmentResponse = Message<"bronze.machine.v1.EtcdDefragmentResponse"> & {
+  /**
+   * @generated from field: int64 db_size_before = 1;
+   */
+  dbSizeBefore: bigint;
+
+  /**
+   * @generated from field: int64 db_size_after = 2;
+   */
+  dbSizeAfter: bigint;
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdDefragmentResponse.
+ * Use `create(EtcdDefragmentResponseSchema)` to create a new message.
+ */
+export const EtcdDefragmentResponseSchema: GenMessage<EtcdDefragmentResponse> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 15);
+
+/**
+ * @generated from message bronze.machine.v1.EtcdAlarmListRequest
+ */
+export type EtcdAlarmListRequest = Message<"bronze.machine.v1.EtcdAlarmListRequest"> & {
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdAlarmListRequest.
+ * Use `create(EtcdAlarmListRequestSchema)` to create a new message.
+ */
+export const EtcdAlarmListRequestSchema: GenMessage<EtcdAlarmListRequest> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 16);
+
+/**
+ * @generated from message bronze.machine.v1.EtcdAlarm
+ */
+export type EtcdAlarm = Message<"bronze.machine.v1.EtcdAlarm"> & {
+  /**
+   * @generated from field: uint64 member_id = 1;
+   */
+  memberId: bigint;
+
+  /**
+   * "NOSPACE" or "CORRUPT".
+   *
+   * @generated from field: string alarm = 2;
+   */
+  alarm: string;
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdAlarm.
+ * Use `create(EtcdAlarmSchema)` to create a new message.
+ */
+export const EtcdAlarmSchema: GenMessage<EtcdAlarm> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 17);
+
+/**
+ * @generated from message bronze.machine.v1.EtcdAlarmListResponse
+ */
+export type EtcdAlarmListResponse = Message<"bronze.machine.v1.EtcdAlarmListResponse"> & {
+  /**
+   * @generated from field: repeated bronze.machine.v1.EtcdAlarm alarms = 1;
+   */
+  alarms: EtcdAlarm[];
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdAlarmListResponse.
+ * Use `create(EtcdAlarmListResponseSchema)` to create a new message.
+ */
+export const EtcdAlarmListResponseSchema: GenMessage<EtcdAlarmListResponse> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 18);
+
+/**
+ * @generated from message bronze.machine.v1.EtcdAlarmDisarmRequest
+ */
+export type EtcdAlarmDisarmRequest = Message<"bronze.machine.v1.EtcdAlarmDisarmRequest"> & {
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdAlarmDisarmRequest.
+ * Use `create(EtcdAlarmDisarmRequestSchema)` to create a new message.
+ */
+export const EtcdAlarmDisarmRequestSchema: GenMessage<EtcdAlarmDisarmRequest> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 19);
+
+/**
+ * @generated from message bronze.machine.v1.EtcdAlarmDisarmResponse
+ */
+export type EtcdAlarmDisarmResponse = Message<"bronze.machine.v1.EtcdAlarmDisarmResponse"> & {
+  /**
+   * @generated from field: repeated bronze.machine.v1.EtcdAlarm disarmed = 1;
+   */
+  disarmed: EtcdAlarm[];
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdAlarmDisarmResponse.
+ * Use `create(EtcdAlarmDisarmResponseSchema)` to create a new message.
+ */
+export const EtcdAlarmDisarmResponseSchema: GenMessage<EtcdAlarmDisarmResponse> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 20);
+
+/**
  * @generated from message bronze.machine.v1.EtcdSnapshotResponse
  */
 export type EtcdSnapshotResponse = Message<"bronze.machine.v1.EtcdSnapshotResponse"> & {
@@ -139,7 +445,7 @@ export type EtcdSnapshotResponse = Message<"bronze.machine.v1.EtcdSnapshotRespon
  * Use `create(EtcdSnapshotResponseSchema)` to create a new message.
  */
 export const EtcdSnapshotResponseSchema: GenMessage<EtcdSnapshotResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 6);
+  messageDesc(file_bronze_machine_v1_cluster, 21);
 
 /**
  * @generated from message bronze.machine.v1.KubeconfigRequest
@@ -152,7 +458,7 @@ export type KubeconfigRequest = Message<"bronze.machine.v1.KubeconfigRequest"> &
  * Use `create(KubeconfigRequestSchema)` to create a new message.
  */
 export const KubeconfigRequestSchema: GenMessage<KubeconfigRequest> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 7);
+  messageDesc(file_bronze_machine_v1_cluster, 22);
 
 /**
  * @generated from message bronze.machine.v1.KubeconfigResponse
@@ -169,5 +475,5 @@ export type KubeconfigResponse = Message<"bronze.machine.v1.KubeconfigResponse">
  * Use `create(KubeconfigResponseSchema)` to create a new message.
  */
 export const KubeconfigResponseSchema: GenMessage<KubeconfigResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 8);
+  messageDesc(file_bronze_machine_v1_cluster, 23);
 

@@ -1,0 +1,292 @@
+// A control plane's etcd as machined holds it: the services (etcd-pki, etcd), the controller deciding
+// how etcd starts, and the operations the API offers (bootstrap, members, status, snapshot, leave,
+// remove-member, forfeit-leadership, defragment, alarms), each through @bronze/etcd-client with
+// machined's own etcd client certificate. Membership changes that would cost quorum are refused unless
+// forced (etcd-quorum.ts).
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import type { MachineConfig } from "@bronze/config-schema";
+import {
+  type EtcdAlarm,
+  EtcdClient,
+  EtcdError,
+  type EtcdMember,
+  type EtcdStatus,
+  formatMemberId,
+} from "@bronze/etcd-client";
+import type { Clock } from "../clock.ts";
+import { type SystemContainerDeps, secretsDir } from "../services/system-containers.ts";
+import type { ServiceDefinition } from "../supervisor/service.ts";
+import { type EtcdConnection, EtcdController } from "./etcd-controller.ts";
+import { ETCD_PKI_SERVICE_ID, type EtcdClientTls, etcdPkiService } from "./etcd-pki.ts";
+import { removalBreaksQuorum } from "./etcd-quorum.ts";
+import { ETCD_CLIENT_PORT, ETCD_SERVICE_ID, ETCD_USER, etcdClientUrl, etcdService } from "./etcd-service.ts";
+
+/** A refusal of an etcd operation, with the API code it answers with. */
+export class EtcdOperationError extends Error {
+  override readonly name = "EtcdOperationError";
+  constructor(
+    readonly code: "FailedPrecondition" | "NotFound" | "InvalidArgument" | "Unavailable",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface NodeEtcdDeps {
+  readonly containers: SystemContainerDeps;
+  readonly config: () => MachineConfig | undefined;
+  readonly hostname: () => string;
+  /** The node's addresses (the first IPv4 one is advertised to the other members). */
+  readonly addresses: () => string[];
+  /** /var is a tmpfs (diskless node): etcd's data is lost at reboot. */
+  readonly diskless: boolean;
+  readonly clock: Clock;
+  readonly log: (line: string) => void;
+  /** Stops a service (leave stops etcd). */
+  readonly stopService: (id: string) => Promise<void>;
+  /** Default etcd's /usr/bin/etcd. */
+  readonly binary?: string;
+}
+
+/** The address etcd advertises: the node's first IPv4 address, else its first one. */
+export function advertisedAddress(addresses: readonly string[]): string | undefined {
+  return addresses.find((a) => !a.includes(":")) ?? addresses[0];
+}
+
+/** The etcd client URLs of the control plane endpoint (cluster.controlPlane.endpoint's host, 2379). */
+export function joinEndpointsOf(config: MachineConfig | undefined): string[] {
+  const endpoint = config?.cluster?.controlPlane?.endpoint;
+  if (endpoint === undefined) return [];
+  try {
+    const host = new URL(endpoint).hostname.replace(/^\[(.*)\]$/, "$1");
+    return host === "" ? [] : [etcdClientUrl(host)];
+  } catch {
+    return [];
+  }
+}
+
+const LOCAL = `https://127.0.0.1:${ETCD_CLIENT_PORT}`;
+
+export class NodeEtcd {
+  readonly controller: EtcdController;
+  readonly dataDir: string;
+  readonly #deps: NodeEtcdDeps;
+  #tls: EtcdClientTls | undefined;
+
+  constructor(deps: NodeEtcdDeps) {
+    this.#deps = deps;
+    this.dataDir = join(deps.containers.paths.var, "lib", "etcd");
+    this.controller = new EtcdController({
+      name: deps.hostname,
+      address: () => advertisedAddress(deps.addresses()),
+      dataDir: this.dataDir,
+      joinEndpoints: () => joinEndpointsOf(deps.config()),
+      connect: (endpoints) => this.#connect(endpoints, 5000),
+      clock: deps.clock,
+      log: deps.log,
+    });
+  }
+
+  /** etcd-pki and etcd, for a control plane's boot. */
+  services(): ServiceDefinition[] {
+    const deps = this.#deps;
+    const etcd = etcdService({
+      ...deps.containers,
+      dataDir: this.dataDir,
+      pkiService: ETCD_PKI_SERVICE_ID,
+      ...(deps.binary !== undefined ? { binary: deps.binary } : {}),
+      member: () => {
+        const start = this.controller.start;
+        const address = advertisedAddress(deps.addresses());
+        if (start === undefined || address === undefined)
+          throw new EtcdOperationError("FailedPrecondition", "etcd has no start decided yet");
+        return {
+          name: deps.hostname(),
+          advertiseAddress: address,
+          start,
+          extraArgs: deps.config()?.cluster?.etcd?.extraArgs ?? {},
+        };
+      },
+    });
+    return [
+      etcdPkiService({
+        dir: secretsDir(deps.containers.paths, "etcd"),
+        owner: { uid: ETCD_USER.uid, gid: ETCD_USER.gid },
+        config: deps.config,
+        identity: () => ({
+          hostname: deps.hostname(),
+          addresses: deps.addresses(),
+          certSANs: deps.config()?.machine.certSANs ?? [],
+        }),
+        clock: deps.clock,
+        onIssued: (tls) => {
+          this.#tls = tls;
+        },
+      }),
+      { ...etcd, condition: this.controller.condition },
+    ];
+  }
+
+  /** A client with machined's certificate, once etcd-pki has issued it. */
+  async #connect(endpoints: readonly string[], timeoutMs = 10_000): Promise<EtcdClient & EtcdConnection> {
+    for (let i = 0; i < 60 && this.#tls === undefined; i++) await this.#deps.clock.sleep(500);
+    const tls = this.#tls;
+    if (tls === undefined)
+      throw new EtcdOperationError(
+        "Unavailable",
+        "etcd's certificates are not issued yet (service etcd-pki)",
+      );
+    const client = await EtcdClient.connect({ endpoints: [...endpoints], tls, timeoutMs });
+    return Object.assign(client, {
+      memberAdd: (peerUrls: readonly string[], o: { learner: boolean }) => client.memberAdd([...peerUrls], o),
+    }) as EtcdClient & EtcdConnection;
+  }
+
+  /** The local member first, then the control plane endpoint's. */
+  async #cluster<T>(run: (client: EtcdClient) => Promise<T>): Promise<T> {
+    const endpoints = [LOCAL, ...joinEndpointsOf(this.#deps.config()).filter((e) => e !== LOCAL)];
+    const client = await this.#connect(endpoints).catch((err: unknown) => {
+      throw this.#unavailable(err);
+    });
+    try {
+      return await run(client);
+    } finally {
+      client.close();
+    }
+  }
+
+  #unavailable(err: unknown): Error {
+    if (!(err instanceof EtcdError) || err.code !== "Unavailable") return err as Error;
+    return new EtcdOperationError(
+      "Unavailable",
+      `etcd does not answer on this node (${this.controller.status}): ${err.message}`,
+    );
+  }
+
+  bootstrap(): Promise<void> {
+    return this.controller.bootstrap();
+  }
+
+  members(): Promise<EtcdMember[]> {
+    return this.#cluster((c) => c.memberList());
+  }
+
+  /** The controller's state and, when etcd answers, the local member's status. */
+  async status(): Promise<{ state: string; storage: string; status?: EtcdStatus }> {
+    const storage = this.#deps.diskless
+      ? "tmpfs (a diskless node: etcd's data is lost at reboot)"
+      : "EPHEMERAL (/var/lib/etcd)";
+    const state = this.controller.status;
+    if (this.controller.start === undefined) return { state, storage };
+    try {
+      return { state, storage, status: await this.#cluster((c) => c.status(LOCAL)) };
+    } catch (err) {
+      return { state: `${state}; not answering: ${(err as Error).message}`, storage };
+    }
+  }
+
+  snapshot(signal: AbortSignal): AsyncIterable<Uint8Array> {
+    const self = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const client = await self.#connect([LOCAL]).catch((err: unknown) => {
+          throw self.#unavailable(err);
+        });
+        try {
+          yield* client.snapshot({ signal, endpoint: LOCAL });
+        } finally {
+          client.close();
+        }
+      },
+    };
+  }
+
+  /** Members with whether each answers now (for the quorum check). */
+  async #health(client: EtcdClient, members: readonly EtcdMember[]) {
+    return await Promise.all(
+      members.map(async (m) => ({
+        id: m.id,
+        name: m.name,
+        isLearner: m.isLearner,
+        healthy:
+          m.clientUrls.length > 0 &&
+          (await client.status(m.clientUrls[0], { timeoutMs: 3000 }).then(
+            () => true,
+            () => false,
+          )),
+      })),
+    );
+  }
+
+  async #remove(client: EtcdClient, target: EtcdMember, force: boolean): Promise<void> {
+    const members = await client.memberList();
+    const breaks = removalBreaksQuorum(await this.#health(client, members), target.id);
+    if (breaks !== undefined && !force)
+      throw new EtcdOperationError("FailedPrecondition", `refused: ${breaks} (--force to do it anyway)`);
+    await client.memberRemove(target.id);
+  }
+
+  /** `osctl etcd leave`: this member leaves the cluster; etcd stops and its data goes. */
+  async leave(force: boolean): Promise<void> {
+    const status = await this.#cluster((c) => c.status(LOCAL));
+    await this.#cluster(async (client) => {
+      const me = (await client.memberList()).find((m) => m.id === status.memberId);
+      if (me === undefined)
+        throw new EtcdOperationError("NotFound", "this node is not a member of the cluster");
+      await this.#remove(client, me, force);
+    });
+    await this.#deps.stopService(ETCD_SERVICE_ID);
+    rmSync(join(this.dataDir, "member"), { recursive: true, force: true });
+    this.controller.left();
+  }
+
+  /** `osctl etcd remove-member <id|hostname>`. */
+  async removeMember(member: string, force: boolean): Promise<void> {
+    await this.#cluster(async (client) => {
+      const members = await client.memberList();
+      const wanted = member.trim().toLowerCase();
+      const target = members.find((m) => formatMemberId(m.id) === wanted || m.name === member.trim());
+      if (target === undefined)
+        throw new EtcdOperationError(
+          "NotFound",
+          `no member ${JSON.stringify(member)}: the members are ${members.map((m) => `${m.name || "unstarted"} (${formatMemberId(m.id)})`).join(", ")}`,
+        );
+      await this.#remove(client, target, force);
+    });
+  }
+
+  /** Moves the leadership to another started voting member when this one leads; the new leader's id. */
+  async forfeitLeadership(): Promise<bigint> {
+    return await this.#cluster(async (client) => {
+      const status = await client.status(LOCAL);
+      if (status.leader !== status.memberId) return 0n;
+      const next = (await client.memberList()).find(
+        (m) => m.id !== status.memberId && !m.isLearner && m.name !== "",
+      );
+      if (next === undefined)
+        throw new EtcdOperationError(
+          "FailedPrecondition",
+          "no other voting member to hand the leadership to",
+        );
+      await client.moveLeader(next.id);
+      return next.id;
+    });
+  }
+
+  async defragment(): Promise<{ before: number; after: number }> {
+    return await this.#cluster(async (client) => {
+      const before = (await client.status(LOCAL)).dbSize;
+      await client.defragment(LOCAL);
+      return { before, after: (await client.status(LOCAL)).dbSize };
+    });
+  }
+
+  alarms(): Promise<EtcdAlarm[]> {
+    return this.#cluster((c) => c.alarmList());
+  }
+
+  disarm(): Promise<EtcdAlarm[]> {
+    return this.#cluster((c) => c.alarmDisarmAll());
+  }
+}
