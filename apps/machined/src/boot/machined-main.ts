@@ -228,7 +228,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
         containers,
         config: () => sequencer.state.config,
         hostname: () => sequencer.state.hostname ?? kernelHostname(),
-        addresses: () => interfaceAddresses(networkInterfaces()),
+        interfaces: () => networkInterfaces(),
         diskless: findNodePartitions().ephemeral === undefined,
         clock,
         log,

@@ -122,7 +122,8 @@ export class EtcdController {
     this.status = "waiting: no etcd data; bootstrap the cluster (osctl bootstrap) or wait to join it";
     while (!signal.aborted && this.#start === undefined) {
       const joined = await this.#tryJoin().catch((err: unknown) => {
-        this.status = `waiting to join: ${err instanceof Error ? err.message : String(err)}`;
+        if (this.#start === undefined)
+          this.status = `waiting to join: ${err instanceof Error ? err.message : String(err)}`;
         return undefined;
       });
       if (joined !== undefined) {
@@ -150,8 +151,9 @@ export class EtcdController {
       const members = await client.memberList();
       if (members.length === 0) return undefined;
       if (this.#start !== undefined) return undefined; // bootstrapped meanwhile
-      const plan = await joinCluster(client, { name: deps.name(), peerUrl: etcdPeerUrl(address) });
-      for (const step of plan.steps) deps.log(`etcd: ${step}`);
+      const plan = await joinCluster(client, { name: deps.name(), peerUrl: etcdPeerUrl(address) }, (step) =>
+        deps.log(`etcd: ${step}`),
+      );
       this.#decide(
         { state: "existing", initialCluster: plan.initialCluster },
         `joining the cluster at ${endpoints.join(", ")} as learner ${idHex(plan.memberId)}`,

@@ -40,28 +40,43 @@ export const idHex = (id: bigint) => id.toString(16);
 
 /**
  * Registers `self` in the cluster `client` reaches, as a learner. Its data directory must be empty:
- * a node with data restarts with it and does not join.
+ * a node with data restarts with it and does not join. Each step is logged as it is done (a later
+ * step may fail: etcd refuses changes for 5 s after a member went away, and the caller retries).
  */
-export async function joinCluster(client: EtcdMembership, self: JoiningMember): Promise<JoinPlan> {
+export async function joinCluster(
+  client: EtcdMembership,
+  self: JoiningMember,
+  log: (step: string) => void = () => {},
+): Promise<JoinPlan> {
   const steps: string[] = [];
+  const step = (line: string) => {
+    steps.push(line);
+    log(line);
+  };
   let members = await client.memberList();
   let mine: EtcdMember | undefined;
   for (const m of members) {
-    const same = m.name === self.name || m.peerUrls.includes(self.peerUrl);
-    if (!same) continue;
-    if (m.name === "" && m.peerUrls.includes(self.peerUrl) && mine === undefined) {
+    const samePeer = m.peerUrls.includes(self.peerUrl);
+    if (m.name !== self.name && !samePeer) continue;
+    if (m.name === "" && samePeer && mine === undefined) {
       mine = m;
-      steps.push(`member ${idHex(m.id)} was added for ${self.peerUrl} and never started: reusing it`);
+      step(`member ${idHex(m.id)} was added for ${self.peerUrl} and never started: reusing it`);
       continue;
     }
+    // another node's member at our peer URL: two nodes advertise one address; removing it would be
+    // removing a live member
+    if (m.name !== "" && m.name !== self.name)
+      throw new Error(
+        `member ${m.name} (${idHex(m.id)}) already uses ${self.peerUrl}: this node advertises another node's address`,
+      );
     await client.memberRemove(m.id);
-    steps.push(
+    step(
       `removed stale member ${idHex(m.id)} (${m.name || "unstarted"}, ${m.peerUrls.join(" ")}): this node's etcd data is gone`,
     );
   }
   if (mine === undefined) {
     mine = (await client.memberAdd([self.peerUrl], { learner: true })).member;
-    steps.push(`added as learner ${idHex(mine.id)} (${self.peerUrl})`);
+    step(`added as learner ${idHex(mine.id)} (${self.peerUrl})`);
   }
   members = await client.memberList();
   const cluster = members

@@ -4,6 +4,7 @@
 // machined's own etcd client certificate. Membership changes that would cost quorum are refused unless
 // forced (etcd-quorum.ts).
 import { rmSync } from "node:fs";
+import type { NetworkInterfaceInfo } from "node:os";
 import { join } from "node:path";
 import type { MachineConfig } from "@bronze/config-schema";
 import {
@@ -14,6 +15,7 @@ import {
   type EtcdStatus,
   formatMemberId,
 } from "@bronze/etcd-client";
+import { interfaceAddresses } from "../certificates/node-sans.ts";
 import type { Clock } from "../clock.ts";
 import { type SystemContainerDeps, secretsDir } from "../services/system-containers.ts";
 import type { ServiceDefinition } from "../supervisor/service.ts";
@@ -37,8 +39,8 @@ export interface NodeEtcdDeps {
   readonly containers: SystemContainerDeps;
   readonly config: () => MachineConfig | undefined;
   readonly hostname: () => string;
-  /** The node's addresses (the first IPv4 one is advertised to the other members). */
-  readonly addresses: () => string[];
+  /** The node's network interfaces (os.networkInterfaces()): its addresses, and the one to advertise. */
+  readonly interfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
   /** /var is a tmpfs (diskless node): etcd's data is lost at reboot. */
   readonly diskless: boolean;
   readonly clock: Clock;
@@ -49,21 +51,61 @@ export interface NodeEtcdDeps {
   readonly binary?: string;
 }
 
-/** The address etcd advertises: the node's first IPv4 address, else its first one. */
-export function advertisedAddress(addresses: readonly string[]): string | undefined {
-  return addresses.find((a) => !a.includes(":")) ?? addresses[0];
+const ipv4 = (address: string): number | undefined => {
+  const parts = address.split(".").map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  return parts.reduce((n, p) => n * 256 + p, 0);
+};
+
+/** Whether IPv4 `address` is inside `cidr` (`10.5.0.2/24`); IPv6 is not compared (false). */
+export function inSubnet(address: string, cidr: string): boolean {
+  const [base = "", bits = ""] = cidr.split("/");
+  const a = ipv4(address);
+  const b = ipv4(base);
+  const n = Number(bits);
+  if (a === undefined || b === undefined || !Number.isInteger(n) || n < 0 || n > 32) return false;
+  const size = 2 ** (32 - n);
+  return Math.floor(a / size) === Math.floor(b / size);
+}
+
+/**
+ * The address etcd advertises to the other members: the control plane endpoint's own address when
+ * this node is the endpoint, else this node's address in the endpoint's subnet, else its first IPv4
+ * one. (Not simply the first: every QEMU node has 10.0.2.15 on its user-mode NIC, and two members
+ * advertising one address would collide.)
+ */
+export function advertisedAddress(
+  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>,
+  endpointHost?: string,
+): string | undefined {
+  const infos = Object.values(interfaces)
+    .flatMap((list) => list ?? [])
+    .filter((i) => !i.internal && !(i.family === "IPv6" && /^fe80:/i.test(i.address)));
+  if (endpointHost !== undefined) {
+    const exact = infos.find((i) => i.address === endpointHost);
+    if (exact !== undefined) return exact.address;
+    const near = infos.find((i) => i.cidr !== null && inSubnet(endpointHost, i.cidr));
+    if (near !== undefined) return near.address;
+  }
+  return (infos.find((i) => i.family === "IPv4") ?? infos[0])?.address;
+}
+
+/** The control plane endpoint's host (cluster.controlPlane.endpoint), without brackets. */
+export function endpointHostOf(config: MachineConfig | undefined): string | undefined {
+  const endpoint = config?.cluster?.controlPlane?.endpoint;
+  if (endpoint === undefined) return undefined;
+  try {
+    const host = new URL(endpoint).hostname.replace(/^\[(.*)\]$/, "$1");
+    return host === "" ? undefined : host;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The etcd client URLs of the control plane endpoint (cluster.controlPlane.endpoint's host, 2379). */
 export function joinEndpointsOf(config: MachineConfig | undefined): string[] {
-  const endpoint = config?.cluster?.controlPlane?.endpoint;
-  if (endpoint === undefined) return [];
-  try {
-    const host = new URL(endpoint).hostname.replace(/^\[(.*)\]$/, "$1");
-    return host === "" ? [] : [etcdClientUrl(host)];
-  } catch {
-    return [];
-  }
+  const host = endpointHostOf(config);
+  return host === undefined ? [] : [etcdClientUrl(host)];
 }
 
 const LOCAL = `https://127.0.0.1:${ETCD_CLIENT_PORT}`;
@@ -79,13 +121,17 @@ export class NodeEtcd {
     this.dataDir = join(deps.containers.paths.var, "lib", "etcd");
     this.controller = new EtcdController({
       name: deps.hostname,
-      address: () => advertisedAddress(deps.addresses()),
+      address: () => this.#address(),
       dataDir: this.dataDir,
       joinEndpoints: () => joinEndpointsOf(deps.config()),
       connect: (endpoints) => this.#connect(endpoints, 5000),
       clock: deps.clock,
       log: deps.log,
     });
+  }
+
+  #address(): string | undefined {
+    return advertisedAddress(this.#deps.interfaces(), endpointHostOf(this.#deps.config()));
   }
 
   /** etcd-pki and etcd, for a control plane's boot. */
@@ -98,7 +144,7 @@ export class NodeEtcd {
       ...(deps.binary !== undefined ? { binary: deps.binary } : {}),
       member: () => {
         const start = this.controller.start;
-        const address = advertisedAddress(deps.addresses());
+        const address = this.#address();
         if (start === undefined || address === undefined)
           throw new EtcdOperationError("FailedPrecondition", "etcd has no start decided yet");
         return {
@@ -116,7 +162,7 @@ export class NodeEtcd {
         config: deps.config,
         identity: () => ({
           hostname: deps.hostname(),
-          addresses: deps.addresses(),
+          addresses: interfaceAddresses(deps.interfaces()),
           certSANs: deps.config()?.machine.certSANs ?? [],
         }),
         clock: deps.clock,

@@ -69,7 +69,7 @@ export interface TestEtcdCluster {
   /** Name, ports and data directory for a new member, not started: pass its peerUrl to memberAdd. */
   prepareMember(): Promise<TestEtcdMember>;
   /**
-   * Starts a prepared member joining the cluster (`--initial-cluster-state existing`) with the
+   * Starts a prepared (or stopped) member joining the cluster (`--initial-cluster-state existing`) with the
    * members memberAdd returned (its own entry, nameless there, is named after it); resolves once it
    * answers on its client URL.
    */
@@ -330,7 +330,8 @@ export async function startTestEtcdCluster(options: TestEtcdClusterOptions = {})
     prepareMember: () => newMember(),
     async joinMember(member, cluster) {
       const m = find(member.name);
-      if (m.args) throw new Error(`test etcd: member ${m.name} was started before`);
+      // a stopped member may join again: a node that lost its data rejoins under its name
+      if (m.proc !== undefined) throw new Error(`test etcd: member ${m.name} is running`);
       const named = initialCluster(cluster, (urls) => (urls.includes(m.peerUrl) ? m.name : undefined));
       m.args = etcdMemberArgs({
         ...m,
