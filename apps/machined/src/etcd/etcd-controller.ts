@@ -54,6 +54,8 @@ export class EtcdController {
   #decided: (() => void) | undefined;
   #decidedPromise: Promise<void>;
   #running = false;
+  /** The last member count seen at the join endpoints (logged when it changes). */
+  #status = "";
   /** What etcd is doing or waiting for, in words (`osctl etcd status`, the service's message). */
   status = "not started";
 
@@ -121,11 +123,14 @@ export class EtcdController {
     }
     this.status = "waiting: no etcd data; bootstrap the cluster (osctl bootstrap) or wait to join it";
     while (!signal.aborted && this.#start === undefined) {
+      const before = this.status;
       const joined = await this.#tryJoin().catch((err: unknown) => {
         if (this.#start === undefined)
           this.status = `waiting to join: ${err instanceof Error ? err.message : String(err)}`;
         return undefined;
       });
+      // each new reason to wait is logged once (the same refusal every 5 s is not)
+      if (this.#start === undefined && this.status !== before) deps.log(`etcd: ${this.status}`);
       if (joined !== undefined) {
         await this.#promote(joined, signal);
         return;
@@ -149,6 +154,10 @@ export class EtcdController {
     const client = await deps.connect(endpoints);
     try {
       const members = await client.memberList();
+      if (this.#status !== `cluster at ${endpoints.join(", ")}: ${members.length} member(s)`) {
+        this.#status = `cluster at ${endpoints.join(", ")}: ${members.length} member(s)`;
+        deps.log(`etcd: ${this.#status}`);
+      }
       if (members.length === 0) return undefined;
       if (this.#start !== undefined) return undefined; // bootstrapped meanwhile
       const plan = await joinCluster(client, { name: deps.name(), peerUrl: etcdPeerUrl(address) }, (step) =>

@@ -7,6 +7,7 @@ import type { EtcdClient } from "@bronze/etcd-client";
 import { startTestEtcdCluster, type TestEtcdCluster } from "@bronze/etcd-client/testing";
 import { waitFor } from "@bronze/testing";
 import { type EtcdMembership, type JoinPlan, joinCluster, promoteWhenInSync } from "./etcd-join.ts";
+import { membershipOf } from "./node-etcd.ts";
 
 let cluster: TestEtcdCluster;
 let client: EtcdClient;
@@ -21,12 +22,8 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const membership = (): EtcdMembership => ({
-  memberList: () => client.memberList(),
-  memberAdd: (peerUrls, o) => client.memberAdd([...peerUrls], o),
-  memberRemove: (id) => client.memberRemove(id),
-  memberPromote: (id) => client.memberPromote(id),
-});
+// the adapter machined's controller uses (node-etcd.ts)
+const membership = (): EtcdMembership => membershipOf(client);
 
 /** joinCluster, retried as the controller does while etcd refuses changes (5 s after a start). */
 async function join(name: string, peerUrl: string, steps: string[] = []): Promise<JoinPlan> {

@@ -110,6 +110,17 @@ export function joinEndpointsOf(config: MachineConfig | undefined): string[] {
 
 const LOCAL = `https://127.0.0.1:${ETCD_CLIENT_PORT}`;
 
+/** The membership calls of the join (etcd-join.ts) over a client (a wrapper: the client is not changed). */
+export function membershipOf(client: EtcdClient): EtcdConnection {
+  return {
+    memberList: () => client.memberList(),
+    memberAdd: (peerUrls, options) => client.memberAdd([...peerUrls], options),
+    memberRemove: (id) => client.memberRemove(id),
+    memberPromote: (id) => client.memberPromote(id),
+    close: () => client.close(),
+  };
+}
+
 export class NodeEtcd {
   readonly controller: EtcdController;
   readonly dataDir: string;
@@ -124,7 +135,7 @@ export class NodeEtcd {
       address: () => this.#address(),
       dataDir: this.dataDir,
       joinEndpoints: () => joinEndpointsOf(deps.config()),
-      connect: (endpoints) => this.#connect(endpoints, 5000),
+      connect: async (endpoints) => membershipOf(await this.#connect(endpoints, 5000)),
       clock: deps.clock,
       log: deps.log,
     });
@@ -175,7 +186,7 @@ export class NodeEtcd {
   }
 
   /** A client with machined's certificate, once etcd-pki has issued it. */
-  async #connect(endpoints: readonly string[], timeoutMs = 10_000): Promise<EtcdClient & EtcdConnection> {
+  async #connect(endpoints: readonly string[], timeoutMs = 10_000): Promise<EtcdClient> {
     for (let i = 0; i < 60 && this.#tls === undefined; i++) await this.#deps.clock.sleep(500);
     const tls = this.#tls;
     if (tls === undefined)
@@ -183,10 +194,7 @@ export class NodeEtcd {
         "Unavailable",
         "etcd's certificates are not issued yet (service etcd-pki)",
       );
-    const client = await EtcdClient.connect({ endpoints: [...endpoints], tls, timeoutMs });
-    return Object.assign(client, {
-      memberAdd: (peerUrls: readonly string[], o: { learner: boolean }) => client.memberAdd([...peerUrls], o),
-    }) as EtcdClient & EtcdConnection;
+    return await EtcdClient.connect({ endpoints: [...endpoints], tls, timeoutMs });
   }
 
   /** The local member first, then the control plane endpoint's. */
