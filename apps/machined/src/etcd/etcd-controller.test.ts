@@ -63,8 +63,17 @@ test("data on disk: etcd restarts on it at once, and bootstrap is refused", asyn
   await controller.run(new AbortController().signal);
   expect(controller.start).toEqual({ state: "restart" });
   expect(await controller.condition.wait(new AbortController().signal)).toBe(true);
-  expect(calls).toEqual([]);
+  // it looks itself up (not a learner here: nothing to promote)
+  expect(calls).toEqual(["connect https://10.5.0.2:2379 https://10.5.0.3:2379"]);
   await expect(controller.bootstrap()).rejects.toThrow("already running on its data on this node");
+});
+
+test("a learner restarting on its data is promoted (it would never join again)", async () => {
+  mkdirSync(join(dir, "etcd", "member"), { recursive: true });
+  const { controller, calls } = setup({ members: [cp1, { ...cp1, id: 9n, name: "cp-2", isLearner: true }] });
+  await controller.run(new AbortController().signal);
+  expect(controller.start).toEqual({ state: "restart" });
+  expect(calls).toEqual(["connect https://10.5.0.2:2379 https://10.5.0.3:2379", "promote 9"]);
 });
 
 test("the endpoint's etcd has members: the node joins as a learner, starts as existing, and is promoted", async () => {

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Clock } from "../clock.ts";
 import type { Condition } from "../supervisor/condition.ts";
-import { type EtcdMembership, idHex, joinCluster, promoteWhenInSync } from "./etcd-join.ts";
+import { type EtcdMembership, idHex, joinCluster, MemberGoneError, promoteWhenInSync } from "./etcd-join.ts";
 import { type EtcdStart, etcdClientUrl, etcdPeerUrl } from "./etcd-service.ts";
 
 export interface EtcdConnection extends EtcdMembership {
@@ -89,12 +89,7 @@ export class EtcdController {
     description: "etcd bootstrapped (osctl bootstrap) or joined to the cluster",
     wait: async (signal) => {
       // the decision (and a joined learner's promotion) runs as long as the etcd service lives
-      if (!this.#running) {
-        this.#running = true;
-        void this.run(signal).finally(() => {
-          this.#running = false;
-        });
-      }
+      if (this.#start === undefined) void this.run(signal);
       if (this.#start !== undefined) return true;
       await Promise.race([
         this.#decidedPromise,
@@ -116,9 +111,20 @@ export class EtcdController {
    * until one succeeds, bootstrap() decides, or `signal` aborts. After a join, promotes the learner.
    */
   async run(signal: AbortSignal): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      await this.#run(signal);
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
     const deps = this.#deps;
     if (hasEtcdData(deps.dataDir)) {
       this.#decide({ state: "restart" }, "restarting on its data");
+      await this.#promote(undefined, signal);
       return;
     }
     this.status = "waiting: no etcd data; bootstrap the cluster (osctl bootstrap) or wait to join it";
@@ -173,25 +179,44 @@ export class EtcdController {
     }
   }
 
-  async #promote(id: bigint, signal: AbortSignal): Promise<void> {
+  /**
+   * Makes this member a voting one: the learner just added (`id`), or, on a restart, whatever member
+   * of this node's name the cluster lists. Retried while the etcd service lives: a learner left
+   * unpromoted would stay one (a restart on its data does not join again).
+   */
+  async #promote(id: bigint | undefined, signal: AbortSignal): Promise<void> {
     const deps = this.#deps;
-    const address = deps.address() ?? "";
-    const client = await deps.connect([...this.#others(address), etcdClientUrl(address)]);
-    try {
-      const promoted = await promoteWhenInSync(client, id, {
-        sleep: (ms) => deps.clock.sleep(ms, signal),
-        now: () => deps.clock.monotonic(),
-        signal,
-      });
-      this.status = promoted
-        ? `member ${idHex(id)}: promoted to a voting member`
-        : `member ${idHex(id)}: still a learner (not in sync yet; the next boot tries again)`;
-      deps.log(`etcd: ${this.status}`);
-    } catch (err) {
-      this.status = `member ${idHex(id)}: promotion failed: ${err instanceof Error ? err.message : String(err)}`;
-      deps.log(`etcd: ${this.status}`);
-    } finally {
-      client.close();
+    while (!signal.aborted) {
+      let client: EtcdConnection | undefined;
+      try {
+        const address = deps.address() ?? "";
+        client = await deps.connect([...this.#others(address), etcdClientUrl(address)]);
+        const mine = id ?? (await client.memberList()).find((m) => m.name === deps.name())?.id;
+        if (mine === undefined) return; // not a member (yet, or any more): nothing to promote
+        const promoted = await promoteWhenInSync(client, mine, {
+          sleep: (ms) => deps.clock.sleep(ms, signal),
+          now: () => deps.clock.monotonic(),
+          signal,
+          onRetry: (why) => {
+            this.status = `member ${idHex(mine)}: a learner, not promoted yet: ${why}`;
+          },
+        });
+        if (promoted && id !== undefined) {
+          this.status = `member ${idHex(mine)}: promoted to a voting member`;
+          deps.log(`etcd: ${this.status}`);
+        }
+        return;
+      } catch (err) {
+        if (err instanceof MemberGoneError) {
+          this.status = `removed from the cluster while a learner: ${err.message}`;
+          deps.log(`etcd: ${this.status}`);
+          return;
+        }
+        // etcd not up yet, or unreachable: try again
+      } finally {
+        client?.close();
+      }
+      if (!(await deps.clock.sleep(deps.retryMs ?? 5000, signal))) return;
     }
   }
 

@@ -76,7 +76,7 @@ test("an entry added for this peer URL that never started is reused, not added t
   expect(plan.initialCluster).toBe("cp-1=https://10.5.0.2:2380,cp-3=https://10.5.0.4:2380");
 });
 
-test("promotion waits while etcd says the learner is not in sync, then promotes; other errors are thrown", async () => {
+test("promotion waits while etcd says the learner is not in sync, then promotes; other failures back off", async () => {
   const fake = new FakeMembership([member(1n, "cp-1", "10.5.0.2"), member(5n, "cp-2", "10.5.0.3", true)]);
   fake.notInSync = 3;
   let now = 0;
@@ -102,9 +102,21 @@ test("promotion waits while etcd says the learner is not in sync, then promotes;
   const gone = new FakeMembership([]);
   await expect(promoteWhenInSync(gone, 5n, options)).rejects.toThrow("member 5 is no longer in the cluster");
 
-  const broken = new FakeMembership([member(5n, "cp-2", "10.5.0.3", true)]);
-  broken.memberPromote = async () => {
-    throw new Error("etcdserver: permission denied");
+  // any other failure (a deadline on a loaded node) is retried, backing off, and reported
+  const slow = new FakeMembership([member(5n, "cp-2", "10.5.0.3", true)]);
+  let failures = 2;
+  const promote = slow.memberPromote.bind(slow);
+  slow.memberPromote = async (id: bigint) => {
+    if (failures-- > 0)
+      throw new Error(
+        "memberPromote 5: deadline exceeded: etcd at https://10.5.0.2:2379 did not answer in time",
+      );
+    await promote(id);
   };
-  await expect(promoteWhenInSync(broken, 5n, options)).rejects.toThrow("permission denied");
+  const why: string[] = [];
+  sleeps.length = 0;
+  expect(await promoteWhenInSync(slow, 5n, { ...options, onRetry: (w) => why.push(w) })).toBe(true);
+  expect(sleeps).toEqual([2000, 4000]);
+  expect(why).toHaveLength(2);
+  expect(why[0]).toContain("deadline exceeded");
 });

@@ -86,7 +86,7 @@ export async function joinCluster(
   return { memberId: mine.id, initialCluster: cluster.join(","), steps };
 }
 
-/** etcd's refusals that mean "not yet": the learner is still catching up with the leader. */
+/** etcd's refusals that mean "not yet": the learner is still catching up, or the cluster is busy. */
 const NOT_YET = [
   /in sync with leader/i,
   /learner.*not ready/i,
@@ -95,38 +95,55 @@ const NOT_YET = [
   /leader changed/i,
 ];
 
+export class MemberGoneError extends Error {
+  override readonly name = "MemberGoneError";
+}
+
 export interface PromoteOptions {
   readonly sleep: (ms: number) => Promise<unknown>;
   readonly now: () => number;
-  /** Give up after this long (default 5 min; the member stays a learner, the next boot tries again). */
+  /** Give up after this long (default: never; the caller's signal ends it). */
   readonly timeoutMs?: number;
+  /** Between tries while etcd says "not yet" (default 1 s). */
   readonly intervalMs?: number;
+  /** Other failures (a deadline under load, a leader election) back off to this (default 30 s). */
+  readonly maxIntervalMs?: number;
   readonly signal?: AbortSignal;
+  /** Each failed try, in words (the controller's status). */
+  readonly onRetry?: (why: string) => void;
 }
 
 /**
  * Promotes learner `id` once etcd accepts it (in sync with the leader). Returns true when it is a
- * voting member (also when it already was), false on timeout or abort; other errors are thrown.
+ * voting member (also when it already was), false on timeout or abort. Every failure but the member's
+ * removal is retried: etcd refuses until the learner caught up, and calls time out on a loaded node.
  */
 export async function promoteWhenInSync(
   client: EtcdMembership,
   id: bigint,
   options: PromoteOptions,
 ): Promise<boolean> {
-  const deadline = options.now() + (options.timeoutMs ?? 300_000);
+  const deadline =
+    options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : options.now() + options.timeoutMs;
+  const interval = options.intervalMs ?? 1000;
+  let wait = interval;
   for (;;) {
     if (options.signal?.aborted) return false;
-    const me = (await client.memberList()).find((m) => m.id === id);
-    if (me === undefined) throw new Error(`member ${idHex(id)} is no longer in the cluster`);
-    if (!me.isLearner) return true;
     try {
+      const me = (await client.memberList()).find((m) => m.id === id);
+      if (me === undefined) throw new MemberGoneError(`member ${idHex(id)} is no longer in the cluster`);
+      if (!me.isLearner) return true;
       await client.memberPromote(id);
       return true;
     } catch (err) {
+      if (err instanceof MemberGoneError) throw err;
       const text = err instanceof Error ? err.message : String(err);
-      if (!NOT_YET.some((re) => re.test(text))) throw err;
+      options.onRetry?.(text);
+      wait = NOT_YET.some((re) => re.test(text))
+        ? interval
+        : Math.min(wait * 2, options.maxIntervalMs ?? 30_000);
     }
     if (options.now() >= deadline) return false;
-    await options.sleep(options.intervalMs ?? 1000);
+    await options.sleep(wait);
   }
 }

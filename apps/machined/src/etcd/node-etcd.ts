@@ -135,7 +135,7 @@ export class NodeEtcd {
       address: () => this.#address(),
       dataDir: this.dataDir,
       joinEndpoints: () => joinEndpointsOf(deps.config()),
-      connect: async (endpoints) => membershipOf(await this.#connect(endpoints, 5000)),
+      connect: async (endpoints) => membershipOf(await this.#connect(endpoints)),
       clock: deps.clock,
       log: deps.log,
     });
