@@ -277,7 +277,7 @@ export class NodeEtcd {
     const members = await client.memberList();
     const breaks = removalBreaksQuorum(await this.#health(client, members), target.id);
     if (breaks !== undefined && !force)
-      throw new EtcdOperationError("FailedPrecondition", `refused: ${breaks} (--force to do it anyway)`);
+      throw new EtcdOperationError("FailedPrecondition", `${breaks} (--force to do it anyway)`);
     await client.memberRemove(target.id);
   }
 

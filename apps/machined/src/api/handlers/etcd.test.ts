@@ -70,7 +70,7 @@ const ops: EtcdOperations = {
     calls.push(`leave force=${force}`);
     throw new EtcdOperationError(
       "FailedPrecondition",
-      "refused: cp-1 is the cluster's last voting member (--force to do it anyway)",
+      "cp-1 is the cluster's last voting member (--force to do it anyway)",
     );
   },
   removeMember: async (member) => {
