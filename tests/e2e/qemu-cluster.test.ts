@@ -449,8 +449,11 @@ steps.test(
     expect(s?.version).toMatch(/^3\.4\./);
     // a network-booted node keeps etcd's data in memory, and says so
     expect(s?.storage).toContain("tmpfs");
-    const services = expectOk("services", await viaControlPlane(["-n", CP_IP, "services"]));
-    expect(serviceRows(services.stdout).find((r) => r.id === "etcd")).toMatchObject({ state: "Running" });
+    // two nodes: the table has its NODE column (serviceRows reads it); the worker runs no etcd
+    const services = expectOk("services", await viaControlPlane(["-n", `${CP_IP},${WORKER_IP}`, "services"]));
+    const rows = serviceRows(services.stdout);
+    expect(rows.find((r) => r.node === CP_IP && r.id === "etcd")).toMatchObject({ state: "Running" });
+    expect(rows.filter((r) => r.node === WORKER_IP).map((r) => r.id)).not.toContain("etcd");
 
     // a snapshot through apid, accepted by Debian's etcdctl
     const file = join(dir, "etcd.snapshot");
