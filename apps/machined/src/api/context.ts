@@ -1,4 +1,4 @@
-import type { Mode } from "@bronze/config-schema";
+import type { MachineConfig, Mode } from "@bronze/config-schema";
 import type { ContainerdClient } from "@bronze/containerd-client";
 import type { Clock } from "../clock.ts";
 import type { ConfigApplier } from "../config/config-apply.ts";
@@ -40,6 +40,8 @@ export interface MachineApiContext {
   readonly slots?: SlotChanges;
   /** Reset's plan for a request (what to wipe, how); absent in container mode. */
   readonly resets?: ResetPlanner;
+  /** The parsed config in force (validated when it was applied or booted); undefined without one. */
+  readonly configInForce?: () => MachineConfig | undefined;
   /** The control plane's etcd (Bootstrap, Etcd*); undefined where there is none. */
   readonly etcd?: () => EtcdOperations | undefined;
   /** Why the node has no etcd (a worker, maintenance mode, container mode). */

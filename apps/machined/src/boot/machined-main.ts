@@ -439,6 +439,7 @@ export function machinedMain(argv: readonly string[], clock: Clock = systemClock
       }),
     ...(cgroupRoot !== undefined ? { cgroupRoot } : {}),
     releaseVersion: version,
+    configInForce: () => sequencer.state.config,
     etcd: () => nodeEtcd,
     etcdAbsence,
     ...(slots !== undefined ? { slots: slots.changer } : {}),

@@ -2,6 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { createPrivateKey, sign, verify, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { validateConfig } from "@bronze/config-schema";
 import { decodePemBase64, inspectCertificate, verifyCertificate } from "@bronze/pki";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -131,6 +132,24 @@ test("the config in force is read in the config worker: one that fails is Failed
     expect(e.rawMessage).toBe(
       "GenerateClientConfiguration: cannot read the config in force: validating the config took longer than 10s (the limit)",
     );
+  } finally {
+    await w.cleanup();
+  }
+});
+
+test("with the parsed config in force at hand, the worker is not asked: a busy node still issues", async () => {
+  const timeout = new ConfigWorkerError("Timeout", "validating the config took longer than 10s (the limit)");
+  const refuse = () => Promise.reject(timeout);
+  const parsed = validateConfig(controlplane, { mode: "container" }).config;
+  expect(parsed?.machine.ca?.key).toBeDefined();
+  const w = makeFixture(
+    { clock, configInForce: () => parsed },
+    { check: { validate: refuse, diff: refuse, redact: refuse } },
+  );
+  try {
+    w.store.save(controlplane);
+    const res = await w.client("os:admin").generateClientConfiguration({ roles: ["os:reader"] });
+    expect(inspectCertificate(dec(res.crt)).organizations).toEqual(["os:reader"]);
   } finally {
     await w.cleanup();
   }

@@ -18,7 +18,7 @@ export const DEFAULT_CLIENT_CRT_TTL_MS = 365 * DAY_MS;
 export const CLIENT_ROLES = ["os:admin", "os:operator", "os:reader"] as const;
 
 type Reply = Omit<GenerateClientConfigurationResponse, "$typeName">;
-type Deps = Pick<MachineApiContext, "store" | "platform" | "clock" | "check">;
+type Deps = Pick<MachineApiContext, "store" | "platform" | "clock" | "check" | "configInForce">;
 
 function invalid(message: string): ConnectError {
   return new ConnectError(`${METHOD}: ${message}`, Code.InvalidArgument);
@@ -73,13 +73,18 @@ export function clientConfigurationHandlers(
       if (text === undefined) {
         throw refused("the node has no machine config (maintenance mode): there is no OS CA to sign with");
       }
-      // In the config worker: the config in force may be one of the costly ones the schema accepts.
-      const result = await ctx.check.validate(text, ctx.platform).catch((error: unknown) => {
-        if (error instanceof ConfigWorkerError)
-          throw refused(`cannot read the config in force: ${error.message}`);
-        throw error;
-      });
-      const machine = result.config?.machine;
+      // The config in force was validated when it was applied or booted: its parsed form is used as
+      // is (a busy control plane's worker took over its 10 s budget to validate it again). Without it,
+      // in the config worker: the config in force may be one of the costly ones the schema accepts.
+      const machine =
+        ctx.configInForce?.()?.machine ??
+        (
+          await ctx.check.validate(text, ctx.platform).catch((error: unknown) => {
+            if (error instanceof ConfigWorkerError)
+              throw refused(`cannot read the config in force: ${error.message}`);
+            throw error;
+          })
+        ).config?.machine;
       if (machine === undefined) {
         throw refused("the machine config in force does not validate; cannot read its OS CA (machine.ca)");
       }
