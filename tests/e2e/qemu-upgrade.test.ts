@@ -8,7 +8,7 @@
 //   panic=10 restarts it, GRUB boots the committed slot; version and events say it rolled back, and why;
 // - an upgrade to a build that hangs (a STAND-IN): softdog resets the node after its margin, same end;
 // - refusals: rollback to a slot that never booted healthy; upgrade from a URL that is not one;
-//   (power cuts are qemu-power-cut.test.ts, on a node of their own: the two run in parallel lanes)
+//   (power cuts are qemu-power-cut.test.ts, on a node of their own, run after this file in the same e2e lane: it reuses the builds)
 // - wipe disk of the extra disk (the system disk refused);
 // - reset of EPHEMERAL only (the node comes back with its config), then a reset of everything without
 //   grace: the node comes back in maintenance mode, and the old config's keys are nowhere on its disk.

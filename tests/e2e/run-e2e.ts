@@ -1,7 +1,7 @@
 // `bun run test:e2e`: the QEMU end-to-end files in two lanes at once, each lane one `bun test` process
 // running its files in order. A QEMU guest under TCG keeps one core busy and leaves the other mostly
-// idle; the upgrade chain (qemu-upgrade.test.ts, ~20 min of boots) runs beside the rest instead of after
-// it. Image builds from both lanes wait for each other (image/src/work-lock.ts). Each line is prefixed
+// idle; the upgrade chain (qemu-upgrade.test.ts, ~22 min of boots) and the power cuts (~9 min) run
+// beside the rest instead of after it. Image builds from both lanes wait for each other (image/src/work-lock.ts). Each line is prefixed
 // with its lane; each lane ends with bun's own "N pass / N fail" lines, which scripts/test.ts adds up.
 const LANES: readonly (readonly string[])[] = [
   [
@@ -12,9 +12,9 @@ const LANES: readonly (readonly string[])[] = [
     "./qemu-cluster.test.ts",
     "./qemu-maintenance.test.ts",
     "./qemu-install.test.ts",
-    "./qemu-power-cut.test.ts",
   ],
-  ["./qemu-upgrade.test.ts"],
+  // the power cuts reuse the upgrade chain's builds (installed, newer): after it, in its lane
+  ["./qemu-upgrade.test.ts", "./qemu-power-cut.test.ts"],
 ];
 
 async function pump(
