@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MachineConfig } from "@bronze/config-schema";
 import { encodePemBase64, generateSecretsBundle, inspectCertificate } from "@bronze/pki";
+import { waitFor } from "@bronze/testing";
 import { InProcessRunner } from "../supervisor/runners/in-process-runner.ts";
 import { FakeClock } from "../testing/fake-clock.ts";
 import { type EtcdClientTls, etcdPkiService, provisionEtcdCertificates } from "./etcd-pki.ts";
@@ -45,11 +46,15 @@ test("the service writes etcd's files for its uid and hands machined its client 
   });
   expect(service.runner).toBeInstanceOf(InProcessRunner);
   const handle = await service.runner.start({ id: "etcd-pki", log: { line: () => {} } });
-  await service.healthCheck?.check(new AbortController().signal, { attempt: 1 } as never).catch(async () => {
-    // the first check may run before the files are written: wait for the issue, then check again
-    for (let i = 0; i < 200 && issued.length === 0; i++) await Bun.sleep(10);
-    await service.healthCheck?.check(new AbortController().signal, { attempt: 2 } as never);
-  });
+  // polled with a deadline: healthy once the files are written
+  await waitFor(
+    async () =>
+      (await service.healthCheck?.check(new AbortController().signal, { attempt: 1 } as never).then(
+        () => true,
+        () => undefined,
+      )) ?? undefined,
+    { what: "etcd-pki healthy", timeoutMs: 30_000, intervalMs: 20 },
+  );
   expect(issued).toHaveLength(1);
   expect(inspectCertificate(issued[0]?.cert ?? "").commonName).toBe("machined@cp-1");
   expect(statSync(join(out, "server.key")).uid).toBe(60);
