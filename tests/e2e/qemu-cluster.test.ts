@@ -6,6 +6,8 @@
 // - the root filesystem is read-only: a config writing outside /var is refused (validate and
 //   apply-config --dry-run), and the node shows its root as a read-only squashfs;
 // - the worker's apid certificate was signed by the control plane's trustd;
+// - etcd: members, status, a snapshot etcdctl accepts, the refusals; the control plane rebooted (its
+//   etcd data was in memory) and recovered with `bootstrap --recover-from` another etcd's snapshot;
 // - a reader-role client config reads but cannot reboot;
 // - `reboot --wait` of the worker comes back; `shutdown` ends its QEMU process;
 // - `cluster show` and `cluster destroy` leave nothing behind.
@@ -13,6 +15,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startTestEtcdCluster } from "@bronze/etcd-client/testing";
 import { decodePemBase64, inspectCertificate, verifyCertificate } from "@bronze/pki";
 import { waitFor } from "@bronze/testing";
 import { parse, stringify } from "yaml";
@@ -476,6 +479,84 @@ steps.test(
     expect(leave.code).toBe(1);
     expect(leave.stderr).toContain(`${CP} is the cluster's last voting member`);
   },
+);
+
+/** etcdctl's view of a snapshot file. */
+function snapshotStatus(file: string): { revision: number; totalKey: number } {
+  const checked = Bun.spawnSync(["etcdctl", "snapshot", "status", file, "-w", "json"], {
+    env: { ...process.env, ETCDCTL_API: "3" },
+  });
+  if (checked.exitCode !== 0) throw new Error(`etcdctl snapshot status ${file}: ${checked.stderr}`);
+  return JSON.parse(checked.stdout.toString());
+}
+
+steps.test(
+  "a control plane that lost its etcd data (a diskless reboot) is recovered from a snapshot with bootstrap --recover-from",
+  [CREATE],
+  async () => {
+    // the snapshot: another etcd (on this host) holding 120 revisions of keys
+    const source = await startTestEtcdCluster({ members: 1, tls: false });
+    const file = join(dir, "recover.snapshot");
+    try {
+      const client = await source.connect();
+      try {
+        for (let i = 0; i < 120; i++) await client.put(`bronze/e2e/${i % 12}`, `value ${i}`);
+        const writer = Bun.file(file).writer();
+        for await (const piece of client.snapshot()) writer.write(piece);
+        await writer.end();
+      } finally {
+        client.close();
+      }
+    } finally {
+      await source.stop();
+    }
+    const saved = snapshotStatus(file);
+    expect(saved.revision).toBeGreaterThanOrEqual(121);
+
+    // a network-booted control plane keeps etcd in memory: after a reboot it waits for a bootstrap
+    const reboot = await viaControlPlane(["-n", CP_IP, "--timeout", "15m", "reboot", "--wait"], 1_000_000);
+    if (reboot.code !== 0) throw new Error(explain("reboot --wait of the control plane", reboot));
+    const recover = expectOk(
+      "bootstrap --recover-from",
+      await viaControlPlane(["-n", CP_IP, "bootstrap", "--recover-from", file]),
+    );
+    expect(recover.stderr).toContain(`${CP_IP}: etcd recovered from ${file}`);
+    expect(recover.stderr).toContain("recover-from: uploaded");
+
+    // etcd starts on the snapshot's data: one member (this node), the snapshot's revisions
+    await waitFor(
+      async () => {
+        const r = await viaControlPlane(["-n", CP_IP, "etcd", "status", "-o", "json"]);
+        const [s] = r.code === 0 ? (JSON.parse(r.stdout) as { memberId?: string; state: string }[]) : [];
+        return s?.memberId && s.memberId !== "0" ? s : undefined;
+      },
+      { what: "the recovered etcd to answer", timeoutMs: 300_000, intervalMs: 3000 },
+    );
+    const health = await osctl(["-e", running().endpoint, "--timeout", "5m", "-n", CP_IP, "health"], 400_000);
+    if (health.code !== 0) throw new Error(explain("health after the recovery", health));
+    const status = expectOk(
+      "etcd status",
+      await viaControlPlane(["-n", CP_IP, "etcd", "status", "-o", "json"]),
+    );
+    expect((JSON.parse(status.stdout) as { state: string }[])[0]?.state).toContain(
+      "bootstrapped from a snapshot",
+    );
+    const members = expectOk(
+      "etcd members",
+      await viaControlPlane(["-n", CP_IP, "etcd", "members", "-o", "json"]),
+    );
+    expect(
+      (JSON.parse(members.stdout) as { members: { hostname: string }[] }[])[0]?.members.map(
+        (m) => m.hostname,
+      ),
+    ).toEqual([CP]);
+    const after = join(dir, "recovered.snapshot");
+    expectOk("etcd snapshot", await viaControlPlane(["-n", CP_IP, "etcd", "snapshot", after]));
+    const recovered = snapshotStatus(after);
+    expect(recovered.revision).toBeGreaterThanOrEqual(saved.revision);
+    expect(recovered.totalKey).toBeGreaterThanOrEqual(saved.totalKey);
+  },
+  1_500_000,
 );
 
 steps.test("a reader-role client config reads but cannot reboot", [CREATE], async () => {

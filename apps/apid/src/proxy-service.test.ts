@@ -65,7 +65,7 @@ test("every method of the service is registered", async () => {
     })().catch(() => {});
   }
   expect(seen.map((s) => s.method)).toEqual(MachineService.methods.map((m) => m.name));
-  expect(seen.length).toBe(37);
+  expect(seen.length).toBe(38);
 });
 
 test("unary and streaming calls pass through with the decided role only", async () => {

@@ -31,8 +31,9 @@ test("a call's method may lower its limit, never raise it", () => {
   expect(budget.charge(1000).add(61)?.code).toBe(Code.ResourceExhausted);
 });
 
-test("requestLimitFor: 8 MiB for ApplyConfiguration, 64 KiB for every other method", () => {
+test("requestLimitFor: 8 MiB for ApplyConfiguration and EtcdRecover, 64 KiB for every other method", () => {
   expect(requestLimitFor("/bronze.machine.v1.MachineService/ApplyConfiguration")).toBe(8 << 20);
+  expect(requestLimitFor("/bronze.machine.v1.MachineService/EtcdRecover")).toBe(8 << 20);
   expect(requestLimitFor("/bronze.machine.v1.MachineService/Version")).toBe(64 << 10);
   expect(requestLimitFor("/bronze.machine.v1.MachineService/Read")).toBe(64 << 10);
 });

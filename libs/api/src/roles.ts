@@ -75,6 +75,7 @@ export const METHOD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   [`${M}Rollback`]: ADMIN,
   [`${M}WipeDisk`]: ADMIN,
   [`${M}Bootstrap`]: ADMIN,
+  [`${M}EtcdRecover`]: ADMIN,
   [`${M}EtcdMembers`]: READ,
   // A snapshot holds every secret of the cluster.
   [`${M}EtcdSnapshot`]: ADMIN,

@@ -12,12 +12,15 @@ export const SMALL_REQUEST_BYTES = 64 << 10;
 
 /**
  * The request limit of a MachineService method, by its path (`/bronze.machine.v1.MachineService/X`):
- * ApplyConfiguration carries a machine config, nothing else carries more than a path. The same on
- * apid and machined, so that a caller allowed to call Version cannot make apid hold 8 MiB for it (the
- * hostile-input bench: 64 such calls at once OOM-killed apid).
+ * ApplyConfiguration carries a machine config and EtcdRecover a part of an etcd snapshot (4 MiB at
+ * most), nothing else carries more than a path. The same on apid and machined, so that a caller
+ * allowed to call Version cannot make apid hold 8 MiB for it (the hostile-input bench: 64 such calls
+ * at once OOM-killed apid). Both large ones are admin-only.
  */
 export function requestLimitFor(path: string): number {
-  return path.endsWith("/ApplyConfiguration") ? MAX_REQUEST_BYTES : SMALL_REQUEST_BYTES;
+  return path.endsWith("/ApplyConfiguration") || path.endsWith("/EtcdRecover")
+    ? MAX_REQUEST_BYTES
+    : SMALL_REQUEST_BYTES;
 }
 
 /** The largest request trustd reads: one CSR (a few hundred bytes) and its framing. */

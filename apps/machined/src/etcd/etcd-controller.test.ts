@@ -130,3 +130,31 @@ test("the endpoint is this node: it waits for bootstrap without dialling itself"
   abort.abort();
   await running;
 });
+
+test("bootstrap from a snapshot: the restore runs only once the refusals passed, and is said", async () => {
+  const refused = setup({ members: [cp1] });
+  const restores: string[] = [];
+  const restore = async (dataDir: string) => {
+    restores.push(dataDir);
+    return "sha256 0123456789abcdef…, 45056 bytes";
+  };
+  await expect(refused.controller.bootstrap(restore)).rejects.toThrow("already has etcd");
+  expect(restores).toEqual([]);
+
+  const { controller, lines, deps } = setup({ address: "10.5.0.2" });
+  await controller.bootstrap(restore);
+  expect(restores).toEqual([deps.dataDir]);
+  expect(controller.start).toEqual({ state: "new", initialCluster: "cp-2=https://10.5.0.2:2380" });
+  expect(controller.status).toBe(
+    "bootstrapped from a snapshot (sha256 0123456789abcdef…, 45056 bytes): a new cluster of one member holding its data",
+  );
+  expect(lines.at(-1)).toBe(`etcd: ${controller.status}`);
+
+  const failing = setup({ address: "10.5.0.2" });
+  await expect(
+    failing.controller.bootstrap(async () => {
+      throw new Error("no space left on device");
+    }),
+  ).rejects.toThrow("no space left on device");
+  expect(failing.controller.start).toBeUndefined(); // a failed restore decides nothing
+});

@@ -226,8 +226,12 @@ export class EtcdController {
     return this.#deps.joinEndpoints().filter((e) => e !== self);
   }
 
-  /** `osctl bootstrap`: founds a new cluster of this one member, or says why not. */
-  async bootstrap(): Promise<void> {
+  /**
+   * `osctl bootstrap`: founds a new cluster of this one member, or says why not. With `recover`
+   * (`--recover-from`), the member starts on the database `recover` writes into the data directory once
+   * the refusals are passed; it returns what to say of it.
+   */
+  async bootstrap(recover?: (dataDir: string) => Promise<string>): Promise<void> {
     const deps = this.#deps;
     if (this.#start !== undefined)
       throw new EtcdBootstrapError(
@@ -264,9 +268,12 @@ export class EtcdController {
           `the cluster at ${others.join(", ")} already has etcd (members ${members.map((m) => m.name || "unstarted").join(", ")}): this node joins it by itself`,
         );
     }
+    const restored = await recover?.(deps.dataDir);
     this.#decide(
       { state: "new", initialCluster: `${deps.name()}=${etcdPeerUrl(address)}` },
-      "bootstrapped: a new cluster of one member",
+      restored === undefined
+        ? "bootstrapped: a new cluster of one member"
+        : `bootstrapped from a snapshot (${restored}): a new cluster of one member holding its data`,
     );
   }
 }

@@ -20,20 +20,11 @@ import type { Clock } from "../clock.ts";
 import { type SystemContainerDeps, secretsDir } from "../services/system-containers.ts";
 import type { ServiceDefinition } from "../supervisor/service.ts";
 import { type EtcdConnection, EtcdController } from "./etcd-controller.ts";
+import { EtcdOperationError } from "./etcd-errors.ts";
 import { ETCD_PKI_SERVICE_ID, type EtcdClientTls, etcdPkiService } from "./etcd-pki.ts";
 import { removalBreaksQuorum } from "./etcd-quorum.ts";
+import { EtcdRecovery } from "./etcd-recovery.ts";
 import { ETCD_CLIENT_PORT, ETCD_SERVICE_ID, ETCD_USER, etcdClientUrl, etcdService } from "./etcd-service.ts";
-
-/** A refusal of an etcd operation, with the API code it answers with. */
-export class EtcdOperationError extends Error {
-  override readonly name = "EtcdOperationError";
-  constructor(
-    readonly code: "FailedPrecondition" | "NotFound" | "InvalidArgument" | "Unavailable",
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface NodeEtcdDeps {
   readonly containers: SystemContainerDeps;
@@ -124,12 +115,17 @@ export function membershipOf(client: EtcdClient): EtcdConnection {
 export class NodeEtcd {
   readonly controller: EtcdController;
   readonly dataDir: string;
+  readonly recovery: EtcdRecovery;
   readonly #deps: NodeEtcdDeps;
   #tls: EtcdClientTls | undefined;
 
   constructor(deps: NodeEtcdDeps) {
     this.#deps = deps;
     this.dataDir = join(deps.containers.paths.var, "lib", "etcd");
+    this.recovery = new EtcdRecovery({
+      dir: join(deps.containers.paths.var, "lib", "etcd-recover"),
+      owner: { uid: ETCD_USER.uid, gid: ETCD_USER.gid },
+    });
     this.controller = new EtcdController({
       name: deps.hostname,
       address: () => this.#address(),
@@ -218,8 +214,16 @@ export class NodeEtcd {
     );
   }
 
-  bootstrap(): Promise<void> {
-    return this.controller.bootstrap();
+  /** `osctl bootstrap`; with `recover`, on the snapshot uploaded beforehand (`--recover-from`). */
+  bootstrap(recover = false): Promise<void> {
+    if (!recover) return this.controller.bootstrap();
+    // the controller's refusals first (already bootstrapped, data here, a cluster at the endpoint)
+    return this.controller.bootstrap((dataDir) => this.recovery.restoreInto(dataDir));
+  }
+
+  /** One part of the snapshot for `bootstrap --recover-from`. */
+  recoverUpload(offset: bigint, data: Uint8Array, last: boolean): Promise<{ size: bigint; sha256: string }> {
+    return this.recovery.upload(offset, data, last);
   }
 
   members(): Promise<EtcdMember[]> {

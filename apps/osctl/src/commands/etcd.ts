@@ -2,7 +2,7 @@
 // defrag|alarm list|alarm disarm`: a control plane's etcd through its API (machined's etcd/node-etcd.ts).
 
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, statSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import {
   type EtcdMember,
@@ -10,6 +10,7 @@ import {
   type EtcdStatusResponse,
   EtcdStatusResponseSchema,
 } from "@bronze/api";
+import { SnapshotFileError, verifySnapshotFile } from "@bronze/etcd-client/snapshot-file";
 import { CliError } from "../cli-error.ts";
 import { fanOut, succeeded } from "../client/fan-out.ts";
 import { type NodeGlobals, withNodeSession } from "../client/node-client.ts";
@@ -19,19 +20,78 @@ import type { OutputFormat } from "../output/output-format.ts";
 
 const hex = (id: bigint) => id.toString(16);
 
-export async function bootstrap(globals: NodeGlobals, io: Io): Promise<number> {
+/** The most one EtcdRecover call carries (the node refuses more). */
+export const RECOVER_PART_BYTES = 4 << 20;
+
+export async function bootstrap(
+  options: { recoverFrom?: string },
+  globals: NodeGlobals,
+  io: Io,
+): Promise<number> {
+  // the snapshot is checked here before a byte goes out: a damaged file is refused at once
+  const recover = options.recoverFrom === undefined ? undefined : await checkedSnapshot(options.recoverFrom);
   return withNodeSession(globals, io, {}, async (session) => {
     if (session.nodes.length > 1)
       throw new CliError("usage", "bootstrap is done on one control plane: name one node with -n");
-    const results = await fanOut(session, (n) =>
-      session.client.bootstrap({}, { headers: n.headers, timeoutMs: session.timeoutMs }),
-    );
+    const results = await fanOut(session, async (n) => {
+      const call = { headers: n.headers, timeoutMs: session.timeoutMs };
+      if (recover !== undefined) await upload(recover, (part) => session.client.etcdRecover(part, call), io);
+      await session.client.bootstrap({ recoverEtcd: recover !== undefined }, call);
+    });
     for (const r of succeeded(results))
       io.stderr(
-        `${r.node}: etcd bootstrapped: a new cluster of one member; the other control planes join it by themselves\n`,
+        recover === undefined
+          ? `${r.node}: etcd bootstrapped: a new cluster of one member; the other control planes join it by themselves\n`
+          : `${r.node}: etcd recovered from ${recover.path}: a new cluster of one member holding the snapshot's data; the other control planes join it by themselves\n`,
       );
     return reportErrors(io, results);
   });
+}
+
+export interface CheckedSnapshot {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export async function checkedSnapshot(path: string): Promise<CheckedSnapshot> {
+  try {
+    const { sha256 } = await verifySnapshotFile(path);
+    return { path, bytes: statSync(path).size, sha256 };
+  } catch (err) {
+    if (err instanceof SnapshotFileError)
+      throw new CliError("usage", `--recover-from ${path}: ${err.message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "EACCES" || code === "EISDIR")
+      throw new CliError("usage", `--recover-from ${path}: ${(err as Error).message}`);
+    throw err;
+  }
+}
+
+/** Sends the snapshot in parts, in order, with progress; the node checks the whole at the last one. */
+export async function upload(
+  snapshot: CheckedSnapshot,
+  send: (part: { offset: bigint; data: Uint8Array; last: boolean }) => Promise<{ sha256: string }>,
+  io: Io,
+  partBytes = RECOVER_PART_BYTES,
+): Promise<void> {
+  const file = Bun.file(snapshot.path);
+  let shown = 0;
+  for (let offset = 0; offset < snapshot.bytes; offset += partBytes) {
+    const data = new Uint8Array(await file.slice(offset, offset + partBytes).arrayBuffer());
+    const last = offset + data.length >= snapshot.bytes;
+    const answer = await send({ offset: BigInt(offset), data, last });
+    const sent = offset + data.length;
+    if (last || sent - shown >= 16 * 2 ** 20) {
+      shown = sent;
+      io.stderr(`recover-from: uploaded ${mib(BigInt(sent))} of ${mib(BigInt(snapshot.bytes))}\n`);
+    }
+    if (last && answer.sha256 !== snapshot.sha256)
+      throw new CliError(
+        "failed",
+        `the node holds a different snapshot (sha256 ${answer.sha256}) than ${snapshot.path} (sha256 ${snapshot.sha256})`,
+      );
+  }
 }
 
 const MEMBERS_VIEW = {
@@ -125,6 +185,12 @@ export async function snapshot(path: string, globals: NodeGlobals, io: Io): Prom
         await new Promise<void>((resolve, reject) =>
           out.end((err?: Error | null) => (err ? reject(err) : resolve())),
         );
+        // etcd's own SHA-256 closes the stream: a snapshot that does not match it is not kept
+        await verifySnapshotFile(partial).catch((err: unknown) => {
+          throw err instanceof SnapshotFileError
+            ? new CliError("failed", `the snapshot received is damaged: ${err.message}`)
+            : err;
+        });
         await rename(partial, path);
       } catch (err) {
         out.destroy();

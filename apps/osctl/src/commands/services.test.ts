@@ -18,22 +18,35 @@ let reader = "";
 /** Per node: how many ServiceList calls until etcd is healthy. */
 const etcdHealthyAfter = new Map<string, number>();
 const listCalls = new Map<string, number>();
+/** The fake etcd cluster: its members' hostnames (a node is its member's hostname), the first leads. */
+let etcdCluster = ["h1", "h2"];
+/** Per member: how many EtcdMembers calls list it as a learner. */
+const learnerFor = new Map<string, number>();
+let membersCalls = 0;
+/** Nodes whose EtcdStatus fails. */
+const etcdSilent = new Set<string>();
+/** A member id per hostname: its bytes, as hex. */
+const idOf = (hostname: string) => BigInt(`0x${Buffer.from(hostname).toString("hex")}`);
+const hex = (hostname: string) => idOf(hostname).toString(16);
 
 beforeAll(async () => {
+  const nodeOf = (ctx: { requestHeader: Headers }) => ctx.requestHeader.get("x-bronze-node") ?? "self";
   server = await startFakeApid({
     serviceList: (_req, ctx) => {
-      const node = ctx.requestHeader.get("x-bronze-node") ?? "self";
+      const node = nodeOf(ctx);
       const calls = (listCalls.get(node) ?? 0) + 1;
       listCalls.set(node, calls);
       const healthy = calls >= (etcdHealthyAfter.get(node) ?? 1);
+      const apid = svc({
+        id: "apid",
+        state: "Running",
+        message: "Started",
+        since: timestampFromDate(new Date("2026-01-01T00:00:00Z")),
+      });
+      if (node.startsWith("w")) return { services: [apid] }; // a worker: no etcd
       return {
         services: [
-          svc({
-            id: "apid",
-            state: "Running",
-            message: "Started",
-            since: timestampFromDate(new Date("2026-01-01T00:00:00Z")),
-          }),
+          apid,
           svc({
             id: "etcd",
             state: healthy ? "Running" : "Waiting",
@@ -44,6 +57,24 @@ beforeAll(async () => {
         ],
       };
     },
+    hostname: (_req, ctx) => ({ hostname: nodeOf(ctx) }),
+    etcdStatus: (_req, ctx) => {
+      const node = nodeOf(ctx);
+      if (etcdSilent.has(node)) throw new ConnectError("etcd does not answer on this node", Code.Unavailable);
+      if (!etcdCluster.includes(node)) return { state: "waiting for bootstrap" };
+      return { state: "joined", memberId: idOf(node), leaderId: idOf(etcdCluster[0] ?? "") };
+    },
+    etcdMembers: () => {
+      membersCalls++;
+      return {
+        members: etcdCluster.map((h) => ({
+          id: idOf(h),
+          hostname: h,
+          isLearner: membersCalls <= (learnerFor.get(h) ?? 0),
+        })),
+      };
+    },
+    etcdAlarmList: () => ({ alarms: [] }),
     serviceRestart: (req) => {
       if (req.id !== "etcd")
         throw new ConnectError(`restart refused: service "${req.id}" not found`, Code.NotFound);
@@ -128,4 +159,52 @@ test("health times out with the last state seen", async () => {
   expect(res.stderr).toContain(
     "error: timed out after 300ms waiting for the nodes to be healthy; last seen: never: etcd: Waiting (Waiting for network)",
   );
+});
+
+test("health on control planes waits for etcd too: a learner until promoted; workers are not asked", async () => {
+  etcdCluster = ["cp1", "cp2", "cp3"]; // cp3 is outside -n: it need only be started and voting
+  learnerFor.set("cp3", 2);
+  membersCalls = 0;
+  server.calls.length = 0;
+  io.err.length = 0;
+  io.out.length = 0;
+  const res = await health(
+    { services: [], intervalMs: 10 },
+    { osconfig: admin, nodes: ["cp1", "cp2", "w1"] },
+    io,
+  );
+  expect(res).toBe(0);
+  const err = io.err.join("");
+  const learner = `etcd member cp3 (${hex("cp3")}): a learner, not promoted yet`;
+  expect(err).toContain(`cp1: waiting: ${learner}\n`);
+  expect(err).toContain(`cp2: waiting: ${learner}\n`);
+  expect(err.match(/cp1: waiting/g)).toHaveLength(1);
+  expect(err).toContain("cp1: healthy\n");
+  expect(err).toContain("cp2: healthy\n");
+  expect(err).toContain("w1: healthy\n");
+  expect(err).not.toContain("w1: waiting");
+  expect(membersCalls).toBe(3);
+  expect(io.out.join("")).toContain("all nodes healthy");
+  const etcdCalls = server.calls.filter((c) => c.method.startsWith("Etcd"));
+  expect(
+    etcdCalls
+      .filter((c) => c.method === "EtcdStatus")
+      .map((c) => c.node)
+      .sort(),
+  ).toEqual(["cp1", "cp1", "cp1", "cp2", "cp2", "cp2"]);
+  expect(etcdCalls.some((c) => c.node === "w1")).toBe(false);
+  learnerFor.clear();
+});
+
+test("health times out naming the etcd member that does not answer; its node's services are healthy", async () => {
+  etcdCluster = ["cp1", "cp2"];
+  etcdSilent.add("cp2");
+  const res = await osctl(io, "--osconfig", admin, "-n", "cp1,cp2", "--timeout", "300ms", "health");
+  etcdSilent.clear();
+  expect(res.code).toBe(1);
+  const missing = `etcd member cp2 (${hex("cp2")}) does not answer: unavailable: etcd does not answer on this node`;
+  expect(res.stderr).toContain(`cp1: waiting: ${missing}\n`);
+  expect(res.stderr).toContain(`cp2: waiting: ${missing}\n`);
+  expect(res.stderr).toContain(`last seen: cp1: ${missing}; cp2: ${missing}`);
+  expect(res.stderr).not.toContain("healthy\n");
 });

@@ -15,6 +15,7 @@ import type { ServiceAction } from "../client/node-flags.ts";
 import { messageData, printNodeResults } from "../client/node-output.ts";
 import type { Io } from "../io.ts";
 import type { OutputFormat } from "../output/output-format.ts";
+import { etcdGatherer, etcdProblem, runsEtcd } from "./etcd-health.ts";
 
 export function healthText(service: ServiceInfo): string {
   if (!service.health) return "-";
@@ -119,24 +120,43 @@ export async function health(options: HealthOptions, globals: NodeGlobals, io: I
     const deadline = start + session.timeoutMs;
     const intervalMs = options.intervalMs ?? 2000;
     const last = new Map<string, string>();
-    const pending = new Set(session.nodes.length ? session.nodes : [session.endpoint]);
+    const all = session.nodes.length ? session.nodes : [session.endpoint];
+    const pending = new Set(all);
+    // The nodes seen running etcd (control planes), healthy ones included: the cluster-wide checks
+    // ask every one of them.
+    const etcdNodes = new Set<string>();
+    const gatherEtcd = etcdGatherer(session);
     while (true) {
       const remaining = deadline - io.now().getTime();
       const callTimeout = Math.max(1, Math.min(10_000, remaining));
       const nodes = session.nodes.filter((n) => pending.has(n));
       const results = await fanOut({ ...session, nodes }, async (n) => {
         const res = await session.client.serviceList({}, { headers: n.headers, timeoutMs: callTimeout });
+        if (runsEtcd(res.services, options.services)) etcdNodes.add(n.node);
         return unhealthy(res.services, options.services);
       });
-      for (const r of results) {
-        const state = "error" in r ? `unreachable: ${r.error}` : r.value;
+      const states = new Map(
+        results.map((r) => [r.node, "error" in r ? `unreachable: ${r.error}` : r.value] as const),
+      );
+      // Once an etcd node's services are healthy, it waits for the etcd cluster to be healthy too.
+      const etcdReady = [...states].filter(([n, state]) => state === undefined && etcdNodes.has(n));
+      if (etcdReady.length) {
+        const problem = etcdProblem(
+          await gatherEtcd(
+            all.filter((n) => etcdNodes.has(n)),
+            callTimeout,
+          ),
+        );
+        for (const [n] of etcdReady) states.set(n, problem);
+      }
+      for (const [node, state] of states) {
         if (state === undefined) {
-          pending.delete(r.node);
-          io.stderr(`${r.node}: healthy\n`);
-        } else if (last.get(r.node) !== state) {
-          io.stderr(`${r.node}: waiting: ${state}\n`);
+          pending.delete(node);
+          io.stderr(`${node}: healthy\n`);
+        } else if (last.get(node) !== state) {
+          io.stderr(`${node}: waiting: ${state}\n`);
         }
-        if (state !== undefined) last.set(r.node, state);
+        if (state !== undefined) last.set(node, state);
       }
       if (pending.size === 0) {
         io.stdout(`all nodes healthy (${formatDuration(Math.max(0, io.now().getTime() - start))})\n`);

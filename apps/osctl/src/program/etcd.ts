@@ -8,9 +8,13 @@ export function addEtcdCommands(program: Command, io: Io, setExitCode: ExitCodeS
   program
     .command("bootstrap")
     .description("found the cluster's etcd on one control plane (once per cluster); the others join it")
-    .action(async (_options, cmd: Command) => {
+    .option(
+      "--recover-from <snapshot>",
+      "found it on a snapshot's data (osctl etcd snapshot, etcdctl snapshot save): after losing quorum",
+    )
+    .action(async (options: { recoverFrom?: string }, cmd: Command) => {
       const { bootstrap } = await loadCommand("etcd");
-      setExitCode(await bootstrap(nodeGlobals(cmd, io), io));
+      setExitCode(await bootstrap(options, nodeGlobals(cmd, io), io));
     });
   const etcd = program.command("etcd").description("the control planes' etcd cluster");
   etcd

@@ -62,7 +62,9 @@ function addServiceCommands(program: Command, io: Io, setExitCode: ExitCodeSink)
     });
   program
     .command("health")
-    .description("wait until the services are running and healthy on every node, with progress")
+    .description(
+      "wait until the services are running and healthy on every node, and etcd on the control planes (every member started, voting and answering, one leader, no errors or alarms), with progress",
+    )
     .option(
       "--services <ids>",
       "services to wait for (comma list; default: every service not skipped or finished)",

@@ -4,7 +4,7 @@ import { afterAll, expect, test } from "bun:test";
 import { EtcdError } from "@bronze/etcd-client";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { EtcdBootstrapError } from "../../etcd/etcd-controller.ts";
-import { EtcdOperationError } from "../../etcd/node-etcd.ts";
+import { EtcdOperationError } from "../../etcd/etcd-errors.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
 import type { EtcdOperations } from "./etcd.ts";
 
@@ -46,8 +46,22 @@ test("a node without etcd refuses every etcd method with the reason", async () =
 
 const calls: string[] = [];
 const ops: EtcdOperations = {
-  bootstrap: async () => {
+  bootstrap: async (recover) => {
+    if (recover)
+      throw new EtcdOperationError(
+        "FailedPrecondition",
+        "no snapshot uploaded for recovery (osctl bootstrap --recover-from <file> uploads one)",
+      );
     throw new EtcdBootstrapError("AlreadyExists", "etcd is already bootstrapped on this node");
+  },
+  recoverUpload: async (offset, data, last) => {
+    calls.push(`upload ${offset}+${data.length}${last ? " last" : ""}`);
+    if (offset > 0n)
+      throw new EtcdOperationError(
+        "FailedPrecondition",
+        "the upload holds 0 bytes: send the part at offset 0",
+      );
+    return { size: BigInt(data.length), sha256: last ? "ab" : "" };
   },
   members: async () => [
     {
@@ -96,7 +110,17 @@ test("answers and refusals of a control plane's etcd, with their codes", async (
     Code.AlreadyExists,
     "bootstrap refused: etcd is already bootstrapped on this node",
   ]);
-  expect((await failure(admin.bootstrap({ recoverEtcd: true })))[0]).toBe(Code.Unimplemented);
+  expect(await failure(admin.bootstrap({ recoverEtcd: true }))).toEqual([
+    Code.FailedPrecondition,
+    "bootstrap --recover-from refused: no snapshot uploaded for recovery (osctl bootstrap --recover-from <file> uploads one)",
+  ]);
+  expect(await admin.etcdRecover({ offset: 0n, data: new Uint8Array(3), last: true })).toMatchObject({
+    size: 3n,
+    sha256: "ab",
+  });
+  expect((await failure(admin.etcdRecover({ offset: 9n, data: new Uint8Array(1) })))[0]).toBe(
+    Code.FailedPrecondition,
+  );
   const chunks: number[] = [];
   for await (const m of admin.etcdSnapshot({})) chunks.push(...m.data);
   expect(chunks).toEqual([1, 2, 3, 4]);
@@ -106,7 +130,7 @@ test("answers and refusals of a control plane's etcd, with their codes", async (
   expect(message).toContain("last voting member");
   expect((await failure(admin.etcdRemoveMember({ member: " " })))[0]).toBe(Code.InvalidArgument);
   await admin.etcdRemoveMember({ member: "cp-2", force: false });
-  expect(calls).toEqual(["leave force=false", "remove cp-2"]);
+  expect(calls).toEqual(["upload 0+3 last", "upload 9+1", "leave force=false", "remove cp-2"]);
   expect((await admin.etcdForfeitLeadership({})).newLeaderId).toBe(7n);
   expect(await admin.etcdDefragment({})).toMatchObject({ dbSizeBefore: 100n, dbSizeAfter: 60n });
   expect((await failure(admin.etcdAlarmList({})))[0]).toBe(Code.Unavailable);
@@ -121,6 +145,7 @@ test("roles: a reader lists members and status; snapshots and membership changes
     reader.etcdLeaveCluster({}),
     reader.etcdRemoveMember({ member: "cp-1" }),
     reader.bootstrap({}),
+    reader.etcdRecover({ offset: 0n, data: new Uint8Array(1) }),
   ])
     expect((await failure(call))[0]).toBe(Code.PermissionDenied);
 });

@@ -3,12 +3,14 @@
 import { EtcdError } from "@bronze/etcd-client";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { EtcdBootstrapError } from "../../etcd/etcd-controller.ts";
-import { EtcdOperationError, type NodeEtcd } from "../../etcd/node-etcd.ts";
+import { EtcdOperationError } from "../../etcd/etcd-errors.ts";
+import type { NodeEtcd } from "../../etcd/node-etcd.ts";
 import type { MachineServiceImpl } from "./handler-types.ts";
 
 export type EtcdOperations = Pick<
   NodeEtcd,
   | "bootstrap"
+  | "recoverUpload"
   | "members"
   | "status"
   | "snapshot"
@@ -46,6 +48,7 @@ function toConnect(err: unknown, doing: string): ConnectError {
 
 type EtcdMethods =
   | "bootstrap"
+  | "etcdRecover"
   | "etcdMembers"
   | "etcdSnapshot"
   | "etcdStatus"
@@ -76,14 +79,13 @@ export function etcdHandlers(
   const alarm = (a: { memberId: bigint; alarm: string }) => ({ memberId: a.memberId, alarm: a.alarm });
   return {
     bootstrap: async (req) => {
-      if (req.recoverEtcd)
-        throw new ConnectError(
-          "bootstrap --recover-from is not implemented yet: bootstrap a new cluster, or restore with etcdctl",
-          Code.Unimplemented,
-        );
-      await call("bootstrap", (ops) => ops.bootstrap());
+      await call(req.recoverEtcd ? "bootstrap --recover-from" : "bootstrap", (ops) =>
+        ops.bootstrap(req.recoverEtcd),
+      );
       return {};
     },
+    etcdRecover: async (req) =>
+      await call("etcd recovery upload", (ops) => ops.recoverUpload(req.offset, req.data, req.last)),
     etcdMembers: async () => ({
       members: (await call("etcd members", (ops) => ops.members())).map((m) => ({
         id: m.id,

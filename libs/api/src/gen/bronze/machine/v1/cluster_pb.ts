@@ -10,14 +10,15 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bronze/machine/v1/cluster.proto.
  */
 export const file_bronze_machine_v1_cluster: GenFile = /*@__PURE__*/
-  fileDesc("Ch9icm9uemUvbWFjaGluZS92MS9jbHVzdGVyLnByb3RvEhFicm9uemUubWFjaGluZS52MSIoChBCb290c3RyYXBSZXF1ZXN0EhQKDHJlY292ZXJfZXRjZBgBIAEoCCITChFCb290c3RyYXBSZXNwb25zZSIUChJFdGNkTWVtYmVyc1JlcXVlc3QiZgoKRXRjZE1lbWJlchIKCgJpZBgBIAEoBBIQCghob3N0bmFtZRgCIAEoCRIRCglwZWVyX3VybHMYAyADKAkSEwoLY2xpZW50X3VybHMYBCADKAkSEgoKaXNfbGVhcm5lchgFIAEoCCJFChNFdGNkTWVtYmVyc1Jlc3BvbnNlEi4KB21lbWJlcnMYASADKAsyHS5icm9uemUubWFjaGluZS52MS5FdGNkTWVtYmVyIhUKE0V0Y2RTbmFwc2hvdFJlcXVlc3QiEwoRRXRjZFN0YXR1c1JlcXVlc3Qi3wEKEkV0Y2RTdGF0dXNSZXNwb25zZRINCgVzdGF0ZRgBIAEoCRIRCgltZW1iZXJfaWQYAiABKAQSEQoJbGVhZGVyX2lkGAMgASgEEg8KB3ZlcnNpb24YBCABKAkSDwoHZGJfc2l6ZRgFIAEoAxIWCg5kYl9zaXplX2luX3VzZRgGIAEoAxISCgpyYWZ0X2luZGV4GAcgASgEEhEKCXJhZnRfdGVybRgIIAEoBBISCgppc19sZWFybmVyGAkgASgIEg4KBmVycm9ycxgKIAMoCRIPCgdzdG9yYWdlGAsgASgJIigKF0V0Y2RMZWF2ZUNsdXN0ZXJSZXF1ZXN0Eg0KBWZvcmNlGAEgASgIIhoKGEV0Y2RMZWF2ZUNsdXN0ZXJSZXNwb25zZSI4ChdFdGNkUmVtb3ZlTWVtYmVyUmVxdWVzdBIOCgZtZW1iZXIYASABKAkSDQoFZm9yY2UYAiABKAgiGgoYRXRjZFJlbW92ZU1lbWJlclJlc3BvbnNlIh4KHEV0Y2RGb3JmZWl0TGVhZGVyc2hpcFJlcXVlc3QiNgodRXRjZEZvcmZlaXRMZWFkZXJzaGlwUmVzcG9uc2USFQoNbmV3X2xlYWRlcl9pZBgBIAEoBCIXChVFdGNkRGVmcmFnbWVudFJlcXVlc3QiRwoWRXRjZERlZnJhZ21lbnRSZXNwb25zZRIWCg5kYl9zaXplX2JlZm9yZRgBIAEoAxIVCg1kYl9zaXplX2FmdGVyGAIgASgDIhYKFEV0Y2RBbGFybUxpc3RSZXF1ZXN0Ii0KCUV0Y2RBbGFybRIRCgltZW1iZXJfaWQYASABKAQSDQoFYWxhcm0YAiABKAkiRQoVRXRjZEFsYXJtTGlzdFJlc3BvbnNlEiwKBmFsYXJtcxgBIAMoCzIcLmJyb256ZS5tYWNoaW5lLnYxLkV0Y2RBbGFybSIYChZFdGNkQWxhcm1EaXNhcm1SZXF1ZXN0IkkKF0V0Y2RBbGFybURpc2FybVJlc3BvbnNlEi4KCGRpc2FybWVkGAEgAygLMhwuYnJvbnplLm1hY2hpbmUudjEuRXRjZEFsYXJtIiQKFEV0Y2RTbmFwc2hvdFJlc3BvbnNlEgwKBGRhdGEYASABKAwiEwoRS3ViZWNvbmZpZ1JlcXVlc3QiIgoSS3ViZWNvbmZpZ1Jlc3BvbnNlEgwKBGRhdGEYASABKAxiBnByb3RvMw");
+  fileDesc("Ch9icm9uemUvbWFjaGluZS92MS9jbHVzdGVyLnByb3RvEhFicm9uemUubWFjaGluZS52MSIoChBCb290c3RyYXBSZXF1ZXN0EhQKDHJlY292ZXJfZXRjZBgBIAEoCCITChFCb290c3RyYXBSZXNwb25zZSJAChJFdGNkUmVjb3ZlclJlcXVlc3QSDgoGb2Zmc2V0GAEgASgEEgwKBGRhdGEYAiABKAwSDAoEbGFzdBgDIAEoCCIzChNFdGNkUmVjb3ZlclJlc3BvbnNlEgwKBHNpemUYASABKAQSDgoGc2hhMjU2GAIgASgJIhQKEkV0Y2RNZW1iZXJzUmVxdWVzdCJmCgpFdGNkTWVtYmVyEgoKAmlkGAEgASgEEhAKCGhvc3RuYW1lGAIgASgJEhEKCXBlZXJfdXJscxgDIAMoCRITCgtjbGllbnRfdXJscxgEIAMoCRISCgppc19sZWFybmVyGAUgASgIIkUKE0V0Y2RNZW1iZXJzUmVzcG9uc2USLgoHbWVtYmVycxgBIAMoCzIdLmJyb256ZS5tYWNoaW5lLnYxLkV0Y2RNZW1iZXIiFQoTRXRjZFNuYXBzaG90UmVxdWVzdCITChFFdGNkU3RhdHVzUmVxdWVzdCLfAQoSRXRjZFN0YXR1c1Jlc3BvbnNlEg0KBXN0YXRlGAEgASgJEhEKCW1lbWJlcl9pZBgCIAEoBBIRCglsZWFkZXJfaWQYAyABKAQSDwoHdmVyc2lvbhgEIAEoCRIPCgdkYl9zaXplGAUgASgDEhYKDmRiX3NpemVfaW5fdXNlGAYgASgDEhIKCnJhZnRfaW5kZXgYByABKAQSEQoJcmFmdF90ZXJtGAggASgEEhIKCmlzX2xlYXJuZXIYCSABKAgSDgoGZXJyb3JzGAogAygJEg8KB3N0b3JhZ2UYCyABKAkiKAoXRXRjZExlYXZlQ2x1c3RlclJlcXVlc3QSDQoFZm9yY2UYASABKAgiGgoYRXRjZExlYXZlQ2x1c3RlclJlc3BvbnNlIjgKF0V0Y2RSZW1vdmVNZW1iZXJSZXF1ZXN0Eg4KBm1lbWJlchgBIAEoCRINCgVmb3JjZRgCIAEoCCIaChhFdGNkUmVtb3ZlTWVtYmVyUmVzcG9uc2UiHgocRXRjZEZvcmZlaXRMZWFkZXJzaGlwUmVxdWVzdCI2Ch1FdGNkRm9yZmVpdExlYWRlcnNoaXBSZXNwb25zZRIVCg1uZXdfbGVhZGVyX2lkGAEgASgEIhcKFUV0Y2REZWZyYWdtZW50UmVxdWVzdCJHChZFdGNkRGVmcmFnbWVudFJlc3BvbnNlEhYKDmRiX3NpemVfYmVmb3JlGAEgASgDEhUKDWRiX3NpemVfYWZ0ZXIYAiABKAMiFgoURXRjZEFsYXJtTGlzdFJlcXVlc3QiLQoJRXRjZEFsYXJtEhEKCW1lbWJlcl9pZBgBIAEoBBINCgVhbGFybRgCIAEoCSJFChVFdGNkQWxhcm1MaXN0UmVzcG9uc2USLAoGYWxhcm1zGAEgAygLMhwuYnJvbnplLm1hY2hpbmUudjEuRXRjZEFsYXJtIhgKFkV0Y2RBbGFybURpc2FybVJlcXVlc3QiSQoXRXRjZEFsYXJtRGlzYXJtUmVzcG9uc2USLgoIZGlzYXJtZWQYASADKAsyHC5icm9uemUubWFjaGluZS52MS5FdGNkQWxhcm0iJAoURXRjZFNuYXBzaG90UmVzcG9uc2USDAoEZGF0YRgBIAEoDCITChFLdWJlY29uZmlnUmVxdWVzdCIiChJLdWJlY29uZmlnUmVzcG9uc2USDAoEZGF0YRgBIAEoDGIGcHJvdG8z");
 
 /**
  * @generated from message bronze.machine.v1.BootstrapRequest
  */
 export type BootstrapRequest = Message<"bronze.machine.v1.BootstrapRequest"> & {
   /**
-   * Recover etcd from a snapshot uploaded beforehand.
+   * Recover etcd from the snapshot uploaded beforehand with EtcdRecover: a new cluster of this one
+   * member, holding the snapshot's data.
    *
    * @generated from field: bool recover_etcd = 1;
    */
@@ -45,6 +46,67 @@ export const BootstrapResponseSchema: GenMessage<BootstrapResponse> = /*@__PURE_
   messageDesc(file_bronze_machine_v1_cluster, 1);
 
 /**
+ * @generated from message bronze.machine.v1.EtcdRecoverRequest
+ */
+export type EtcdRecoverRequest = Message<"bronze.machine.v1.EtcdRecoverRequest"> & {
+  /**
+   * Where this part starts in the snapshot file: 0 starts a new upload (dropping any earlier one);
+   * otherwise the size the node already holds (EtcdRecoverResponse.size).
+   *
+   * @generated from field: uint64 offset = 1;
+   */
+  offset: bigint;
+
+  /**
+   * The part's bytes (at most 4 MiB).
+   *
+   * @generated from field: bytes data = 2;
+   */
+  data: Uint8Array;
+
+  /**
+   * This is the last part: the node checks the whole file (etcd's SHA-256 trailer, a bbolt database)
+   * and keeps it for Bootstrap with recover_etcd.
+   *
+   * @generated from field: bool last = 3;
+   */
+  last: boolean;
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdRecoverRequest.
+ * Use `create(EtcdRecoverRequestSchema)` to create a new message.
+ */
+export const EtcdRecoverRequestSchema: GenMessage<EtcdRecoverRequest> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 2);
+
+/**
+ * @generated from message bronze.machine.v1.EtcdRecoverResponse
+ */
+export type EtcdRecoverResponse = Message<"bronze.machine.v1.EtcdRecoverResponse"> & {
+  /**
+   * The bytes the node holds of the upload.
+   *
+   * @generated from field: uint64 size = 1;
+   */
+  size: bigint;
+
+  /**
+   * After the last part: the SHA-256 of the snapshot's database, hex.
+   *
+   * @generated from field: string sha256 = 2;
+   */
+  sha256: string;
+};
+
+/**
+ * Describes the message bronze.machine.v1.EtcdRecoverResponse.
+ * Use `create(EtcdRecoverResponseSchema)` to create a new message.
+ */
+export const EtcdRecoverResponseSchema: GenMessage<EtcdRecoverResponse> = /*@__PURE__*/
+  messageDesc(file_bronze_machine_v1_cluster, 3);
+
+/**
  * @generated from message bronze.machine.v1.EtcdMembersRequest
  */
 export type EtcdMembersRequest = Message<"bronze.machine.v1.EtcdMembersRequest"> & {
@@ -55,7 +117,7 @@ export type EtcdMembersRequest = Message<"bronze.machine.v1.EtcdMembersRequest">
  * Use `create(EtcdMembersRequestSchema)` to create a new message.
  */
 export const EtcdMembersRequestSchema: GenMessage<EtcdMembersRequest> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 2);
+  messageDesc(file_bronze_machine_v1_cluster, 4);
 
 /**
  * @generated from message bronze.machine.v1.EtcdMember
@@ -92,7 +154,7 @@ export type EtcdMember = Message<"bronze.machine.v1.EtcdMember"> & {
  * Use `create(EtcdMemberSchema)` to create a new message.
  */
 export const EtcdMemberSchema: GenMessage<EtcdMember> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 3);
+  messageDesc(file_bronze_machine_v1_cluster, 5);
 
 /**
  * @generated from message bronze.machine.v1.EtcdMembersResponse
@@ -109,7 +171,7 @@ export type EtcdMembersResponse = Message<"bronze.machine.v1.EtcdMembersResponse
  * Use `create(EtcdMembersResponseSchema)` to create a new message.
  */
 export const EtcdMembersResponseSchema: GenMessage<EtcdMembersResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 4);
+  messageDesc(file_bronze_machine_v1_cluster, 6);
 
 /**
  * @generated from message bronze.machine.v1.EtcdSnapshotRequest
@@ -122,7 +184,7 @@ export type EtcdSnapshotRequest = Message<"bronze.machine.v1.EtcdSnapshotRequest
  * Use `create(EtcdSnapshotRequestSchema)` to create a new message.
  */
 export const EtcdSnapshotRequestSchema: GenMessage<EtcdSnapshotRequest> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 5);
+  messageDesc(file_bronze_machine_v1_cluster, 7);
 
 /**
  * @generated from message bronze.machine.v1.EtcdStatusRequest
@@ -135,7 +197,7 @@ export type EtcdStatusRequest = Message<"bronze.machine.v1.EtcdStatusRequest"> &
  * Use `create(EtcdStatusRequestSchema)` to create a new message.
  */
 export const EtcdStatusRequestSchema: GenMessage<EtcdStatusRequest> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 6);
+  messageDesc(file_bronze_machine_v1_cluster, 8);
 
 /**
  * @generated from message bronze.machine.v1.EtcdStatusResponse
@@ -208,7 +270,7 @@ export type EtcdStatusResponse = Message<"bronze.machine.v1.EtcdStatusResponse">
  * Use `create(EtcdStatusResponseSchema)` to create a new message.
  */
 export const EtcdStatusResponseSchema: GenMessage<EtcdStatusResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 7);
+  messageDesc(file_bronze_machine_v1_cluster, 9);
 
 /**
  * @generated from message bronze.machine.v1.EtcdLeaveClusterRequest
@@ -227,7 +289,7 @@ export type EtcdLeaveClusterRequest = Message<"bronze.machine.v1.EtcdLeaveCluste
  * Use `create(EtcdLeaveClusterRequestSchema)` to create a new message.
  */
 export const EtcdLeaveClusterRequestSchema: GenMessage<EtcdLeaveClusterRequest> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 8);
+  messageDesc(file_bronze_machine_v1_cluster, 10);
 
 /**
  * @generated from message bronze.machine.v1.EtcdLeaveClusterResponse
@@ -240,7 +302,7 @@ export type EtcdLeaveClusterResponse = Message<"bronze.machine.v1.EtcdLeaveClust
  * Use `create(EtcdLeaveClusterResponseSchema)` to create a new message.
  */
 export const EtcdLeaveClusterResponseSchema: GenMessage<EtcdLeaveClusterResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 9);
+  messageDesc(file_bronze_machine_v1_cluster, 11);
 
 /**
  * @generated from message bronze.machine.v1.EtcdRemoveMemberRequest
@@ -264,7 +326,7 @@ export type EtcdRemoveMemberRequest = Message<"bronze.machine.v1.EtcdRemoveMembe
  * Use `create(EtcdRemoveMemberRequestSchema)` to create a new message.
  */
 export const EtcdRemoveMemberRequestSchema: GenMessage<EtcdRemoveMemberRequest> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 10);
+  messageDesc(file_bronze_machine_v1_cluster, 12);
 
 /**
  * @generated from message bronze.machine.v1.EtcdRemoveMemberResponse
@@ -277,7 +339,7 @@ export type EtcdRemoveMemberResponse = Message<"bronze.machine.v1.EtcdRemoveMemb
  * Use `create(EtcdRemoveMemberResponseSchema)` to create a new message.
  */
 export const EtcdRemoveMemberResponseSchema: GenMessage<EtcdRemoveMemberResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 11);
+  messageDesc(file_bronze_machine_v1_cluster, 13);
 
 /**
  * @generated from message bronze.machine.v1.EtcdForfeitLeadershipRequest
@@ -290,7 +352,7 @@ export type EtcdForfeitLeadershipRequest = Message<"bronze.machine.v1.EtcdForfei
  * Use `create(EtcdForfeitLeadershipRequestSchema)` to create a new message.
  */
 export const EtcdForfeitLeadershipRequestSchema: GenMessage<EtcdForfeitLeadershipRequest> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 12);
+  messageDesc(file_bronze_machine_v1_cluster, 14);
 
 /**
  * @generated from message bronze.machine.v1.EtcdForfeitLeadershipResponse
@@ -309,7 +371,7 @@ export type EtcdForfeitLeadershipResponse = Message<"bronze.machine.v1.EtcdForfe
  * Use `create(EtcdForfeitLeadershipResponseSchema)` to create a new message.
  */
 export const EtcdForfeitLeadershipResponseSchema: GenMessage<EtcdForfeitLeadershipResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 13);
+  messageDesc(file_bronze_machine_v1_cluster, 15);
 
 /**
  * @generated from message bronze.machine.v1.EtcdDefragmentRequest
@@ -322,7 +384,7 @@ export type EtcdDefragmentRequest = Message<"bronze.machine.v1.EtcdDefragmentReq
  * Use `create(EtcdDefragmentRequestSchema)` to create a new message.
  */
 export const EtcdDefragmentRequestSchema: GenMessage<EtcdDefragmentRequest> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 14);
+  messageDesc(file_bronze_machine_v1_cluster, 16);
 
 /**
  * @generated from message bronze.machine.v1.EtcdDefragmentResponse
@@ -344,7 +406,7 @@ export type EtcdDefragmentResponse = Message<"bronze.machine.v1.EtcdDefragmentRe
  * Use `create(EtcdDefragmentResponseSchema)` to create a new message.
  */
 export const EtcdDefragmentResponseSchema: GenMessage<EtcdDefragmentResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 15);
+  messageDesc(file_bronze_machine_v1_cluster, 17);
 
 /**
  * @generated from message bronze.machine.v1.EtcdAlarmListRequest
@@ -357,7 +419,7 @@ export type EtcdAlarmListRequest = Message<"bronze.machine.v1.EtcdAlarmListReque
  * Use `create(EtcdAlarmListRequestSchema)` to create a new message.
  */
 export const EtcdAlarmListRequestSchema: GenMessage<EtcdAlarmListRequest> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 16);
+  messageDesc(file_bronze_machine_v1_cluster, 18);
 
 /**
  * @generated from message bronze.machine.v1.EtcdAlarm
@@ -381,7 +443,7 @@ export type EtcdAlarm = Message<"bronze.machine.v1.EtcdAlarm"> & {
  * Use `create(EtcdAlarmSchema)` to create a new message.
  */
 export const EtcdAlarmSchema: GenMessage<EtcdAlarm> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 17);
+  messageDesc(file_bronze_machine_v1_cluster, 19);
 
 /**
  * @generated from message bronze.machine.v1.EtcdAlarmListResponse
@@ -398,7 +460,7 @@ export type EtcdAlarmListResponse = Message<"bronze.machine.v1.EtcdAlarmListResp
  * Use `create(EtcdAlarmListResponseSchema)` to create a new message.
  */
 export const EtcdAlarmListResponseSchema: GenMessage<EtcdAlarmListResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 18);
+  messageDesc(file_bronze_machine_v1_cluster, 20);
 
 /**
  * @generated from message bronze.machine.v1.EtcdAlarmDisarmRequest
@@ -411,7 +473,7 @@ export type EtcdAlarmDisarmRequest = Message<"bronze.machine.v1.EtcdAlarmDisarmR
  * Use `create(EtcdAlarmDisarmRequestSchema)` to create a new message.
  */
 export const EtcdAlarmDisarmRequestSchema: GenMessage<EtcdAlarmDisarmRequest> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 19);
+  messageDesc(file_bronze_machine_v1_cluster, 21);
 
 /**
  * @generated from message bronze.machine.v1.EtcdAlarmDisarmResponse
@@ -428,7 +490,7 @@ export type EtcdAlarmDisarmResponse = Message<"bronze.machine.v1.EtcdAlarmDisarm
  * Use `create(EtcdAlarmDisarmResponseSchema)` to create a new message.
  */
 export const EtcdAlarmDisarmResponseSchema: GenMessage<EtcdAlarmDisarmResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 20);
+  messageDesc(file_bronze_machine_v1_cluster, 22);
 
 /**
  * @generated from message bronze.machine.v1.EtcdSnapshotResponse
@@ -445,7 +507,7 @@ export type EtcdSnapshotResponse = Message<"bronze.machine.v1.EtcdSnapshotRespon
  * Use `create(EtcdSnapshotResponseSchema)` to create a new message.
  */
 export const EtcdSnapshotResponseSchema: GenMessage<EtcdSnapshotResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 21);
+  messageDesc(file_bronze_machine_v1_cluster, 23);
 
 /**
  * @generated from message bronze.machine.v1.KubeconfigRequest
@@ -458,7 +520,7 @@ export type KubeconfigRequest = Message<"bronze.machine.v1.KubeconfigRequest"> &
  * Use `create(KubeconfigRequestSchema)` to create a new message.
  */
 export const KubeconfigRequestSchema: GenMessage<KubeconfigRequest> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 22);
+  messageDesc(file_bronze_machine_v1_cluster, 24);
 
 /**
  * @generated from message bronze.machine.v1.KubeconfigResponse
@@ -475,5 +537,5 @@ export type KubeconfigResponse = Message<"bronze.machine.v1.KubeconfigResponse">
  * Use `create(KubeconfigResponseSchema)` to create a new message.
  */
 export const KubeconfigResponseSchema: GenMessage<KubeconfigResponse> = /*@__PURE__*/
-  messageDesc(file_bronze_machine_v1_cluster, 23);
+  messageDesc(file_bronze_machine_v1_cluster, 25);
 
