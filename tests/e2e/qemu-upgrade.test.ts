@@ -229,7 +229,30 @@ steps.test(
   async () => {
     const was = await cluster.version();
     const before = await machinedStarts();
-    const r = await cluster.node(["reset", "--system-labels-to-wipe", "EPHEMERAL", "--reboot"], 120_000);
+    // a graceful reset of a control plane leaves etcd first: refused on the cluster's last member
+    // (asked once its etcd answers again after the fallback boots above)
+    await eventually(
+      "the control plane's etcd answers",
+      async () => {
+        const status = await cluster.node(["etcd", "status", "-o", "json"], 60_000);
+        const [s] = status.code === 0 ? (JSON.parse(status.stdout) as { memberId?: string }[]) : [];
+        return s?.memberId !== undefined && s.memberId !== "0";
+      },
+      300_000,
+      3000,
+    );
+    const refused = await cluster.node(
+      ["reset", "--system-labels-to-wipe", "EPHEMERAL", "--reboot"],
+      120_000,
+    );
+    expect(refused.code, explain("reset without --force", refused)).toBe(1);
+    expect(refused.stderr).toContain("reset refused: leaving etcd first:");
+    expect(refused.stderr).toContain("is the cluster's last voting member (--force resets anyway");
+    expect(await machinedStarts()).toBe(before);
+    const r = await cluster.node(
+      ["reset", "--system-labels-to-wipe", "EPHEMERAL", "--reboot", "--force"],
+      120_000,
+    );
     if (r.code !== 0) throw new Error(explain("reset", r));
     expect(r.stderr).toContain(
       "resetting: wiping EPHEMERAL (/dev/vda7), no user disks (the machine config names none), then rebooting",

@@ -32,11 +32,12 @@ export function createMachineService(ctx: MachineApiContext, options: HandlerOpt
     ...powerHandlers(ctx.sequencer, () => ctx.config.installing()),
     ...containersHandlers(ctx),
     ...statsHandlers(ctx),
-    ...lifecycleHandlers(ctx.slots, () => ctx.config.installing(), {
-      planner: ctx.resets,
-      sequencer: ctx.sequencer,
-      wipeDisk: ctx.wipeDisk,
-    }),
+    ...lifecycleHandlers(
+      ctx.slots,
+      () => ctx.config.installing(),
+      { planner: ctx.resets, sequencer: ctx.sequencer, wipeDisk: ctx.wipeDisk },
+      () => ctx.etcd?.(),
+    ),
     ...etcdHandlers(
       () => ctx.etcd?.(),
       () => ctx.etcdAbsence?.() ?? "this node runs no etcd",

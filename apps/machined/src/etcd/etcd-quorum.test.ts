@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { type QuorumMember, quorumOf, removalBreaksQuorum } from "./etcd-quorum.ts";
+import { othersNotHealthy, type QuorumMember, quorumOf, removalBreaksQuorum } from "./etcd-quorum.ts";
 
 const m = (id: number, healthy = true, isLearner = false): QuorumMember => ({
   id: BigInt(id),
@@ -28,4 +28,16 @@ test("learners do not count and can always go; an unknown id is not this check's
   expect(removalBreaksQuorum([m(1), m(2, true, true)], 2n)).toBeUndefined();
   expect(removalBreaksQuorum([m(1), m(2, false, true)], 1n)).toBe("cp-1 is the cluster's last voting member");
   expect(removalBreaksQuorum([m(1)], 9n)).toBeUndefined();
+});
+
+test("before an upgrade's reboot, every other member must be started and answering", () => {
+  expect(othersNotHealthy([m(1)], 1n)).toBeUndefined();
+  expect(othersNotHealthy([m(1), m(2), m(3)], 1n)).toBeUndefined();
+  expect(othersNotHealthy([m(1, false), m(2)], 2n)).toBe(
+    "etcd member cp-1 is not healthy, and this node's member goes away while it reboots: every member must be healthy first",
+  );
+  const unstarted: QuorumMember = { id: 0x2an, name: "", healthy: false, isLearner: true };
+  expect(othersNotHealthy([m(1), m(3, false), unstarted], 1n)).toContain(
+    "etcd members cp-3, 2a (not started) are not healthy",
+  );
 });

@@ -22,7 +22,7 @@ import type { ServiceDefinition } from "../supervisor/service.ts";
 import { type EtcdConnection, EtcdController } from "./etcd-controller.ts";
 import { EtcdOperationError } from "./etcd-errors.ts";
 import { ETCD_PKI_SERVICE_ID, type EtcdClientTls, etcdPkiService } from "./etcd-pki.ts";
-import { removalBreaksQuorum } from "./etcd-quorum.ts";
+import { othersNotHealthy, removalBreaksQuorum } from "./etcd-quorum.ts";
 import { EtcdRecovery } from "./etcd-recovery.ts";
 import { ETCD_CLIENT_PORT, ETCD_SERVICE_ID, ETCD_USER, etcdClientUrl, etcdService } from "./etcd-service.ts";
 
@@ -277,22 +277,25 @@ export class NodeEtcd {
     );
   }
 
-  async #remove(client: EtcdClient, target: EtcdMember, force: boolean): Promise<void> {
+  async #remove(client: EtcdClient, target: EtcdMember, force: boolean, overrule: string): Promise<void> {
     const members = await client.memberList();
     const breaks = removalBreaksQuorum(await this.#health(client, members), target.id);
     if (breaks !== undefined && !force)
-      throw new EtcdOperationError("FailedPrecondition", `${breaks} (--force to do it anyway)`);
+      throw new EtcdOperationError("FailedPrecondition", `${breaks} (${overrule})`);
     await client.memberRemove(target.id);
   }
 
-  /** `osctl etcd leave`: this member leaves the cluster; etcd stops and its data goes. */
-  async leave(force: boolean): Promise<void> {
+  /**
+   * `osctl etcd leave`: this member leaves the cluster; etcd stops and its data goes. `overrule` is how
+   * the caller gets past a quorum refusal.
+   */
+  async leave(force: boolean, overrule = "--force to do it anyway"): Promise<void> {
     const status = await this.#cluster((c) => c.status(LOCAL));
     await this.#cluster(async (client) => {
       const me = (await client.memberList()).find((m) => m.id === status.memberId);
       if (me === undefined)
         throw new EtcdOperationError("NotFound", "this node is not a member of the cluster");
-      await this.#remove(client, me, force);
+      await this.#remove(client, me, force, overrule);
     });
     await this.#deps.stopService(ETCD_SERVICE_ID);
     rmSync(join(this.dataDir, "member"), { recursive: true, force: true });
@@ -310,8 +313,56 @@ export class NodeEtcd {
           "NotFound",
           `no member ${JSON.stringify(member)}: the members are ${members.map((m) => `${m.name || "unstarted"} (${formatMemberId(m.id)})`).join(", ")}`,
         );
-      await this.#remove(client, target, force);
+      await this.#remove(client, target, force, "--force to do it anyway");
     });
+  }
+
+  /** Whether this node runs (or runs up) an etcd member: bootstrapped, joined, or on its data. */
+  #running(): boolean {
+    return this.controller.start !== undefined;
+  }
+
+  /**
+   * Before an upgrade's reboot: refused while another member is not healthy (unless --force). A member
+   * that does not answer here (etcd still starting, or down) is no part of the quorum now: its reboot
+   * takes nothing away, and the upgrade goes on.
+   */
+  async checkBeforeReboot(): Promise<void> {
+    if (!this.#running()) return;
+    const silent = (err: unknown) => {
+      this.#deps.log(
+        `etcd: the upgrade goes on: this node's member does not answer, so its reboot takes nothing from the cluster (${err instanceof Error ? err.message : String(err)})`,
+      );
+      return undefined;
+    };
+    const client = await this.#connect([LOCAL, ...joinEndpointsOf(this.#deps.config())], 5000).catch(silent);
+    if (client === undefined) return;
+    try {
+      const local = await client.status(LOCAL, { timeoutMs: 3000 }).catch(silent);
+      if (local === undefined) return;
+      const self = local.memberId;
+      const problem = othersNotHealthy(await this.#health(client, await client.memberList()), self);
+      if (problem !== undefined)
+        throw new EtcdOperationError("FailedPrecondition", `${problem} (--force to upgrade anyway)`);
+    } finally {
+      client.close();
+    }
+  }
+
+  /**
+   * A graceful reset leaves etcd first: refused when that would cost the quorum. Forced, the member is
+   * removed even then, and when etcd refuses even that (its last member), the reset goes on anyway.
+   */
+  async leaveBeforeReset(force: boolean): Promise<void> {
+    if (!this.#running()) return;
+    try {
+      await this.leave(force, "--force resets anyway, --graceful=false resets without leaving etcd");
+    } catch (err) {
+      if (!force) throw err;
+      this.#deps.log(
+        `etcd: the reset goes on (--force) without leaving etcd: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
   }
 
   /** Moves the leadership to another started voting member when this one leads; the new leader's id. */

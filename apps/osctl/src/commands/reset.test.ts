@@ -9,7 +9,8 @@ import { createTestIo, osctl } from "../testing/test-io.ts";
 let server: FakeApid;
 const io = createTestIo();
 let admin = "";
-const resets: Array<Pick<ResetRequest, "graceful" | "reboot" | "systemLabelsToWipe" | "wipeMode">> = [];
+const resets: Array<Pick<ResetRequest, "graceful" | "reboot" | "systemLabelsToWipe" | "wipeMode" | "force">> =
+  [];
 const wipes: string[] = [];
 
 beforeAll(async () => {
@@ -20,6 +21,7 @@ beforeAll(async () => {
         reboot: req.reboot,
         systemLabelsToWipe: req.systemLabelsToWipe,
         wipeMode: req.wipeMode,
+        force: req.force,
       });
       return { wiping: req.systemLabelsToWipe.map((l) => `${l} (/dev/vda)`) };
     },
@@ -48,12 +50,21 @@ test("reset sends the flags as Talos spells them: --graceful=false, labels comma
   expect(r.stderr).toContain(
     "n1: resetting: wiping STATE (/dev/vda), EPHEMERAL (/dev/vda), then rebooting (it comes back in maintenance mode when STATE is wiped)",
   );
-  const plain = await osctl(io, "--osconfig", admin, "reset", "--system-labels-to-wipe", "EPHEMERAL");
+  const plain = await osctl(
+    io,
+    ...["--osconfig", admin, "reset", "--system-labels-to-wipe", "EPHEMERAL", "--force"],
+  );
   expect(plain.code).toBe(0);
   expect(plain.stderr).toContain("then powering off");
   expect(resets).toEqual([
-    { graceful: false, reboot: true, systemLabelsToWipe: ["STATE", "EPHEMERAL"], wipeMode: "system-disk" },
-    { graceful: true, reboot: false, systemLabelsToWipe: ["EPHEMERAL"], wipeMode: "all" },
+    {
+      graceful: false,
+      reboot: true,
+      systemLabelsToWipe: ["STATE", "EPHEMERAL"],
+      wipeMode: "system-disk",
+      force: false,
+    },
+    { graceful: true, reboot: false, systemLabelsToWipe: ["EPHEMERAL"], wipeMode: "all", force: true },
   ]);
   const bad = await osctl(io, "--osconfig", admin, "reset", "--graceful=maybe");
   expect(bad.code).not.toBe(0);

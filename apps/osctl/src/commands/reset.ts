@@ -11,6 +11,7 @@ export interface ResetOptions {
   reboot?: boolean;
   systemLabelsToWipe?: string[];
   wipeMode?: string;
+  force?: boolean;
 }
 
 export async function reset(options: ResetOptions, globals: NodeGlobals, io: Io): Promise<number> {
@@ -23,6 +24,7 @@ export async function reset(options: ResetOptions, globals: NodeGlobals, io: Io)
           reboot: options.reboot ?? false,
           systemLabelsToWipe: labels,
           wipeMode: options.wipeMode ?? "all",
+          force: options.force ?? false,
         },
         { headers: n.headers, timeoutMs: session.timeoutMs },
       ),

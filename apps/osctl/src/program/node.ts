@@ -242,7 +242,7 @@ function addSlotCommands(program: Command, io: Io, setExitCode: ExitCodeSink): v
       "wait until each node runs the new version, committed, or says why it rolled back",
       false,
     )
-    .option("--force", "skip the etcd health checks (none yet)", false)
+    .option("--force", "upgrade even when another etcd member is not healthy", false)
     .action(async (options, cmd: Command) => {
       const { upgrade } = await loadCommand("upgrade");
       setExitCode(await upgrade(options, nodeGlobals(cmd, io), io));
@@ -266,9 +266,14 @@ function addResetCommands(program: Command, io: Io, setExitCode: ExitCodeSink): 
     .description("wipe the node's state (STATE: config and keys; EPHEMERAL: /var), then power off or reboot")
     .option(
       "--graceful <bool>",
-      "stop the services with their grace period first (false: kill them at once)",
+      "stop the services with their grace period first, and leave etcd on a control plane (false: kill them at once)",
       (v: string) => parseGraceful(v),
       true,
+    )
+    .option(
+      "--force",
+      "reset even when leaving etcd would cost the cluster its quorum, or the node holds its last member",
+      false,
     )
     .option(
       "--reboot",

@@ -96,6 +96,8 @@ const ops: EtcdOperations = {
     throw new EtcdError("Unavailable", "alarmList", "https://127.0.0.1:2379: connection refused");
   },
   disarm: async () => [],
+  checkBeforeReboot: async () => {},
+  leaveBeforeReset: async () => {},
 };
 const cp = makeFixture({ etcd: () => ops });
 afterAll(() => cp.cleanup());

@@ -20,6 +20,8 @@ export type EtcdOperations = Pick<
   | "defragment"
   | "alarms"
   | "disarm"
+  | "checkBeforeReboot"
+  | "leaveBeforeReset"
 >;
 
 /** Why a node has no etcd (undefined: it has one). */
@@ -37,7 +39,8 @@ const ETCD_CODES: Partial<Record<string, Code>> = {
   ResourceExhausted: Code.ResourceExhausted,
 };
 
-function toConnect(err: unknown, doing: string): ConnectError {
+/** An etcd operation's failure as the API's error, `doing` first ("upgrade refused: …"). */
+export function etcdToConnect(err: unknown, doing: string): ConnectError {
   if (err instanceof ConnectError) return err;
   if (err instanceof EtcdBootstrapError || err instanceof EtcdOperationError)
     return new ConnectError(`${doing}: ${err.message}`, Code[err.code]);
@@ -73,7 +76,7 @@ export function etcdHandlers(
     try {
       return await run(ops);
     } catch (err) {
-      throw toConnect(err, `${what} refused`);
+      throw etcdToConnect(err, `${what} refused`);
     }
   };
   const alarm = (a: { memberId: bigint; alarm: string }) => ({ memberId: a.memberId, alarm: a.alarm });
@@ -100,7 +103,7 @@ export function etcdHandlers(
       try {
         for await (const data of ops.snapshot(ctx.signal)) yield { data };
       } catch (err) {
-        throw toConnect(err, "etcd snapshot failed");
+        throw etcdToConnect(err, "etcd snapshot failed");
       }
     },
     etcdStatus: async () => {

@@ -1,9 +1,11 @@
 import { afterAll, expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { EtcdOperationError } from "../../etcd/etcd-errors.ts";
 import { ResetError } from "../../lifecycle/reset.ts";
 import { SlotChangeError } from "../../lifecycle/slot-change.ts";
 import { WipeDiskError } from "../../lifecycle/wipe-disk.ts";
 import { makeFixture } from "../testing/api-fixture.ts";
+import type { EtcdOperations } from "./etcd.ts";
 import type { SlotChanges } from "./lifecycle.ts";
 
 const calls: string[] = [];
@@ -126,4 +128,70 @@ test("Reset plans the wipe, then starts the reset sequence; bad input changes no
   expect((await failure(f.client("os:reader").wipeDisk({ device: "/dev/vdb" })))?.code).toBe(
     Code.PermissionDenied,
   );
+});
+
+test("a control plane's etcd: an upgrade waits for healthy members, a graceful reset leaves etcd first", async () => {
+  const etcdCalls: string[] = [];
+  let healthy = false;
+  const etcd = {
+    checkBeforeReboot: async () => {
+      etcdCalls.push("check");
+      if (!healthy)
+        throw new EtcdOperationError(
+          "FailedPrecondition",
+          "etcd member cp-2 is not healthy, and this node's member goes away while it reboots: every member must be healthy first (--force to upgrade anyway)",
+        );
+    },
+    leaveBeforeReset: async (force) => {
+      etcdCalls.push(`leave force=${force}`);
+      if (!healthy && !force)
+        throw new EtcdOperationError(
+          "FailedPrecondition",
+          "cp-1 is the cluster's last voting member (--force resets anyway, --graceful=false resets without leaving etcd)",
+        );
+    },
+  } as Partial<EtcdOperations> as EtcdOperations;
+  const cp = makeFixture({
+    slots,
+    etcd: () => etcd,
+    resets: () => ({
+      wiping: ["EPHEMERAL (/dev/vda7)"],
+      run: { graceful: true, reboot: true, devices: [], wipe: async () => {} },
+    }),
+  });
+  try {
+    const admin = cp.client("os:admin");
+    calls.length = 0;
+    const refused = await failure(admin.upgrade({ image: "http://x/2.0.0" }));
+    expect([refused?.code, refused?.rawMessage]).toEqual([
+      Code.FailedPrecondition,
+      "upgrade refused: etcd member cp-2 is not healthy, and this node's member goes away while it reboots: every member must be healthy first (--force to upgrade anyway)",
+    ]);
+    expect(calls).toEqual([]); // nothing written
+    await admin.upgrade({ image: "http://x/2.0.0", force: true });
+    await admin.upgrade({ image: "http://x/2.0.0", stage: true }); // staged: no reboot now, no check
+    expect(etcdCalls).toEqual(["check"]);
+
+    const reset = await failure(admin.reset({ graceful: true, reboot: true }));
+    expect(reset?.rawMessage).toBe(
+      "reset refused: leaving etcd first: cp-1 is the cluster's last voting member (--force resets anyway, --graceful=false resets without leaving etcd)",
+    );
+    expect(cp.sequencer.calls.filter((c) => c.startsWith("reset"))).toEqual([]);
+    await admin.reset({ graceful: false, reboot: true }); // not graceful: etcd is not asked
+    await admin.reset({ graceful: true, reboot: true, force: true });
+    expect(etcdCalls).toEqual(["check", "leave force=false", "leave force=true"]);
+    healthy = true;
+    await admin.upgrade({ image: "http://x/2.0.0" });
+    await admin.reset({ graceful: true, reboot: true });
+    expect(etcdCalls).toEqual([
+      "check",
+      "leave force=false",
+      "leave force=true",
+      "check",
+      "leave force=false",
+    ]);
+    expect(cp.sequencer.calls.filter((c) => c.startsWith("reset"))).toHaveLength(3);
+  } finally {
+    cp.cleanup();
+  }
 });

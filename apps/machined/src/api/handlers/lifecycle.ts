@@ -4,6 +4,7 @@ import { SlotChangeError, type SlotChanger } from "../../lifecycle/slot-change.t
 import { WipeDiskError } from "../../lifecycle/wipe-disk.ts";
 import { toConnectError } from "../api-errors.ts";
 import type { ResetRun, Sequencer } from "../sequencer.ts";
+import { type EtcdOperations, etcdToConnect } from "./etcd.ts";
 import type { MachineServiceImpl } from "./handler-types.ts";
 
 /** What Upgrade and Rollback need (lifecycle/slot-change.ts); absent in container mode. */
@@ -27,6 +28,9 @@ const noSlots = (what: string) =>
     Code.FailedPrecondition,
   );
 
+/** What a control plane's etcd asks of an upgrade (healthy members) and a graceful reset (leave first). */
+export type EtcdDeparture = Pick<EtcdOperations, "checkBeforeReboot" | "leaveBeforeReset">;
+
 /** Upgrade, Rollback, Reset and WipeDisk (docs/design.md, "Lifecycle"). */
 export function lifecycleHandlers(
   slots: SlotChanges | undefined,
@@ -36,6 +40,7 @@ export function lifecycleHandlers(
     sequencer: Sequencer;
     wipeDisk: ((device: string, method: string) => Promise<number>) | undefined;
   },
+  etcd: () => EtcdDeparture | undefined = () => undefined,
 ): Pick<MachineServiceImpl, "upgrade" | "rollback" | "reset" | "wipeDisk"> {
   return {
     reset: async (req) => {
@@ -52,6 +57,13 @@ export function lifecycleHandlers(
       } catch (err) {
         throw toConnect(err);
       }
+      // a control plane's member leaves etcd first, unless that costs the quorum (then: refused)
+      if (req.graceful)
+        await etcd()
+          ?.leaveBeforeReset(req.force)
+          .catch((err: unknown) => {
+            throw etcdToConnect(err, "reset refused: leaving etcd first");
+          });
       try {
         await reset.sequencer.reset(plan.run);
       } catch (err) {
@@ -75,6 +87,13 @@ export function lifecycleHandlers(
       if (slots === undefined) throw noSlots("upgrade");
       if (installing())
         throw new ConnectError("upgrade refused: an install is writing the disk", Code.FailedPrecondition);
+      // the reboot takes this node's etcd member away for a while: the others must be healthy
+      if (!req.stage && !req.force)
+        await etcd()
+          ?.checkBeforeReboot()
+          .catch((err: unknown) => {
+            throw etcdToConnect(err, "upgrade refused");
+          });
       try {
         const result = await slots.upgrade({ image: req.image, stage: req.stage, signal: ctx.signal });
         return {

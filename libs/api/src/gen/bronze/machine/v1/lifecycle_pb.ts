@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bronze/machine/v1/lifecycle.proto.
  */
 export const file_bronze_machine_v1_lifecycle: GenFile = /*@__PURE__*/
-  fileDesc("CiFicm9uemUvbWFjaGluZS92MS9saWZlY3ljbGUucHJvdG8SEWJyb256ZS5tYWNoaW5lLnYxIg8KDVJlYm9vdFJlcXVlc3QiEAoOUmVib290UmVzcG9uc2UiIAoPU2h1dGRvd25SZXF1ZXN0Eg0KBWZvcmNlGAEgASgIIhIKEFNodXRkb3duUmVzcG9uc2UiYgoMUmVzZXRSZXF1ZXN0EhAKCGdyYWNlZnVsGAEgASgIEg4KBnJlYm9vdBgCIAEoCBIdChVzeXN0ZW1fbGFiZWxzX3RvX3dpcGUYAyADKAkSEQoJd2lwZV9tb2RlGAQgASgJIh8KDVJlc2V0UmVzcG9uc2USDgoGd2lwaW5nGAEgAygJIjEKD1dpcGVEaXNrUmVxdWVzdBIOCgZkZXZpY2UYASABKAkSDgoGbWV0aG9kGAIgASgJIigKEFdpcGVEaXNrUmVzcG9uc2USFAoMYnl0ZXNfemVyb2VkGAEgASgEIj0KDlVwZ3JhZGVSZXF1ZXN0Eg0KBWltYWdlGAEgASgJEg0KBXN0YWdlGAIgASgIEg0KBWZvcmNlGAMgASgIIj0KD1VwZ3JhZGVSZXNwb25zZRILCgNhY2sYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIMCgRzbG90GAMgASgJIhEKD1JvbGxiYWNrUmVxdWVzdCIxChBSb2xsYmFja1Jlc3BvbnNlEgwKBHNsb3QYASABKAkSDwoHdmVyc2lvbhgCIAEoCWIGcHJvdG8z");
+  fileDesc("CiFicm9uemUvbWFjaGluZS92MS9saWZlY3ljbGUucHJvdG8SEWJyb256ZS5tYWNoaW5lLnYxIg8KDVJlYm9vdFJlcXVlc3QiEAoOUmVib290UmVzcG9uc2UiIAoPU2h1dGRvd25SZXF1ZXN0Eg0KBWZvcmNlGAEgASgIIhIKEFNodXRkb3duUmVzcG9uc2UicQoMUmVzZXRSZXF1ZXN0EhAKCGdyYWNlZnVsGAEgASgIEg4KBnJlYm9vdBgCIAEoCBIdChVzeXN0ZW1fbGFiZWxzX3RvX3dpcGUYAyADKAkSEQoJd2lwZV9tb2RlGAQgASgJEg0KBWZvcmNlGAUgASgIIh8KDVJlc2V0UmVzcG9uc2USDgoGd2lwaW5nGAEgAygJIjEKD1dpcGVEaXNrUmVxdWVzdBIOCgZkZXZpY2UYASABKAkSDgoGbWV0aG9kGAIgASgJIigKEFdpcGVEaXNrUmVzcG9uc2USFAoMYnl0ZXNfemVyb2VkGAEgASgEIj0KDlVwZ3JhZGVSZXF1ZXN0Eg0KBWltYWdlGAEgASgJEg0KBXN0YWdlGAIgASgIEg0KBWZvcmNlGAMgASgIIj0KD1VwZ3JhZGVSZXNwb25zZRILCgNhY2sYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIMCgRzbG90GAMgASgJIhEKD1JvbGxiYWNrUmVxdWVzdCIxChBSb2xsYmFja1Jlc3BvbnNlEgwKBHNsb3QYASABKAkSDwoHdmVyc2lvbhgCIAEoCWIGcHJvdG8z");
 
 /**
  * @generated from message bronze.machine.v1.RebootRequest
@@ -75,8 +75,8 @@ export const ShutdownResponseSchema: GenMessage<ShutdownResponse> = /*@__PURE__*
  */
 export type ResetRequest = Message<"bronze.machine.v1.ResetRequest"> & {
   /**
-   * Stop the services with their usual grace (and, once etcd runs, leave it) before wiping; without
-   * it the services are killed at once.
+   * Stop the services with their usual grace (and, on a control plane, leave etcd) before wiping;
+   * without it the services are killed at once and etcd is not left.
    *
    * @generated from field: bool graceful = 1;
    */
@@ -104,6 +104,15 @@ export type ResetRequest = Message<"bronze.machine.v1.ResetRequest"> & {
    * @generated from field: string wipe_mode = 4;
    */
   wipeMode: string;
+
+  /**
+   * A graceful reset of a control plane leaves etcd first, and is refused when that would cost the
+   * cluster its quorum (or the node holds its last voting member): with force, the member is removed
+   * anyway where etcd allows it, and the reset goes on where it does not.
+   *
+   * @generated from field: bool force = 5;
+   */
+  force: boolean;
 };
 
 /**
