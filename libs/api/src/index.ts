@@ -208,4 +208,4 @@ export {
 } from "./server-limits.ts";
 export { STREAMS_PER_ROLE, StreamSlots, streamSlotsInterceptor } from "./stream-slots.ts";
 export { tlsAnswers } from "./tls-probe.ts";
-export { BRONZE_VERSION } from "./version.ts";
+export { BRONZE_VERSION, BUILTIN_ETCD_IMAGE } from "./version.ts";

@@ -1,7 +1,8 @@
 import { expect, test } from "bun:test";
 import type { NetworkInterfaceInfo } from "node:os";
+import { BUILTIN_ETCD_IMAGE } from "@bronze/api";
 import type { MachineConfig } from "@bronze/config-schema";
-import { advertisedAddress, endpointHostOf, inSubnet, joinEndpointsOf } from "./node-etcd.ts";
+import { advertisedAddress, endpointHostOf, etcdImageNote, inSubnet, joinEndpointsOf } from "./node-etcd.ts";
 
 const v4 = (address: string, cidr: string): NetworkInterfaceInfo =>
   ({ address, cidr, family: "IPv4", internal: false, netmask: "", mac: "" }) as NetworkInterfaceInfo;
@@ -33,4 +34,15 @@ test("subnets and endpoints", () => {
   expect(joinEndpointsOf(config("https://cp.example:6443"))).toEqual(["https://cp.example:2379"]);
   expect(joinEndpointsOf(config("https://[fd00::2]:6443"))).toEqual(["https://[fd00::2]:2379"]);
   expect(joinEndpointsOf(undefined)).toEqual([]);
+});
+
+test("cluster.etcd.image: the built-in reference (what gen config writes) runs; another is said not to", () => {
+  const withImage = (image?: string) =>
+    ({ cluster: { etcd: image === undefined ? {} : { image } } }) as unknown as MachineConfig;
+  expect(etcdImageNote(undefined)).toBeUndefined();
+  expect(etcdImageNote(withImage())).toBeUndefined();
+  expect(etcdImageNote(withImage(BUILTIN_ETCD_IMAGE))).toBeUndefined();
+  expect(etcdImageNote(withImage("gcr.io/etcd-development/etcd:v3.5.17"))).toBe(
+    `cluster.etcd.image gcr.io/etcd-development/etcd:v3.5.17 is not run: this release runs the root filesystem's etcd (${BUILTIN_ETCD_IMAGE}) and pulls no etcd image yet`,
+  );
 });

@@ -6,6 +6,7 @@
 import { rmSync } from "node:fs";
 import type { NetworkInterfaceInfo } from "node:os";
 import { join } from "node:path";
+import { BUILTIN_ETCD_IMAGE } from "@bronze/api";
 import type { MachineConfig } from "@bronze/config-schema";
 import {
   type EtcdAlarm,
@@ -93,6 +94,16 @@ export function endpointHostOf(config: MachineConfig | undefined): string | unde
   }
 }
 
+/**
+ * Why `cluster.etcd.image` is not what runs, when it names another image than the root filesystem's
+ * etcd (undefined when it is that one, or unset).
+ */
+export function etcdImageNote(config: MachineConfig | undefined): string | undefined {
+  const image = config?.cluster?.etcd?.image;
+  if (image === undefined || image === BUILTIN_ETCD_IMAGE) return undefined;
+  return `cluster.etcd.image ${image} is not run: this release runs the root filesystem's etcd (${BUILTIN_ETCD_IMAGE}) and pulls no etcd image yet`;
+}
+
 /** The etcd client URLs of the control plane endpoint (cluster.controlPlane.endpoint's host, 2379). */
 export function joinEndpointsOf(config: MachineConfig | undefined): string[] {
   const host = endpointHostOf(config);
@@ -144,6 +155,8 @@ export class NodeEtcd {
   /** etcd-pki and etcd, for a control plane's boot. */
   services(): ServiceDefinition[] {
     const deps = this.#deps;
+    const note = etcdImageNote(deps.config());
+    if (note !== undefined) deps.log(`etcd: ${note}`);
     const etcd = etcdService({
       ...deps.containers,
       dataDir: this.dataDir,
@@ -235,7 +248,8 @@ export class NodeEtcd {
     const storage = this.#deps.diskless
       ? "tmpfs (a diskless node: etcd's data is lost at reboot)"
       : "EPHEMERAL (/var/lib/etcd)";
-    const state = this.controller.status;
+    const note = etcdImageNote(this.#deps.config());
+    const state = note === undefined ? this.controller.status : `${this.controller.status}; ${note}`;
     if (this.controller.start === undefined) return { state, storage };
     try {
       return { state, storage, status: await this.#cluster((c) => c.status(LOCAL)) };

@@ -1,5 +1,5 @@
 // Defaults written into generated machine configs. Kept in one place so a release bumps them once.
-import { BRONZE_VERSION } from "@bronze/api";
+import { BRONZE_VERSION, BUILTIN_ETCD_IMAGE } from "@bronze/api";
 
 export const KUBERNETES_VERSION = "v1.31.4";
 export const DEFAULT_INSTALL_DISK = "/dev/sda";
@@ -8,8 +8,8 @@ export const DEFAULT_SERVICE_SUBNETS = ["10.96.0.0/12"];
 export const DEFAULT_DNS_DOMAIN = "cluster.local";
 export const DEFAULT_CNI = "flannel" as const;
 
-/** etcd's image is built at image-build time from Debian's etcd-server and imported at boot. */
-export const ETCD_IMAGE = "localhost/bronze/etcd:v3.4.23";
+/** The etcd in the root filesystem (Debian's etcd-server), which control planes run. */
+export const ETCD_IMAGE = BUILTIN_ETCD_IMAGE;
 export const INSTALLER_IMAGE = `localhost/bronze/installer:v${BRONZE_VERSION}`;
 
 export function kubernetesImages(version: string) {
