@@ -94,6 +94,10 @@ try {
     const etcd = processes[0]?.processes.find((p) => p.command === "etcd");
     const since = (t: number | undefined) =>
       t === undefined || api === undefined ? "-" : `${((t - api) / 1000).toFixed(1)} s`;
+    if (api === undefined || running === undefined)
+      console.log(
+        `${node.name}: its events (${events.length} lines) hold no ${api === undefined ? "apid" : "etcd"} Running event: the times are not known`,
+      );
     rows.push(
       `| ${node.name} | ${since(running)} | ${since(healthy)} | ${m ? (Number(m.memtotal) / 1024).toFixed(0) : "-"} MB | ${used.toFixed(0)} MB | ${etcd ? (Number(etcd.residentMemory) / 2 ** 20).toFixed(0) : "-"} MiB |`,
     );
