@@ -193,6 +193,7 @@ export { type Http2TlsServer, type ServeHttp2TlsOptions, serveHttp2Tls } from ".
 export { checkServerIdentity } from "./server-identity.ts";
 export {
   DEFAULT_TLS_LIMITS,
+  ETCD_RECOVER_PART_BYTES,
   MACHINED_CONNECT_OPTIONS,
   MACHINED_HTTP2_SETTINGS,
   MACHINED_MAX_CONCURRENT_STREAMS,

@@ -7,6 +7,9 @@ import type { Http2TlsLimits } from "./connection-guard.ts";
 /** The largest request message apid and machined read: a machine config is the largest there is. */
 export const MAX_REQUEST_BYTES = 8 << 20;
 
+/** The most one EtcdRecover call carries of a snapshot (osctl sends parts of this size). */
+export const ETCD_RECOVER_PART_BYTES = 4 << 20;
+
 /** The largest request of every other method: ids, paths, flags (a few hundred bytes in practice). */
 export const SMALL_REQUEST_BYTES = 64 << 10;
 

@@ -16,11 +16,12 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
+import { ETCD_RECOVER_PART_BYTES } from "@bronze/api";
 import { restoreDatabase, SnapshotFileError, verifySnapshotFile } from "@bronze/etcd-client/snapshot-file";
 import { EtcdOperationError } from "./etcd-errors.ts";
 
 /** The most one EtcdRecover call carries (the API refuses calls over 8 MiB). */
-export const RECOVER_PART_BYTES = 4 << 20;
+export const RECOVER_PART_BYTES = ETCD_RECOVER_PART_BYTES;
 /** The largest snapshot accepted: etcd's own suggested maximum database size. */
 export const RECOVER_MAX_BYTES = 8 * 2 ** 30;
 

@@ -369,9 +369,13 @@ export class NodeEtcd {
    */
   async leaveBeforeReset(force: boolean): Promise<void> {
     if (!this.#running()) return;
+    const overrule = "--force resets anyway, --graceful=false resets without leaving etcd";
     try {
-      await this.leave(force, "--force resets anyway, --graceful=false resets without leaving etcd");
+      await this.leave(force, overrule);
     } catch (err) {
+      // etcd not answering, say: the way past it is the same
+      if (!force && err instanceof EtcdOperationError && !err.message.includes(overrule))
+        throw new EtcdOperationError(err.code, `${err.message} (${overrule})`);
       if (!force) throw err;
       this.#deps.log(
         `etcd: the reset goes on (--force) without leaving etcd: ${err instanceof Error ? err.message : String(err)}`,

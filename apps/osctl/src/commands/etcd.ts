@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { createWriteStream, statSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import {
+  ETCD_RECOVER_PART_BYTES,
   type EtcdMember,
   EtcdMemberSchema,
   type EtcdStatusResponse,
@@ -21,7 +22,7 @@ import type { OutputFormat } from "../output/output-format.ts";
 const hex = (id: bigint) => id.toString(16);
 
 /** The most one EtcdRecover call carries (the node refuses more). */
-export const RECOVER_PART_BYTES = 4 << 20;
+export const RECOVER_PART_BYTES = ETCD_RECOVER_PART_BYTES;
 
 export async function bootstrap(
   options: { recoverFrom?: string },
