@@ -66,7 +66,7 @@ test("a snapshot restored as a new cluster holds the data, only the new member, 
   rmSync(m0.dataDir, { recursive: true, force: true });
   mkdirSync(join(m0.dataDir, "member", "snap"), { recursive: true, mode: 0o700 });
   const db = join(m0.dataDir, "member", "snap", "db");
-  restoreDatabase(snap, db, dbBytes);
+  await restoreDatabase(snap, db, dbBytes);
   expect(consistentIndex(db)).toBe(0n);
   await target.startMember("m0");
 

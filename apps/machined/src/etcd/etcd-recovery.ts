@@ -125,7 +125,7 @@ export class EtcdRecovery {
     try {
       mkdirSync(join(member, "snap"), { recursive: true, mode: 0o700 });
       const db = join(member, "snap", "db");
-      restoreDatabase(this.snapshotPath, db, verified.dbBytes);
+      await restoreDatabase(this.snapshotPath, db, verified.dbBytes);
       for (const path of [dataDir, member, join(member, "snap"), db]) chownSync(path, uid, gid);
     } catch (err) {
       rmSync(member, { recursive: true, force: true });
