@@ -3,6 +3,7 @@
 // member restarts; a deadline on every call; failover to the next endpoint when one is unavailable;
 // and translation of failures into EtcdError.
 
+import type { StreamSessions } from "@bronze/grpc-stream";
 import type { DescService } from "@bufbuild/protobuf";
 import {
   type Client,
@@ -45,6 +46,8 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export interface Attempt {
   readonly endpoint: string;
   client<S extends DescService>(service: S): Client<S>;
+  /** The endpoint's HTTP/2 session, for calls read raw (@bronze/grpc-stream). */
+  readonly sessions: StreamSessions;
   /** Deadline (what is left of the call's), signal. */
   readonly options: ConnectCallOptions;
 }
@@ -146,6 +149,7 @@ export class Connection {
     return {
       endpoint: url,
       options,
+      sessions: ep.session,
       client<S extends DescService>(service: S): Client<S> {
         let c = ep.clients.get(service);
         if (!c) {

@@ -16,10 +16,12 @@ import {
 import { join } from "node:path";
 import { useTestCluster } from "../test/etcd-fixture.ts";
 import {
+  checkWrittenSnapshot,
   consistentIndex,
   restoreDatabase,
   SNAPSHOT_HASH_BYTES,
   SnapshotFileError,
+  SnapshotHasher,
   verifySnapshotFile,
 } from "./snapshot-file.ts";
 import { startTestEtcdCluster, type TestEtcdCluster } from "./testing/index.ts";
@@ -117,4 +119,41 @@ test("damaged, cut-short and foreign files are refused, naming what is wrong", a
   junk.set(new Bun.CryptoHasher("sha256").update(junk.subarray(0, 4 * 4096)).digest(), 4 * 4096);
   writeFileSync(foreign, junk);
   expect(await refusal(foreign)).toContain("not a bbolt database");
+}, 60_000);
+
+test("a snapshot checked as its bytes are written, in pieces of any size, needs no second read", async () => {
+  const { cluster } = source;
+  const snap = join(cluster.dir, "hashed.db");
+  await saveSnapshot(snap);
+  const bytes = await Bun.file(snap).bytes();
+  const expected = await verifySnapshotFile(snap);
+  // pieces of 1 to 40 bytes at the end (around the 32-byte trailer), larger before
+  for (const tail of [1, 5, 31, 32, 33, 40]) {
+    const hasher = new SnapshotHasher();
+    let at = 0;
+    while (at < bytes.length) {
+      const size = bytes.length - at <= 100 ? tail : 4093;
+      hasher.update(bytes.subarray(at, Math.min(bytes.length, at + size)));
+      at += size;
+    }
+    expect(checkWrittenSnapshot(snap, hasher)).toEqual(expected);
+  }
+  // a flipped byte, and a file that is not what was hashed
+  const damaged = new SnapshotHasher();
+  const copy = bytes.slice();
+  copy[100] = (copy[100] ?? 0) ^ 1;
+  damaged.update(copy);
+  expect(() => damaged.check()).toThrow("SHA-256 does not match its database");
+  const cut = new SnapshotHasher();
+  cut.update(bytes.subarray(0, bytes.length - 512)); // a whole number of pages short
+  expect(() => cut.check()).toThrow("damaged or cut short");
+  const noTrailer = new SnapshotHasher();
+  noTrailer.update(bytes.subarray(0, bytes.length - SNAPSHOT_HASH_BYTES));
+  expect(() => noTrailer.check()).toThrow("not an etcd snapshot");
+  const whole = new SnapshotHasher();
+  whole.update(bytes);
+  truncateSync(snap, bytes.length - 512);
+  expect(() => checkWrittenSnapshot(snap, whole)).toThrow(
+    `holds ${bytes.length - 512} bytes where ${bytes.length}`,
+  );
 }, 60_000);

@@ -31,32 +31,79 @@ export class SnapshotFileError extends Error {
   override readonly name = "SnapshotFileError";
 }
 
-/** The database's size and SHA-256 when the file is a whole snapshot; else a SnapshotFileError. */
-export async function verifySnapshotFile(path: string): Promise<{ dbBytes: number; sha256: string }> {
-  const size = statSync(path).size;
+/** Refuses a size that cannot be a database (a multiple of 512, at least its two meta pages) and its hash. */
+function checkSize(bytes: number): void {
   // etcd's database grows in pages (multiples of 4096): a hash is there when 32 bytes are left over.
-  if (size < 2 * 4096 + SNAPSHOT_HASH_BYTES || size % 512 !== SNAPSHOT_HASH_BYTES)
+  if (bytes < 2 * 4096 + SNAPSHOT_HASH_BYTES || bytes % 512 !== SNAPSHOT_HASH_BYTES)
     throw new SnapshotFileError(
-      `not an etcd snapshot: ${size} bytes is not a database followed by its SHA-256 (etcdctl snapshot save writes one)`,
+      `not an etcd snapshot: ${bytes} bytes is not a database followed by its SHA-256 (etcdctl snapshot save writes one)`,
     );
-  const dbBytes = size - SNAPSHOT_HASH_BYTES;
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path, { start: 0, end: dbBytes - 1 }))
-    hash.update(chunk as Buffer);
-  const digest = hash.digest();
-  const trailer = Buffer.alloc(SNAPSHOT_HASH_BYTES);
+}
+
+/**
+ * Hashes a snapshot as its bytes go by (written, uploaded, read): the SHA-256 of all but the last 32
+ * bytes (the database), and those 32 (etcd's own SHA-256 of it). `check` then says whether they match,
+ * with no second read of the file.
+ */
+export class SnapshotHasher {
+  readonly #db = createHash("sha256");
+  /** The last bytes seen (at most 32): the trailer, once the stream ends. */
+  #tail = Buffer.alloc(0);
+  bytes = 0;
+
+  update(piece: Uint8Array): void {
+    this.bytes += piece.length;
+    if (piece.length >= SNAPSHOT_HASH_BYTES) {
+      if (this.#tail.length > 0) this.#db.update(this.#tail);
+      this.#db.update(piece.subarray(0, piece.length - SNAPSHOT_HASH_BYTES));
+      this.#tail = Buffer.from(piece.subarray(piece.length - SNAPSHOT_HASH_BYTES));
+      return;
+    }
+    const joined = Buffer.concat([this.#tail, piece]);
+    const spill = Math.max(0, joined.length - SNAPSHOT_HASH_BYTES);
+    if (spill > 0) this.#db.update(joined.subarray(0, spill));
+    this.#tail = joined.subarray(spill);
+  }
+
+  /** The database's size and SHA-256 when the bytes were a whole snapshot; else a SnapshotFileError. */
+  check(): { dbBytes: number; sha256: string } {
+    checkSize(this.bytes);
+    const digest = this.#db.digest();
+    if (!digest.equals(this.#tail))
+      throw new SnapshotFileError(
+        `the snapshot's SHA-256 does not match its database (the file is damaged or cut short): computed ${digest.toString("hex")}, recorded ${this.#tail.toString("hex")}`,
+      );
+    return { dbBytes: this.bytes - SNAPSHOT_HASH_BYTES, sha256: digest.toString("hex") };
+  }
+}
+
+/**
+ * Checks a snapshot file whose bytes `hasher` saw as they were written: etcd's SHA-256 matches, the
+ * file has the size hashed, and it holds a bbolt database. Else a SnapshotFileError.
+ */
+export function checkWrittenSnapshot(
+  path: string,
+  hasher: SnapshotHasher,
+): { dbBytes: number; sha256: string } {
+  const result = hasher.check();
+  const size = statSync(path).size;
+  if (size !== hasher.bytes)
+    throw new SnapshotFileError(`the file holds ${size} bytes where ${hasher.bytes} were written`);
   const fd = openSync(path, "r");
   try {
-    readSync(fd, trailer, 0, SNAPSHOT_HASH_BYTES, dbBytes);
-    if (!digest.equals(trailer))
-      throw new SnapshotFileError(
-        `the snapshot's SHA-256 does not match its database (the file is damaged or cut short): computed ${digest.toString("hex")}, recorded ${trailer.toString("hex")}`,
-      );
     readMeta(fd); // and a bbolt database
   } finally {
     closeSync(fd);
   }
-  return { dbBytes, sha256: digest.toString("hex") };
+  return result;
+}
+
+/** The database's size and SHA-256 when the file is a whole snapshot; else a SnapshotFileError. */
+export async function verifySnapshotFile(path: string): Promise<{ dbBytes: number; sha256: string }> {
+  checkSize(statSync(path).size); // refused before it is read
+  const hasher = new SnapshotHasher();
+  for await (const chunk of createReadStream(path)) hasher.update(chunk as Buffer);
+  return checkWrittenSnapshot(path, hasher);
 }
 
 function fnv1a64(bytes: Buffer): bigint {

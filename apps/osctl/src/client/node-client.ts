@@ -3,6 +3,7 @@
 // protocol), a deadline per unary call. `--insecure --cert-fingerprint` replaces the CA and the
 // client certificate by a pinned server certificate, for nodes in maintenance mode.
 import { checkServerIdentity, HTTP2_CLIENT_SETTINGS, MachineService } from "@bronze/api";
+import type { StreamSessions } from "@bronze/grpc-stream";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { CliError, usageError } from "../cli-error.ts";
@@ -31,6 +32,8 @@ export const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60_000;
 
 export interface NodeSession {
   client: MachineClient;
+  /** The HTTP/2 session of `client`, for calls whose bytes are read raw (client/bytes-stream.ts). */
+  sessions: StreamSessions;
   /** The apid every call goes to. */
   endpoint: string;
   /** The nodes to address with `x-bronze-node`; empty means the endpoint's own node. */
@@ -87,6 +90,7 @@ export async function openNodeSession(
     });
     return {
       client: createClient(MachineService, transport(endpoint, manager)),
+      sessions: manager,
       endpoint,
       nodes: [],
       timeoutMs,
@@ -118,6 +122,7 @@ export async function openNodeSession(
   });
   return {
     client: createClient(MachineService, transport(endpoint, manager)),
+    sessions: manager,
     endpoint,
     nodes: globals.nodes?.length ? globals.nodes : context.nodes,
     timeoutMs,

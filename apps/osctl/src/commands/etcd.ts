@@ -1,8 +1,7 @@
 // `osctl bootstrap` and `osctl etcd members|status|snapshot|leave|remove-member|forfeit-leadership|
 // defrag|alarm list|alarm disarm`: a control plane's etcd through its API (machined's etcd/node-etcd.ts).
 
-import { createHash } from "node:crypto";
-import { createWriteStream, statSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, statSync, writeSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import {
   ETCD_RECOVER_PART_BYTES,
@@ -10,9 +9,16 @@ import {
   EtcdMemberSchema,
   type EtcdStatusResponse,
   EtcdStatusResponseSchema,
+  MachineService,
 } from "@bronze/api";
-import { SnapshotFileError, verifySnapshotFile } from "@bronze/etcd-client/snapshot-file";
+import {
+  checkWrittenSnapshot,
+  SnapshotFileError,
+  SnapshotHasher,
+  verifySnapshotFile,
+} from "@bronze/etcd-client/snapshot-file";
 import { CliError } from "../cli-error.ts";
+import { bytesStream } from "../client/bytes-stream.ts";
 import { fanOut, succeeded } from "../client/fan-out.ts";
 import { type NodeGlobals, withNodeSession } from "../client/node-client.ts";
 import { messageData, printNodeResults, reportErrors } from "../client/node-output.ts";
@@ -169,39 +175,49 @@ export async function snapshot(path: string, globals: NodeGlobals, io: Io): Prom
       throw new CliError("usage", "etcd snapshot takes one node: name it with -n");
     const results = await fanOut(session, async (n) => {
       const partial = `${path}.part`;
-      const out = createWriteStream(partial, { mode: 0o600 });
-      const hash = createHash("sha256");
-      let bytes = 0;
+      const fd = openSync(partial, "w", 0o600);
+      const check = new SnapshotHasher();
       let shown = 0;
       try {
-        for await (const m of session.client.etcdSnapshot({}, { headers: n.headers })) {
-          if (!out.write(m.data)) await new Promise((r) => out.once("drain", r));
-          hash.update(m.data);
-          bytes += m.data.length;
-          if (bytes - shown >= 4 * 2 ** 20) {
-            shown = bytes;
-            io.stderr(`snapshot: ${(bytes / 2 ** 20).toFixed(0)} MiB\n`);
+        // read raw: the pieces go to the file as HTTP/2 delivered them (client/bytes-stream.ts)
+        for await (const piece of bytesStream(
+          session,
+          MachineService.method.etcdSnapshot,
+          {},
+          { headers: n.headers },
+        )) {
+          for (let at = 0; at < piece.length; ) at += writeSync(fd, piece, at);
+          check.update(piece);
+          if (check.bytes - shown >= 4 * 2 ** 20) {
+            shown = check.bytes;
+            io.stderr(`snapshot: ${(check.bytes / 2 ** 20).toFixed(0)} MiB\n`);
           }
         }
-        await new Promise<void>((resolve, reject) =>
-          out.end((err?: Error | null) => (err ? reject(err) : resolve())),
-        );
+        fsyncSync(fd);
+        closeSync(fd);
         // etcd's own SHA-256 closes the stream: a snapshot that does not match it is not kept
-        await verifySnapshotFile(partial).catch((err: unknown) => {
+        let sha256: string;
+        try {
+          sha256 = checkWrittenSnapshot(partial, check).sha256;
+        } catch (err) {
           throw err instanceof SnapshotFileError
             ? new CliError("failed", `the snapshot received is damaged: ${err.message}`)
             : err;
-        });
+        }
         await rename(partial, path);
+        return { bytes: check.bytes, sha256 };
       } catch (err) {
-        out.destroy();
+        try {
+          closeSync(fd);
+        } catch {} // closed already
         await rm(partial, { force: true });
         throw err;
       }
-      return { bytes, sha256: hash.digest("hex") };
     });
     for (const r of succeeded(results))
-      io.stderr(`${r.node}: snapshot saved to ${path}: ${r.value.bytes} bytes, sha256 ${r.value.sha256}\n`);
+      io.stderr(
+        `${r.node}: snapshot saved to ${path}: ${r.value.bytes} bytes, database sha256 ${r.value.sha256} (etcd's, checked)\n`,
+      );
     return reportErrors(io, results);
   });
 }

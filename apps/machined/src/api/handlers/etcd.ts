@@ -1,6 +1,8 @@
 // Bootstrap and the Etcd* methods (etcd/node-etcd.ts does the work). A node without etcd — a worker,
 // a node in maintenance mode, container mode — refuses each with the reason.
+
 import { EtcdError } from "@bronze/etcd-client";
+import { coalescePieces } from "@bronze/grpc-stream";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { EtcdBootstrapError } from "../../etcd/etcd-controller.ts";
 import { EtcdOperationError } from "../../etcd/etcd-errors.ts";
@@ -23,6 +25,9 @@ export type EtcdOperations = Pick<
   | "checkBeforeReboot"
   | "leaveBeforeReset"
 >;
+
+/** The size of EtcdSnapshot's messages (the last one is shorter). */
+export const SNAPSHOT_MESSAGE_BYTES = 1024 * 1024;
 
 /** Why a node has no etcd (undefined: it has one). */
 export type EtcdAbsence = () => string;
@@ -101,7 +106,9 @@ export function etcdHandlers(
     async *etcdSnapshot(_req, ctx) {
       const ops = use("etcd snapshot");
       try {
-        for await (const data of ops.snapshot(ctx.signal)) yield { data };
+        // etcd's blobs come as HTTP/2 delivered them (16 KiB or less): sent on in messages of 1 MiB
+        for await (const data of coalescePieces(ops.snapshot(ctx.signal), SNAPSHOT_MESSAGE_BYTES))
+          yield { data };
       } catch (err) {
         throw etcdToConnect(err, "etcd snapshot failed");
       }
