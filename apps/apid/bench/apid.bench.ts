@@ -21,7 +21,15 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { HTTP2_CLIENT_SETTINGS, LogLineDecoder, MachineService, ROLE_HEADER } from "@bronze/api";
+import {
+  HTTP2_CLIENT_SETTINGS,
+  LogLineDecoder,
+  LogsRequestSchema,
+  MachineService,
+  ROLE_HEADER,
+} from "@bronze/api";
+import { callBytesStream } from "@bronze/grpc-stream";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { makePki, writePkiDir } from "../test/pki-fixture.ts";
@@ -83,6 +91,8 @@ const apid = await startProcess(
 const port = Number(/serving on 127\.0\.0\.1:(\d+)/.exec(apid.out)?.[1]);
 
 const managers: Http2SessionManager[] = [];
+/** Each client's HTTP/2 session and headers, for the streams read raw as osctl reads them. */
+const rawOf = new WeakMap<object, { sessions: Http2SessionManager; headers: Record<string, string> }>();
 /** A client of apid; `from` is its source address (apid takes at most 32 connections from one). */
 function viaApid(cert = pki.reader, from = "127.0.0.1") {
   const baseUrl = `https://127.0.0.1:${port}`;
@@ -96,7 +106,9 @@ function viaApid(cert = pki.reader, from = "127.0.0.1") {
     settings: HTTP2_CLIENT_SETTINGS,
   });
   managers.push(sessionManager);
-  return createClient(MachineService, createGrpcTransport({ baseUrl, sessionManager }));
+  const client = createClient(MachineService, createGrpcTransport({ baseUrl, sessionManager }));
+  rawOf.set(client, { sessions: sessionManager, headers: {} });
+  return client;
 }
 function direct() {
   const sessionManager = new Http2SessionManager("http://localhost", undefined, {
@@ -105,7 +117,7 @@ function direct() {
     settings: HTTP2_CLIENT_SETTINGS,
   });
   managers.push(sessionManager);
-  return createClient(
+  const client = createClient(
     MachineService,
     createGrpcTransport({
       baseUrl: "http://localhost",
@@ -120,6 +132,8 @@ function direct() {
       ],
     }),
   );
+  rawOf.set(client, { sessions: sessionManager, headers: { [ROLE_HEADER]: "os:admin" } });
+  return client;
 }
 
 /** The CPU time (user + system) a process of this machine has used, in ms. */
@@ -185,8 +199,16 @@ try {
     let lines = 0;
     let bytes = 0;
     const decoder = new LogLineDecoder();
-    for await (const m of client.logs({ id: "big" })) {
-      for (const l of decoder.push(m.data)) {
+    // read as osctl reads it: raw off HTTP/2, the log's bytes as views of the chunks (@bronze/grpc-stream)
+    const raw = rawOf.get(client);
+    if (raw === undefined) throw new Error("a client without its session");
+    for await (const data of callBytesStream({
+      ...raw,
+      path: `/${MachineService.typeName}/${MachineService.method.logs.name}`,
+      request: toBinary(LogsRequestSchema, create(LogsRequestSchema, { id: "big" })),
+      field: 2,
+    })) {
+      for (const l of decoder.push(data)) {
         lines++;
         bytes += l.length + 1;
       }

@@ -1,4 +1,4 @@
-// The server-streaming calls whose answer is one `bytes` field (an etcd snapshot), read raw off the
+// The server-streaming calls whose answer is one `bytes` field (logs, read, copy, an etcd snapshot), read raw off the
 // session's HTTP/2 stream (@bronze/grpc-stream): the pieces arrive as views of what HTTP/2 delivered,
 // with no message assembled or decoded. Errors are the ConnectErrors the Connect client throws.
 
@@ -25,7 +25,7 @@ export function bytesStream<I extends DescMessage, O extends DescMessage>(
   session: Pick<NodeSession, "sessions">,
   method: DescMethodServerStreaming<I, O>,
   input: MessageInitShape<I>,
-  options: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+  options: { headers?: Record<string, string>; signal?: AbortSignal; timeoutMs?: number } = {},
 ): AsyncIterable<Uint8Array> {
   return callBytesStream({
     sessions: session.sessions,
@@ -34,5 +34,6 @@ export function bytesStream<I extends DescMessage, O extends DescMessage>(
     field: bytesFieldOf(method),
     headers: options.headers,
     signal: options.signal,
+    timeoutMs: options.timeoutMs,
   });
 }

@@ -2,8 +2,9 @@
 // `osctl cp <path> <local>` (the node sends a tar archive; the local `tar` extracts it).
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { type ListResponse, ListResponseSchema } from "@bronze/api";
+import { type ListResponse, ListResponseSchema, MachineService } from "@bronze/api";
 import { CliError, usageError } from "../cli-error.ts";
+import { bytesStream } from "../client/bytes-stream.ts";
 import { fanOut } from "../client/fan-out.ts";
 import { type NodeGlobals, type NodeSession, withNodeSession } from "../client/node-client.ts";
 import { messageData, printNodeResults, reportErrors } from "../client/node-output.ts";
@@ -83,11 +84,13 @@ export async function read(path: string, globals: NodeGlobals, io: Io): Promise<
     oneNode(session, "read");
     const results = await fanOut(session, async (n) => {
       const decoder = new TextDecoder();
-      for await (const chunk of session.client.read(
+      for await (const data of bytesStream(
+        session,
+        MachineService.method.read,
         { path },
         { headers: n.headers, timeoutMs: session.timeoutMs },
       ))
-        io.stdout(decoder.decode(chunk.data, { stream: true }));
+        io.stdout(decoder.decode(data, { stream: true }));
       const rest = decoder.decode();
       if (rest) io.stdout(rest);
     });
@@ -111,11 +114,13 @@ export async function cp(path: string, local: string, globals: NodeGlobals, io: 
         stderr: "pipe",
       });
       try {
-        for await (const chunk of session.client.copy(
+        for await (const data of bytesStream(
+          session,
+          MachineService.method.copy,
           { rootPath: path },
           { headers: n.headers, timeoutMs: session.timeoutMs },
         )) {
-          tar.stdin.write(chunk.data);
+          tar.stdin.write(data);
           await tar.stdin.flush();
         }
       } catch (error) {

@@ -1,8 +1,9 @@
 // Streaming commands: `osctl logs <service> [-f] [--tail N]`, `osctl dmesg [-f]`,
 // `osctl events [-f] [--tail N]`. With several nodes every line is prefixed by its node.
 // Following runs until the user interrupts (or `signal` aborts, for tests and embedding).
-import { type KernelMessage, LogLineDecoder, type LogsResponse } from "@bronze/api";
+import { type KernelMessage, LogLineDecoder, MachineService } from "@bronze/api";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { bytesStream } from "../client/bytes-stream.ts";
 import { fanOut } from "../client/fan-out.ts";
 import { type NodeGlobals, type NodeSession, withNodeSession } from "../client/node-client.ts";
 import { reportErrors } from "../client/node-output.ts";
@@ -62,10 +63,10 @@ async function streamPerNode<T>(
   }
 }
 
-/** A node's Logs messages as lines: the service's output as written, machined's own lines marked "[machined] ". */
-export function logLines(): StreamDecoder<LogsResponse> {
+/** A node's Logs bytes as lines: the service's output as written, machined's own lines marked "[machined] ". */
+export function logLines(): StreamDecoder<Uint8Array> {
   const decoder = new LogLineDecoder();
-  return { push: (res) => decoder.push(res.data), end: () => decoder.end() };
+  return { push: (data) => decoder.push(data), end: () => decoder.end() };
 }
 
 export async function logs(
@@ -82,8 +83,14 @@ export async function logs(
     streamPerNode(
       session,
       io,
+      // read raw: the log's bytes as HTTP/2 delivered them, no message decoded (client/bytes-stream.ts)
       (headers, sig, timeoutMs) =>
-        session.client.logs({ id, follow, tailLines }, { headers, signal: sig, timeoutMs }),
+        bytesStream(
+          session,
+          MachineService.method.logs,
+          { id, follow, tailLines },
+          { headers, signal: sig, timeoutMs },
+        ),
       logLines,
       follow,
       signal,
