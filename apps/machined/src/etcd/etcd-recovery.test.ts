@@ -4,8 +4,9 @@ import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ETCD_RECOVER_PART_BYTES } from "@bronze/api";
 import { EtcdOperationError } from "./etcd-errors.ts";
-import { EtcdRecovery, RECOVER_PART_BYTES } from "./etcd-recovery.ts";
+import { EtcdRecovery } from "./etcd-recovery.ts";
 
 const root = mkdtempSync(join(tmpdir(), "etcd-recovery-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -48,7 +49,7 @@ test("parts sent together are written one after the other, in the order they cam
 
 test("an oversized part is refused; a last part that is no snapshot is refused and dropped", async () => {
   const { recovery: r, dir } = recovery("bad");
-  const big = await refusal(r.upload(0n, new Uint8Array(RECOVER_PART_BYTES + 1), false));
+  const big = await refusal(r.upload(0n, new Uint8Array(ETCD_RECOVER_PART_BYTES + 1), false));
   expect(big.code).toBe("InvalidArgument");
   const junk = await refusal(r.upload(0n, new Uint8Array(4096), true));
   expect(junk.code).toBe("InvalidArgument");

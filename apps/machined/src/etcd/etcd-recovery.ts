@@ -20,8 +20,6 @@ import { ETCD_RECOVER_PART_BYTES } from "@bronze/api";
 import { restoreDatabase, SnapshotFileError, verifySnapshotFile } from "@bronze/etcd-client/snapshot-file";
 import { EtcdOperationError } from "./etcd-errors.ts";
 
-/** The most one EtcdRecover call carries (the API refuses calls over 8 MiB). */
-export const RECOVER_PART_BYTES = ETCD_RECOVER_PART_BYTES;
 /** The largest snapshot accepted: etcd's own suggested maximum database size. */
 export const RECOVER_MAX_BYTES = 8 * 2 ** 30;
 
@@ -58,10 +56,10 @@ export class EtcdRecovery {
   }
 
   async #upload(offset: bigint, data: Uint8Array, last: boolean): Promise<{ size: bigint; sha256: string }> {
-    if (data.length > RECOVER_PART_BYTES)
+    if (data.length > ETCD_RECOVER_PART_BYTES)
       throw new EtcdOperationError(
         "InvalidArgument",
-        `a part of ${data.length} bytes is over the ${RECOVER_PART_BYTES} a call may carry`,
+        `a part of ${data.length} bytes is over the ${ETCD_RECOVER_PART_BYTES} a call may carry`,
       );
     mkdirSync(this.#options.dir, { recursive: true, mode: 0o700 });
     if (offset === 0n) {

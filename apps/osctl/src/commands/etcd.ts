@@ -27,9 +27,6 @@ import type { OutputFormat } from "../output/output-format.ts";
 
 const hex = (id: bigint) => id.toString(16);
 
-/** The most one EtcdRecover call carries (the node refuses more). */
-export const RECOVER_PART_BYTES = ETCD_RECOVER_PART_BYTES;
-
 export async function bootstrap(
   options: { recoverFrom?: string },
   globals: NodeGlobals,
@@ -80,7 +77,7 @@ export async function upload(
   snapshot: CheckedSnapshot,
   send: (part: { offset: bigint; data: Uint8Array; last: boolean }) => Promise<{ sha256: string }>,
   io: Io,
-  partBytes = RECOVER_PART_BYTES,
+  partBytes = ETCD_RECOVER_PART_BYTES,
 ): Promise<void> {
   const file = Bun.file(snapshot.path);
   let shown = 0;
