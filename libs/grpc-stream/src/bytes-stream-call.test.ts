@@ -132,7 +132,7 @@ test("a status in the trailers, a trailers-only answer and an HTTP error throw t
 });
 
 test("the deadline and the signal end a stream that does not, and cancel it on the server", async () => {
-  const late = await failure(read("/t.S/Forever", { timeoutMs: 300 }));
+  const late = await failure(read("/t.S/Forever", { timeoutMs: 299.2 }));
   expect(late.code).toBe(Code.DeadlineExceeded);
   const abort = new AbortController();
   setTimeout(() => abort.abort(), 200);
@@ -145,6 +145,11 @@ test("the deadline and the signal end a stream that does not, and cancel it on t
     http2.constants.NGHTTP2_CANCEL,
     http2.constants.NGHTTP2_CANCEL,
   ]);
+});
+
+test("an open-ended call sends no grpc-timeout", async () => {
+  expect(await read("/t.S/Ok", { timeoutMs: Number.POSITIVE_INFINITY })).toBe("hello world");
+  expect(seen.at(-1)?.headers["grpc-timeout"]).toBeUndefined();
 });
 
 test("a caller that stops reading early cancels the call", async () => {

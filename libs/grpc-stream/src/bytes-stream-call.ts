@@ -76,7 +76,12 @@ function envelope(message: Uint8Array): Uint8Array {
  */
 export async function* callBytesStream(call: BytesStreamCall): AsyncGenerator<Uint8Array> {
   call.signal?.throwIfAborted();
-  const header = requestHeader(true, call.timeoutMs, call.headers);
+  // grpc-timeout takes whole units: none for an open-ended call
+  const timeoutMs =
+    call.timeoutMs !== undefined && Number.isFinite(call.timeoutMs)
+      ? Math.max(1, Math.ceil(call.timeoutMs))
+      : undefined;
+  const header = requestHeader(true, timeoutMs, call.headers);
   let stream: http2.ClientHttp2Stream;
   try {
     stream = await call.sessions.request("POST", call.path, toOutgoing(header), {});
@@ -91,11 +96,11 @@ export async function* callBytesStream(call: BytesStreamCall): AsyncGenerator<Ui
   const onAbort = () => stop(new ConnectError("the call was canceled", Code.Canceled));
   call.signal?.addEventListener("abort", onAbort);
   const timer =
-    call.timeoutMs === undefined || !Number.isFinite(call.timeoutMs)
+    timeoutMs === undefined
       ? undefined
       : setTimeout(
-          () => stop(new ConnectError(`the deadline of ${call.timeoutMs} ms passed`, Code.DeadlineExceeded)),
-          call.timeoutMs,
+          () => stop(new ConnectError(`the deadline of ${timeoutMs} ms passed`, Code.DeadlineExceeded)),
+          timeoutMs,
         );
   let responseHeader: Headers | undefined;
   let trailer: Headers | undefined;
