@@ -173,6 +173,7 @@ export async function snapshot(path: string, globals: NodeGlobals, io: Io): Prom
     const results = await fanOut(session, async (n) => {
       const partial = `${path}.part`;
       const fd = openSync(partial, "w", 0o600);
+      let open = true;
       const check = new SnapshotHasher();
       let shown = 0;
       try {
@@ -191,6 +192,7 @@ export async function snapshot(path: string, globals: NodeGlobals, io: Io): Prom
           }
         }
         fsyncSync(fd);
+        open = false;
         closeSync(fd);
         // etcd's own SHA-256 closes the stream: a snapshot that does not match it is not kept
         let sha256: string;
@@ -204,9 +206,7 @@ export async function snapshot(path: string, globals: NodeGlobals, io: Io): Prom
         await rename(partial, path);
         return { bytes: check.bytes, sha256 };
       } catch (err) {
-        try {
-          closeSync(fd);
-        } catch {} // closed already
+        if (open) closeSync(fd);
         await rm(partial, { force: true });
         throw err;
       }
