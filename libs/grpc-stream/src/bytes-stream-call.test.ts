@@ -44,6 +44,12 @@ beforeAll(async () => {
           stream.write(frame(new TextEncoder().encode("hello ")));
           stream.end(frame(new TextEncoder().encode("world")));
           return;
+        case "/t.S/Big": // 2000 messages of 100 bytes, each its own byte value
+          stream.respond(grpc, { waitForTrailers: true });
+          stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+          for (let i = 0; i < 2000; i++) stream.write(frame(new Uint8Array(100).fill(i & 0xff)));
+          stream.end();
+          return;
         case "/t.S/FailsLater":
           stream.respond(grpc, { waitForTrailers: true });
           stream.on("wantTrailers", () =>
@@ -117,6 +123,16 @@ test("the request goes out as one gRPC message with gRPC's headers; the field's 
   expect(call?.headers["content-type"]).toBe("application/grpc+proto");
   expect(call?.headers.te).toBe("trailers");
   expect(call?.headers["x-test"]).toBe("yes");
+});
+
+test("the pieces stay valid after the stream went on: each is a view of its own chunk, never reused", async () => {
+  const kept: Uint8Array[] = [];
+  for await (const p of callBytesStream({ sessions, path: "/t.S/Big", request: new Uint8Array(0), field: 1 }))
+    kept.push(p);
+  const all = new Uint8Array(Buffer.concat(kept));
+  expect(all.length).toBe(200_000);
+  const wrong = all.findIndex((b, i) => b !== (Math.floor(i / 100) & 0xff));
+  expect(wrong).toBe(-1);
 });
 
 test("a status in the trailers, a trailers-only answer and an HTTP error throw the codes a Connect client would", async () => {
