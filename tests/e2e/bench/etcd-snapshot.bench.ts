@@ -1,16 +1,19 @@
 // Issue 13's snapshot figure: an etcd snapshot through Bronze's API against `etcdctl snapshot save`
 // straight to the same etcd, in the same run, interleaved (the order alternates each round).
-//   - Bronze's side is what a user runs: the real osctl CLI (`osctl etcd snapshot FILE`, a subprocess)
+//   - Bronze's side is what a user runs: the real compiled osctl (`osctl etcd snapshot FILE`, built here)
 //     → the real apid (mTLS) → machined's real API server and etcd handler → @bronze/etcd-client's
 //     snapshot stream, the same call machined's NodeEtcd.snapshot makes (the bench opens the client to
 //     the test etcd's port itself: NodeEtcd dials 127.0.0.1:2379 with the certificates etcd-pki issues).
-//     osctl then checks etcd's SHA-256 trailer before keeping the file.
+//     osctl checks etcd's SHA-256 trailer as it writes, before keeping the file.
 //   - etcdctl's side: Debian's etcdctl 3.4 `snapshot save` with client certificates.
 //   - Both: a real etcd 3.4 on this host with TLS, holding --mb MiB of keys (default 128); each run
 //     includes its process start. machined's API server runs in this bench's process, apid in its own
 //     (as on a node).
+//   - It also prints the CPU each process spent on a run (medians): the client's from its rusage, apid's
+//     and etcd's from /proc, machined's as this process's own (with the bench's little work). The two
+//     cores are shared by all of them, so these say where a pipeline's floor is.
 // Run: cd tests/e2e && bun bench/etcd-snapshot.bench.ts [--mb 128] [--rounds 3]
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -26,7 +29,6 @@ import {
 } from "@bronze/pki";
 import { stringify } from "yaml";
 import { REPO_ROOT } from "../src/repo-root.ts";
-import { runOsctl } from "../src/run-osctl.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -130,34 +132,59 @@ try {
   );
   const ctl = etcd.etcdctlSetup([member.clientUrl]);
 
-  async function viaApid(file: string): Promise<number> {
-    rmSync(file, { force: true });
-    const t = performance.now();
-    const r = await runOsctl(["--osconfig", osconfig, "etcd", "snapshot", file], {
-      cwd: dir,
-      timeoutMs: 600_000,
-      binary: osctlBinary,
-    });
-    const s = (performance.now() - t) / 1000;
-    if (r.code !== 0) throw new Error(`osctl etcd snapshot: ${r.stderr}`);
-    return s;
+  /** CPU seconds (user + system) a process of this machine has used so far, from /proc (100 Hz ticks). */
+  const cpuOf = (pid: number | undefined): number => {
+    if (pid === undefined) return Number.NaN;
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  const ownCpu = () => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1e6;
+  };
+  /** One run: its wall time and the CPU each process spent on it (the client's from its rusage). */
+  interface Run {
+    s: number;
+    cpu: Record<string, number>;
   }
-  async function etcdctl(file: string): Promise<number> {
-    rmSync(file, { force: true });
+  async function timed(argv: string[], env: Record<string, string | undefined>, what: string): Promise<Run> {
+    const before = { etcd: cpuOf(member.pid), apid: cpuOf(apid?.pid), machined: ownCpu() };
     const t = performance.now();
-    const proc = Bun.spawn(["etcdctl", ...ctl.flags, "snapshot", "save", file], {
-      env: { ...process.env, ...ctl.env },
-      stdout: "ignore",
-      stderr: "pipe",
-    });
+    const proc = Bun.spawn(argv, { cwd: dir, env, stdout: "ignore", stderr: "pipe" });
+    const stderr = new Response(proc.stderr).text();
     const code = await proc.exited;
     const s = (performance.now() - t) / 1000;
-    if (code !== 0) throw new Error(`etcdctl snapshot save: ${await new Response(proc.stderr).text()}`);
-    return s;
+    if (code !== 0) throw new Error(`${what}: ${await stderr}`);
+    const usage = proc.resourceUsage();
+    return {
+      s,
+      cpu: {
+        client: usage ? Number(usage.cpuTime.user + usage.cpuTime.system) / 1e6 : Number.NaN,
+        etcd: cpuOf(member.pid) - before.etcd,
+        apid: cpuOf(apid?.pid) - before.apid,
+        machined: ownCpu() - before.machined,
+      },
+    };
   }
+  const viaApid = (file: string) => {
+    rmSync(file, { force: true });
+    return timed(
+      [osctlBinary, "--osconfig", osconfig, "etcd", "snapshot", file],
+      process.env,
+      "osctl etcd snapshot",
+    );
+  };
+  const etcdctl = (file: string) => {
+    rmSync(file, { force: true });
+    return timed(
+      ["etcdctl", ...ctl.flags, "snapshot", "save", file],
+      { ...process.env, ...ctl.env },
+      "etcdctl snapshot save",
+    );
+  };
 
-  const ours: number[] = [];
-  const theirs: number[] = [];
+  const ours: Run[] = [];
+  const theirs: Run[] = [];
   let bytes = 0;
   for (let round = 0; round < rounds; round++) {
     const a = join(dir, "osctl.db");
@@ -176,15 +203,20 @@ try {
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
   const mib = bytes / 2 ** 20;
   const rate = (s: number) => `${(mib / s).toFixed(1)} MiB/s`;
+  const wall = (runs: Run[]) => median(runs.map((r) => r.s));
+  const cpu = (runs: Run[], names: string[]) =>
+    names.map((n) => `${n} ${median(runs.map((r) => r.cpu[n] ?? Number.NaN)).toFixed(2)}`).join(", ");
   console.log(`etcd snapshot of ${mib.toFixed(1)} MiB, ${rounds} rounds interleaved (median):`);
   console.log(
-    `  osctl etcd snapshot via apid   ${median(ours).toFixed(2)} s  ${rate(median(ours))}  (runs: ${ours.map((s) => s.toFixed(2)).join(", ")})`,
+    `  osctl etcd snapshot via apid   ${wall(ours).toFixed(2)} s  ${rate(wall(ours))}  (runs: ${ours.map((r) => r.s.toFixed(2)).join(", ")})`,
   );
+  console.log(`    CPU s: ${cpu(ours, ["client", "apid", "machined", "etcd"])} (client: osctl)`);
   console.log(
-    `  etcdctl snapshot save direct   ${median(theirs).toFixed(2)} s  ${rate(median(theirs))}  (runs: ${theirs.map((s) => s.toFixed(2)).join(", ")})`,
+    `  etcdctl snapshot save direct   ${wall(theirs).toFixed(2)} s  ${rate(wall(theirs))}  (runs: ${theirs.map((r) => r.s.toFixed(2)).join(", ")})`,
   );
+  console.log(`    CPU s: ${cpu(theirs, ["client", "etcd"])} (client: etcdctl)`);
   console.log(
-    `  ratio (throughput, via apid / direct): ${(median(theirs) / median(ours)).toFixed(2)}  (target ≥ 0.5)`,
+    `  ratio (throughput, via apid / direct): ${(wall(theirs) / wall(ours)).toFixed(2)}  (target ≥ 0.5)`,
   );
   await api.close();
   await fixture.cleanup();
