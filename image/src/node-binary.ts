@@ -24,10 +24,20 @@ export function nodeBinaryEntries(entry: string, exists: (path: string) => boole
 /**
  * The compiled multi-call binary (`bun build --compile`). The output file name is embedded in the
  * binary, so it is always `<workDir>/bronze`: the same entry compiles to the same bytes. The binary
- * must never be stripped (it would lose the embedded program).
+ * must never be stripped (it would lose the embedded program). It reads no bunfig.toml or .env from
+ * its working directory: nothing outside the image decides what the node's programs run.
  */
 export function compileArgs(entry: string, workDir: string): string[] {
-  return ["bun", "build", "--compile", ...nodeBinaryEntries(entry), "--outfile", join(workDir, "bronze")];
+  return [
+    "bun",
+    "build",
+    "--compile",
+    "--no-compile-autoload-bunfig",
+    "--no-compile-autoload-dotenv",
+    ...nodeBinaryEntries(entry),
+    "--outfile",
+    join(workDir, "bronze"),
+  ];
 }
 
 export async function compileNodeBinary(run: RunTool, entry: string, workDir: string): Promise<string> {

@@ -49,6 +49,8 @@ describe("tool arguments", () => {
       "bun",
       "build",
       "--compile",
+      "--no-compile-autoload-bunfig",
+      "--no-compile-autoload-dotenv",
       "apps/x/main.ts",
       "--outfile",
       "/w/bronze",

@@ -1,27 +1,31 @@
 // osctl's command tree: the root command with its global flags, and the groups registered from
-// src/program/<group>.ts. Command implementations are imported lazily (load-command.ts) so that
-// `osctl --help` and light commands do not pay for loading the PKI and config libraries.
+// src/program/<group>.ts. Given the arguments, only the invoked command's group is built and the
+// other top-level commands are stand-ins (program/stand-in.ts): `osctl --help` builds no group.
+// Command implementations are imported lazily (load-command.ts) so that `osctl --help` and light
+// commands do not pay for loading the PKI and config libraries.
 import { BRONZE_VERSION } from "@bronze/api";
 import { Command } from "commander";
 import { parseDuration } from "./client/node-flags.ts";
+import { COMMAND_INDEX } from "./gen/command-index.ts";
 import type { Io } from "./io.ts";
 import { collect } from "./options.ts";
-import { addClusterCommands } from "./program/cluster.ts";
-import { addEtcdCommands } from "./program/etcd.ts";
-import { addGenCommands } from "./program/gen.ts";
 import type { ExitCodeSink } from "./program/globals.ts";
-import { addImageCommands } from "./program/image.ts";
-import { addMachineconfigCommands } from "./program/machineconfig.ts";
-import { addNodeCommands } from "./program/node.ts";
-import { addOsconfigCommands } from "./program/osconfig.ts";
-import { addPxeCommands } from "./program/pxe.ts";
+import { COMMAND_GROUPS, type CommandGroup } from "./program/groups.ts";
+import { invokedCommandName } from "./program/invoked-command.ts";
+import { addStandIn, subcommandTerm } from "./program/stand-in.ts";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escape sequences is the point
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 /** Replaces node:util's stripVTControlCharacters, whose first call costs milliseconds at startup. */
 const stripAnsi = (s: string) => s.replace(ANSI, "");
+/** Help calls it for every word it wraps: most have no escape sequence to strip. */
+const displayWidth = (s: string) => (s.includes("\x1b") ? stripAnsi(s).length : s.length);
 
-export function buildProgram(io: Io, setExitCode: ExitCodeSink): Command {
+/**
+ * The command tree. With `args`, only the group of the command they invoke is real; without, the
+ * whole tree (what `help <command>` needs, and the fallback when a stand-in was dispatched).
+ */
+export function buildProgram(io: Io, setExitCode: ExitCodeSink, args?: readonly string[]): Command {
   const program = new Command("osctl")
     .description("Bronze's command-line tool: generate and validate configs, operate nodes over the mTLS API")
     .version(BRONZE_VERSION, "--version", "print osctl's version")
@@ -53,15 +57,21 @@ export function buildProgram(io: Io, setExitCode: ExitCodeSink): Command {
       getErrHasColors: () => false,
       stripColor: stripAnsi,
     })
-    .configureHelp({ displayWidth: (s) => stripAnsi(s).length });
+    .configureHelp({ displayWidth, subcommandTerm });
 
-  addGenCommands(program, io);
-  addMachineconfigCommands(program, io, setExitCode);
-  addOsconfigCommands(program, io);
-  addNodeCommands(program, io, setExitCode);
-  addEtcdCommands(program, io, setExitCode);
-  addPxeCommands(program, io);
-  addClusterCommands(program, io, setExitCode);
-  addImageCommands(program, io);
+  const invoked = args && invokedCommandName(program, args);
+  if (args === undefined || invoked === "help") {
+    for (const add of Object.values(COMMAND_GROUPS)) add(program, io, setExitCode);
+    return program;
+  }
+  const group = COMMAND_INDEX.find((e) => e.name === invoked || e.aliases.includes(invoked ?? ""))?.group;
+  const built = new Set<CommandGroup>();
+  for (const entry of COMMAND_INDEX) {
+    if (entry.group !== group) addStandIn(program, entry);
+    else if (!built.has(entry.group)) {
+      COMMAND_GROUPS[entry.group](program, io, setExitCode);
+      built.add(entry.group);
+    }
+  }
   return program;
 }

@@ -3,17 +3,24 @@
 import { CommanderError } from "commander";
 import { isCliError } from "./cli-error.ts";
 import type { Io } from "./io.ts";
+import { StandInInvoked } from "./program/stand-in.ts";
 import { buildProgram } from "./program.ts";
 
 const CLEAN_EXITS = new Set(["commander.helpDisplayed", "commander.help", "commander.version"]);
 
 export async function runCli(args: string[], io: Io): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram(io, (code) => {
+  const setExitCode = (code: number) => {
     exitCode = code;
-  });
+  };
   try {
-    await program.parseAsync(args, { from: "user" });
+    try {
+      // Only the invoked command's group is built (program.ts): osctl starts in a few milliseconds.
+      await buildProgram(io, setExitCode, args).parseAsync(args, { from: "user" });
+    } catch (error) {
+      if (!(error instanceof StandInInvoked)) throw error;
+      await buildProgram(io, setExitCode).parseAsync(args, { from: "user" });
+    }
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {

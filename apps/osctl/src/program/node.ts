@@ -1,5 +1,5 @@
 // The node commands: they call the nodes' API through apid (`-e`, `-n`, `--timeout`), one group of
-// registrations per commands/ module.
+// registrations per commands/ module (each one a group of program/groups.ts).
 import type { Command } from "commander";
 import { usageError } from "../cli-error.ts";
 import {
@@ -15,21 +15,8 @@ import { loadCommand } from "../load-command.ts";
 import { collect } from "../options.ts";
 import { type ExitCodeSink, nodeGlobals, outputFlag } from "./globals.ts";
 
-/** Commands that call the nodes' API through apid (`-e`, `-n`, `--timeout`). */
-export function addNodeCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
-  addVersionCommand(program, io, setExitCode);
-  addServiceCommands(program, io, setExitCode);
-  addLogCommands(program, io, setExitCode);
-  addSystemInfoCommands(program, io, setExitCode);
-  addFileCommands(program, io, setExitCode);
-  addMachineConfigCommands(program, io, setExitCode);
-  addPowerCommands(program, io, setExitCode);
-  addSlotCommands(program, io, setExitCode);
-  addResetCommands(program, io, setExitCode);
-}
-
 /** `version`: the client's and each node's. */
-function addVersionCommand(program: Command, io: Io, setExitCode: ExitCodeSink): void {
+export function addVersionCommand(program: Command, io: Io, setExitCode: ExitCodeSink): void {
   program
     .command("version")
     .description("print the client's version and each node's")
@@ -41,7 +28,7 @@ function addVersionCommand(program: Command, io: Io, setExitCode: ExitCodeSink):
 }
 
 /** `services`, `service <id> [action]`, `health`. */
-function addServiceCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
+export function addServiceCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
   program
     .command("services")
     .description("list the services of each node with their state and health")
@@ -79,7 +66,7 @@ function addServiceCommands(program: Command, io: Io, setExitCode: ExitCodeSink)
 }
 
 /** `logs <service>`, `dmesg`, `events`. */
-function addLogCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
+export function addLogCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
   program
     .command("logs")
     .description("print a service's logs")
@@ -116,7 +103,7 @@ function addLogCommands(program: Command, io: Io, setExitCode: ExitCodeSink): vo
 }
 
 /** `containers` (`ps`), `processes`, `memory`, `mounts`, `stats`. */
-function addSystemInfoCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
+export function addSystemInfoCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
   program
     .command("containers")
     .alias("ps")
@@ -154,7 +141,7 @@ function addSystemInfoCommands(program: Command, io: Io, setExitCode: ExitCodeSi
 }
 
 /** `ls`, `read`, `cp`: the node's files. */
-function addFileCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
+export function addFileCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
   program
     .command("ls")
     .alias("list")
@@ -188,7 +175,7 @@ function addFileCommands(program: Command, io: Io, setExitCode: ExitCodeSink): v
 }
 
 /** `get config`, `apply-config`: the node's machine config. */
-function addMachineConfigCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
+export function addMachineConfigCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
   program
     .command("get")
     .description("get a resource from the nodes")
@@ -226,7 +213,7 @@ function addMachineConfigCommands(program: Command, io: Io, setExitCode: ExitCod
 }
 
 /** `upgrade`, `rollback`. */
-function addSlotCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
+export function addSlotCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
   program
     .command("upgrade")
     .description(
@@ -260,7 +247,7 @@ function addSlotCommands(program: Command, io: Io, setExitCode: ExitCodeSink): v
 }
 
 /** `reset`, `wipe disk`. */
-function addResetCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
+export function addResetCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
   program
     .command("reset")
     .description("wipe the node's state (STATE: config and keys; EPHEMERAL: /var), then power off or reboot")
@@ -311,7 +298,7 @@ function parseGraceful(value: string): boolean {
 }
 
 /** `reboot`, `shutdown`. */
-function addPowerCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
+export function addPowerCommands(program: Command, io: Io, setExitCode: ExitCodeSink): void {
   program
     .command("reboot")
     .description("reboot the nodes")
