@@ -1,5 +1,6 @@
 // osctl's figures, each as a ratio against a baseline measured in the same run:
-// - startup: the compiled `osctl --help` against `bun -e 0` (target: at most 2x);
+// - startup: the compiled `osctl --help` against `bun -e 0` (target: at most 2x), and a command's
+//   `--help` (`osctl logs --help`: one group of commands built, the others stand-ins);
 // - `osctl gen config` (the whole PKI + both configs + osconfig) against openssl generating the
 //   same keys and self-signed CAs and signing the admin client certificate (target: faster).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -119,6 +120,11 @@ try {
     () => timeRun([binary, "--help"]),
     () => timeRun(["bun", "-e", "0"]),
   );
+  const commandHelp = compare(
+    20,
+    () => timeRun([binary, "logs", "--help"]),
+    () => timeRun(["bun", "-e", "0"]),
+  );
   const gen = compare(
     7,
     () => timeRun([binary, "gen", "config", "bench", "https://10.0.0.10:6443", "-o", "out", "--force"]),
@@ -126,6 +132,7 @@ try {
   );
   const rows = [
     ["osctl --help startup (compiled)", startup.ours, "bun -e 0", startup.baseline, "<= 2x"],
+    ["osctl logs --help (compiled)", commandHelp.ours, "bun -e 0", commandHelp.baseline, "<= 2x"],
     ["osctl gen config (whole PKI + configs)", gen.ours, "openssl, same keys and CAs", gen.baseline, "< 1x"],
   ] as const;
   console.log("osctl figures (median wall time, ms):");

@@ -12,7 +12,7 @@ import { collect } from "./options.ts";
 import type { ExitCodeSink } from "./program/globals.ts";
 import { COMMAND_GROUPS, type CommandGroup } from "./program/groups.ts";
 import { invokedCommandName } from "./program/invoked-command.ts";
-import { addStandIn, subcommandTerm } from "./program/stand-in.ts";
+import { addStandIn, refuseStandIns, subcommandTerm } from "./program/stand-in.ts";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escape sequences is the point
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
@@ -64,6 +64,7 @@ export function buildProgram(io: Io, setExitCode: ExitCodeSink, args?: readonly 
     for (const add of Object.values(COMMAND_GROUPS)) add(program, io, setExitCode);
     return program;
   }
+  program.hook("preSubcommand", refuseStandIns);
   const group = COMMAND_INDEX.find((e) => e.name === invoked || e.aliases.includes(invoked ?? ""))?.group;
   const built = new Set<CommandGroup>();
   for (const entry of COMMAND_INDEX) {

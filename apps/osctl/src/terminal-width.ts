@@ -2,7 +2,7 @@
 // at 80). On Linux the kernel answers (ioctl TIOCGWINSZ through bun:ffi, ~0.4 ms): importing
 // node:tty costs ~3.5 ms and building process.stdout ~11 ms, more than the rest of `osctl --help`
 // together. Elsewhere, or when libc does not open, node:tty answers.
-import { dlopen, ptr } from "bun:ffi";
+import type * as Ffi from "bun:ffi";
 
 const TIOCGWINSZ = 0x5413;
 
@@ -13,6 +13,8 @@ function kernelIoctl(): typeof ioctl {
   ioctl = null;
   if (process.platform !== "linux") return ioctl;
   try {
+    // required here, not imported: most runs never ask for the width
+    const { dlopen, ptr } = require("bun:ffi") as typeof Ffi;
     const libc = dlopen("libc.so.6", { ioctl: { args: ["i32", "u64", "ptr"], returns: "i32" } });
     ioctl = (fd, request, winsize) => libc.symbols.ioctl(fd, request, ptr(winsize));
   } catch {
