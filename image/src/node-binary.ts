@@ -26,18 +26,38 @@ export function nodeBinaryEntries(entry: string, exists: (path: string) => boole
  * binary, so it is always `<workDir>/bronze`: the same entry compiles to the same bytes. The binary
  * must never be stripped (it would lose the embedded program). It reads no bunfig.toml or .env from
  * its working directory: nothing outside the image decides what the node's programs run.
+ *
+ * Start-up flags (../shared/reviews/boot-levers.md, lever 1; each applet starts on the guest's one
+ * vCPU): minified (names kept, for stack traces in the logs), bytecode (no parsing at start), and JIT
+ * tier-up thresholds scaled by 50 while starting, so that compiler threads do not compete with the
+ * start itself; apps/machined/src/main.ts restores the normal policy once started.
  */
-export function compileArgs(entry: string, workDir: string): string[] {
+/** The JIT policy the node binary starts with (1 is Bun's normal tier-up). */
+export const START_JIT_POLICY = 50;
+
+/** The `bun build` command line that compiles the node binary from `entry` into `outfile`. */
+export function nodeBinaryBuildArgs(entry: string, outfile: string): string[] {
   return [
     "bun",
     "build",
     "--compile",
+    "--minify",
+    "--keep-names",
+    "--bytecode",
+    "--format=esm",
+    `--compile-jit-policy=${START_JIT_POLICY}`,
     "--no-compile-autoload-bunfig",
     "--no-compile-autoload-dotenv",
+    "--sourcemap=none",
     ...nodeBinaryEntries(entry),
     "--outfile",
-    join(workDir, "bronze"),
+    outfile,
   ];
+}
+
+/** The image's node binary: always `<workDir>/bronze` (see above). */
+export function compileArgs(entry: string, workDir: string): string[] {
+  return nodeBinaryBuildArgs(entry, join(workDir, "bronze"));
 }
 
 export async function compileNodeBinary(run: RunTool, entry: string, workDir: string): Promise<string> {

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BRONZE_VERSION } from "@bronze/api";
-import { nodeBinaryEntries } from "@bronze/image/node-binary";
+import { nodeBinaryBuildArgs } from "@bronze/image/node-binary";
 import { decodePemBase64, issueClientCertificate } from "@bronze/pki";
 import { freePort, waitFor } from "@bronze/testing";
 import type { Subprocess } from "bun";
@@ -46,18 +46,11 @@ const pem = (b64: string) => Buffer.from(b64, "base64").toString("utf8");
 beforeAll(async () => {
   // The multi-call binary apid and trustd run from, fresh from the sources (as `bun run build:node`
   // builds it, with its workers), kept apart from dist/ so that nothing else running from there is disturbed.
-  const build = Bun.spawnSync(
-    [
-      "bun",
-      "build",
-      "--compile",
-      "--sourcemap=none",
-      ...nodeBinaryEntries(MACHINED_MAIN),
-      "--outfile",
-      nodeBinary,
-    ],
-    { cwd: REPO_ROOT, stdout: "pipe", stderr: "pipe" },
-  );
+  const build = Bun.spawnSync(nodeBinaryBuildArgs(MACHINED_MAIN, nodeBinary), {
+    cwd: REPO_ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   if (build.exitCode !== 0) throw new Error(`building ${nodeBinary} failed: ${build.stderr.toString()}`);
   const gen = await runOsctl(["gen", "config", "e2e", "https://127.0.0.1:6443", "-o", dir]);
   expect(gen.code).toBe(0);

@@ -2,6 +2,14 @@
 // compiled program that becomes what it was started as.
 import { resolveApplet } from "./boot/entry-args.ts";
 
+/**
+ * The image compiles this binary with the JIT's tier-up thresholds scaled up (image/src/node-binary.ts):
+ * every applet starts on the guest's one vCPU, where compiler threads compete with the start itself.
+ * Once an applet has started, the normal policy comes back, for the work it does from then on.
+ */
+const START_UP_MS = 60_000;
+setTimeout(() => Bun.unsafe.setJITPolicy(1), START_UP_MS).unref();
+
 const applet = resolveApplet(process.argv0, process.argv[1]);
 const rest = process.argv.slice(2);
 

@@ -70,6 +70,7 @@ export function etcdPkiService(options: EtcdPkiOptions): ServiceDefinition {
     healthCheck: {
       initialDelayMs: 0,
       periodMs: 500,
+      startPeriodMs: 50,
       timeoutMs: 1000,
       async check() {
         if (!issued || !existsSync(join(options.dir, "server.crt")))

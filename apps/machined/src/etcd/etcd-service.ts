@@ -90,6 +90,7 @@ export function etcdHealthCheck(
   return {
     initialDelayMs: 500,
     periodMs: 5000,
+    startPeriodMs: 500,
     timeoutMs: 3000,
     check: async (signal) => {
       const response = await fetchFn(`http://127.0.0.1:${ETCD_METRICS_PORT}/health`, { signal });

@@ -96,6 +96,8 @@ export function containerdHealthCheck(socketPath: string, procRoot?: string): He
   return {
     initialDelayMs: 100,
     periodMs: 1000,
+    // containerd under TCG is up in ~1-3 s: a 1 s period made apid, etcd and trustd wait up to 1 s more
+    startPeriodMs: 50,
     timeoutMs: CONTAINERD_HEALTH_DEADLINE_MS + 500,
     async check(signal, run) {
       if (run.pid !== undefined)

@@ -15,6 +15,8 @@ export function machineApiService(options: ApiServerOptions): ServiceDefinition 
     healthCheck: {
       initialDelayMs: 0,
       periodMs: 5000,
+      // apid waits for this check: a first check that just misses the API cost it 5 s
+      startPeriodMs: 100,
       timeoutMs: 1000,
       check: (signal) =>
         new Promise<void>((resolve, reject) => {

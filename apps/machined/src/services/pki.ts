@@ -120,6 +120,7 @@ export function pkiService(options: PkiServiceOptions): ServiceDefinition {
     healthCheck: {
       initialDelayMs: 0,
       periodMs: 500,
+      startPeriodMs: 50,
       timeoutMs: 1000,
       async check() {
         if (!issued || !existsSync(join(options.apidDir, "server.crt")))

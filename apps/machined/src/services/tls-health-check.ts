@@ -75,6 +75,8 @@ export function tlsHealthCheck(options: TlsHealthCheckOptions): HealthCheckSpec 
   return {
     initialDelayMs: 200,
     periodMs: 2000,
+    // refused until the service listens (cheap); its first TLS answer makes it healthy
+    startPeriodMs: 100,
     timeoutMs: 1000,
     check: (signal) => tlsAnswers(host, options.port, signal, options.clientCertificate?.()),
   };

@@ -37,7 +37,7 @@ test("trustd: uid 51, its secrets, the token file, on 50001 by default", async (
     nodeBinary: process.execPath,
     pkiService: "pki",
   });
-  expect(service.dependsOn).toEqual(["containerd", "pki"]);
+  expect(service.dependsOn).toEqual(["containerd", "pki", "apid"]);
   await expect(service.runner.start({ id: "trustd", log })).rejects.toBeInstanceOf(RunnerError);
   expect(created[0]).toMatchObject({
     uid: 51,

@@ -21,7 +21,9 @@ export function trustdService(options: TrustdServiceOptions): ServiceDefinition 
   const port = options.port ?? TRUSTD_PORT;
   return {
     id: "trustd",
-    dependsOn: ["containerd", options.pkiService],
+    // After apid: the API does not need trustd (it serves workers joining), and on one vCPU its start
+    // beside apid's delayed the API by seconds
+    dependsOn: ["containerd", options.pkiService, "apid"],
     restart: "forever",
     backoff: { initialMs: 1000, maxMs: 30_000, factor: 2, resetAfterMs: 60_000 },
     stopGraceMs: 10_000,

@@ -1,6 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { FakeClock, settle } from "../testing/fake-clock.ts";
-import { checkOnce, type HealthResult, healthCheckProblem, monitorHealth } from "./health-check.ts";
+import {
+  checkOnce,
+  HEALTH_START_PHASE_MS,
+  type HealthResult,
+  healthCheckProblem,
+  monitorHealth,
+} from "./health-check.ts";
 import type { HealthCheckSpec } from "./service.ts";
 
 function spec(check: HealthCheckSpec["check"], overrides: Partial<HealthCheckSpec> = {}): HealthCheckSpec {
@@ -86,7 +92,66 @@ describe("monitorHealth", () => {
     expect(clock.pending).toBe(0);
   });
 
+  test("while starting, checks come every startPeriodMs until the first healthy result", async () => {
+    const clock = new FakeClock();
+    const ac = new AbortController();
+    const times: Array<[boolean, number]> = [];
+    let calls = 0;
+    void monitorHealth(
+      spec(
+        async () => {
+          // unhealthy for the first three checks, then healthy, then unhealthy once more
+          calls++;
+          if (calls <= 3 || calls === 5) throw new Error("starting");
+        },
+        { startPeriodMs: 50 },
+      ),
+      clock,
+      ac.signal,
+      (r) => times.push([r.healthy, clock.monotonic()]),
+    );
+    await clock.advance(100 + 3 * 50 + 2000);
+    expect(times).toEqual([
+      [false, 100],
+      [false, 150],
+      [false, 200],
+      [true, 250],
+      // healthy once: the ordinary period from then on, unhealthy again included
+      [false, 1250],
+      [true, 2250],
+    ]);
+    ac.abort();
+    await settle();
+  });
+
+  test("a run that never gets healthy leaves the start period after HEALTH_START_PHASE_MS", async () => {
+    const clock = new FakeClock();
+    const ac = new AbortController();
+    const times: number[] = [];
+    void monitorHealth(
+      spec(
+        async () => {
+          throw new Error("never");
+        },
+        { initialDelayMs: 0, startPeriodMs: 1000, periodMs: 10_000 },
+      ),
+      clock,
+      ac.signal,
+      () => times.push(clock.monotonic()),
+    );
+    await clock.advance(HEALTH_START_PHASE_MS + 20_000);
+    const fast = times.filter((t) => t <= HEALTH_START_PHASE_MS);
+    expect(fast.length).toBe(HEALTH_START_PHASE_MS / 1000 + 1);
+    expect(times.filter((t) => t > HEALTH_START_PHASE_MS)).toEqual([
+      HEALTH_START_PHASE_MS + 10_000,
+      HEALTH_START_PHASE_MS + 20_000,
+    ]);
+    ac.abort();
+    await settle();
+  });
+
   test("specs are validated", () => {
+    expect(healthCheckProblem(spec(async () => {}, { startPeriodMs: 0 }))).toContain("startPeriodMs");
     expect(healthCheckProblem(spec(async () => {}))).toBeUndefined();
     expect(healthCheckProblem(spec(async () => {}, { periodMs: 0 }))).toContain("periodMs");
     expect(healthCheckProblem(spec(async () => {}, { timeoutMs: -1 }))).toContain("timeoutMs");

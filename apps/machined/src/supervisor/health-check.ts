@@ -12,6 +12,8 @@ export function healthCheckProblem(spec: HealthCheckSpec): string | undefined {
   if (!(spec.initialDelayMs >= 0))
     return `healthCheck.initialDelayMs must be >= 0, got ${spec.initialDelayMs}`;
   if (!(spec.periodMs > 0)) return `healthCheck.periodMs must be > 0, got ${spec.periodMs}`;
+  if (spec.startPeriodMs !== undefined && !(spec.startPeriodMs > 0))
+    return `healthCheck.startPeriodMs must be > 0, got ${spec.startPeriodMs}`;
   if (!(spec.timeoutMs > 0)) return `healthCheck.timeoutMs must be > 0, got ${spec.timeoutMs}`;
   return undefined;
 }
@@ -50,9 +52,13 @@ export async function checkOnce(
   }
 }
 
+/** How long into a run checks may come every `startPeriodMs` while it is not yet healthy. */
+export const HEALTH_START_PHASE_MS = 60_000;
+
 /**
- * Checks health after `initialDelayMs`, then every `periodMs`, until `signal` aborts. `onResult` is called
- * after every check with whether the health changed (the first result always counts as a change).
+ * Checks health after `initialDelayMs`, then every `startPeriodMs` until the first healthy result (for at
+ * most HEALTH_START_PHASE_MS), then every `periodMs`, until `signal` aborts. `onResult` is called after
+ * every check with whether the health changed (the first result always counts as a change).
  */
 export async function monitorHealth(
   spec: HealthCheckSpec,
@@ -62,6 +68,8 @@ export async function monitorHealth(
   run: HealthCheckRun = { pid: undefined },
 ): Promise<void> {
   let last: HealthResult | undefined;
+  const startedAt = clock.monotonic();
+  let starting = spec.startPeriodMs !== undefined;
   if (!(await clock.sleep(spec.initialDelayMs, signal))) return;
   for (;;) {
     const result = await checkOnce(spec, clock, signal, run);
@@ -69,6 +77,9 @@ export async function monitorHealth(
     const changed = last === undefined || last.healthy !== result.healthy;
     last = result;
     onResult(result, changed);
-    if (!(await clock.sleep(spec.periodMs, signal))) return;
+    if (starting && (result.healthy || clock.monotonic() - startedAt >= HEALTH_START_PHASE_MS))
+      starting = false;
+    const period = starting ? (spec.startPeriodMs ?? spec.periodMs) : spec.periodMs;
+    if (!(await clock.sleep(period, signal))) return;
   }
 }

@@ -22,6 +22,13 @@ export interface HealthCheckRun {
 export interface HealthCheckSpec {
   readonly initialDelayMs: number;
   readonly periodMs: number;
+  /**
+   * The period while a run is starting: until its first healthy result, for at most
+   * HEALTH_START_PHASE_MS (health-check.ts). Default `periodMs`. A service that comes up between two
+   * checks then waits a few ms instead of a whole period for its dependents to start (Docker's
+   * start interval).
+   */
+  readonly startPeriodMs?: number;
   readonly timeoutMs: number;
   /**
    * Resolves when healthy, throws (with a message saying why) when not. Abort means timed out. It

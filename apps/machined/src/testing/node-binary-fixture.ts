@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { nodeBinaryEntries } from "@bronze/image/node-binary";
+import { nodeBinaryBuildArgs } from "@bronze/image/node-binary";
 
 const MAIN = join(import.meta.dir, "../main.ts");
 
@@ -22,10 +22,7 @@ export function testNodeBinary(): string {
   if (built !== undefined) return built;
   const dir = mkdtempSync(join(tmpdir(), "bronze-node-bin-"));
   const binary = join(dir, "bronze-node");
-  const build = Bun.spawnSync(
-    ["bun", "build", "--compile", "--sourcemap=none", ...nodeBinaryEntries(MAIN), "--outfile", binary],
-    { stdout: "pipe", stderr: "pipe" },
-  );
+  const build = Bun.spawnSync(nodeBinaryBuildArgs(MAIN, binary), { stdout: "pipe", stderr: "pipe" });
   if (build.exitCode !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`cannot compile the node binary: ${build.stderr.toString().slice(-2000)}`);

@@ -14,7 +14,7 @@ import {
   ROLE_HEADER,
   tlsAnswers,
 } from "@bronze/api";
-import { nodeBinaryEntries } from "@bronze/image/node-binary";
+import { nodeBinaryBuildArgs } from "@bronze/image/node-binary";
 import { type CertificateAndKey, decodePemBase64, issueClientCertificate } from "@bronze/pki";
 import { freePort, waitFor } from "@bronze/testing";
 import { type Client, createClient } from "@connectrpc/connect";
@@ -40,18 +40,11 @@ class HostileNodeError extends Error {
 
 /** Builds the multi-call node binary as `bun run build:node` does, into `outfile`. */
 export function buildNodeBinary(outfile: string): void {
-  const build = Bun.spawnSync(
-    [
-      "bun",
-      "build",
-      "--compile",
-      "--sourcemap=none",
-      ...nodeBinaryEntries(MACHINED_MAIN),
-      "--outfile",
-      outfile,
-    ],
-    { cwd: REPO_ROOT, stdout: "pipe", stderr: "pipe" },
-  );
+  const build = Bun.spawnSync(nodeBinaryBuildArgs(MACHINED_MAIN, outfile), {
+    cwd: REPO_ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   if (build.exitCode !== 0)
     throw new HostileNodeError(`building ${outfile} failed: ${build.stderr.toString()}`);
 }
