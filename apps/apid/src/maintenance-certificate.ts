@@ -1,4 +1,4 @@
-import { generateCA, inspectCertificate, issueCertificate } from "@bronze/pki";
+import { generateCA, issueCertificate, readCertificateFacts } from "@bronze/pki";
 import type { CertificateAndKeyPem } from "./pki-files.ts";
 
 export interface MaintenanceCertificate extends CertificateAndKeyPem {
@@ -13,5 +13,5 @@ export interface MaintenanceCertificate extends CertificateAndKeyPem {
 export async function createMaintenanceCertificate(hostname: string): Promise<MaintenanceCertificate> {
   const ca = await generateCA({ commonName: `bronze maintenance ${hostname}`, validityDays: 2 });
   const leaf = await issueCertificate({ ca, commonName: hostname, usage: "server", validityDays: 1 });
-  return { ...leaf, fingerprint: inspectCertificate(leaf.crt).fingerprintSha256 };
+  return { ...leaf, fingerprint: readCertificateFacts(leaf.crt).fingerprintSha256 };
 }

@@ -79,7 +79,8 @@ describe("certificate reader", () => {
     expect(() => readCertificate(Uint8Array.of(0x30, 0x00))).toThrow(DerError);
     expect(() => readCertificate(Uint8Array.of(0x04, 0x00))).toThrow(DerError);
     const name = encodeName([{ CN: ["x"] }]);
-    const noSubject = derSequence(derInteger(1), derSequence(), name, derSequence());
+    const validity = derSequence(derTime(new Date(0)), derTime(new Date(1e12)));
+    const noSubject = derSequence(derInteger(1), derSequence(), name, validity);
     expect(() =>
       readCertificate(derSequence(noSubject, derSequence(), derBitString(new Uint8Array(1)))),
     ).toThrow("subject is missing");
@@ -88,7 +89,7 @@ describe("certificate reader", () => {
       derInteger(1),
       derSequence(),
       name,
-      derSequence(),
+      validity,
       name,
       derSequence(),
       derContextConstructed(3, derSequence(derSequence(derInteger(1)))),
@@ -96,5 +97,14 @@ describe("certificate reader", () => {
     expect(() =>
       readCertificate(derSequence(badExtensions, derSequence(), derBitString(new Uint8Array(1)))),
     ).toThrow("extension OID");
+    const badTime = derSequence(
+      derInteger(1),
+      derSequence(),
+      name,
+      derSequence(derInteger(1), derInteger(2)),
+    );
+    expect(() =>
+      readCertificate(derSequence(badTime, derSequence(), derBitString(new Uint8Array(1)))),
+    ).toThrow("notBefore is not a Time");
   });
 });

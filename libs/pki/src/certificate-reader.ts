@@ -1,6 +1,7 @@
 // Reads the structure of a DER X.509 certificate (RFC 5280 §4.1) without @peculiar/x509: the raw subject and
-// issuer Names, the SubjectPublicKeyInfo and the extensions. Enough to issue from a CA certificate; display,
-// validity and signature checks are inspect-certificate.ts and verify-certificate.ts.
+// issuer Names, the validity dates, the SubjectPublicKeyInfo and the extensions. Enough to issue from a CA
+// certificate and for certificate-facts.ts; the full display and signature checks are inspect-certificate.ts
+// and verify-certificate.ts.
 import {
   contentOf,
   DER_TAG,
@@ -24,6 +25,8 @@ export interface CertificateStructure {
   subject: Uint8Array;
   /** DER SubjectPublicKeyInfo. */
   subjectPublicKeyInfo: Uint8Array;
+  notBefore: Date;
+  notAfter: Date;
   extensions: Extension[];
 }
 
@@ -33,6 +36,27 @@ const CONTEXT_3 = 0xa3;
 function expectTag(tlv: Tlv | undefined, tag: number, what: string): Tlv {
   if (tlv?.tag !== tag) throw new DerError(`${what} is missing or has the wrong type`);
   return tlv;
+}
+
+/** A Time (RFC 5280 §4.1.2.5): UTCTime YYMMDDHHMMSSZ (YY < 50 is 20YY) or GeneralizedTime YYYYMMDDHHMMSSZ. */
+function readTime(der: Uint8Array, tlv: Tlv | undefined, what: string): Date {
+  const utc = tlv?.tag === DER_TAG.utcTime;
+  if (!tlv || (!utc && tlv.tag !== DER_TAG.generalizedTime)) throw new DerError(`${what} is not a Time`);
+  const text = new TextDecoder().decode(contentOf(der, tlv));
+  const match = (
+    utc ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/ : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/
+  ).exec(text);
+  if (!match) throw new DerError(`${what}: ${JSON.stringify(text)} is not a DER time`);
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const fullYear = utc ? (year < 50 ? 2000 + year : 1900 + year) : year;
+  return new Date(Date.UTC(fullYear, month - 1, day, hour, minute, second));
 }
 
 function readExtension(der: Uint8Array, extension: Tlv): Extension {
@@ -67,7 +91,10 @@ export function readCertificate(der: Uint8Array): CertificateStructure {
   const serialNumber = expectTag(fields[i++], DER_TAG.integer, "serialNumber");
   expectTag(fields[i++], DER_TAG.sequence, "signature");
   const issuer = expectTag(fields[i++], DER_TAG.sequence, "issuer");
-  expectTag(fields[i++], DER_TAG.sequence, "validity");
+  const validity = readChildren(der, expectTag(fields[i++], DER_TAG.sequence, "validity"));
+  if (validity.length !== 2) throw new DerError("validity: expected notBefore and notAfter");
+  const notBefore = readTime(der, validity[0], "notBefore");
+  const notAfter = readTime(der, validity[1], "notAfter");
   const subject = expectTag(fields[i++], DER_TAG.sequence, "subject");
   const subjectPublicKeyInfo = expectTag(fields[i++], DER_TAG.sequence, "subjectPublicKeyInfo");
   while (fields[i] !== undefined && (fields[i]?.tag === 0x81 || fields[i]?.tag === 0x82)) i++; // unique IDs
@@ -89,6 +116,8 @@ export function readCertificate(der: Uint8Array): CertificateStructure {
     issuer: encodingOf(der, issuer),
     subject: encodingOf(der, subject),
     subjectPublicKeyInfo: encodingOf(der, subjectPublicKeyInfo),
+    notBefore,
+    notAfter,
     extensions,
   };
 }

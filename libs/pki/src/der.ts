@@ -111,6 +111,8 @@ export const DER_TAG = {
   bitString: 0x03,
   octetString: 0x04,
   oid: 0x06,
+  utcTime: 0x17,
+  generalizedTime: 0x18,
   sequence: 0x30,
   set: 0x31,
 } as const;

@@ -4,6 +4,7 @@ export {
   type GenerateCAOptions,
   generateCA,
 } from "./certificate-authority.ts";
+export { type CertificateFacts, readCertificateFacts } from "./certificate-facts.ts";
 export type { CertificateUsage } from "./certificate-usage.ts";
 export { type ClientCertificateOptions, issueClientCertificate } from "./client-certificate.ts";
 export { type CreateCSROptions, createCSR } from "./csr.ts";

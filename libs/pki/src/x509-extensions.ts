@@ -1,6 +1,6 @@
 // The certificate extensions we write (RFC 5280 §4.2.1), encoded in DER, and the few we read back from a CA
 // certificate (basicConstraints, keyUsage, subjectKeyIdentifier). subjectAltName is in subject-alt-names.ts.
-import { contentOf, DER_TAG, DerError, readChildren, readTlv } from "./der.ts";
+import { contentOf, DER_TAG, DerError, decodeOid, readChildren, readTlv } from "./der.ts";
 import {
   derBoolean,
   derContextPrimitive,
@@ -86,6 +86,16 @@ export function readKeyUsage(value: Uint8Array): number {
     for (let bit = 0; bit < 8; bit++) if (byte & (0x80 >> bit)) flags += 2 ** ((i - top.start - 1) * 8 + bit);
   }
   return flags;
+}
+
+/** The OIDs of an extKeyUsage value (a SEQUENCE OF KeyPurposeId). */
+export function readExtendedKeyUsage(value: Uint8Array): string[] {
+  const top = readTlv(value, 0);
+  if (top.tag !== DER_TAG.sequence) throw new DerError("extKeyUsage is not a SEQUENCE");
+  return readChildren(value, top).map((purpose) => {
+    if (purpose.tag !== DER_TAG.oid) throw new DerError("extKeyUsage: a purpose is not an OID");
+    return decodeOid(contentOf(value, purpose));
+  });
 }
 
 /** The key identifier of a subjectKeyIdentifier value. */

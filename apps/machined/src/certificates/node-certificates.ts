@@ -1,4 +1,4 @@
-import { inspectCertificate, issueCertificate, issueClientCertificate } from "@bronze/pki";
+import { issueCertificate, issueClientCertificate, readCertificateFacts } from "@bronze/pki";
 import { type NodeIdentity, nodeSubjectAltNames } from "./node-sans.ts";
 import { CERT_MODE, KEY_MODE, type SecretFile } from "./secret-files.ts";
 
@@ -56,7 +56,7 @@ export async function issueControlPlaneCertificates(
       ...(options.now !== undefined ? { now: options.now } : {}),
     }),
   ]);
-  const info = inspectCertificate(server.crt);
+  const info = readCertificateFacts(server.crt);
   return {
     apid: [
       cert("ca.crt", options.ca.crt),
@@ -79,7 +79,7 @@ export async function issueControlPlaneCertificates(
 
 /** apid's files on a worker: the certificate trustd signed, and the CA trustd answered with. */
 export function workerCertificates(signed: { ca: string; crt: string; key: string }): NodeCertificates {
-  const info = inspectCertificate(signed.crt);
+  const info = readCertificateFacts(signed.crt, "the certificate trustd signed");
   return {
     apid: [cert("ca.crt", signed.ca), cert("server.crt", signed.crt), key("server.key", signed.key)],
     notBefore: info.notBefore,

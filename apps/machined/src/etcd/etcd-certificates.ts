@@ -2,7 +2,7 @@
 // (cluster.etcd.ca), as Talos issues them: a server certificate for the client port (2379), a peer
 // certificate for the peer port (2380) that the other members verify as server and as client, and a
 // client certificate machined (and `osctl etcd …` through it) uses. Renewed like the node's (pki.ts).
-import { inspectCertificate, issueCertificate } from "@bronze/pki";
+import { issueCertificate, readCertificateFacts } from "@bronze/pki";
 import { type NodeIdentity, nodeSubjectAltNames } from "../certificates/node-sans.ts";
 import { CERT_MODE, KEY_MODE, type SecretFile } from "../certificates/secret-files.ts";
 
@@ -48,7 +48,7 @@ export async function issueEtcdCertificates(options: EtcdIssueOptions): Promise<
     issueCertificate({ ...common, commonName: hostname, usage: "both", ...sans }),
     issueCertificate({ ...common, commonName: `machined@${hostname}`, usage: "client" }),
   ]);
-  const info = inspectCertificate(server.crt);
+  const info = readCertificateFacts(server.crt);
   const cert = (name: string, data: string): SecretFile => ({ name, data, mode: CERT_MODE });
   const key = (name: string, data: string): SecretFile => ({ name, data, mode: KEY_MODE });
   return {
