@@ -1,7 +1,7 @@
 // Boot figures of issue 6, against a floor measured in the same run on the same machine:
 //  - boot to API ready (`osctl version` answers over mTLS), direct kernel boot, vs the floor: the
 //    same kernel, QEMU flags and kernel arguments with a trivial Bun init that powers off (QEMU start
-//    to QEMU exit). Target: at most 1.5x the floor.
+//    to QEMU exit). Target: at most 2.5x the floor (issue 15; issue 6 asked 1.5x).
 //  - PXE boot (iPXE fetching the kernel and initramfs from the config server) to API ready.
 //  - node memory after boot: MemTotal - MemAvailable from `osctl memory`.
 // The node boots as a user's would, through the compiled `osctl cluster create --no-wait` (configs,
@@ -33,7 +33,8 @@ import { REPO_ROOT } from "../src/repo-root.ts";
 import { runOsctl } from "../src/run-osctl.ts";
 
 const MEMORY_MB = 1024;
-const RATIO_TARGET = 1.5;
+/** Issue 15's target (issue 6 asked for 1.5x). */
+const RATIO_TARGET = 2.5;
 const NODE_TIMEOUT_S = 300;
 const FLOOR_TIMEOUT_S = 120;
 const CLUSTER = "bench";
@@ -226,11 +227,11 @@ async function bootNode(boot: "kernel" | "pxe"): Promise<NodeRun> {
         `${node.name} (--boot ${boot}): ${why}\n${serial.split("\n").slice(-25).join("\n")}`,
       );
     }
-    // Once apid's container runs, probe its TLS handshake ~3 times a second (in process: cheap on
-    // a loaded machine, where spawning osctl each time would slow the guest); once it answers, call
-    // Version over mTLS.
+    // Once apid's container runs, probe its TLS handshake every 50 ms (in process: cheap on a loaded
+    // machine, where spawning osctl each time would slow the guest; a coarser probe added up to its
+    // period to the figure); once it answers, call Version over mTLS.
     if (watcher.has("apid")) {
-      if (now - lastVersion >= 0.3) {
+      if (now - lastVersion >= 0.05) {
         lastVersion = now;
         if (!(await tlsAnswers("127.0.0.1", node.apidPort, 10_000))) continue;
         // A generous timeout: with no listener, QEMU's port forward refuses at once; a loaded
@@ -241,7 +242,7 @@ async function bootNode(boot: "kernel" | "pxe"): Promise<NodeRun> {
         continue;
       }
     }
-    await Bun.sleep(100);
+    await Bun.sleep(50);
   }
   watcher.feed(read(), api);
   const memory = await osctl(["--context", CLUSTER, "memory", "-o", "json"]);
