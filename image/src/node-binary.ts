@@ -21,21 +21,19 @@ export function nodeBinaryEntries(entry: string, exists: (path: string) => boole
   return [entry, ...workers.filter((worker) => exists(worker))];
 }
 
+/** The JIT policy the node binary starts with (1 is Bun's normal tier-up). */
+export const START_JIT_POLICY = 50;
+
 /**
- * The compiled multi-call binary (`bun build --compile`). The output file name is embedded in the
- * binary, so it is always `<workDir>/bronze`: the same entry compiles to the same bytes. The binary
- * must never be stripped (it would lose the embedded program). It reads no bunfig.toml or .env from
- * its working directory: nothing outside the image decides what the node's programs run.
+ * The `bun build --compile` command line of the multi-call binary, from `entry` into `outfile`. The
+ * binary must never be stripped (it would lose the embedded program). It reads no bunfig.toml or .env
+ * from its working directory: nothing outside the image decides what the node's programs run.
  *
  * Start-up flags (../shared/reviews/boot-levers.md, lever 1; each applet starts on the guest's one
  * vCPU): minified (names kept, for stack traces in the logs), bytecode (no parsing at start), and JIT
  * tier-up thresholds scaled by 50 while starting, so that compiler threads do not compete with the
  * start itself; apps/machined/src/main.ts restores the normal policy once started.
  */
-/** The JIT policy the node binary starts with (1 is Bun's normal tier-up). */
-export const START_JIT_POLICY = 50;
-
-/** The `bun build` command line that compiles the node binary from `entry` into `outfile`. */
 export function nodeBinaryBuildArgs(entry: string, outfile: string): string[] {
   return [
     "bun",
@@ -55,7 +53,10 @@ export function nodeBinaryBuildArgs(entry: string, outfile: string): string[] {
   ];
 }
 
-/** The image's node binary: always `<workDir>/bronze` (see above). */
+/**
+ * The image's node binary. The output file name is embedded in the binary, so it is always
+ * `<workDir>/bronze`: the same entry compiles to the same bytes.
+ */
 export function compileArgs(entry: string, workDir: string): string[] {
   return nodeBinaryBuildArgs(entry, join(workDir, "bronze"));
 }
