@@ -102,9 +102,18 @@ test("gen config's controlplane.yaml, bronze.config=, no hostname from anywhere:
   expect(serial).not.toContain("commonName: must be a non-empty string");
   const hostname = await osctl("read", "/proc/sys/kernel/hostname");
   expect(hostname.stdout.trim(), hostname.stderr).toBe(GENERATED);
-  const services = await osctl("services");
-  expect(services.code, services.stderr).toBe(0);
-  for (const id of ["machined", "containerd", "pki", "apid", "trustd"]) {
-    expect(services.stdout).toMatch(new RegExp(`^${id}\\s+Running\\b`, "m"));
-  }
+  // trustd starts once apid is healthy, so it may still be starting when the API first answers
+  const services = await waitFor(
+    async () => {
+      const res = await osctl("services");
+      if (res.code !== 0) throw new Error(res.stderr.trim());
+      const notRunning = ["machined", "containerd", "pki", "apid", "trustd"].filter(
+        (id) => !new RegExp(`^${id}\\s+Running\\b`, "m").test(res.stdout),
+      );
+      if (notRunning.length > 0) throw new Error(`not running: ${notRunning.join(", ")}\n${res.stdout}`);
+      return res.stdout;
+    },
+    { what: "every system service running", timeoutMs: 180_000, intervalMs: 2000 },
+  );
+  expect(services).toMatch(/^trustd\s+Running\b/m);
 }, 600_000);
