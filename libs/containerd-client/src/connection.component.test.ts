@@ -1,10 +1,10 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
+import { freezeProcess } from "@bronze/testing";
 import { useContainerd } from "../test/fixtures.ts";
 import { ContainerdClient } from "./client.ts";
 import { Connection } from "./connection.ts";
 import { ContainerdError } from "./errors.ts";
-import { freezeProcess } from "./testing/freeze-process.ts";
 
 const env = useContainerd();
 

@@ -1,6 +1,6 @@
 // One etcd member with TLS and client certificates: keys and values, refusals, failover, deadlines.
 import { expect, test } from "bun:test";
-import { freePort } from "@bronze/testing";
+import { freePort, freezeProcess } from "@bronze/testing";
 import { etcdFailure, useTestCluster } from "../test/etcd-fixture.ts";
 import { EtcdClient } from "./client.ts";
 import type { EtcdError } from "./errors.ts";
@@ -102,9 +102,10 @@ test("a refused connection is Unavailable naming the endpoint; the next endpoint
 test("a call's deadline and signal; a closed client refuses calls", async () => {
   const { cluster, client } = fixture;
   const pid = cluster.member("m0").pid as number;
-  process.kill(pid, "SIGSTOP");
   let frozen: EtcdError;
   try {
+    // SIGSTOP takes effect asynchronously: a call made at once could still be answered
+    await freezeProcess(pid);
     frozen = await etcdFailure(client.get("bronze/a", { timeoutMs: 300 }));
   } finally {
     process.kill(pid, "SIGCONT");

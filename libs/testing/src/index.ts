@@ -2,6 +2,7 @@
 export { compareTrees } from "./compare-trees.ts";
 export { type ConnectionFloodOptions, callDuringConnectionFlood } from "./connection-flood.ts";
 export { ephemeralPorts, FreePortError, freePort } from "./free-port.ts";
+export { freezeProcess } from "./freeze-process.ts";
 export { type HeldConnections, holdConnections } from "./held-connections.ts";
 export { type LineReader, readLines } from "./lines.ts";
 export { runningAsRoot } from "./privileges.ts";

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { ContainerdError } from "@bronze/containerd-client";
-import { freezeProcess, startTestContainerd, type TestContainerd } from "@bronze/containerd-client/testing";
+import { startTestContainerd, type TestContainerd } from "@bronze/containerd-client/testing";
+import { freezeProcess } from "@bronze/testing";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { containersHandlers } from "../api/handlers/containers.ts";
 import { API_CONTAINERD_TIMEOUT_MS, containerdConnector } from "./containerd-connector.ts";

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freezeProcess } from "@bronze/containerd-client/testing";
+import { freezeProcess } from "@bronze/testing";
 import { nodePaths } from "../node/node-paths.ts";
 import { createBunSpawn } from "../supervisor/runners/bun-spawn.ts";
 import type { SpawnRequest } from "../supervisor/runners/spawn.ts";

@@ -7,4 +7,3 @@ export {
   type TestContainerd,
   type TestContainerdOptions,
 } from "./containerd-harness.ts";
-export { freezeProcess } from "./freeze-process.ts";

@@ -1,4 +1,4 @@
-// Freezing a process for fault-injection tests (a containerd that stops answering).
+// Freezing a process for fault-injection tests (a containerd or an etcd that stops answering).
 import { readdirSync, readFileSync } from "node:fs";
 
 /** The state letter of a thread ("R", "S", "T"...), from /proc/<pid>/task/<tid>/stat. */
