@@ -23,7 +23,8 @@ export function deferredBuiltinModule(specifier: string): string {
   return load + proxy + functions.join("");
 }
 
-const IMPORT = /from\s+(["'])(node:(?:child_process|fs|path|util))\1/g;
+const DEFERRED_NAMES = Object.keys(DEFERRED).map((specifier) => specifier.slice("node:".length));
+const IMPORT = new RegExp(`from\\s+(["'])(node:(?:${DEFERRED_NAMES.join("|")}))\\1`, "g");
 const PREFIX = "deferred-builtin:";
 
 /** commander's source with its imports of the deferred built-ins pointed at the deferring modules. */
